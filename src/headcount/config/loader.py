@@ -1,0 +1,125 @@
+"""Load a project's configuration: every `config/*.yaml` file, merged, validated, located."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from headcount.config.model import Project
+from headcount.config.validation import check_project
+from headcount.config.yamlsource import PathKey, dotted, read_yaml
+from headcount.errors import ConfigError, ConfigProblem, Location
+
+CONFIG_DIR = "config"
+
+
+def config_files(project_dir: Path) -> list[Path]:
+    folder = project_dir / CONFIG_DIR
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
+
+
+def load_project_config(project_dir: Path) -> Project:
+    """Read, merge and validate the configuration; raise ConfigError listing every problem."""
+    files = config_files(project_dir)
+    if not files:
+        raise ConfigError(
+            [ConfigProblem(Location(project_dir / CONFIG_DIR), "", "no configuration files (*.yaml)")]
+        )
+    merged: dict[str, list[Any]] = {"connectors": []}
+    locations: dict[PathKey, Location] = {}
+    problems: list[ConfigProblem] = []
+    for path in files:
+        doc = read_yaml(path)
+        if not isinstance(doc.data, dict):
+            problems.append(ConfigProblem(Location(path, 1), "", "expected a mapping at top level"))
+            continue
+        for key in doc.data:
+            if key != "connectors":
+                hint = _suggest(str(key), ["connectors"])
+                problems.append(
+                    ConfigProblem(doc.locations.get((str(key),), Location(path)), str(key),
+                                  f"unknown section{hint}")
+                )
+        items = doc.data.get("connectors") or []
+        if not isinstance(items, list):
+            problems.append(ConfigProblem(doc.locations[("connectors",)], "connectors",
+                                          "expected a list of connectors"))
+            continue
+        offset = len(merged["connectors"])
+        merged["connectors"].extend(items)
+        for key, loc in doc.locations.items():
+            if len(key) >= 2 and key[0] == "connectors" and isinstance(key[1], int):
+                locations[("connectors", key[1] + offset, *key[2:])] = loc
+            elif key and key[0] == "connectors":
+                locations.setdefault(key, loc)
+    if problems:
+        raise ConfigError(problems)
+    return validate(merged, locations, default_file=files[0])
+
+
+def validate(data: dict[str, Any], locations: dict[PathKey, Location],
+             default_file: Path | None = None) -> Project:
+    def locate(key: PathKey) -> Location:
+        for n in range(len(key), -1, -1):
+            if key[:n] in locations:
+                return locations[key[:n]]
+        return Location(default_file)
+
+    try:
+        project = Project.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([_problem(err, locate) for err in exc.errors()]) from None
+    problems = [ConfigProblem(locate(key), dotted(key), msg) for key, msg in check_project(project)]
+    if problems:
+        raise ConfigError(problems)
+    return project
+
+
+def _problem(err: Any, locate: Any) -> ConfigProblem:
+    loc: PathKey = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
+    # Pydantic adds the tag of a discriminated union to the path: drop it from what we show.
+    shown = tuple(p for p in loc if p not in ("date_shift", "filter", "concatenate"))
+    message = err["msg"]
+    if err["type"] == "extra_forbidden" and shown:
+        parent = _model_at(shown[:-1])
+        hint = _suggest(str(shown[-1]), list(parent.model_fields)) if parent else ""
+        message = f"unknown setting `{shown[-1]}`{hint}"
+    elif err["type"] == "missing":
+        message = f"`{shown[-1]}` is required" if shown else message
+    return ConfigProblem(locate(shown), dotted(shown), message)
+
+
+def _model_at(key: PathKey) -> type[BaseModel] | None:
+    """The model class found at a path of the configuration, to suggest its field names."""
+    from headcount.config import model as m
+
+    current: type[BaseModel] = m.Project
+    children: dict[str, type[BaseModel]] = {
+        "connectors": m.Connector, "connections": m.Connection, "entity_types": m.EntityType,
+        "properties": m.Property, "mappings": m.EntityTypeMapping,
+        "associations": m.AssociationMapping, "thresholds": m.Thresholds,
+    }
+    for part in key:
+        if isinstance(part, int):
+            continue
+        nxt = children.get(part)
+        if nxt is None:
+            return None
+        current = nxt
+    return current
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if not match:
+        low = {c.lower(): c for c in choices}
+        if word.lower() in low:
+            match = [low[word.lower()]]
+    return f" — did you mean `{match[0]}`?" if match else ""
+
+
+def suggest(word: str, choices: list[str]) -> str:
+    return _suggest(word, choices)

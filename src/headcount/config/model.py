@@ -1,0 +1,220 @@
+"""The configuration model (SPEC §2–§4): connectors, connections, entity types, mappings,
+thresholds. Field names are the ones people write in YAML; `headcount schema` publishes them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Identifier = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=128),
+    Field(description="Starts with a letter; letters, digits, '.', '-', '_'."),
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PropertyType(StrEnum):
+    STRING = "string"
+    INT = "int"
+    BOOL = "bool"
+    DATE = "date"
+    DATETIME = "datetime"
+    DECIMAL = "decimal"
+    ENUM = "enum"
+    NAVIGATION = "navigation"
+
+
+class Property(_Model):
+    """A scalar property, or a navigation property with its flip side on the target."""
+
+    identifier: Identifier
+    type: PropertyType = PropertyType.STRING
+    display_name: str | None = None
+    group: str | None = Field(None, description="Display group on the resource page.")
+    values: list[str] | None = Field(None, description="Allowed values of an enum property.")
+    target: Identifier | None = Field(None, description="Target entity type of a navigation.")
+    flip: Identifier | None = Field(
+        None, description="Name of the reverse navigation, created on the target entity type."
+    )
+    multivalued: bool = Field(False, description="A navigation holding several targets.")
+
+    @property
+    def is_navigation(self) -> bool:
+        return self.type is PropertyType.NAVIGATION
+
+
+class EntityType(_Model):
+    identifier: Identifier
+    display_name: str | None = None
+    icon: str | None = Field(None, description="Icon name shown in the left menu.")
+    properties: list[Property]
+    keys: list[Identifier] = Field(
+        default_factory=list, description="Key properties: identify a resource at a point in time."
+    )
+    resource_display_name: str | None = Field(
+        None,
+        description="Template of a resource's display name, e.g. '{LastName} {FirstName}'.",
+    )
+
+    def find_property(self, identifier: str) -> Property | None:
+        low = identifier.lower()
+        return next((p for p in self.properties if p.identifier.lower() == low), None)
+
+    @property
+    def scalar_properties(self) -> list[Property]:
+        return [p for p in self.properties if not p.is_navigation]
+
+
+class DateShift(_Model):
+    type: Literal["date_shift"]
+    columns: list[str]
+    days: float
+    years: tuple[int, int] = (1, 9999)
+
+
+class RowFilter(_Model):
+    type: Literal["filter"]
+    column: str
+    operator: Literal["equals", "not_equals", "contains", "starts_with", "ends_with", "matches"]
+    value: str
+
+
+class Concatenate(_Model):
+    type: Literal["concatenate"]
+    columns: list[str]
+    into: str
+    separator: str = " "
+    drop_empty: bool = True
+    drop_duplicates: bool = False
+    sort: bool = False
+
+
+Transformation = Annotated[DateShift | RowFilter | Concatenate, Field(discriminator="type")]
+
+
+class Connection(_Model):
+    """A CSV connection: how one HR file is read (SPEC §3.1)."""
+
+    identifier: Identifier
+    package: Literal["csv"] = "csv"
+    path: str | None = Field(None, description="File for complete runs (relative to the project).")
+    path_incremental: str | None = Field(None, description="File for incremental runs.")
+    path_is_regex: bool = Field(
+        False, description="The file name is a pattern; the most recently created match is used."
+    )
+    encoding: str = "utf-8"
+    separator: str = Field(",", min_length=1, max_length=1)
+    quote: str = Field('"', min_length=1, max_length=1)
+    escape: str | None = Field(None, min_length=1, max_length=1)
+    lines_to_skip: int = Field(0, ge=0)
+    values_to_trim: list[str] = Field(default_factory=list)
+    multivalue_separator: str | None = None
+    date_formats: list[str] = Field(
+        default_factory=list, description="strftime formats tried in order; ISO 8601 when empty."
+    )
+    timezone: str = "UTC"
+    command_column: str | None = Field(
+        None, description="Column holding insert/update/delete/merge in incremental files."
+    )
+    transformations: list[Transformation] = Field(default_factory=list)
+
+
+class Thresholds(_Model):
+    """Brakes on a run (SPEC §4.4). Counts and percentages of what is stored; any crossed one
+    blocks the run. Unset values inherit nothing at mapping level and the defaults at connector
+    level."""
+
+    max_inserted: int | None = Field(None, ge=0)
+    max_updated: int | None = Field(None, ge=0)
+    max_deleted: int | None = Field(None, ge=0)
+    max_inserted_pct: float | None = Field(None, ge=0)
+    max_updated_pct: float | None = Field(None, ge=0)
+    max_deleted_pct: float | None = Field(None, ge=0)
+    max_links_inserted: int | None = Field(None, ge=0)
+    max_links_deleted: int | None = Field(None, ge=0)
+    max_links_inserted_pct: float | None = Field(None, ge=0)
+    max_links_deleted_pct: float | None = Field(None, ge=0)
+    max_rows_drop_pct: float | None = Field(
+        None, ge=0, le=100, description="Block when a file has this much fewer rows than the last."
+    )
+
+
+CONNECTOR_DEFAULT_THRESHOLDS = Thresholds(
+    max_inserted=100,
+    max_updated=100,
+    max_deleted=100,
+    max_inserted_pct=5,
+    max_updated_pct=5,
+    max_deleted_pct=5,
+    max_links_inserted=1000,
+    max_links_deleted=1000,
+    max_links_inserted_pct=5,
+    max_links_deleted_pct=5,
+    max_rows_drop_pct=20,
+)
+
+
+class EntityTypeMapping(_Model):
+    """Ties the columns of a connection to the scalar properties of an entity type."""
+
+    entity_type: Identifier
+    connection: Identifier
+    key: Identifier = Field(description="The mapping key property: unique and immutable.")
+    columns: dict[str, str] = Field(description="Property identifier → column name.")
+    thresholds: Thresholds | None = None
+
+
+class AssociationMapping(_Model):
+    """Ties a column holding another resource's key to a navigation property. On the mapping's
+    own connection `column` is enough; an association file names its two columns."""
+
+    navigation: str = Field(description="EntityType.Navigation, e.g. HR_Person.Manager.")
+    connection: Identifier
+    column: str | None = Field(None, description="Column holding the target key(s).")
+    source_column: str | None = Field(None, description="Association file: the source key.")
+    target_column: str | None = Field(None, description="Association file: the target key.")
+
+
+class Connector(_Model):
+    identifier: Identifier
+    display_name: str | None = None
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    connections: list[Connection] = Field(default_factory=list)
+    entity_types: list[EntityType] = Field(default_factory=list)
+    mappings: list[EntityTypeMapping] = Field(default_factory=list)
+    associations: list[AssociationMapping] = Field(default_factory=list)
+
+    def connection(self, identifier: str) -> Connection:
+        return next(c for c in self.connections if c.identifier.lower() == identifier.lower())
+
+    def entity_type(self, identifier: str) -> EntityType:
+        return next(e for e in self.entity_types if e.identifier.lower() == identifier.lower())
+
+    def effective_thresholds(self) -> Thresholds:
+        merged = CONNECTOR_DEFAULT_THRESHOLDS.model_dump()
+        merged.update(self.thresholds.model_dump(exclude_unset=True))
+        return Thresholds(**merged)
+
+
+class Project(_Model):
+    """The whole configuration of a project, all files merged."""
+
+    connectors: list[Connector] = Field(default_factory=list)
+
+    def connector(self, identifier: str) -> Connector | None:
+        low = identifier.lower()
+        return next((c for c in self.connectors if c.identifier.lower() == low), None)
+
+    def entity_type(self, identifier: str) -> tuple[Connector, EntityType] | None:
+        low = identifier.lower()
+        for connector in self.connectors:
+            for et in connector.entity_types:
+                if et.identifier.lower() == low:
+                    return connector, et
+        return None

@@ -1,0 +1,162 @@
+"""Cross-reference checks that a schema cannot express (SPEC §2): unique identifiers, mappings to
+known properties, navigations with a flip side, one mapping key, known connections."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from headcount.config.model import Connector, EntityType, Project, PropertyType
+
+PathKey = tuple[str | int, ...]
+Problem = tuple[PathKey, str]
+
+
+def check_project(project: Project) -> list[Problem]:
+    problems: list[Problem] = []
+    problems += _unique(
+        [("connectors", i, "identifier") for i in range(len(project.connectors))],
+        [c.identifier for c in project.connectors], "connector",
+    )
+    all_types: dict[str, EntityType] = {}
+    for ci, connector in enumerate(project.connectors):
+        base: PathKey = ("connectors", ci)
+        problems += list(_check_connector(connector, base))
+        for ti, et in enumerate(connector.entity_types):
+            if et.identifier.lower() in all_types:
+                problems.append(((*base, "entity_types", ti, "identifier"),
+                                 f"entity type `{et.identifier}` is declared twice"))
+            all_types[et.identifier.lower()] = et
+    problems += list(_check_navigations(project, all_types))
+    return problems
+
+
+def _unique(keys: list[PathKey], names: list[str], what: str) -> list[Problem]:
+    seen: set[str] = set()
+    out: list[Problem] = []
+    for key, name in zip(keys, names, strict=True):
+        if name.lower() in seen:
+            out.append((key, f"{what} `{name}` is declared twice (identifiers ignore case)"))
+        seen.add(name.lower())
+    return out
+
+
+def _hint(word: str, choices: list[str]) -> str:
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    if not match:
+        low = {c.lower(): c for c in choices}
+        match = [low[word.lower()]] if word.lower() in low else []
+    return f" — did you mean `{match[0]}`?" if match else ""
+
+
+def _check_connector(connector: Connector, base: PathKey) -> Iterator[Problem]:
+    conns = [c.identifier for c in connector.connections]
+    yield from _unique([(*base, "connections", i, "identifier") for i in range(len(conns))],
+                       conns, "connection")
+    for i, conn in enumerate(connector.connections):
+        if not conn.path and not conn.path_incremental:
+            yield (*base, "connections", i), "a connection needs `path` or `path_incremental`"
+        try:
+            "".encode(conn.encoding)
+        except LookupError:
+            yield (*base, "connections", i, "encoding"), f"unknown encoding `{conn.encoding}`"
+        try:
+            from zoneinfo import ZoneInfo
+
+            ZoneInfo(conn.timezone)
+        except Exception:
+            yield (*base, "connections", i, "timezone"), f"unknown time zone `{conn.timezone}`"
+    types = {et.identifier.lower(): et for et in connector.entity_types}
+    for ti, et in enumerate(connector.entity_types):
+        tkey: PathKey = (*base, "entity_types", ti)
+        names = [p.identifier for p in et.properties]
+        yield from _unique([(*tkey, "properties", i, "identifier") for i in range(len(names))],
+                           names, "property")
+        for pi, prop in enumerate(et.properties):
+            pkey: PathKey = (*tkey, "properties", pi)
+            if prop.identifier.lower() == "id":
+                yield (*pkey, "identifier"), "a property may not be called `Id`"
+            if prop.type is PropertyType.ENUM and not prop.values:
+                yield pkey, f"enum property `{prop.identifier}` needs `values`"
+            if not prop.is_navigation and (prop.target or prop.flip):
+                yield pkey, f"`target`/`flip` only apply to navigation properties ({prop.identifier})"
+        for ki, key in enumerate(et.keys):
+            if et.find_property(key) is None:
+                yield ((*tkey, "keys", ki),
+                       f"unknown key property `{key}`{_hint(key, names)}")
+    mapped: set[str] = set()
+    for mi, mapping in enumerate(connector.mappings):
+        mkey: PathKey = (*base, "mappings", mi)
+        et = types.get(mapping.entity_type.lower())
+        if et is None:
+            yield ((*mkey, "entity_type"), f"unknown entity type `{mapping.entity_type}`"
+                   f"{_hint(mapping.entity_type, [t.identifier for t in connector.entity_types])}")
+            continue
+        if mapping.entity_type.lower() in mapped:
+            yield (*mkey, "entity_type"), f"entity type `{et.identifier}` is mapped twice"
+        mapped.add(mapping.entity_type.lower())
+        if mapping.connection.lower() not in {c.lower() for c in conns}:
+            yield ((*mkey, "connection"),
+                   f"unknown connection `{mapping.connection}`{_hint(mapping.connection, conns)}")
+        scalars = [p.identifier for p in et.scalar_properties]
+        for prop_name in mapping.columns:
+            prop = et.find_property(prop_name)
+            if prop is None:
+                yield ((*mkey, "columns", prop_name),
+                       f"unknown property `{prop_name}` in mapping `{et.identifier}`"
+                       f"{_hint(prop_name, scalars)}")
+            elif prop.is_navigation:
+                yield ((*mkey, "columns", prop_name),
+                       f"`{prop_name}` is a navigation property: map it in `associations`")
+        key_prop = et.find_property(mapping.key)
+        if key_prop is None or key_prop.is_navigation:
+            yield ((*mkey, "key"), f"mapping key `{mapping.key}` is not a scalar property of "
+                   f"`{et.identifier}`{_hint(mapping.key, scalars)}")
+        elif mapping.key not in mapping.columns and key_prop.identifier not in mapping.columns:
+            yield (*mkey, "key"), f"mapping key `{mapping.key}` has no column in `columns`"
+    for ai, assoc in enumerate(connector.associations):
+        akey: PathKey = (*base, "associations", ai)
+        et_name, _, nav_name = assoc.navigation.partition(".")
+        et = types.get(et_name.lower())
+        if et is None or not nav_name:
+            yield ((*akey, "navigation"), f"`{assoc.navigation}` must read EntityType.Navigation "
+                   f"of this connector{_hint(et_name, [t.identifier for t in connector.entity_types])}")
+            continue
+        nav = et.find_property(nav_name)
+        navs = [p.identifier for p in et.properties if p.is_navigation]
+        if nav is None or not nav.is_navigation:
+            yield ((*akey, "navigation"),
+                   f"`{nav_name}` is not a navigation property of `{et.identifier}`"
+                   f"{_hint(nav_name, navs)}")
+        if assoc.connection.lower() not in {c.lower() for c in conns}:
+            yield ((*akey, "connection"),
+                   f"unknown connection `{assoc.connection}`{_hint(assoc.connection, conns)}")
+        if assoc.column and (assoc.source_column or assoc.target_column):
+            yield akey, "give either `column` or `source_column` + `target_column`, not both"
+        elif not assoc.column and not (assoc.source_column and assoc.target_column):
+            yield akey, "give `column`, or `source_column` and `target_column`"
+        if et.identifier.lower() not in mapped and assoc.column:
+            yield akey, f"`{et.identifier}` has no entity type mapping to take its key from"
+
+
+def _check_navigations(project: Project, all_types: dict[str, EntityType]) -> Iterator[Problem]:
+    for ci, connector in enumerate(project.connectors):
+        for ti, et in enumerate(connector.entity_types):
+            for pi, prop in enumerate(et.properties):
+                if not prop.is_navigation:
+                    continue
+                pkey: PathKey = ("connectors", ci, "entity_types", ti, "properties", pi)
+                if not prop.target:
+                    yield pkey, f"navigation `{prop.identifier}` needs a `target` entity type"
+                    continue
+                target = all_types.get(prop.target.lower())
+                if target is None:
+                    yield ((*pkey, "target"), f"unknown entity type `{prop.target}`"
+                           f"{_hint(prop.target, [t.identifier for t in all_types.values()])}")
+                    continue
+                if not prop.flip:
+                    yield pkey, (f"navigation `{prop.identifier}` needs its flip side: "
+                                 f"`flip: <name of the reverse navigation on {target.identifier}>`")
+                elif target.find_property(prop.flip) is not None:
+                    yield ((*pkey, "flip"), f"flip side `{prop.flip}` already names a property of "
+                           f"`{target.identifier}`")

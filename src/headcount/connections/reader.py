@@ -1,0 +1,49 @@
+"""What every source reader returns: a table of strings with the line each row started on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+LINE = "__line"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file as it was read: what the job result shows about it."""
+
+    connection: str
+    path: Path
+    size: int
+    checksum: str
+    rows: int
+    encoding: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "connection": self.connection, "name": self.path.name, "path": str(self.path),
+            "size": self.size, "checksum": self.checksum, "rows": self.rows,
+            "encoding": self.encoding,
+        }
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """A row that could not be read as a row (ragged): kept to be listed, never applied."""
+
+    line: int
+    reason: str
+    raw: list[str]
+
+
+@dataclass
+class SourceTable:
+    """All columns as strings (None for a missing value), plus LINE: the row's first line."""
+
+    file: SourceFile
+    header: list[str]
+    frame: pl.DataFrame
+    rejected: list[RejectedRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)

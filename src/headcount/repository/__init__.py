@@ -1,0 +1,1 @@
+"""Storage of resources, links, history (provenance), runs and deployments; migrations."""
