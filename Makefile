@@ -1,0 +1,75 @@
+# headcount developer tasks. CI runs `make test` through .ci/run.
+#
+#   make install   create .venv and install the package editable with its [test] extras
+#   make check     ruff + mypy
+#   make test      check, then pytest against SQLite and a throw-away PostgreSQL
+#                  (extra pytest arguments: make test PYTEST_ARGS='-k sync -x')
+#   make demo      generate the HR sample files and sync them
+#   make pg-start / pg-stop   start or stop+delete the test PostgreSQL cluster by hand
+#   make clean     stop the test cluster, remove caches;  make distclean  also removes .venv
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := test
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+VENV := .venv
+BIN := $(VENV)/bin
+# Touched after a successful install; pyproject.toml changes trigger a reinstall.
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+# Only the folders that exist (git does not keep empty ones; ruff fails on a missing path).
+LINT_PATHS := $(wildcard src tests bench examples)
+
+.PHONY: venv install check test demo pg-start pg-stop clean distclean
+
+venv install: $(STAMP)
+
+# A missing or broken venv (e.g. one created without ensurepip has no pip) is recreated.
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "make: neither python3.11 nor python3 found" >&2; exit 1; }
+	if ! $(BIN)/python -m pip --version >/dev/null 2>&1; then \
+	    rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); \
+	fi
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[test]'
+	touch $@
+
+check: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/mypy
+
+# PostgreSQL for the tests (see tests/conftest.py for how the URL is found):
+#   * HEADCOUNT_TEST_PG_URL already set: that server is used, nothing is started;
+#   * otherwise tests/postgres/start.sh starts (or reuses) a throw-away cluster and writes its
+#     URL to .pytest-pg/url, which the conftest reads;
+#   * if that fails: under CI=true make stops here; elsewhere a warning, and pytest skips the
+#     PostgreSQL variants (it would fail them under CI anyway).
+# pytest's exit status is not masked: exit 5 (no tests collected) fails the target.
+test: check
+	@if [ -n "$${HEADCOUNT_TEST_PG_URL:-}" ]; then \
+	    echo "make: PostgreSQL from HEADCOUNT_TEST_PG_URL"; \
+	elif ! bash tests/postgres/start.sh >/dev/null; then \
+	    case "$${CI:-}" in \
+	        true|TRUE|True|1) echo "make: cannot start PostgreSQL (required under CI)" >&2; exit 1;; \
+	    esac; \
+	    echo "make: warning: cannot start PostgreSQL; its tests will be skipped" >&2; \
+	fi
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	$(VENV)/bin/python examples/generate.py && $(VENV)/bin/headcount --project examples/hr reload && $(VENV)/bin/headcount --project examples/hr sync HR
+
+pg-start:
+	bash tests/postgres/start.sh
+
+pg-stop:
+	bash tests/postgres/stop.sh
+
+clean:
+	bash tests/postgres/stop.sh
+	rm -rf .pytest-pg .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find src tests $(wildcard bench examples) -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
