@@ -93,7 +93,11 @@ changes = sa.Table(
     sa.Column("resource_key", sa.Text, nullable=False),
     sa.Column("navigation", sa.String(260), nullable=True),
     sa.Column("target_key", sa.Text, nullable=True),
+    # insert: the values; update: {property: [before, after]}; delete: the values before.
     sa.Column("data", sa.Text, nullable=True),
+    # update: the whole record after the change, and its hash (insert: data is the record).
+    sa.Column("after", sa.Text, nullable=True),
+    sa.Column("hash", sa.BigInteger, nullable=True),
     sa.Column("connection", sa.String(128), nullable=True),
     sa.Column("line", sa.Integer, nullable=True),
     sa.Index("ix_changes_run_id", "run_id", "id"),

@@ -1,0 +1,1 @@
+"""The command line: `headcount …`, commands grouped by noun."""

@@ -1,0 +1,1 @@
+"""Job and task runs: the synchronization job (export → prepare → synchronize), resume, cancel."""

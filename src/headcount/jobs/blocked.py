@@ -1,0 +1,93 @@
+"""What happens to a blocked run (SPEC §4.4): resume applies exactly its staged changes, with a
+reason recorded in the audit log; cancel drops them."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import sqlalchemy as sa
+
+from headcount.errors import RunRefused
+from headcount.project import ProjectContext
+from headcount.repository import runs as R
+from headcount.repository.apply import apply_changes, unresolved
+from headcount.repository.schema import accepted_files, changes, connector_state
+from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
+
+
+def staged_changes(conn: sa.Connection, run_id: int) -> ChangeSet:
+    rows = conn.execute(sa.select(
+        changes.c.kind, changes.c.entity_type, changes.c.resource_key, changes.c.navigation,
+        changes.c.target_key, changes.c.data, changes.c.after, changes.c.hash,
+        changes.c.connection, changes.c.line,
+    ).where(changes.c.run_id == run_id).order_by(changes.c.id)).all()
+    res, lnk = [], []
+    for kind, et, key, nav, tkey, data, after, h, cid, line in rows:
+        if kind.startswith("link_"):
+            lnk.append({"kind": kind, "entity_type": et, "key": key, "navigation": nav,
+                        "target_type": json.loads(data)["target_type"], "target_key": tkey,
+                        "connection": cid, "line": line})
+        else:
+            res.append({"kind": kind, "entity_type": et, "key": key, "data": data,
+                        "after": after, "hash": h, "connection": cid, "line": line})
+    return ChangeSet(pl.DataFrame(res, schema=RESOURCE_SCHEMA),
+                     pl.DataFrame(lnk, schema=LINK_SCHEMA))
+
+
+def _blocked_run(conn: sa.Connection, run_id: int) -> R.RunRecord:
+    run = R.get_run(conn, run_id)
+    if run.state != R.BLOCKED:
+        raise RunRefused(f"run {run_id} is {run.state}, not blocked: only a blocked run can be "
+                         "resumed or cancelled")
+    return run
+
+
+def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") -> R.RunRecord:
+    if not reason.strip():
+        raise RunRefused("a resume needs a reason; it is recorded in the audit log")
+    with ctx.engine.begin() as conn:
+        run = _blocked_run(conn, run_id)
+        version = R.lock_connector(conn, run.connector)
+        if version != run.base_version:
+            raise RunRefused(f"the repository of {run.connector} changed since run {run_id} was "
+                             "staged: its changes no longer apply; run a complete "
+                             "synchronization instead")
+        running = conn.execute(sa.select(R.runs.c.id).where(
+            R.runs.c.connector == run.connector, R.runs.c.state == R.RUNNING)).first()
+        if running is not None:
+            raise RunRefused(f"run {running[0]} of {run.connector} is running")
+        staged = staged_changes(conn, run_id)
+        apply_changes(conn, staged, run_id)
+        conn.execute(sa.update(connector_state).where(connector_state.c.connector == run.connector)
+                     .values(version=connector_state.c.version + 1, blocked_run_id=None))
+        for f in run.files:
+            conn.execute(sa.delete(accepted_files).where(
+                accepted_files.c.connector == run.connector,
+                accepted_files.c.connection == f["connection"]))
+            conn.execute(sa.insert(accepted_files).values(
+                connector=run.connector, connection=f["connection"], run_id=run_id,
+                rows=f["rows"], header=json.dumps(f.get("header", [])), checksum=f["checksum"]))
+        navs = conn.execute(sa.select(changes.c.navigation).distinct().where(
+            changes.c.run_id == run_id, changes.c.navigation.is_not(None))).scalars().all()
+        pending, _ = unresolved(conn, [n for n in navs if n])
+        counters = dict(run.counters, unresolved=pending)
+        R.add_log(conn, run_id, "warning", f"resumed by {actor}: {reason}")
+        R.audit(conn, actor, "resume", f"run {run_id}", reason)
+        R.finish_run(conn, run_id, R.WARNINGS, f"resumed by {actor}: {reason}",
+                     counters=counters)
+        return R.get_run(conn, run_id)
+
+
+def cancel(ctx: ProjectContext, run_id: int, reason: str | None, actor: str = "cli"
+           ) -> R.RunRecord:
+    with ctx.engine.begin() as conn:
+        run = _blocked_run(conn, run_id)
+        R.lock_connector(conn, run.connector)
+        conn.execute(sa.update(connector_state).where(connector_state.c.connector == run.connector)
+                     .values(blocked_run_id=None))
+        R.add_log(conn, run_id, "info", f"cancelled by {actor}" + (f": {reason}" if reason else ""))
+        R.audit(conn, actor, "cancel", f"run {run_id}", reason)
+        R.finish_run(conn, run_id, R.CANCELLED, f"cancelled by {actor}"
+                     + (f": {reason}" if reason else ""))
+        return R.get_run(conn, run_id)

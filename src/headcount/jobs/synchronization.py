@@ -1,0 +1,398 @@
+"""The synchronization job of a connector (SPEC §4): export every file, prepare, diff, guard
+(file shape, thresholds) and apply — all or nothing — recording the job result as it goes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from headcount.config.model import Connector, Project
+from headcount.connections.csvfile import read_csv, resolve_path
+from headcount.connections.reader import SourceTable
+from headcount.connections.transform import apply_transformations
+from headcount.errors import HeadcountError, NotFound, RunRefused
+from headcount.jobs.progress import Progress, Silent
+from headcount.project import ProjectContext
+from headcount.repository import runs as R
+from headcount.repository.apply import apply_changes, record_changes, unresolved
+from headcount.repository.bulk import insert_rows
+from headcount.repository.schema import accepted_files, connector_state, links, resources
+from headcount.repository.snapshot import SqlSnapshot
+from headcount.sync.changes import ChangeSet
+from headcount.sync.diff import diff_association, diff_entities
+from headcount.sync.guards import AcceptedFile, check_shape
+from headcount.sync.prepare import prepare_association, prepare_entities
+from headcount.sync.prepared import PreparedAssociation, PreparedEntities, SetAsideRow
+from headcount.sync.thresholds import check_thresholds
+
+MODES = ("initial", "complete", "incremental")
+# A fault-injection point for the crash-safety test: the process stops here, mid-apply.
+PAUSE_ENV = "HEADCOUNT_TEST_PAUSE_IN_APPLY"
+
+
+@dataclass
+class SyncRequest:
+    connector: str
+    mode: str | None = None
+    dry_run: bool = False
+    force: bool = False
+    reason: str | None = None
+    actor: str = "cli"
+
+
+@dataclass
+class _Work:
+    run_id: int
+    connector: Connector
+    mode: str
+    logs: list[tuple[str, str]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    files: list[dict[str, object]] = field(default_factory=list)
+    set_aside: list[SetAsideRow] = field(default_factory=list)
+    counters: dict[str, object] = field(default_factory=dict)
+
+    def log(self, level: str, message: str) -> None:
+        self.logs.append((level, message))
+
+    @contextmanager
+    def timed(self, step: str, progress: Progress) -> Iterator[None]:
+        progress.step(step)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[step] = round(time.perf_counter() - start, 3)
+
+
+def synchronize(ctx: ProjectContext, request: SyncRequest, progress: Progress | None = None
+                ) -> R.RunRecord:
+    progress = progress or Silent()
+    deployment_id, project = ctx.deployed()
+    connector = project.connector(request.connector)
+    if connector is None:
+        names = ", ".join(c.identifier for c in project.connectors)
+        raise NotFound(f"no connector `{request.connector}` (deployed: {names})")
+    if request.force and not request.reason:
+        raise RunRefused("--force needs a --reason, recorded in the job result and audit log")
+    types = [et.identifier for et in connector.entity_types]
+    with ctx.engine.connect() as conn:
+        stored = _count(conn, types)
+        blocked = conn.execute(sa.select(connector_state.c.blocked_run_id).where(
+            connector_state.c.connector == connector.identifier)).scalar()
+    mode = request.mode or ("initial" if stored == 0 else "complete")
+    if mode not in MODES:
+        raise RunRefused(f"unknown mode `{mode}`: one of {', '.join(MODES)}")
+    if mode == "initial" and stored:
+        raise RunRefused(f"initial mode loads an empty connector; {connector.identifier} holds "
+                         f"{stored:,} resources: run a complete synchronization")
+    if mode == "incremental" and blocked:
+        run_id, _ = R.start_run(ctx.engine, connector.identifier, mode, request.mode,
+                                request.dry_run, request.force, request.reason, deployment_id)
+        with ctx.engine.begin() as conn:
+            msg = (f"skipped: run {blocked} of {connector.identifier} is blocked; resume or "
+                   "cancel it, or run a complete synchronization")
+            R.add_log(conn, run_id, "warning", msg)
+            R.finish_run(conn, run_id, R.CANCELLED, msg)
+            return R.get_run(conn, run_id)
+    run_id, interrupted = R.start_run(ctx.engine, connector.identifier, mode, request.mode,
+                                      request.dry_run, request.force, request.reason,
+                                      deployment_id)
+    work = _Work(run_id, connector, mode)
+    for old in interrupted:
+        work.log("warning", f"run {old} had been interrupted; it was marked so")
+    if request.mode is None:
+        work.log("info", f"no mode given: {mode} run"
+                 + (" (the connector holds no data yet)" if mode == "initial" else ""))
+    if request.force:
+        work.log("warning", f"thresholds and file-shape guards overridden by {request.actor}: "
+                 f"{request.reason}")
+    try:
+        return _run(ctx, project, work, request, progress, blocked)
+    except BaseException as exc:
+        message = str(exc) if isinstance(exc, HeadcountError) else \
+            f"{type(exc).__name__}: {exc}"
+        with ctx.engine.begin() as conn:
+            R.add_logs(conn, run_id, [*work.logs, ("error", message)])
+            R.finish_run(conn, run_id, R.FAILED, message, timings=work.timings,
+                         files=work.files, counters=work.counters)
+        if isinstance(exc, HeadcountError):
+            with ctx.engine.connect() as conn:
+                return R.get_run(conn, run_id)
+        raise
+
+
+def _count(conn: sa.Connection, types: list[str]) -> int:
+    if not types:
+        return 0
+    return int(conn.execute(sa.select(sa.func.count()).select_from(resources)
+                            .where(resources.c.entity_type.in_(types))).scalar_one())
+
+
+def _per_type(conn: sa.Connection, types: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    res = dict(conn.execute(sa.select(resources.c.entity_type, sa.func.count())
+                            .where(resources.c.entity_type.in_(types))
+                            .group_by(resources.c.entity_type)).all())
+    lnk = dict(conn.execute(
+        sa.select(resources.c.entity_type, sa.func.count())
+        .select_from(links.join(resources, resources.c.id == links.c.source_id))
+        .where(resources.c.entity_type.in_(types)).group_by(resources.c.entity_type)).all())
+    return {k: int(v) for k, v in res.items()}, {k: int(v) for k, v in lnk.items()}
+
+
+def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncRequest,
+         progress: Progress, blocked: int | None) -> R.RunRecord:
+    connector, mode = work.connector, work.mode
+    incremental = mode == "incremental"
+    with work.timed("export", progress):
+        tables = _export(ctx.directory, connector, incremental, work)
+    with work.timed("prepare", progress):
+        entities, associations = _prepare(connector, tables, incremental, work)
+    blocking: list[str] = []
+    if mode == "complete":
+        with ctx.engine.connect() as conn:
+            previous = _accepted(conn, connector.identifier)
+        limits = connector.effective_thresholds()
+        for cid, table in tables.items():
+            mapped = _mapped_columns(connector, cid)
+            report = check_shape(table, previous.get(cid), limits, mapped)
+            blocking += report.blocking
+            for w in report.warnings:
+                work.log("warning", w)
+    target_types = _target_types(project)
+    types = [et.identifier for et in connector.entity_types]
+    with work.timed("diff", progress), ctx.engine.connect() as conn:
+        changes = ChangeSet()
+        snapshot = SqlSnapshot(conn)
+        for prep in entities:
+            found, warnings = diff_entities(prep, snapshot, mode, target_types)
+            changes.extend(found)
+            for w in warnings:
+                work.log("warning", w)
+        if mode != "incremental":
+            for assoc in associations:
+                changes.extend(diff_association(assoc, snapshot, target_types[assoc.navigation]))
+        stored, stored_links = _per_type(conn, types)
+        conn.rollback()
+    with work.timed("thresholds", progress):
+        crossings = [] if mode == "initial" else check_thresholds(
+            connector, changes, stored, stored_links)
+        blocking += [str(c) for c in crossings]
+    _count_changes(work, changes, entities, associations)
+    nav_names = [f"{et.identifier}.{p.identifier}" for et in connector.entity_types
+                 for p in et.properties if p.is_navigation]
+
+    if request.dry_run:
+        with ctx.engine.begin() as conn:
+            _stage(conn, work, changes)
+            for b in blocking:
+                work.log("warning", f"would block: {b}")
+            work.log("info", "dry run: nothing applied")
+            return _finish(conn, work, R.SUCCEEDED, "dry run: nothing applied")
+    if blocking and not request.force:
+        with ctx.engine.begin() as conn:
+            _stage(conn, work, changes)
+            for b in blocking:
+                work.log("error", f"blocked: {b}")
+            if blocked and mode == "complete":
+                _replace_blocked(conn, blocked, work)
+            conn.execute(sa.update(connector_state)
+                         .where(connector_state.c.connector == connector.identifier)
+                         .values(blocked_run_id=work.run_id))
+            return _finish(conn, work, R.BLOCKED, "threshold exceeded: " + "; ".join(blocking))
+    for b in blocking:
+        work.log("warning", f"forced past: {b}")
+    if request.force:
+        with ctx.engine.begin() as conn:
+            R.audit(conn, request.actor, "force", f"run {work.run_id}", request.reason)
+    with ctx.engine.begin() as conn:
+        with work.timed("apply", progress):
+            R.lock_connector(conn, connector.identifier)
+            _stage(conn, work, changes)
+            apply_changes(conn, changes, work.run_id)
+            _pause_for_test()
+            _after_apply(conn, work, tables if mode != "incremental" else {}, nav_names)
+        if blocked and mode == "complete":
+            _replace_blocked(conn, blocked, work)
+        state = R.WARNINGS if any(lvl in ("warning", "error") for lvl, _ in work.logs) \
+            else R.SUCCEEDED
+        return _finish(conn, work, state, None)
+
+
+def _export(project_dir: Path, connector: Connector, incremental: bool, work: _Work
+            ) -> dict[str, SourceTable]:
+    used = {m.connection.lower() for m in connector.mappings} | {
+        a.connection.lower() for a in connector.associations}
+    tables: dict[str, SourceTable] = {}
+    for connection in connector.connections:
+        if connection.identifier.lower() not in used:
+            continue
+        pattern = (connection.path_incremental or connection.path) if incremental \
+            else connection.path
+        if pattern is None:
+            if connection.identifier.lower() in {a.connection.lower() for a in
+                                                 connector.associations if a.source_column}:
+                continue
+            raise HeadcountError(f"connection {connection.identifier} has no `path` for "
+                                 f"{'incremental' if incremental else 'complete'} runs")
+        path = resolve_path(project_dir, pattern, connection.path_is_regex)
+        table = apply_transformations(read_csv(path, connection), connection)
+        tables[connection.identifier] = table
+        info = table.file.as_dict()
+        info["header"] = table.header
+        info["rows"] = table.frame.height + len(table.rejected)
+        work.files.append(info)
+        work.log("info", f"read {path.name}: {info['rows']:,} rows, {table.file.size:,} bytes, "
+                 f"{table.file.encoding}, sha256 {table.file.checksum[:12]}…")
+        for w in table.warnings:
+            work.log("warning", f"{path.name}: {w}")
+    return tables
+
+
+def _prepare(connector: Connector, tables: dict[str, SourceTable], incremental: bool,
+             work: _Work) -> tuple[list[PreparedEntities], list[PreparedAssociation]]:
+    entities: list[PreparedEntities] = []
+    for mapping in connector.mappings:
+        table = tables[connector.connection(mapping.connection).identifier]
+        et = connector.entity_type(mapping.entity_type).identifier
+        same_file = [a for a in connector.associations if a.column
+                     and a.connection.lower() == mapping.connection.lower()
+                     and a.navigation.partition(".")[0].lower() == et.lower()]
+        prep = prepare_entities(table, connector, mapping, same_file, incremental)
+        entities.append(prep)
+        work.set_aside += prep.set_aside
+        for w in prep.warnings:
+            work.log("warning", w)
+    associations: list[PreparedAssociation] = []
+    for assoc in connector.associations:
+        if assoc.column:
+            continue
+        cid = connector.connection(assoc.connection).identifier
+        if cid not in tables:
+            continue
+        prep_a = prepare_association(tables[cid], connector, assoc)
+        associations.append(prep_a)
+        work.set_aside += prep_a.set_aside
+        for w in prep_a.warnings:
+            work.log("warning", w)
+    for row in work.set_aside:
+        where = f"{row.connection} line {row.line}" if row.line else row.connection
+        work.log("warning", f"set aside ({row.category}) {where}: {row.reason}")
+    return entities, associations
+
+
+def _mapped_columns(connector: Connector, cid: str) -> set[str]:
+    cols: set[str] = set()
+    for m in connector.mappings:
+        if m.connection.lower() == cid.lower():
+            cols |= set(m.columns.values())
+    for a in connector.associations:
+        if a.connection.lower() == cid.lower():
+            cols |= {c for c in (a.column, a.source_column, a.target_column) if c}
+    return cols
+
+
+def _target_types(project: Project) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for connector in project.connectors:
+        for et in connector.entity_types:
+            for p in et.properties:
+                if p.is_navigation and p.target:
+                    target = project.entity_type(p.target)
+                    assert target is not None
+                    out[f"{et.identifier}.{p.identifier}"] = target[1].identifier
+    for connector in project.connectors:
+        for a in connector.associations:
+            et_name, _, nav = a.navigation.partition(".")
+            found = project.entity_type(et_name)
+            if found:
+                prop = found[1].find_property(nav)
+                if prop and prop.target:
+                    target = project.entity_type(prop.target)
+                    assert target is not None
+                    out[a.navigation] = target[1].identifier
+    return out
+
+
+def _accepted(conn: sa.Connection, connector: str) -> dict[str, AcceptedFile]:
+    rows = conn.execute(sa.select(accepted_files.c.connection, accepted_files.c.rows,
+                                  accepted_files.c.header)
+                        .where(accepted_files.c.connector == connector)).all()
+    return {c: AcceptedFile(int(n), json.loads(h)) for c, n, h in rows}
+
+
+def _count_changes(work: _Work, changes: ChangeSet, entities: list[PreparedEntities],
+                   associations: list[PreparedAssociation]) -> None:
+    totals = changes.totals()
+    categories: dict[str, int] = {}
+    for row in work.set_aside:
+        categories[row.category] = categories.get(row.category, 0) + 1
+    work.counters.update({
+        "read": sum(int(f["rows"]) for f in work.files),  # type: ignore[call-overload]
+        "set_aside": categories,
+        "inserted": totals.get("inserted", 0), "updated": totals.get("updated", 0),
+        "deleted": totals.get("deleted", 0), "links_inserted": totals.get("links_inserted", 0),
+        "links_deleted": totals.get("links_deleted", 0),
+        "per_entity_type": changes.counts(),
+    })
+
+
+def _stage(conn: sa.Connection, work: _Work, changes: ChangeSet) -> None:
+    record_changes(conn, changes, work.run_id)
+    insert_rows(conn, "set_aside",
+                ["run_id", "connection", "line", "key", "category", "reason", "raw"],
+                ((work.run_id, r.connection, r.line, r.key, r.category, r.reason,
+                  json.dumps(r.raw, ensure_ascii=False)) for r in work.set_aside))
+
+
+def _after_apply(conn: sa.Connection, work: _Work, tables: dict[str, SourceTable],
+                 nav_names: list[str]) -> None:
+    connector = work.connector.identifier
+    conn.execute(sa.update(connector_state).where(connector_state.c.connector == connector)
+                 .values(version=connector_state.c.version + 1))
+    for cid, table in tables.items():
+        conn.execute(sa.delete(accepted_files).where(accepted_files.c.connector == connector,
+                                                     accepted_files.c.connection == cid))
+        conn.execute(sa.insert(accepted_files).values(
+            connector=connector, connection=cid, run_id=work.run_id,
+            rows=table.frame.height + len(table.rejected), header=json.dumps(table.header),
+            checksum=table.file.checksum))
+    pending, sample = unresolved(conn, nav_names)
+    work.counters["unresolved"] = pending
+    if pending:
+        shown = "; ".join(f"{et} {key}: {nav.partition('.')[2]} = {value}"
+                          for et, key, nav, value in sample)
+        work.log("warning", f"{pending:,} unresolved references kept pending "
+                 f"(they resolve when their target appears): {shown}")
+
+
+def _replace_blocked(conn: sa.Connection, blocked: int, work: _Work) -> None:
+    conn.execute(sa.update(R.runs).where(R.runs.c.id == blocked, R.runs.c.state == R.BLOCKED)
+                 .values(state=R.CANCELLED, finished_at=R.now(),
+                         message=f"replaced by complete run {work.run_id}"))
+    conn.execute(sa.update(connector_state)
+                 .where(connector_state.c.connector == work.connector.identifier)
+                 .values(blocked_run_id=None))
+    work.log("info", f"blocked run {blocked} replaced by this complete run")
+
+
+def _finish(conn: sa.Connection, work: _Work, state: str, message: str | None) -> R.RunRecord:
+    R.add_logs(conn, work.run_id, work.logs)
+    R.finish_run(conn, work.run_id, state, message, counters=work.counters,
+                 timings=work.timings, files=work.files)
+    return R.get_run(conn, work.run_id)
+
+
+def _pause_for_test() -> None:
+    marker = os.environ.get(PAUSE_ENV)
+    if marker:
+        Path(marker).write_text(str(os.getpid()))
+        signal.pause()
+

@@ -1,0 +1,133 @@
+"""Apply a change set to the repository, set-based: the changes go to scratch tables and are
+joined in SQL. Runs inside the caller's transaction: all or nothing (SPEC §4.5)."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import sqlalchemy as sa
+
+from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
+from headcount.sync.changes import ChangeSet
+
+_MATCH = "resources.entity_type = u.et AND resources.key = u.key"
+
+
+def apply_changes(conn: sa.Connection, changes: ChangeSet, run_id: int) -> None:
+    res, links = changes.resources, changes.links
+    _deletes(conn, res.filter(pl.col("kind") == "delete"))
+    inserts = res.filter(pl.col("kind") == "insert")
+    insert_rows(conn, "resources",
+                ["entity_type", "key", "data", "hash", "created_run", "updated_run"],
+                ((et, k, d, h, run_id, run_id) for et, k, d, h in
+                 inserts.select("entity_type", "key", "data", "hash").iter_rows()))
+    _updates(conn, res.filter(pl.col("kind").is_in(["update", "rehash"])), run_id)
+    _link_deletes(conn, links.filter(pl.col("kind") == "link_delete"))
+    _link_inserts(conn, links.filter(pl.col("kind") == "link_insert"))
+    new_types = inserts["entity_type"].unique().to_list()
+    if new_types:
+        _resolve_pending(conn, new_types)
+
+
+def record_changes(conn: sa.Connection, changes: ChangeSet, run_id: int) -> None:
+    """Stage the change list of a run: shown in its job result, applied by a resume, and once
+    applied, the history (provenance) of the resources."""
+    cols = ["run_id", "kind", "entity_type", "resource_key", "navigation", "target_key", "data",
+            "after", "hash", "connection", "line"]
+    res = changes.resources.filter(pl.col("kind") != "rehash")
+    insert_rows(conn, "changes", cols, (
+        (run_id, kind, et, key, None, None, data, after, h, c, line)
+        for kind, et, key, data, after, h, c, line in res.select(
+            "kind", "entity_type", "key", "data", "after", "hash", "connection", "line"
+        ).iter_rows()))
+    insert_rows(conn, "changes", cols, (
+        (run_id, kind, et, key, nav, tk, json.dumps({"target_type": tt}), None, None, c, line)
+        for kind, et, key, nav, tt, tk, c, line in changes.links.select(
+            "kind", "entity_type", "key", "navigation", "target_type", "target_key",
+            "connection", "line").iter_rows()))
+
+
+def _deletes(conn: sa.Connection, rows: pl.DataFrame) -> None:
+    if rows.height == 0:
+        return
+    create_temp_table(conn, "hc_del", [("et", "TEXT"), ("key", "TEXT")])
+    insert_rows(conn, "hc_del", ["et", "key"], rows.select("entity_type", "key").iter_rows())
+    ids = ("SELECT r.id FROM resources r JOIN hc_del d ON r.entity_type = d.et "
+           "AND r.key = d.key")
+    conn.exec_driver_sql(f"DELETE FROM links WHERE source_id IN ({ids})")
+    # References to a deleted resource stay, pending: the file still names that key.
+    conn.exec_driver_sql(f"UPDATE links SET target_id = NULL WHERE target_id IN ({ids})")
+    conn.exec_driver_sql(f"DELETE FROM resources WHERE id IN ({ids})")
+    drop_temp_table(conn, "hc_del")
+
+
+def _updates(conn: sa.Connection, rows: pl.DataFrame, run_id: int) -> None:
+    if rows.height == 0:
+        return
+    create_temp_table(conn, "hc_upd", [("et", "TEXT"), ("key", "TEXT"), ("data", "TEXT"),
+                                       ("hash", "BIGINT"), ("real", "INTEGER")])
+    insert_rows(conn, "hc_upd", ["et", "key", "data", "hash", "real"], (
+        (et, k, a, h, 1 if kind == "update" else 0) for kind, et, k, a, h in
+        rows.select("kind", "entity_type", "key", "after", "hash").iter_rows()))
+    conn.exec_driver_sql(
+        "UPDATE resources SET data = u.data, hash = u.hash, "
+        f"updated_run = CASE WHEN u.real = 1 THEN {int(run_id)} ELSE resources.updated_run END "
+        f"FROM hc_upd u WHERE {_MATCH}")
+    drop_temp_table(conn, "hc_upd")
+
+
+def _link_deletes(conn: sa.Connection, rows: pl.DataFrame) -> None:
+    if rows.height == 0:
+        return
+    create_temp_table(conn, "hc_ldel", [("et", "TEXT"), ("key", "TEXT"), ("nav", "TEXT"),
+                                        ("tkey", "TEXT")])
+    insert_rows(conn, "hc_ldel", ["et", "key", "nav", "tkey"],
+                rows.select("entity_type", "key", "navigation", "target_key").iter_rows())
+    conn.exec_driver_sql(
+        "DELETE FROM links WHERE id IN (SELECT l.id FROM links l "
+        "JOIN resources r ON r.id = l.source_id "
+        "JOIN hc_ldel d ON d.et = r.entity_type AND d.key = r.key AND d.nav = l.navigation "
+        "AND d.tkey = l.target_key)")
+    drop_temp_table(conn, "hc_ldel")
+
+
+def _link_inserts(conn: sa.Connection, rows: pl.DataFrame) -> None:
+    if rows.height == 0:
+        return
+    create_temp_table(conn, "hc_lins", [("et", "TEXT"), ("key", "TEXT"), ("nav", "TEXT"),
+                                        ("ttype", "TEXT"), ("tkey", "TEXT")])
+    insert_rows(conn, "hc_lins", ["et", "key", "nav", "ttype", "tkey"], rows.select(
+        "entity_type", "key", "navigation", "target_type", "target_key").iter_rows())
+    conn.exec_driver_sql(
+        "INSERT INTO links (source_id, navigation, target_type, target_key, target_id) "
+        "SELECT r.id, d.nav, d.ttype, d.tkey, t.id FROM hc_lins d "
+        "JOIN resources r ON r.entity_type = d.et AND r.key = d.key "
+        "LEFT JOIN resources t ON t.entity_type = d.ttype AND t.key = d.tkey "
+        "ON CONFLICT DO NOTHING")
+    drop_temp_table(conn, "hc_lins")
+
+
+def _resolve_pending(conn: sa.Connection, target_types: list[str]) -> None:
+    """References to keys that did not exist resolve by themselves once the target appears."""
+    conn.execute(
+        sa.text("UPDATE links SET target_id = (SELECT t.id FROM resources t "
+                "WHERE t.entity_type = links.target_type AND t.key = links.target_key) "
+                "WHERE target_id IS NULL AND target_type IN :types")
+        .bindparams(sa.bindparam("types", expanding=True)),
+        {"types": target_types})
+
+
+def unresolved(conn: sa.Connection, navigations: list[str], limit: int = 20
+               ) -> tuple[int, list[tuple[str, str, str, str]]]:
+    """How many references are pending, and a sample: (entity type, key, navigation, value)."""
+    if not navigations:
+        return 0, []
+    params = {f"n{i}": n for i, n in enumerate(navigations)}
+    where = f"l.target_id IS NULL AND l.navigation IN ({', '.join(':' + p for p in params)})"
+    count = conn.execute(sa.text(f"SELECT count(*) FROM links l WHERE {where}"), params).scalar()
+    sample = conn.execute(sa.text(
+        f"SELECT r.entity_type, r.key, l.navigation, l.target_key FROM links l "
+        f"JOIN resources r ON r.id = l.source_id WHERE {where} "
+        f"ORDER BY r.entity_type, r.key LIMIT {int(limit)}"), params).all()
+    return int(count or 0), [(a, b, c, d) for a, b, c, d in sample]

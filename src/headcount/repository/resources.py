@@ -1,0 +1,85 @@
+"""Reading resources: one with its links, reverse links and history; lists by entity type."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from headcount.errors import NotFound
+from headcount.repository.schema import changes, links, resources, runs
+
+
+@dataclass
+class HistoryEntry:
+    run_id: int
+    at: Any
+    kind: str
+    data: str | None
+    navigation: str | None
+    target_key: str | None
+    connection: str | None
+    line: int | None
+    file: str | None
+
+
+@dataclass
+class ResourceView:
+    id: int
+    entity_type: str
+    key: str
+    values: dict[str, Any]
+    links: dict[str, list[tuple[str, str, int | None]]] = field(default_factory=dict)
+    reverse: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
+    history: list[HistoryEntry] = field(default_factory=list)
+
+
+def count(conn: sa.Connection, entity_type: str) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(resources)
+                            .where(resources.c.entity_type == entity_type)).scalar_one())
+
+
+def list_resources(conn: sa.Connection, entity_type: str, limit: int = 50, offset: int = 0
+                   ) -> list[tuple[str, dict[str, Any]]]:
+    rows = conn.execute(sa.select(resources.c.key, resources.c.data)
+                        .where(resources.c.entity_type == entity_type)
+                        .order_by(resources.c.key).limit(limit).offset(offset)).all()
+    return [(k, json.loads(d)) for k, d in rows]
+
+
+def get_resource(conn: sa.Connection, entity_type: str, key: str) -> ResourceView:
+    row = conn.execute(sa.select(resources.c.id, resources.c.data).where(
+        resources.c.entity_type == entity_type, resources.c.key == key)).first()
+    if row is None:
+        raise NotFound(f"no {entity_type} with key `{key}`")
+    view = ResourceView(int(row[0]), entity_type, key, json.loads(row[1]))
+    for nav, tkey, ttype, tid in conn.execute(
+            sa.select(links.c.navigation, links.c.target_key, links.c.target_type,
+                      links.c.target_id).where(links.c.source_id == view.id)
+            .order_by(links.c.navigation, links.c.target_key)):
+        view.links.setdefault(nav.partition(".")[2], []).append((ttype, tkey, tid))
+    source = resources.alias("s")
+    for nav, skey, stype, sid in conn.execute(
+            sa.select(links.c.navigation, source.c.key, source.c.entity_type, source.c.id)
+            .join(source, source.c.id == links.c.source_id)
+            .where(links.c.target_id == view.id).order_by(links.c.navigation, source.c.key)):
+        view.reverse.setdefault(nav, []).append((stype, skey, sid))
+    run_files = {}
+    for ch in conn.execute(
+            sa.select(changes.c.run_id, runs.c.finished_at, changes.c.kind, changes.c.data,
+                      changes.c.navigation, changes.c.target_key, changes.c.connection,
+                      changes.c.line, runs.c.files, runs.c.state)
+            .join(runs, runs.c.id == changes.c.run_id)
+            .where(changes.c.entity_type == entity_type, changes.c.resource_key == key,
+                   runs.c.state.in_(["succeeded", "succeeded with warnings"]),
+                   runs.c.dry_run.is_(False))
+            .order_by(changes.c.id)):
+        if ch.run_id not in run_files:
+            run_files[ch.run_id] = {f["connection"]: f["name"] for f in json.loads(ch.files)}
+        view.history.append(HistoryEntry(
+            ch.run_id, ch.finished_at, ch.kind, ch.data if not ch.kind.startswith("link_")
+            else None, ch.navigation, ch.target_key, ch.connection, ch.line,
+            run_files[ch.run_id].get(ch.connection or "")))
+    return view

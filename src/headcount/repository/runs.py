@@ -1,0 +1,185 @@
+"""Run records (SPEC §4.5, §4.6): the job result of every synchronization, its log, its set-aside
+rows; one run per connector at a time; runs left 'running' by a dead process are marked
+interrupted at the next start."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from headcount.errors import NotFound, RunRefused
+from headcount.repository.schema import audit_log, connector_state, run_logs, runs
+
+RUNNING = "running"
+SUCCEEDED = "succeeded"
+WARNINGS = "succeeded with warnings"
+BLOCKED = "blocked"
+FAILED = "failed"
+INTERRUPTED = "interrupted"
+CANCELLED = "cancelled"
+STATES = (RUNNING, SUCCEEDED, WARNINGS, BLOCKED, FAILED, INTERRUPTED, CANCELLED)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class RunRecord:
+    id: int
+    connector: str
+    mode: str
+    requested_mode: str | None
+    state: str
+    dry_run: bool
+    forced: bool
+    reason: str | None
+    message: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    base_version: int | None
+    counters: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def from_row(cls, row: sa.Row[Any]) -> RunRecord:
+        m = row._mapping
+        return cls(
+            id=m["id"], connector=m["connector"], mode=m["mode"],
+            requested_mode=m["requested_mode"], state=m["state"], dry_run=bool(m["dry_run"]),
+            forced=bool(m["forced"]), reason=m["reason"], message=m["message"],
+            created_at=m["created_at"], started_at=m["started_at"],
+            finished_at=m["finished_at"], base_version=m["base_version"],
+            counters=json.loads(m["counters"] or "{}"), timings=json.loads(m["timings"] or "{}"),
+            files=json.loads(m["files"] or "[]"),
+        )
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+def _alive(pid: int | None, host: str | None) -> bool:
+    if pid is None or host != socket.gethostname():
+        # Another machine's run cannot be checked from here: trust its record.
+        return host is not None and host != socket.gethostname()
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def ensure_connector(conn: sa.Connection, connector: str) -> None:
+    exists = conn.execute(sa.select(connector_state.c.connector)
+                          .where(connector_state.c.connector == connector)).first()
+    if exists is None:
+        conn.execute(sa.insert(connector_state).values(connector=connector, version=0))
+
+
+def lock_connector(conn: sa.Connection, connector: str) -> int:
+    """Serialise writers on one connector (a row lock on PostgreSQL, the write lock on SQLite,
+    taken by the first statement being a write). Returns the connector's version."""
+    conn.execute(sa.update(connector_state).where(connector_state.c.connector == connector)
+                 .values(version=connector_state.c.version))
+    version = conn.execute(sa.select(connector_state.c.version)
+                           .where(connector_state.c.connector == connector)).scalar_one()
+    return int(version)
+
+
+def start_run(engine: sa.Engine, connector: str, mode: str, requested_mode: str | None,
+              dry_run: bool, forced: bool, reason: str | None, deployment_id: int | None
+              ) -> tuple[int, list[int]]:
+    """Record a new run as running, after checking none is running for the connector.
+    Returns the run id and the ids of runs found interrupted."""
+    with engine.begin() as conn:
+        ensure_connector(conn, connector)
+    interrupted: list[int] = []
+    with engine.begin() as conn:
+        version = lock_connector(conn, connector)
+        running = conn.execute(sa.select(runs.c.id, runs.c.pid, runs.c.host).where(
+            runs.c.connector == connector, runs.c.state == RUNNING)).all()
+        for run_id, pid, host in running:
+            if _alive(pid, host):
+                raise RunRefused(f"run {run_id} of connector {connector} is running "
+                                 f"(process {pid} on {host}); one run per connector at a time")
+            interrupted.append(run_id)
+        if interrupted:
+            conn.execute(sa.update(runs).where(runs.c.id.in_(interrupted)).values(
+                state=INTERRUPTED, finished_at=now(),
+                message="interrupted: its process ended before the run finished; "
+                        "nothing it had not committed was applied"))
+        stamp = now()
+        run_id = conn.execute(sa.insert(runs).values(
+            connector=connector, mode=mode, requested_mode=requested_mode, state=RUNNING,
+            dry_run=dry_run, forced=forced, reason=reason, created_at=stamp, started_at=stamp,
+            pid=os.getpid(), host=socket.gethostname(), base_version=version,
+            deployment_id=deployment_id, counters="{}", timings="{}", files="[]",
+        ).returning(runs.c.id)).scalar_one()
+        for old in interrupted:
+            add_log(conn, old, "error", f"marked interrupted at the start of run {run_id}")
+    return int(run_id), interrupted
+
+
+def finish_run(conn: sa.Connection, run_id: int, state: str, message: str | None = None,
+               **values: Any) -> None:
+    encoded = {k: (json.dumps(v, ensure_ascii=False) if k in ("counters", "timings", "files")
+                   else v) for k, v in values.items()}
+    conn.execute(sa.update(runs).where(runs.c.id == run_id).values(
+        state=state, message=message, finished_at=now(), **encoded))
+
+
+def update_run(conn: sa.Connection, run_id: int, **values: Any) -> None:
+    encoded = {k: (json.dumps(v, ensure_ascii=False) if k in ("counters", "timings", "files")
+                   else v) for k, v in values.items()}
+    conn.execute(sa.update(runs).where(runs.c.id == run_id).values(**encoded))
+
+
+def add_log(conn: sa.Connection, run_id: int, level: str, message: str) -> None:
+    conn.execute(sa.insert(run_logs).values(run_id=run_id, at=now(), level=level,
+                                            message=message))
+
+
+def add_logs(conn: sa.Connection, run_id: int, lines: list[tuple[str, str]]) -> None:
+    if lines:
+        stamp = now()
+        conn.execute(sa.insert(run_logs), [
+            {"run_id": run_id, "at": stamp, "level": lvl, "message": msg} for lvl, msg in lines])
+
+
+def get_run(conn: sa.Connection, run_id: int) -> RunRecord:
+    row = conn.execute(sa.select(runs).where(runs.c.id == run_id)).first()
+    if row is None:
+        raise NotFound(f"no run {run_id}")
+    return RunRecord.from_row(row)
+
+
+def list_runs(conn: sa.Connection, connector: str | None = None, limit: int = 50
+              ) -> list[RunRecord]:
+    query = sa.select(runs).order_by(runs.c.id.desc()).limit(limit)
+    if connector:
+        query = query.where(runs.c.connector == connector)
+    return [RunRecord.from_row(r) for r in conn.execute(query)]
+
+
+def logs(conn: sa.Connection, run_id: int) -> list[tuple[datetime, str, str]]:
+    rows = conn.execute(sa.select(run_logs.c.at, run_logs.c.level, run_logs.c.message)
+                        .where(run_logs.c.run_id == run_id).order_by(run_logs.c.id)).all()
+    return [(a, b, c) for a, b, c in rows]
+
+
+def audit(conn: sa.Connection, actor: str, action: str, target: str, reason: str | None) -> None:
+    conn.execute(sa.insert(audit_log).values(at=now(), actor=actor, action=action,
+                                             target=target, reason=reason))

@@ -1,0 +1,62 @@
+"""What the diff reads of the repository: stored hashes, records and links (sync.diff.Snapshot)."""
+
+from __future__ import annotations
+
+import polars as pl
+import sqlalchemy as sa
+
+from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
+from headcount.sync.diff import OLD_HASH, TARGET
+from headcount.sync.prepared import KEY
+
+
+class SqlSnapshot:
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+
+    def hashes(self, entity_type: str) -> pl.DataFrame:
+        cursor = self._raw(
+            "SELECT key, hash FROM resources WHERE entity_type = ?", (entity_type,))
+        rows = cursor.fetchall()
+        cursor.close()
+        return pl.DataFrame(rows, schema={KEY: pl.String, OLD_HASH: pl.Int64}, orient="row")
+
+    def records(self, entity_type: str, keys: list[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        self._keys_table(keys)
+        cursor = self._raw(
+            "SELECT r.key, r.data FROM resources r JOIN hc_keys k ON r.key = k.key "
+            "WHERE r.entity_type = ?", (entity_type,))
+        out = {k: d for k, d in cursor.fetchall()}
+        cursor.close()
+        drop_temp_table(self.conn, "hc_keys")
+        return out
+
+    def links(self, navigation: str, keys: list[str] | None) -> pl.DataFrame:
+        sql = ("SELECT r.key, l.target_key FROM links l JOIN resources r ON r.id = l.source_id "
+               "WHERE l.navigation = ?")
+        if keys is not None:
+            if not keys:
+                return pl.DataFrame(schema={KEY: pl.String, TARGET: pl.String})
+            self._keys_table(keys)
+            sql += " AND r.key IN (SELECT key FROM hc_keys)"
+        cursor = self._raw(sql, (navigation,))
+        rows = cursor.fetchall()
+        cursor.close()
+        if keys is not None:
+            drop_temp_table(self.conn, "hc_keys")
+        return pl.DataFrame(rows, schema={KEY: pl.String, TARGET: pl.String}, orient="row")
+
+    def _keys_table(self, keys: list[str]) -> None:
+        create_temp_table(self.conn, "hc_keys", [("key", "TEXT PRIMARY KEY")])
+        insert_rows(self.conn, "hc_keys", ["key"], ((k,) for k in keys))
+
+    def _raw(self, sql: str, params: tuple[object, ...]):  # type: ignore[no-untyped-def]
+        dbapi = self.conn.connection.driver_connection
+        assert dbapi is not None
+        if self.conn.dialect.name != "sqlite":
+            sql = sql.replace("?", "%s")
+        cursor = dbapi.cursor()
+        cursor.execute(sql, params)
+        return cursor

@@ -1,0 +1,1 @@
+"""The sample HR project that `headcount init` writes and `make demo` runs."""

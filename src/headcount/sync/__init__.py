@@ -1,0 +1,1 @@
+"""Synchronization: prepare → diff → thresholds → apply; modes; change sets."""

@@ -1,0 +1,264 @@
+"""Prepare (SPEC §4.1): keep the mapped columns, set aside rows with an empty key, conflicting
+duplicate keys or unparsable values, parse values to their canonical form, hash each row, sort by
+key. A mapped column missing from the header fails the run before anything changes."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Iterable
+
+import polars as pl
+
+from headcount.config.model import (
+    AssociationMapping,
+    Connection,
+    Connector,
+    EntityTypeMapping,
+)
+from headcount.connections.reader import LINE as SOURCE_LINE
+from headcount.connections.reader import SourceTable
+from headcount.errors import Location, SourceError
+from headcount.sync.prepared import (
+    COMMAND,
+    DATA,
+    HASH,
+    KEY,
+    LINE,
+    PreparedAssociation,
+    PreparedEntities,
+    SetAsideRow,
+    nav_column,
+)
+from headcount.sync.values import parse_column
+
+COMMANDS = ("insert", "update", "delete", "merge")
+TARGET = "__target"
+
+
+def require_columns(table: SourceTable, wanted: Iterable[tuple[str, str]]) -> None:
+    """Fail when a mapped column is missing: a renamed column must not null out a property."""
+    missing = [(column, use) for column, use in wanted if column not in table.header]
+    if not missing:
+        return
+    lines = []
+    for column, use in missing:
+        close = difflib.get_close_matches(column, table.header, n=1, cutoff=0.6)
+        hint = f" — renamed to `{close[0]}`?" if close else ""
+        lines.append(f"mapped column `{column}` ({use}) is missing from the header{hint}")
+    raise SourceError("; ".join(lines) + f". Header: {', '.join(table.header)}",
+                      Location(table.file.path, 1 + _skipped(table)))
+
+
+def _skipped(table: SourceTable) -> int:
+    return 0
+
+
+def mapped_columns(connector: Connector, mapping: EntityTypeMapping,
+                   associations: list[AssociationMapping]) -> list[tuple[str, str]]:
+    wanted = [(col, f"{mapping.entity_type}.{prop}") for prop, col in mapping.columns.items()]
+    wanted += [(a.column, a.navigation) for a in associations if a.column]
+    return wanted
+
+
+def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTypeMapping,
+                     associations: list[AssociationMapping], incremental: bool
+                     ) -> PreparedEntities:
+    connection = connector.connection(mapping.connection)
+    et = connector.entity_type(mapping.entity_type)
+    wanted = mapped_columns(connector, mapping, associations)
+    use_command = incremental and connection.command_column is not None
+    if use_command:
+        assert connection.command_column is not None
+        wanted.append((connection.command_column, "command column"))
+    require_columns(table, wanted)
+    key_prop = et.find_property(mapping.key)
+    assert key_prop is not None
+    key_column = _column_for(mapping, key_prop.identifier)
+    frame = table.frame
+    set_aside: list[SetAsideRow] = []
+    held: set[str] = set()
+    warnings = list(table.warnings)
+    cid = connection.identifier
+
+    for rej in table.rejected:
+        set_aside.append(SetAsideRow(cid, rej.line, None, "ragged", rej.reason,
+                                     dict(enumerate_raw(table.header, rej.raw))))
+
+    empty = frame.filter(pl.col(key_column).is_null())
+    for row in empty.iter_rows(named=True):
+        set_aside.append(SetAsideRow(cid, row[SOURCE_LINE], None, "empty_key",
+                                     f"empty mapping key `{key_column}`", _raw(row)))
+    frame = frame.filter(pl.col(key_column).is_not_null())
+
+    # Typed parsing: one expression per property, evaluated together.
+    props = [(et.find_property(p), col) for p, col in mapping.columns.items()]
+    parsed_exprs: list[pl.Expr] = []
+    invalid_exprs: list[pl.Expr] = []
+    expected: dict[str, str] = {}
+    order = [p.identifier for p in et.scalar_properties if p.identifier in
+             {q.identifier for q, _ in props if q is not None}]
+    by_name = {p.identifier: (p, col) for p, col in props if p is not None}
+    for name in order:
+        prop, col = by_name[name]
+        parsed = parse_column(col, prop, connection)
+        parsed_exprs.append(parsed.value.alias(f"v:{name}"))
+        invalid_exprs.append(parsed.invalid.alias(f"bad:{name}"))
+        expected[name] = parsed.expected
+    work = frame.with_columns(*parsed_exprs, *invalid_exprs)
+    bad_cols = [f"bad:{n}" for n in order]
+    any_bad = pl.any_horizontal(bad_cols) if bad_cols else pl.lit(False)
+    if use_command:
+        assert connection.command_column is not None
+        cmd = pl.col(connection.command_column).str.strip_chars().str.to_lowercase()
+        work = work.with_columns(cmd.alias(COMMAND))
+        bad_cmd = work.filter(~pl.col(COMMAND).is_in(COMMANDS) | pl.col(COMMAND).is_null())
+        for row in bad_cmd.iter_rows(named=True):
+            set_aside.append(SetAsideRow(
+                cid, row[SOURCE_LINE], row[key_column], "invalid",
+                f"command `{row[connection.command_column]}` in column "
+                f"`{connection.command_column}` is not one of {', '.join(COMMANDS)}",
+                _raw(row, table.header)))
+            held.add(row[key_column])
+        work = work.filter(pl.col(COMMAND).is_in(COMMANDS))
+    invalid = work.filter(any_bad)
+    for row in invalid.iter_rows(named=True):
+        reasons = [
+            f"column `{by_name[n][1]}`: `{row[by_name[n][1]]}` is not {expected[n]}"
+            for n in order if row[f"bad:{n}"]
+        ]
+        set_aside.append(SetAsideRow(cid, row[SOURCE_LINE], row[key_column], "invalid",
+                                     "; ".join(reasons), _raw(row, table.header)))
+        held.add(row[key_column])
+    work = work.filter(~any_bad)
+
+    nav_names = [a.navigation for a in associations if a.column]
+    nav_exprs = [_nav_expr(a, connection) for a in associations if a.column]
+    data_expr = (pl.struct([pl.col(f"v:{n}").alias(n) for n in order]).struct.json_encode()
+                 if order else pl.lit("{}"))
+    out = work.select(
+        pl.col(key_column).alias(KEY),
+        pl.col(SOURCE_LINE).alias(LINE),
+        data_expr.alias(DATA),
+        *nav_exprs,
+        *([pl.col(COMMAND)] if use_command else []),
+    )
+    out = out.with_columns(_hash_expr([DATA, *(nav_column(n) for n in nav_names)]).alias(HASH))
+
+    # Duplicate keys: identical rows collapse with a warning, conflicting ones are set aside.
+    counts = out.group_by(KEY).agg(pl.len().alias("n"), pl.col(HASH).n_unique().alias("h"),
+                                   pl.col(LINE).sort().alias("lines"))
+    dups = counts.filter(pl.col("n") > 1)
+    if dups.height:
+        conflicting = dups.filter(pl.col("h") > 1)
+        identical = dups.filter(pl.col("h") == 1)
+        for key, lines in identical.select(KEY, "lines").iter_rows():
+            warnings.append(f"{cid}: key `{key}` appears on lines "
+                            f"{', '.join(map(str, lines))} with identical values: kept once")
+        bad_keys = set(conflicting[KEY].to_list())
+        if bad_keys:
+            source_rows = frame.filter(pl.col(key_column).is_in(list(bad_keys)))
+            line_map = dict(conflicting.select(KEY, "lines").iter_rows())
+            for row in source_rows.sort(SOURCE_LINE).iter_rows(named=True):
+                key = row[key_column]
+                set_aside.append(SetAsideRow(
+                    cid, row[SOURCE_LINE], key, "duplicate",
+                    f"key `{key}` appears on lines {', '.join(map(str, line_map[key]))} "
+                    "with different values", _raw(row, table.header)))
+            held |= bad_keys
+            out = out.filter(~pl.col(KEY).is_in(list(bad_keys)))
+        out = out.sort(LINE).unique(KEY, keep="first", maintain_order=True)
+    if held:
+        out = out.filter(~pl.col(KEY).is_in(list(held)))
+    return PreparedEntities(
+        entity_type=et.identifier, connection=cid, frame=out.sort(KEY), navigations=nav_names,
+        held_keys=held, set_aside=set_aside, warnings=warnings,
+    )
+
+
+def prepare_association(table: SourceTable, connector: Connector,
+                        assoc: AssociationMapping) -> PreparedAssociation:
+    assert assoc.source_column and assoc.target_column
+    require_columns(table, [(assoc.source_column, assoc.navigation),
+                            (assoc.target_column, assoc.navigation)])
+    connection = connector.connection(assoc.connection)
+    cid = connection.identifier
+    frame = table.frame
+    set_aside = [SetAsideRow(cid, r.line, None, "ragged", r.reason,
+                             dict(enumerate_raw(table.header, r.raw))) for r in table.rejected]
+    empty = frame.filter(pl.col(assoc.source_column).is_null()
+                         | pl.col(assoc.target_column).is_null())
+    for row in empty.iter_rows(named=True):
+        set_aside.append(SetAsideRow(cid, row[SOURCE_LINE], row[assoc.source_column],
+                                     "empty_key", "empty source or target key", _raw(row)))
+    pairs = frame.filter(pl.col(assoc.source_column).is_not_null()
+                         & pl.col(assoc.target_column).is_not_null()).select(
+        pl.col(assoc.source_column).alias(KEY), pl.col(assoc.target_column).alias(TARGET),
+        pl.col(SOURCE_LINE).alias(LINE))
+    before = pairs.height
+    pairs = pairs.sort(LINE).unique([KEY, TARGET], keep="first", maintain_order=True)
+    warnings = list(table.warnings)
+    if pairs.height < before:
+        warnings.append(f"{cid}: {before - pairs.height} repeated pairs kept once")
+    source_type = assoc.navigation.partition(".")[0]
+    return PreparedAssociation(assoc.navigation, source_type, cid, pairs.sort(KEY, TARGET),
+                               set_aside, warnings)
+
+
+def _column_for(mapping: EntityTypeMapping, prop: str) -> str:
+    for name, column in mapping.columns.items():
+        if name.lower() == prop.lower():
+            return column
+    raise KeyError(prop)
+
+
+def _nav_expr(assoc: AssociationMapping, connection: Connection) -> pl.Expr:
+    assert assoc.column
+    col = pl.col(assoc.column)
+    if connection.multivalue_separator:
+        keys = col.str.split(connection.multivalue_separator).list.eval(
+            pl.element().str.strip_chars().filter(pl.element() != "")
+        ).list.unique().list.sort()
+    else:
+        keys = pl.when(col.is_not_null()).then(pl.concat_list(col)).otherwise(
+            pl.lit([], dtype=pl.List(pl.String)))
+    return keys.fill_null(pl.lit([], dtype=pl.List(pl.String))).alias(nav_column(assoc.navigation))
+
+
+def _hash_expr(columns: list[str]) -> pl.Expr:
+    # A stable hash (blake2b over a canonical text), not polars' own, which may change between
+    # versions: stored hashes must stay comparable across upgrades.
+    parts = [pl.col(c) if not c.startswith("nav:") else pl.col(c).list.join("\x1f")
+             for c in columns]
+    text = pl.concat_str(parts, separator="\x1e")
+    return text.map_batches(_blake2b_series, return_dtype=pl.Int64)
+
+
+def _blake2b_series(series: pl.Series) -> pl.Series:
+    out = [
+        int.from_bytes(hashlib.blake2b(v.encode(), digest_size=8).digest(), "little", signed=True)
+        for v in series.to_list()
+    ]
+    return pl.Series(series.name, out, dtype=pl.Int64)
+
+
+def row_hash(data_json: str, navigations: list[list[str]]) -> int:
+    """The hash of one row, as prepare computes it (for the repository's own writes)."""
+    text = "\x1e".join([data_json, *("\x1f".join(n) for n in navigations)])
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little",
+                          signed=True)
+
+
+def enumerate_raw(header: list[str], raw: list[str]) -> Iterable[tuple[str, str | None]]:
+    for i, value in enumerate(raw):
+        yield (header[i] if i < len(header) else f"#{i + 1}"), value
+
+
+def _raw(row: dict[str, object], header: list[str] | None = None) -> dict[str, str | None]:
+    names = header if header is not None else [k for k in row if not k.startswith("__")]
+    return {k: (None if row.get(k) is None else str(row.get(k))) for k in names
+            if not k.startswith(("v:", "bad:", "__"))}
+
+
+_ = json

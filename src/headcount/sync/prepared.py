@@ -1,0 +1,56 @@
+"""The plain data that prepare hands to the diff: one table per entity type mapping, one per
+association file, and the rows set aside with their reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+KEY = "__key"
+LINE = "__line"
+HASH = "__hash"
+DATA = "__data"
+COMMAND = "__command"
+NAV_PREFIX = "nav:"
+
+
+def nav_column(navigation: str) -> str:
+    return NAV_PREFIX + navigation
+
+
+@dataclass(frozen=True)
+class SetAsideRow:
+    connection: str
+    line: int | None
+    key: str | None
+    category: str  # empty_key | duplicate | invalid | ragged | command
+    reason: str
+    raw: dict[str, str | None]
+
+
+@dataclass
+class PreparedEntities:
+    """Rows of one entity type: KEY, LINE, HASH, DATA (JSON of the scalar values), one list
+    column per navigation read from the same file, COMMAND in incremental files."""
+
+    entity_type: str
+    connection: str
+    frame: pl.DataFrame
+    navigations: list[str]
+    # Keys present in the file whose rows were set aside: never deleted nor changed by the run.
+    held_keys: set[str] = field(default_factory=set)
+    set_aside: list[SetAsideRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PreparedAssociation:
+    """A two-column association file: the whole truth for its navigation."""
+
+    navigation: str
+    source_type: str
+    connection: str
+    frame: pl.DataFrame  # KEY (source key), "__target", LINE
+    set_aside: list[SetAsideRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
