@@ -197,8 +197,10 @@ class Connector(_Model):
         return next(e for e in self.entity_types if e.identifier.lower() == identifier.lower())
 
     def effective_thresholds(self) -> Thresholds:
+        # Only values given replace the defaults: a deployed configuration comes back from JSON
+        # with every field set, so "unset" cannot be told from "given as null".
         merged = CONNECTOR_DEFAULT_THRESHOLDS.model_dump()
-        merged.update(self.thresholds.model_dump(exclude_unset=True))
+        merged.update({k: v for k, v in self.thresholds.model_dump().items() if v is not None})
         return Thresholds(**merged)
 
 
