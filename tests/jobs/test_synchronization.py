@@ -212,7 +212,7 @@ def test_bad_date_sets_the_row_aside_and_keeps_the_stored_person(
 
 
 def test_incremental_with_command_column(tmp_path: Path, db_url: str) -> None:
-    with hr_project(tmp_path, db_url) as hr:
+    with hr_project(tmp_path, db_url, thresholds=GENEROUS) as hr:
         hr.write_people(people(5))
         hr.sync()
         header = [*PEOPLE_HEADER, "Command"]
@@ -233,7 +233,7 @@ def test_incremental_with_command_column(tmp_path: Path, db_url: str) -> None:
 def test_initial_refused_on_a_filled_connector(tmp_path: Path, db_url: str) -> None:
     from headcount.errors import RunRefused
 
-    with hr_project(tmp_path, db_url) as hr:
+    with hr_project(tmp_path, db_url, thresholds=GENEROUS) as hr:
         hr.write_people(people(3))
         hr.sync()
         with pytest.raises(RunRefused, match="initial mode"):

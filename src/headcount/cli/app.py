@@ -35,8 +35,11 @@ app = typer.Typer(
          "Exit codes: 0 succeeded, 1 failed, 2 configuration invalid, 3 blocked (threshold "
          "exceeded; changes staged), 4 refused or skipped, 6 not found, 7 needs --confirm.",
 )
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Job results are read in logs and CI output too, where no terminal gives a width: 120 columns
+# keep their tables whole.
+_WIDTH = max(120, shutil.get_terminal_size((120, 24)).columns)
+console = Console(highlight=False, width=_WIDTH)
+err = Console(stderr=True, highlight=False, width=_WIDTH)
 
 
 class State:

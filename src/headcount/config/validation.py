@@ -80,6 +80,13 @@ def _check_connector(connector: Connector, base: PathKey) -> Iterator[Problem]:
                 yield pkey, f"enum property `{prop.identifier}` needs `values`"
             if not prop.is_navigation and (prop.target or prop.flip):
                 yield pkey, f"`target`/`flip` only apply to navigation properties ({prop.identifier})"
+        if et.resource_display_name:
+            import string
+
+            for _, field_name, _, _ in string.Formatter().parse(et.resource_display_name):
+                if field_name and et.find_property(field_name) is None:
+                    yield ((*tkey, "resource_display_name"),
+                           f"unknown property `{field_name}`{_hint(field_name, names)}")
         for ki, key in enumerate(et.keys):
             if et.find_property(key) is None:
                 yield ((*tkey, "keys", ki),
@@ -114,8 +121,20 @@ def _check_connector(connector: Connector, base: PathKey) -> Iterator[Problem]:
                    f"`{et.identifier}`{_hint(mapping.key, scalars)}")
         elif mapping.key not in mapping.columns and key_prop.identifier not in mapping.columns:
             yield (*mkey, "key"), f"mapping key `{mapping.key}` has no column in `columns`"
+    mapping_connection = {m.entity_type.lower(): m.connection.lower() for m in connector.mappings}
+    seen_navs: set[str] = set()
     for ai, assoc in enumerate(connector.associations):
         akey: PathKey = (*base, "associations", ai)
+        if assoc.navigation.lower() in seen_navs:
+            yield (*akey, "navigation"), f"`{assoc.navigation}` is mapped twice"
+        seen_navs.add(assoc.navigation.lower())
+        source_type = assoc.navigation.partition(".")[0].lower()
+        if assoc.column and source_type in mapping_connection \
+                and mapping_connection[source_type] != assoc.connection.lower():
+            yield ((*akey, "connection"),
+                   f"`column` reads the key from the mapping's own file: `{assoc.navigation}` "
+                   f"must use connection `{mapping_connection[source_type]}`, or name "
+                   "`source_column` and `target_column` of an association file")
         et_name, _, nav_name = assoc.navigation.partition(".")
         et = types.get(et_name.lower())
         if et is None or not nav_name:
@@ -140,6 +159,7 @@ def _check_connector(connector: Connector, base: PathKey) -> Iterator[Problem]:
 
 
 def _check_navigations(project: Project, all_types: dict[str, EntityType]) -> Iterator[Problem]:
+    flips: dict[tuple[str, str], str] = {}
     for ci, connector in enumerate(project.connectors):
         for ti, et in enumerate(connector.entity_types):
             for pi, prop in enumerate(et.properties):
@@ -160,3 +180,10 @@ def _check_navigations(project: Project, all_types: dict[str, EntityType]) -> It
                 elif target.find_property(prop.flip) is not None:
                     yield ((*pkey, "flip"), f"flip side `{prop.flip}` already names a property of "
                            f"`{target.identifier}`")
+                else:
+                    slot = (target.identifier.lower(), prop.flip.lower())
+                    owner = f"{et.identifier}.{prop.identifier}"
+                    if slot in flips:
+                        yield ((*pkey, "flip"), f"flip side `{prop.flip}` of `{target.identifier}`"
+                               f" is already the flip side of `{flips[slot]}`")
+                    flips[slot] = owner

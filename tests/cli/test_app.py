@@ -1,0 +1,88 @@
+"""The command line, as a script would use it: output and exit codes (SPEC §12)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from headcount.cli import exitcodes
+from headcount.cli.app import app
+
+runner = CliRunner()
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+
+
+def run(project: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["--project", str(project), *args])
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("HEADCOUNT_DATABASE_URL", raising=False)
+    folder = tmp_path / "hr"
+    code, out = run(folder, "init", "--people", "300")
+    assert code == 0, out
+    return folder
+
+
+def test_init_check_sync_jobs_job_show(project: Path) -> None:
+    code, out = run(project, "check")
+    assert (code, "configuration valid" in out) == (0, True)
+    code, out = run(project, "sync", "HR", "--quiet")
+    assert code == exitcodes.OK, out
+    assert "initial" in out
+    assert re.search(r"HR_Person\s+300", out)
+    code, out = run(project, "jobs")
+    assert code == 0
+    assert "succeeded" in out
+    code, out = run(project, "job", "1", "--changes", "--kind", "insert", "--limit", "5")
+    assert code == 0
+    assert "+ HR_Organization" in out or "+ HR_Person" in out
+    code, out = run(project, "show", "HR_Person", "E00002")
+    assert code == 0, out
+    assert "Manager → HR_Person" in out
+    assert "hr_people.csv line" in out
+    code, out = run(project, "show", "HR_Person", "NOPE")
+    assert code == exitcodes.NOT_FOUND
+
+
+def test_blocked_run_exit_code_then_resume(project: Path) -> None:
+    run(project, "sync", "HR", "-q")
+    people = project / "data" / "hr_people.csv"
+    lines = people.read_text(encoding="latin-1").splitlines(keepends=True)
+    people.write_text("".join(lines[: len(lines) // 2]), encoding="latin-1")
+    code, out = run(project, "sync", "HR", "-q")
+    assert code == exitcodes.BLOCKED, out
+    assert "headcount resume 2" in out
+    code, out = run(project, "rejects", "2")
+    assert code == 0
+    code, out = run(project, "resume", "2", "--reason", "half the company left")
+    assert code == 0, out
+    assert "resumed by cli: half the company left" in out
+
+
+def test_invalid_configuration_exit_code(project: Path) -> None:
+    config = project / "config" / "hr.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("Email: Email", "Emial: Email"),
+                      encoding="utf-8")
+    code, out = run(project, "check")
+    assert code == exitcodes.CONFIG_INVALID
+    assert "did you mean `Email`" in out
+
+
+def test_schema_is_json_schema() -> None:
+    result = runner.invoke(app, ["schema"])
+    schema = json.loads(result.output)
+    assert "connectors" in schema["properties"]
+
+
+def test_every_command_is_documented() -> None:
+    documented = DOCS.read_text(encoding="utf-8")
+    for command in app.registered_commands:
+        name = command.name or (command.callback.__name__ if command.callback else "")
+        assert f"`headcount {name}" in documented, f"{name} is not in docs/cli.md"

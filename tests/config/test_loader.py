@@ -1,0 +1,88 @@
+"""Configuration errors name the file, line and path, and suggest the right name (SPEC §2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from headcount.config.loader import load_project_config
+from headcount.errors import ConfigError
+
+SAMPLE = Path(__file__).resolve().parents[2] / "src" / "headcount" / "samples" / "hr.yaml"
+
+
+def _project(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "hr.yaml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def _errors(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_project_config(_project(tmp_path, text))
+    return [str(p) for p in caught.value.problems]
+
+
+def test_the_sample_configuration_is_valid(tmp_path: Path) -> None:
+    project = load_project_config(_project(tmp_path, SAMPLE.read_text(encoding="utf-8")))
+    assert [et.identifier for et in project.connectors[0].entity_types] == [
+        "HR_Person", "HR_Organization", "HR_Site"]
+
+
+def test_unknown_property_in_a_mapping_suggests_the_right_one(tmp_path: Path) -> None:
+    text = SAMPLE.read_text(encoding="utf-8").replace("Email: Email", "Emial: Email")
+    errors = _errors(tmp_path, text)
+    assert len(errors) == 1
+    assert "hr.yaml, line" in errors[0]
+    assert "unknown property `Emial` in mapping `HR_Person` — did you mean `Email`?" in errors[0]
+
+
+def test_unknown_setting_names_its_line_and_suggests(tmp_path: Path) -> None:
+    text = """connectors:
+  - identifier: HR
+    connections:
+      - identifier: People
+        path: people.csv
+        seperator: ";"
+"""
+    errors = _errors(tmp_path, text)
+    assert errors == [f"{tmp_path}/config/hr.yaml, line 6, column 9: "
+                      "connectors[0].connections[0].seperator: unknown setting `seperator` — "
+                      "did you mean `separator`?"]
+
+
+def test_navigation_without_flip_side_and_property_called_id(tmp_path: Path) -> None:
+    text = """connectors:
+  - identifier: HR
+    entity_types:
+      - identifier: P
+        properties:
+          - {identifier: Id}
+          - {identifier: Boss, type: navigation, target: P}
+"""
+    errors = _errors(tmp_path, text)
+    assert any("may not be called `Id`" in e for e in errors)
+    assert any("needs its flip side" in e for e in errors)
+
+
+def test_identifiers_are_unique_ignoring_case(tmp_path: Path) -> None:
+    text = """connectors:
+  - identifier: HR
+  - identifier: hr
+"""
+    errors = _errors(tmp_path, text)
+    assert any("connector `hr` is declared twice" in e and "line 3" in e for e in errors)
+
+
+def test_two_mapping_keys_and_display_name_placeholders(tmp_path: Path) -> None:
+    text = SAMPLE.read_text(encoding="utf-8").replace(
+        '"{LastName} {FirstName}"', '"{LastNme} {FirstName}"')
+    errors = _errors(tmp_path, text)
+    assert any("unknown property `LastNme` — did you mean `LastName`?" in e for e in errors)
+
+
+def test_invalid_yaml_names_line(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, "connectors:\n  - identifier: [HR\n")
+    assert "line" in errors[0]
+    assert "not valid YAML" in errors[0]
