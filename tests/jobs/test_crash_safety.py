@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from hrproject import hr_project, people
 
 from headcount.jobs.synchronization import PAUSE_ENV
 from headcount.repository import runs as R
+from hrproject import hr_project, people
 
 CHILD = """
 import sys

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hrproject import PEOPLE_HEADER, hr_project, people
+import sqlalchemy as sa
 
 from headcount.repository import runs as R
+from headcount.repository.schema import audit_log
+from hrproject import PEOPLE_HEADER, hr_project, people
 
 # Small files cross the default 5 % thresholds with a single change.
 GENEROUS = {"max_inserted_pct": 100, "max_updated_pct": 100, "max_deleted_pct": 100,
@@ -67,7 +69,7 @@ def test_half_missing_is_blocked_then_resume_applies_exactly_the_staged_changes(
         assert again.counters["deleted"] == 0
         assert again.counters["updated"] == 0
         with hr.ctx.engine.connect() as conn:
-            audit = conn.execute(R.audit_log.select()).all()
+            audit = conn.execute(audit_log.select()).all()
         assert [(a.action, a.reason) for a in audit] == [("resume", "HR confirmed the layoff")]
 
 
@@ -121,7 +123,7 @@ def test_conflicting_duplicate_keys_are_listed_with_their_lines(
         assert run.state == R.WARNINGS
         assert run.counters["set_aside"] == {"duplicate": 2}
         with hr.ctx.engine.connect() as conn:
-            aside = conn.execute(R.sa.text(
+            aside = conn.execute(sa.text(
                 "SELECT line, key, category, reason FROM set_aside ORDER BY line")).all()
         assert [(a.line, a.key) for a in aside] == [(3, "E2"), (5, "E2")]
         assert "lines 3, 5" in aside[0].reason
@@ -205,7 +207,7 @@ def test_bad_date_sets_the_row_aside_and_keeps_the_stored_person(
         assert run.counters["deleted"] == 0  # a person set aside is never deleted
         assert hr.values("HR_Person", "E3")["FirstName"] == "First3"  # type: ignore[index]
         with hr.ctx.engine.connect() as conn:
-            reason = conn.execute(R.sa.text("SELECT line, reason FROM set_aside")).one()
+            reason = conn.execute(sa.text("SELECT line, reason FROM set_aside")).one()
         assert reason.line == 4
         assert "StartDate" in reason.reason
         assert "31/02/2020" in reason.reason

@@ -6,11 +6,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from hrproject import hr_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from headcount.repository import runs as R
+from hrproject import hr_project
 
 NO_LIMITS = {name: 10**9 for name in (
     "max_inserted", "max_updated", "max_deleted", "max_inserted_pct", "max_updated_pct",

@@ -51,7 +51,7 @@ def job_result(console: Console, run: RunRecord, logs: list[tuple[Any, str, str]
         console.print(table)
     if logs:
         console.print("[bold]log[/]")
-        for at, level, message in logs:
+        for _at, level, message in logs:
             style = {"error": "red", "warning": "yellow"}.get(level, "dim")
             console.print(f"  [{style}]{level:7}[/] {message}", highlight=False)
     if changes:

@@ -26,7 +26,8 @@ def load_project_config(project_dir: Path) -> Project:
     files = config_files(project_dir)
     if not files:
         raise ConfigError(
-            [ConfigProblem(Location(project_dir / CONFIG_DIR), "", "no configuration files (*.yaml)")]
+            [ConfigProblem(Location(project_dir / CONFIG_DIR), "",
+                           "no configuration files (*.yaml)")]
         )
     merged: dict[str, list[Any]] = {"connectors": []}
     locations: dict[PathKey, Location] = {}

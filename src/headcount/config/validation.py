@@ -79,7 +79,8 @@ def _check_connector(connector: Connector, base: PathKey) -> Iterator[Problem]:
             if prop.type is PropertyType.ENUM and not prop.values:
                 yield pkey, f"enum property `{prop.identifier}` needs `values`"
             if not prop.is_navigation and (prop.target or prop.flip):
-                yield pkey, f"`target`/`flip` only apply to navigation properties ({prop.identifier})"
+                yield pkey, ("`target`/`flip` only apply to navigation properties "
+                             f"({prop.identifier})")
         if et.resource_display_name:
             import string
 
@@ -94,31 +95,31 @@ def _check_connector(connector: Connector, base: PathKey) -> Iterator[Problem]:
     mapped: set[str] = set()
     for mi, mapping in enumerate(connector.mappings):
         mkey: PathKey = (*base, "mappings", mi)
-        et = types.get(mapping.entity_type.lower())
-        if et is None:
+        met = types.get(mapping.entity_type.lower())
+        if met is None:
             yield ((*mkey, "entity_type"), f"unknown entity type `{mapping.entity_type}`"
                    f"{_hint(mapping.entity_type, [t.identifier for t in connector.entity_types])}")
             continue
         if mapping.entity_type.lower() in mapped:
-            yield (*mkey, "entity_type"), f"entity type `{et.identifier}` is mapped twice"
+            yield (*mkey, "entity_type"), f"entity type `{met.identifier}` is mapped twice"
         mapped.add(mapping.entity_type.lower())
         if mapping.connection.lower() not in {c.lower() for c in conns}:
             yield ((*mkey, "connection"),
                    f"unknown connection `{mapping.connection}`{_hint(mapping.connection, conns)}")
-        scalars = [p.identifier for p in et.scalar_properties]
+        scalars = [p.identifier for p in met.scalar_properties]
         for prop_name in mapping.columns:
-            prop = et.find_property(prop_name)
-            if prop is None:
+            mprop = met.find_property(prop_name)
+            if mprop is None:
                 yield ((*mkey, "columns", prop_name),
-                       f"unknown property `{prop_name}` in mapping `{et.identifier}`"
+                       f"unknown property `{prop_name}` in mapping `{met.identifier}`"
                        f"{_hint(prop_name, scalars)}")
-            elif prop.is_navigation:
+            elif mprop.is_navigation:
                 yield ((*mkey, "columns", prop_name),
                        f"`{prop_name}` is a navigation property: map it in `associations`")
-        key_prop = et.find_property(mapping.key)
+        key_prop = met.find_property(mapping.key)
         if key_prop is None or key_prop.is_navigation:
             yield ((*mkey, "key"), f"mapping key `{mapping.key}` is not a scalar property of "
-                   f"`{et.identifier}`{_hint(mapping.key, scalars)}")
+                   f"`{met.identifier}`{_hint(mapping.key, scalars)}")
         elif mapping.key not in mapping.columns and key_prop.identifier not in mapping.columns:
             yield (*mkey, "key"), f"mapping key `{mapping.key}` has no column in `columns`"
     mapping_connection = {m.entity_type.lower(): m.connection.lower() for m in connector.mappings}
@@ -136,16 +137,17 @@ def _check_connector(connector: Connector, base: PathKey) -> Iterator[Problem]:
                    f"must use connection `{mapping_connection[source_type]}`, or name "
                    "`source_column` and `target_column` of an association file")
         et_name, _, nav_name = assoc.navigation.partition(".")
-        et = types.get(et_name.lower())
-        if et is None or not nav_name:
+        aet = types.get(et_name.lower())
+        if aet is None or not nav_name:
             yield ((*akey, "navigation"), f"`{assoc.navigation}` must read EntityType.Navigation "
-                   f"of this connector{_hint(et_name, [t.identifier for t in connector.entity_types])}")
+                   f"of this connector"
+                   f"{_hint(et_name, [t.identifier for t in connector.entity_types])}")
             continue
-        nav = et.find_property(nav_name)
-        navs = [p.identifier for p in et.properties if p.is_navigation]
+        nav = aet.find_property(nav_name)
+        navs = [p.identifier for p in aet.properties if p.is_navigation]
         if nav is None or not nav.is_navigation:
             yield ((*akey, "navigation"),
-                   f"`{nav_name}` is not a navigation property of `{et.identifier}`"
+                   f"`{nav_name}` is not a navigation property of `{aet.identifier}`"
                    f"{_hint(nav_name, navs)}")
         if assoc.connection.lower() not in {c.lower() for c in conns}:
             yield ((*akey, "connection"),
@@ -154,8 +156,8 @@ def _check_connector(connector: Connector, base: PathKey) -> Iterator[Problem]:
             yield akey, "give either `column` or `source_column` + `target_column`, not both"
         elif not assoc.column and not (assoc.source_column and assoc.target_column):
             yield akey, "give `column`, or `source_column` and `target_column`"
-        if et.identifier.lower() not in mapped and assoc.column:
-            yield akey, f"`{et.identifier}` has no entity type mapping to take its key from"
+        if aet.identifier.lower() not in mapped and assoc.column:
+            yield akey, f"`{aet.identifier}` has no entity type mapping to take its key from"
 
 
 def _check_navigations(project: Project, all_types: dict[str, EntityType]) -> Iterator[Problem]:

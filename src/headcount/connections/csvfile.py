@@ -8,8 +8,8 @@ so that a million rows stay compact in memory."""
 from __future__ import annotations
 
 import codecs
-import gc
 import csv
+import gc
 import hashlib
 import io
 import re
@@ -206,7 +206,8 @@ def _read_unquoted(path: Path, connection: Connection, encoding: str) -> SourceT
     del data
     if frame.height == 0:
         return SourceTable(SourceFile(connection.identifier, path, size, checksum, 0, encoding),
-                           [], pl.DataFrame(schema={LINE: pl.Int64}), warnings=["the file is empty"])
+                           [], pl.DataFrame(schema={LINE: pl.Int64}),
+                           warnings=["the file is empty"])
     sep, trim = connection.separator, connection.values_to_trim
     header_line = int(frame[LINE][0])
     raw_header = str(frame["raw"][0]).split(sep)
@@ -245,7 +246,8 @@ def _check_header(header: list[str], path: Path, line: int) -> None:
             continue
         if name in seen:
             raise SourceError(f"column `{name}` appears twice in the header "
-                              f"(columns {seen[name]} and {position})", Location(path, line, position))
+                              f"(columns {seen[name]} and {position})",
+                              Location(path, line, position))
         seen[name] = position
 
 

@@ -13,6 +13,7 @@ from headcount.project import ProjectContext
 from headcount.repository import runs as R
 from headcount.repository.apply import apply_changes, unresolved
 from headcount.repository.schema import accepted_files, changes, connector_state
+from headcount.repository.schema import runs as runs_table
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 
 
@@ -53,8 +54,8 @@ def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") ->
             raise RunRefused(f"the repository of {run.connector} changed since run {run_id} was "
                              "staged: its changes no longer apply; run a complete "
                              "synchronization instead")
-        running = conn.execute(sa.select(R.runs.c.id).where(
-            R.runs.c.connector == run.connector, R.runs.c.state == R.RUNNING)).first()
+        running = conn.execute(sa.select(runs_table.c.id).where(
+            runs_table.c.connector == run.connector, runs_table.c.state == R.RUNNING)).first()
         if running is not None:
             raise RunRefused(f"run {running[0]} of {run.connector} is running")
         staged = staged_changes(conn, run_id)

@@ -25,6 +25,7 @@ from headcount.repository import runs as R
 from headcount.repository.apply import apply_changes, record_changes, unresolved
 from headcount.repository.bulk import insert_rows
 from headcount.repository.schema import accepted_files, connector_state, links, resources
+from headcount.repository.schema import runs as runs_table
 from headcount.repository.snapshot import SqlSnapshot
 from headcount.sync.changes import ChangeSet
 from headcount.sync.diff import diff_association, diff_entities
@@ -137,10 +138,10 @@ def _count(conn: sa.Connection, types: list[str]) -> int:
 
 
 def _per_type(conn: sa.Connection, types: list[str]) -> tuple[dict[str, int], dict[str, int]]:
-    res = dict(conn.execute(sa.select(resources.c.entity_type, sa.func.count())
+    res: dict[str, int] = dict(conn.execute(sa.select(resources.c.entity_type, sa.func.count())
                             .where(resources.c.entity_type.in_(types))
                             .group_by(resources.c.entity_type)).all())
-    lnk = dict(conn.execute(
+    lnk: dict[str, int] = dict(conn.execute(
         sa.select(resources.c.entity_type, sa.func.count())
         .select_from(links.join(resources, resources.c.id == links.c.source_id))
         .where(resources.c.entity_type.in_(types)).group_by(resources.c.entity_type)).all())
@@ -374,7 +375,8 @@ def _after_apply(conn: sa.Connection, work: _Work, tables: dict[str, SourceTable
 
 
 def _replace_blocked(conn: sa.Connection, blocked: int, work: _Work) -> None:
-    conn.execute(sa.update(R.runs).where(R.runs.c.id == blocked, R.runs.c.state == R.BLOCKED)
+    conn.execute(sa.update(runs_table)
+                 .where(runs_table.c.id == blocked, runs_table.c.state == R.BLOCKED)
                  .values(state=R.CANCELLED, finished_at=R.now(),
                          message=f"replaced by complete run {work.run_id}"))
     conn.execute(sa.update(connector_state)

@@ -179,7 +179,8 @@ def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTy
 
 def prepare_association(table: SourceTable, connector: Connector,
                         assoc: AssociationMapping) -> PreparedAssociation:
-    assert assoc.source_column and assoc.target_column
+    assert assoc.source_column
+    assert assoc.target_column
     require_columns(table, [(assoc.source_column, assoc.navigation),
                             (assoc.target_column, assoc.navigation)])
     connection = connector.connection(assoc.connection)
