@@ -57,8 +57,15 @@ test: check
 	fi
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The demo starts from a fresh sample repository each time, so that it always shows the same
+# initial job result (counts per entity type).
 demo: $(STAMP)
-	$(VENV)/bin/python examples/generate.py && $(VENV)/bin/headcount --project examples/hr reload && $(VENV)/bin/headcount --project examples/hr sync HR
+	rm -f examples/hr/headcount.db examples/hr/headcount.db-wal examples/hr/headcount.db-shm
+	$(BIN)/python examples/generate.py
+	$(BIN)/headcount --project examples/hr reload
+	$(BIN)/headcount --project examples/hr sync HR
+	@echo
+	@echo "Explore: $(BIN)/headcount -p examples/hr jobs | job 1 --changes | show HR_Person E00002"
 
 pg-start:
 	bash tests/postgres/start.sh

@@ -33,6 +33,7 @@ import subprocess
 import sys
 import time
 import uuid
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -163,14 +164,37 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def current_rss_mb() -> float:
+def proc_status_mb(field: str) -> float:
+    """VmRSS (now) or VmHWM (peak so far) of this process, in MB; 0 where /proc is missing."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+def current_rss_mb() -> float:
+    return proc_status_mb("VmRSS")
+
+
+class StepMemory:
+    """A Progress for synchronize(): notes RSS and peak RSS as each step starts, so that the
+    peak of the phase can be pinned on a step (the peak reached by the end of a step)."""
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[str, float, float]] = []
+
+    def step(self, name: str) -> None:
+        self.marks.append((name, current_rss_mb(), proc_status_mb("VmHWM")))
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """step → RSS at its start and the peak reached by its end (MB); the last step's end is
+        when synchronize() returns: after the commit and the job result."""
+        marks = [*self.marks, ("end", current_rss_mb(), proc_status_mb("VmHWM"))]
+        return {name: {"rss_start_mb": round(rss, 1), "peak_by_end_mb": round(nxt[2], 1)}
+                for (name, rss, _), nxt in pairwise(marks)}
 
 
 def is_sqlite(url: str | None) -> bool:
@@ -257,10 +281,12 @@ def run_sync(phase: str, project: Path, url: str | None, rows: int,
         setup_seconds = time.perf_counter() - setup
         request = SyncRequest(CONNECTOR, mode=MODES[phase])
         profiler = cProfile.Profile() if profile_dir else None
+        memory = StepMemory()
+        memory.step("setup")  # imports, migrations, deployment: the RSS before the run
         start = time.perf_counter()
         if profiler:
             profiler.enable()
-        run = synchronize(ctx, request)
+        run = synchronize(ctx, request, memory)
         if profiler:
             profiler.disable()
         seconds = time.perf_counter() - start
@@ -280,6 +306,7 @@ def run_sync(phase: str, project: Path, url: str | None, rows: int,
     out: dict[str, Any] = {
         "seconds": seconds, "setup_seconds": round(setup_seconds, 3), "run_id": run.id,
         "state": run.state, "message": run.message, "steps": dict(run.timings),
+        "memory_by_step": memory.summary(),
         "counters": counters, "set_aside": run.counters.get("set_aside", {}),
         "expected": expected,
         "check": "ok" if not wrong else "MISMATCH " + ", ".join(
@@ -423,6 +450,13 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"{name:<14}" + "".join(
             f"{steps[s]:>11.2f}" if s in steps else f"{'—':>11}" for s in STEPS)
             + f"{other:>11.2f}{res['seconds']:>11.2f}{res.get('setup_seconds', 0):>9.2f}")
+    lines += ["", "memory (MB): RSS at process start → peak reached by the end of each step "
+              "(setup = imports, migrations; the last step includes the commit)"]
+    for name, res in phases.items():
+        by_step: dict[str, dict[str, float]] = res.get("memory_by_step", {})
+        marks = "  ".join(f"{s} {m['peak_by_end_mb']:.0f}" for s, m in by_step.items())
+        lines.append(f"{name:<14}start {res['start_rss_mb']:.0f} → {marks or '—'}"
+                     f"  (peak {res['peak_rss_mb']:.0f})")
     counters = [f"{n}: " + ", ".join(f"{k}={v}" for k, v in r["counters"].items())
                 for n, r in phases.items() if "counters" in r]
     lines += ["", "counters", *counters]

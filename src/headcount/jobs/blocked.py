@@ -9,10 +9,11 @@ import polars as pl
 import sqlalchemy as sa
 
 from headcount.errors import RunRefused
+from headcount.jobs.synchronization import remember_file
 from headcount.project import ProjectContext
 from headcount.repository import runs as R
 from headcount.repository.apply import apply_changes, unresolved
-from headcount.repository.schema import accepted_files, changes, connector_state
+from headcount.repository.schema import changes, connector_state
 from headcount.repository.schema import runs as runs_table
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 
@@ -62,13 +63,9 @@ def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") ->
         apply_changes(conn, staged, run_id)
         conn.execute(sa.update(connector_state).where(connector_state.c.connector == run.connector)
                      .values(version=connector_state.c.version + 1, blocked_run_id=None))
-        for f in run.files:
-            conn.execute(sa.delete(accepted_files).where(
-                accepted_files.c.connector == run.connector,
-                accepted_files.c.connection == f["connection"]))
-            conn.execute(sa.insert(accepted_files).values(
-                connector=run.connector, connection=f["connection"], run_id=run_id,
-                rows=f["rows"], header=json.dumps(f.get("header", [])), checksum=f["checksum"]))
+        if run.mode != "incremental":
+            for f in run.files:
+                remember_file(conn, run.connector, run_id, f)
         navs = conn.execute(sa.select(changes.c.navigation).distinct().where(
             changes.c.run_id == run_id, changes.c.navigation.is_not(None))).scalars().all()
         pending, _ = unresolved(conn, [n for n in navs if n])

@@ -32,6 +32,7 @@ from headcount.sync.diff import diff_association, diff_entities
 from headcount.sync.guards import AcceptedFile, check_shape
 from headcount.sync.prepare import prepare_association, prepare_entities
 from headcount.sync.prepared import PreparedAssociation, PreparedEntities, SetAsideRow
+from headcount.sync.shapes import profile
 from headcount.sync.thresholds import check_thresholds
 
 MODES = ("initial", "complete", "incremental")
@@ -248,6 +249,8 @@ def _export(project_dir: Path, connector: Connector, incremental: bool, work: _W
         tables[connection.identifier] = table
         info = table.file.as_dict()
         info["header"] = table.header
+        info["shapes"] = profile(table.frame, sorted(_mapped_columns(connector,
+                                                                     connection.identifier)))
         info["rows"] = table.frame.height + len(table.rejected)
         work.files.append(info)
         work.log("info", f"read {path.name}: {info['rows']:,} rows, {table.file.size:,} bytes, "
@@ -324,9 +327,9 @@ def _target_types(project: Project) -> dict[str, str]:
 
 def _accepted(conn: sa.Connection, connector: str) -> dict[str, AcceptedFile]:
     rows = conn.execute(sa.select(accepted_files.c.connection, accepted_files.c.rows,
-                                  accepted_files.c.header)
+                                  accepted_files.c.header, accepted_files.c.shapes)
                         .where(accepted_files.c.connector == connector)).all()
-    return {c: AcceptedFile(int(n), json.loads(h)) for c, n, h in rows}
+    return {c: AcceptedFile(int(n), json.loads(h), json.loads(p)) for c, n, h, p in rows}
 
 
 def _count_changes(work: _Work, changes: ChangeSet, entities: list[PreparedEntities],
@@ -358,13 +361,10 @@ def _after_apply(conn: sa.Connection, work: _Work, tables: dict[str, SourceTable
     connector = work.connector.identifier
     conn.execute(sa.update(connector_state).where(connector_state.c.connector == connector)
                  .values(version=connector_state.c.version + 1))
-    for cid, table in tables.items():
-        conn.execute(sa.delete(accepted_files).where(accepted_files.c.connector == connector,
-                                                     accepted_files.c.connection == cid))
-        conn.execute(sa.insert(accepted_files).values(
-            connector=connector, connection=cid, run_id=work.run_id,
-            rows=table.frame.height + len(table.rejected), header=json.dumps(table.header),
-            checksum=table.file.checksum))
+    accepted = {cid for cid in tables}
+    for info in work.files:
+        if info["connection"] in accepted:
+            remember_file(conn, connector, work.run_id, info)
     pending, sample = unresolved(conn, nav_names)
     work.counters["unresolved"] = pending
     if pending:
@@ -372,6 +372,18 @@ def _after_apply(conn: sa.Connection, work: _Work, tables: dict[str, SourceTable
                           for et, key, nav, value in sample)
         work.log("warning", f"{pending:,} unresolved references kept pending "
                  f"(they resolve when their target appears): {shown}")
+
+
+def remember_file(conn: sa.Connection, connector: str, run_id: int, info: dict[str, object]
+                  ) -> None:
+    """The last accepted file of a connection: what the file-shape guards compare with."""
+    cid = str(info["connection"])
+    conn.execute(sa.delete(accepted_files).where(accepted_files.c.connector == connector,
+                                                 accepted_files.c.connection == cid))
+    conn.execute(sa.insert(accepted_files).values(
+        connector=connector, connection=cid, run_id=run_id, rows=info["rows"],
+        header=json.dumps(info.get("header", [])), checksum=info["checksum"],
+        shapes=json.dumps(info.get("shapes", {}))))
 
 
 def _replace_blocked(conn: sa.Connection, blocked: int, work: _Work) -> None:

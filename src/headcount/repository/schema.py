@@ -124,6 +124,8 @@ accepted_files = sa.Table(
     sa.Column("rows", sa.Integer, nullable=False),
     sa.Column("header", sa.Text, nullable=False),
     sa.Column("checksum", sa.String(64), nullable=False),
+    # Share of values per shape and mapped column (sync.shapes): the value-shape guard's basis.
+    sa.Column("shapes", sa.Text, nullable=False, server_default="{}"),
 )
 
 audit_log = sa.Table(

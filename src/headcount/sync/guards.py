@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 from headcount.config.model import Thresholds
 from headcount.connections.reader import SourceTable
+from headcount.sync.shapes import drifted, profile
 
 
 @dataclass(frozen=True)
 class AcceptedFile:
     rows: int
     header: list[str]
+    shapes: dict[str, dict[str, float]]
 
 
 @dataclass
@@ -27,9 +29,9 @@ def check_shape(table: SourceTable, previous: AcceptedFile | None, limits: Thres
     report = ShapeReport([], [])
     rows = table.frame.height + len(table.rejected)
     if rows == 0:
-        report.blocking.append(f"{name}: the file is empty"
-                               + (f" (the last accepted one had {previous.rows:,} rows)"
-                                  if previous else ""))
+        if previous is not None and previous.rows > 0:
+            report.blocking.append(f"{name}: the file is empty (the last accepted one had "
+                                   f"{previous.rows:,} rows)")
         return report
     if previous is None:
         return report
@@ -53,4 +55,6 @@ def check_shape(table: SourceTable, previous: AcceptedFile | None, limits: Thres
         report.blocking.append(
             f"{name}: the header changed: mapped columns are in another order "
             f"({', '.join(now)} where the last accepted file had {', '.join(before)})")
+    for drift in drifted(previous.shapes, profile(table.frame, sorted(mapped))):
+        report.blocking.append(f"{name}: {drift}")
     return report
