@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hrproject import hr_project, people
 
 from headcount.config.loader import load_project_config
 from headcount.repository import deployments
+from hrproject import hr_project, people
 
 
 def test_reload_diff_and_confirmation(tmp_path: Path, db_url: str) -> None:
@@ -23,7 +23,7 @@ def test_reload_diff_and_confirmation(tmp_path: Path, db_url: str) -> None:
                           .replace("FirstName: FirstName, ", "")
                           .replace('"{LastName} {FirstName}"', '"{LastName}"'), encoding="utf-8")
         project = load_project_config(tmp_path)
-        with pytest.raises(deployments.NeedsConfirmation, match="HR_Person.FirstName holds"), \
+        with pytest.raises(deployments.NeedsConfirmation, match=r"HR_Person\.FirstName holds"), \
                 hr.ctx.engine.begin() as conn:
             deployments.deploy(conn, project)
         with hr.ctx.engine.begin() as conn:

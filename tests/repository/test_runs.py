@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from hrproject import hr_project, people
 
 from headcount.errors import RunRefused
 from headcount.repository import runs as R
 from headcount.repository.schema import runs
+from hrproject import hr_project, people
 
 
 def _fake_running(hr: object, pid: int) -> int:

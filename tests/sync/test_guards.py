@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hrproject import PEOPLE_HEADER, hr_project, people
-
 from headcount.repository import runs as R
+from hrproject import PEOPLE_HEADER, hr_project, people
 
 
 def test_swapped_values_under_the_same_header_are_blocked(tmp_path: Path, db_url: str) -> None:
