@@ -108,7 +108,7 @@ def test_renamed_mapped_column_fails_naming_it_and_changes_nothing(
         assert run.state == R.FAILED
         assert "`FirstName`" in (run.message or "")
         assert "GivenName" in (run.message or "")
-        assert "people.csv" in (run.message or "")
+        assert "people.csv, line 1" in (run.message or "")
         assert hr.state() == before
 
 

@@ -164,7 +164,7 @@ def _read(path: Path, connection: Connection, encoding: str) -> SourceTable:
     frame = pl.concat(chunks) if len(chunks) > 1 else chunks[0]
     source = SourceFile(connection.identifier, path, size, _checksum(path), frame.height, encoding)
     warnings = [] if frame.height or rejected else ["the file has a header but no rows"]
-    return SourceTable(source, names, frame, rejected, warnings)
+    return SourceTable(source, names, frame, rejected, warnings, header_line)
 
 
 def _frame(names: list[str], kept: list[int], batch: list[list[str]], lines: list[int],
@@ -236,7 +236,7 @@ def _read_unquoted(path: Path, connection: Connection, encoding: str) -> SourceT
     names = [header[i] for i in kept]
     source = SourceFile(connection.identifier, path, size, checksum, table.height, encoding)
     warnings = [] if table.height or rejected else ["the file has a header but no rows"]
-    return SourceTable(source, names, table, rejected, warnings)
+    return SourceTable(source, names, table, rejected, warnings, header_line)
 
 
 def _check_header(header: list[str], path: Path, line: int) -> None:

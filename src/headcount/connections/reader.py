@@ -47,3 +47,4 @@ class SourceTable:
     frame: pl.DataFrame
     rejected: list[RejectedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    header_line: int = 1

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 from collections.abc import Iterable
 
 import polars as pl
@@ -48,11 +47,7 @@ def require_columns(table: SourceTable, wanted: Iterable[tuple[str, str]]) -> No
         hint = f" — renamed to `{close[0]}`?" if close else ""
         lines.append(f"mapped column `{column}` ({use}) is missing from the header{hint}")
     raise SourceError("; ".join(lines) + f". Header: {', '.join(table.header)}",
-                      Location(table.file.path, 1 + _skipped(table)))
-
-
-def _skipped(table: SourceTable) -> int:
-    return 0
+                      Location(table.file.path, table.header_line))
 
 
 def mapped_columns(connector: Connector, mapping: EntityTypeMapping,
@@ -261,5 +256,3 @@ def _raw(row: dict[str, object], header: list[str] | None = None) -> dict[str, s
     return {k: (None if row.get(k) is None else str(row.get(k))) for k in names
             if not k.startswith(("v:", "bad:", "__"))}
 
-
-_ = json
