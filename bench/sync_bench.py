@@ -393,6 +393,19 @@ def uptime() -> str:
         return "load average: {:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
 
 
+def source_version() -> str:
+    """The commit measured, with `+dirty` when src/ has uncommitted changes."""
+    root = BENCH_DIR.parent
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "src"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
 def scaled_target(phase: str, rows: int) -> str:
     if phase not in TARGET_SECONDS:
         return ""
@@ -415,7 +428,8 @@ def render(report: dict[str, Any]) -> str:
     floor = phases.get("floor", {}).get("seconds")
     lines = [
         f"headcount sync bench — {rows:,} rows × 12 columns, {report['database']}",
-        f"python {report['python']}, {report['cpus']} CPUs; load at start: {report['uptime']}",
+        f"commit {report['commit']}, python {report['python']}, {report['cpus']} CPUs; "
+        f"load at start: {report['uptime']}",
         "",
         f"{'figure':<36} {'seconds':>8} {'× floor':>8} {'target':<22} {'verdict':<12} "
         f"{'peak RSS':>9} {'load 1m':>9}  check",
@@ -489,6 +503,7 @@ def parent_main(args: argparse.Namespace) -> int:
     report: dict[str, Any] = {
         "rows": rows, "database": shown_url(url), "uptime": uptime(),
         "python": platform.python_version(), "cpus": os.cpu_count(),
+        "commit": source_version(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "phases": {},
         "profiled": str(args.profile) if args.profile else None,
     }
