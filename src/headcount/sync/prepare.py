@@ -5,10 +5,10 @@ key. A mapped column missing from the header fails the run before anything chang
 from __future__ import annotations
 
 import difflib
-import hashlib
 from collections.abc import Iterable
 
 import polars as pl
+import polars_hash as plh
 
 from headcount.config.model import (
     AssociationMapping,
@@ -34,6 +34,7 @@ from headcount.sync.values import parse_column
 
 COMMANDS = ("insert", "update", "delete", "merge")
 TARGET = "__target"
+TEXT = "__text"
 
 
 def require_columns(table: SourceTable, wanted: Iterable[tuple[str, str]]) -> None:
@@ -139,11 +140,12 @@ def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTy
         *nav_exprs,
         *([pl.col(COMMAND)] if use_command else []),
     )
-    out = out.with_columns(_hash_expr([DATA, *(nav_column(n) for n in nav_names)]).alias(HASH))
+    out = _with_hash(out, [DATA, *(nav_column(n) for n in nav_names)])
 
     # Duplicate keys: identical rows collapse with a warning, conflicting ones are set aside.
-    counts = out.group_by(KEY).agg(pl.len().alias("n"), pl.col(HASH).n_unique().alias("h"),
-                                   pl.col(LINE).sort().alias("lines"))
+    counts = out.filter(pl.col(KEY).is_duplicated()).group_by(KEY).agg(
+        pl.len().alias("n"), pl.col(HASH).n_unique().alias("h"),
+        pl.col(LINE).sort().alias("lines"))
     dups = counts.filter(pl.col("n") > 1)
     if dups.height:
         conflicting = dups.filter(pl.col("h") > 1)
@@ -222,28 +224,14 @@ def _nav_expr(assoc: AssociationMapping, connection: Connection) -> pl.Expr:
     return keys.fill_null(pl.lit([], dtype=pl.List(pl.String))).alias(nav_column(assoc.navigation))
 
 
-def _hash_expr(columns: list[str]) -> pl.Expr:
-    # A stable hash (blake2b over a canonical text), not polars' own, which may change between
-    # versions: stored hashes must stay comparable across upgrades.
+def _with_hash(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    # A stable hash (XXH64 over a canonical text, from polars-hash), not polars' own `hash`,
+    # which may change between versions: stored hashes must stay comparable across upgrades.
     parts = [pl.col(c) if not c.startswith("nav:") else pl.col(c).list.join("\x1f")
              for c in columns]
-    text = pl.concat_str(parts, separator="\x1e")
-    return text.map_batches(_blake2b_series, return_dtype=pl.Int64)
-
-
-def _blake2b_series(series: pl.Series) -> pl.Series:
-    out = [
-        int.from_bytes(hashlib.blake2b(v.encode(), digest_size=8).digest(), "little", signed=True)
-        for v in series.to_list()
-    ]
-    return pl.Series(series.name, out, dtype=pl.Int64)
-
-
-def row_hash(data_json: str, navigations: list[list[str]]) -> int:
-    """The hash of one row, as prepare computes it (for the repository's own writes)."""
-    text = "\x1e".join([data_json, *("\x1f".join(n) for n in navigations)])
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little",
-                          signed=True)
+    text = pl.concat_str(parts, separator="\x1e").alias(TEXT)
+    return frame.with_columns(text).with_columns(
+        plh.col(TEXT).nchash.xxhash64().reinterpret(signed=True).alias(HASH)).drop(TEXT)
 
 
 def enumerate_raw(header: list[str], raw: list[str]) -> Iterable[tuple[str, str | None]]:
