@@ -31,6 +31,12 @@ def staged_changes(conn: sa.Connection, run_id: int) -> ChangeSet:
                         "target_type": json.loads(data)["target_type"], "target_key": tkey,
                         "connection": cid, "line": line})
         else:
+            if kind == "insert" and after:
+                lnk += [{"kind": "link_insert", "entity_type": et, "key": key,
+                         "navigation": link["navigation"], "target_type": link["target_type"],
+                         "target_key": link["target_key"], "connection": cid,
+                         "line": link["line"]} for link in json.loads(after)["links"]]
+                after = None
             res.append({"kind": kind, "entity_type": et, "key": key, "data": data,
                         "after": after, "hash": h, "connection": cid, "line": line})
     return ChangeSet(pl.DataFrame(res, schema=RESOURCE_SCHEMA),

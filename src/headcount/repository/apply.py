@@ -3,12 +3,11 @@ joined in SQL. Runs inside the caller's transaction: all or nothing (SPEC §4.5)
 
 from __future__ import annotations
 
-import json
-
 import polars as pl
 import sqlalchemy as sa
 
 from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
+from headcount.repository.database import is_sqlite
 from headcount.sync.changes import ChangeSet
 
 _MATCH = "resources.entity_type = u.et AND resources.key = u.key"
@@ -18,34 +17,84 @@ def apply_changes(conn: sa.Connection, changes: ChangeSet, run_id: int) -> None:
     res, links = changes.resources, changes.links
     _deletes(conn, res.filter(pl.col("kind") == "delete"))
     inserts = res.filter(pl.col("kind") == "insert")
-    insert_rows(conn, "resources",
-                ["entity_type", "key", "data", "hash", "created_run", "updated_run"],
-                ((et, k, d, h, run_id, run_id) for et, k, d, h in
-                 inserts.select("entity_type", "key", "data", "hash").iter_rows()))
+    new_ids = _insert_resources(conn, inserts, run_id)
     _updates(conn, res.filter(pl.col("kind").is_in(["update", "rehash"])), run_id)
     _link_deletes(conn, links.filter(pl.col("kind") == "link_delete"))
-    _link_inserts(conn, links.filter(pl.col("kind") == "link_insert"))
-    new_types = inserts["entity_type"].unique().to_list()
-    if new_types:
-        _resolve_pending(conn, new_types)
+    added = links.filter(pl.col("kind") == "link_insert")
+    from_new = added.join(new_ids, on=["entity_type", "key"], how="inner")
+    _new_source_links(conn, from_new, new_ids)
+    _link_inserts(conn, added.join(new_ids, on=["entity_type", "key"], how="anti"))
+    # Pending references to the new resources resolve now; so do the new resources' links to
+    # targets that existed before.
+    types = set(inserts["entity_type"].unique().to_list())
+    types |= set(from_new["target_type"].unique().to_list())
+    if types:
+        _resolve_pending(conn, sorted(types))
 
 
 def record_changes(conn: sa.Connection, changes: ChangeSet, run_id: int) -> None:
     """Stage the change list of a run: shown in its job result, applied by a resume, and once
-    applied, the history (provenance) of the resources."""
-    cols = ["run_id", "kind", "entity_type", "resource_key", "navigation", "target_key", "data",
-            "after", "hash", "connection", "line"]
+    applied, the history (provenance) of the resources. The links of a resource inserted by the
+    run are kept in its insert row (`after`), not one row each: half the rows of an initial load."""
     res = changes.resources.filter(pl.col("kind") != "rehash")
-    insert_rows(conn, "changes", cols, (
-        (run_id, kind, et, key, None, None, data, after, h, c, line)
-        for kind, et, key, data, after, h, c, line in res.select(
-            "kind", "entity_type", "key", "data", "after", "hash", "connection", "line"
-        ).iter_rows()))
-    insert_rows(conn, "changes", cols, (
-        (run_id, kind, et, key, nav, tk, json.dumps({"target_type": tt}), None, None, c, line)
-        for kind, et, key, nav, tt, tk, c, line in changes.links.select(
-            "kind", "entity_type", "key", "navigation", "target_type", "target_key",
-            "connection", "line").iter_rows()))
+    inserted = res.filter(pl.col("kind") == "insert").select("entity_type", "key")
+    added = changes.links.filter(pl.col("kind") == "link_insert")
+    folded = added.join(inserted, on=["entity_type", "key"], how="inner")
+    links_json = folded.group_by("entity_type", "key", maintain_order=True).agg(
+        pl.struct("navigation", "target_type", "target_key", "line").alias("links")
+    ).select("entity_type", "key",
+             pl.struct("links").struct.json_encode().alias("__links"))
+    resources = res.join(links_json, on=["entity_type", "key"], how="left").select(
+        pl.lit(run_id).alias("run_id"), "kind", "entity_type", pl.col("key").alias("resource_key"),
+        pl.lit(None, pl.String).alias("navigation"), pl.lit(None, pl.String).alias("target_key"),
+        "data", pl.coalesce("after", "__links").alias("after"), "hash", "connection", "line")
+    others = pl.concat([changes.links.filter(pl.col("kind") == "link_delete"),
+                        added.join(inserted, on=["entity_type", "key"], how="anti")])
+    link_rows = others.select(
+        pl.lit(run_id).alias("run_id"), "kind", "entity_type", pl.col("key").alias("resource_key"),
+        "navigation", "target_key",
+        pl.concat_str(pl.lit('{"target_type":"'), "target_type", pl.lit('"}')).alias("data"),
+        pl.lit(None, pl.String).alias("after"), pl.lit(None, pl.Int64).alias("hash"),
+        "connection", "line")
+    for frame in (resources, link_rows):
+        if frame.height:
+            insert_rows(conn, "changes", frame.columns, frame.iter_rows())
+
+
+def _allocate_ids(conn: sa.Connection, n: int) -> pl.Series:
+    """Ids for n new resources, so that their links can be written without reading them back.
+    SQLite has one writer at a time (this transaction); PostgreSQL hands out its sequence."""
+    if is_sqlite(conn):
+        first = int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) + 1 FROM resources")
+                    .scalar_one())
+        return pl.int_range(first, first + n, eager=True, dtype=pl.Int64).alias("id")
+    rows = conn.exec_driver_sql(
+        "SELECT nextval(pg_get_serial_sequence('resources', 'id')) "
+        f"FROM generate_series(1, {int(n)})").scalars().all()
+    return pl.Series("id", rows, dtype=pl.Int64)
+
+
+def _insert_resources(conn: sa.Connection, inserts: pl.DataFrame, run_id: int) -> pl.DataFrame:
+    """Insert new resources; returns their (entity_type, key, id)."""
+    if inserts.height == 0:
+        return pl.DataFrame(schema={"entity_type": pl.String, "key": pl.String, "id": pl.Int64})
+    rows = inserts.select("entity_type", "key", "data", "hash").with_columns(
+        _allocate_ids(conn, inserts.height), pl.lit(run_id).alias("created_run"),
+        pl.lit(run_id).alias("updated_run"))
+    insert_rows(conn, "resources", rows.columns, rows.iter_rows())
+    return rows.select("entity_type", "key", "id")
+
+
+def _new_source_links(conn: sa.Connection, rows: pl.DataFrame, new_ids: pl.DataFrame) -> None:
+    """Links whose source the run inserted: ids are known, targets resolved among the new
+    resources here and among the others by _resolve_pending."""
+    if rows.height == 0:
+        return
+    targets = new_ids.rename({"entity_type": "target_type", "key": "target_key",
+                              "id": "target_id"})
+    out = rows.join(targets, on=["target_type", "target_key"], how="left").select(
+        pl.col("id").alias("source_id"), "navigation", "target_type", "target_key", "target_id")
+    insert_rows(conn, "links", out.columns, out.iter_rows())
 
 
 def _deletes(conn: sa.Connection, rows: pl.DataFrame) -> None:

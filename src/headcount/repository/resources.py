@@ -69,6 +69,7 @@ def get_resource(conn: sa.Connection, entity_type: str, key: str) -> ResourceVie
     run_files = {}
     for ch in conn.execute(
             sa.select(changes.c.run_id, runs.c.finished_at, changes.c.kind, changes.c.data,
+                      changes.c.after,
                       changes.c.navigation, changes.c.target_key, changes.c.connection,
                       changes.c.line, runs.c.files, runs.c.state)
             .join(runs, runs.c.id == changes.c.run_id)
@@ -78,8 +79,14 @@ def get_resource(conn: sa.Connection, entity_type: str, key: str) -> ResourceVie
             .order_by(changes.c.id)):
         if ch.run_id not in run_files:
             run_files[ch.run_id] = {f["connection"]: f["name"] for f in json.loads(ch.files)}
+        file = run_files[ch.run_id].get(ch.connection or "")
         view.history.append(HistoryEntry(
             ch.run_id, ch.finished_at, ch.kind, ch.data if not ch.kind.startswith("link_")
-            else None, ch.navigation, ch.target_key, ch.connection, ch.line,
-            run_files[ch.run_id].get(ch.connection or "")))
+            else None, ch.navigation, ch.target_key, ch.connection, ch.line, file))
+        if ch.kind == "insert" and ch.after:
+            # The links of an inserted resource are kept in its insert row.
+            view.history += [HistoryEntry(
+                ch.run_id, ch.finished_at, "link_insert", None, link["navigation"],
+                link["target_key"], ch.connection, link["line"], file)
+                for link in json.loads(ch.after)["links"]]
     return view
