@@ -138,15 +138,22 @@ def _count(conn: sa.Connection, types: list[str]) -> int:
                             .where(resources.c.entity_type.in_(types))).scalar_one())
 
 
-def _per_type(conn: sa.Connection, types: list[str]) -> tuple[dict[str, int], dict[str, int]]:
-    res: dict[str, int] = dict(conn.execute(sa.select(resources.c.entity_type, sa.func.count())
-                            .where(resources.c.entity_type.in_(types))
-                            .group_by(resources.c.entity_type)).all())
-    lnk: dict[str, int] = dict(conn.execute(
+def _per_type(conn: sa.Connection, connector: Connector) -> tuple[dict[str, int], dict[str, int]]:
+    """What the repository holds per entity type: resources, and links (counted by navigation,
+    whose name starts with its source entity type — no join)."""
+    types = [et.identifier for et in connector.entity_types]
+    res: dict[str, int] = dict(conn.execute(
         sa.select(resources.c.entity_type, sa.func.count())
-        .select_from(links.join(resources, resources.c.id == links.c.source_id))
         .where(resources.c.entity_type.in_(types)).group_by(resources.c.entity_type)).all())
-    return {k: int(v) for k, v in res.items()}, {k: int(v) for k, v in lnk.items()}
+    navs = [f"{et.identifier}.{p.identifier}" for et in connector.entity_types
+            for p in et.properties if p.is_navigation]
+    lnk: dict[str, int] = {}
+    for nav, n in conn.execute(sa.select(links.c.navigation, sa.func.count())
+                               .where(links.c.navigation.in_(navs))
+                               .group_by(links.c.navigation)).all():
+        source = nav.partition(".")[0]
+        lnk[source] = lnk.get(source, 0) + int(n)
+    return {k: int(v) for k, v in res.items()}, lnk
 
 
 def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncRequest,
@@ -169,7 +176,6 @@ def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncReques
             for w in report.warnings:
                 work.log("warning", w)
     target_types = _target_types(project)
-    types = [et.identifier for et in connector.entity_types]
     with work.timed("diff", progress), ctx.engine.connect() as conn:
         changes = ChangeSet()
         snapshot = SqlSnapshot(conn)
@@ -181,7 +187,7 @@ def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncReques
         if mode != "incremental":
             for assoc in associations:
                 changes.extend(diff_association(assoc, snapshot, target_types[assoc.navigation]))
-        stored, stored_links = _per_type(conn, types)
+        stored, stored_links = _per_type(conn, connector)
         conn.rollback()
     with work.timed("thresholds", progress):
         crossings = [] if mode == "initial" else check_thresholds(

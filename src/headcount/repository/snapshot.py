@@ -26,22 +26,29 @@ class SqlSnapshot:
             return {}
         self._keys_table(keys)
         cursor = self._raw(
-            "SELECT r.key, r.data FROM resources r JOIN hc_keys k ON r.key = k.key "
-            "WHERE r.entity_type = ?", (entity_type,))
+            "SELECT r.key, r.data FROM hc_keys k JOIN resources r "
+            "ON r.entity_type = ? AND r.key = k.key", (entity_type,))
         out = {k: d for k, d in cursor.fetchall()}
         cursor.close()
         drop_temp_table(self.conn, "hc_keys")
         return out
 
     def links(self, navigation: str, keys: list[str] | None) -> pl.DataFrame:
-        sql = ("SELECT r.key, l.target_key FROM links l JOIN resources r ON r.id = l.source_id "
-               "WHERE l.navigation = ?")
-        if keys is not None:
+        source_type = navigation.partition(".")[0]
+        if keys is None:
+            sql = ("SELECT r.key, l.target_key FROM links l JOIN resources r ON r.id = l.source_id "
+                   "WHERE l.navigation = ?")
+            params: tuple[object, ...] = (navigation,)
+        else:
             if not keys:
                 return pl.DataFrame(schema={KEY: pl.String, TARGET: pl.String})
             self._keys_table(keys)
-            sql += " AND r.key IN (SELECT key FROM hc_keys)"
-        cursor = self._raw(sql, (navigation,))
+            # From the few keys to their resources to their links: index lookups all the way.
+            sql = ("SELECT r.key, l.target_key FROM hc_keys k "
+                   "JOIN resources r ON r.entity_type = ? AND r.key = k.key "
+                   "JOIN links l ON l.source_id = r.id AND l.navigation = ?")
+            params = (source_type, navigation)
+        cursor = self._raw(sql, params)
         rows = cursor.fetchall()
         cursor.close()
         if keys is not None:
