@@ -175,13 +175,19 @@ def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncReques
             blocking += report.blocking
             for w in report.warnings:
                 work.log("warning", w)
+    # The files are prepared: their tables (the largest thing held) are no longer needed.
+    accepted = set(tables) if mode != "incremental" else set()
+    del tables
     target_types = _target_types(project)
     with work.timed("diff", progress), ctx.engine.connect() as conn:
         changes = ChangeSet()
         snapshot = SqlSnapshot(conn)
-        for prep in entities:
+        while entities:
+            # Each prepared table is dropped once diffed: the change set holds what is needed.
+            prep = entities.pop(0)
             found, warnings = diff_entities(prep, snapshot, mode, target_types)
             changes.extend(found)
+            del prep, found
             for w in warnings:
                 work.log("warning", w)
         if mode != "incremental":
@@ -193,7 +199,7 @@ def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncReques
         crossings = [] if mode == "initial" else check_thresholds(
             connector, changes, stored, stored_links)
         blocking += [str(c) for c in crossings]
-    _count_changes(work, changes, entities, associations)
+    _count_changes(work, changes)
     nav_names = [f"{et.identifier}.{p.identifier}" for et in connector.entity_types
                  for p in et.properties if p.is_navigation]
 
@@ -226,7 +232,7 @@ def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncReques
             _stage(conn, work, changes)
             apply_changes(conn, changes, work.run_id)
             _pause_for_test()
-            _after_apply(conn, work, tables if mode != "incremental" else {}, nav_names)
+            _after_apply(conn, work, accepted, nav_names)
         if blocked and mode == "complete":
             _replace_blocked(conn, blocked, work)
         state = R.WARNINGS if any(lvl in ("warning", "error") for lvl, _ in work.logs) \
@@ -338,8 +344,7 @@ def _accepted(conn: sa.Connection, connector: str) -> dict[str, AcceptedFile]:
     return {c: AcceptedFile(int(n), json.loads(h), json.loads(p)) for c, n, h, p in rows}
 
 
-def _count_changes(work: _Work, changes: ChangeSet, entities: list[PreparedEntities],
-                   associations: list[PreparedAssociation]) -> None:
+def _count_changes(work: _Work, changes: ChangeSet) -> None:
     totals = changes.totals()
     categories: dict[str, int] = {}
     for row in work.set_aside:
@@ -362,12 +367,11 @@ def _stage(conn: sa.Connection, work: _Work, changes: ChangeSet) -> None:
                   json.dumps(r.raw, ensure_ascii=False)) for r in work.set_aside))
 
 
-def _after_apply(conn: sa.Connection, work: _Work, tables: dict[str, SourceTable],
+def _after_apply(conn: sa.Connection, work: _Work, accepted: set[str],
                  nav_names: list[str]) -> None:
     connector = work.connector.identifier
     conn.execute(sa.update(connector_state).where(connector_state.c.connector == connector)
                  .values(version=connector_state.c.version + 1))
-    accepted = {cid for cid in tables}
     for info in work.files:
         if info["connection"] in accepted:
             remember_file(conn, connector, work.run_id, info)

@@ -48,7 +48,6 @@ links = sa.Table(
     sa.Column("target_id", sa.Integer, nullable=True),
     sa.UniqueConstraint("source_id", "navigation", "target_key", name="uq_links_source_nav_key"),
     sa.Index("ix_links_target_id", "target_id"),
-    sa.Index("ix_links_target_type_key", "target_type", "target_key"),
 )
 
 runs = sa.Table(
