@@ -14,11 +14,18 @@ class SqlSnapshot:
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
 
-    def hashes(self, entity_type: str) -> pl.DataFrame:
-        cursor = self._raw(
-            "SELECT key, hash FROM resources WHERE entity_type = ?", (entity_type,))
+    def hashes(self, entity_type: str, keys: list[str] | None = None) -> pl.DataFrame:
+        if keys is None:
+            cursor = self._raw(
+                "SELECT key, hash FROM resources WHERE entity_type = ?", (entity_type,))
+        else:
+            self._keys_table(keys)
+            cursor = self._raw("SELECT r.key, r.hash FROM hc_keys k JOIN resources r "
+                               "ON r.entity_type = ? AND r.key = k.key", (entity_type,))
         rows = cursor.fetchall()
         cursor.close()
+        if keys is not None:
+            drop_temp_table(self.conn, "hc_keys")
         return pl.DataFrame(rows, schema={KEY: pl.String, OLD_HASH: pl.Int64}, orient="row")
 
     def records(self, entity_type: str, keys: list[str]) -> dict[str, str]:

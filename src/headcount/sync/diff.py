@@ -28,8 +28,8 @@ TARGET = "__target"
 class Snapshot(Protocol):
     """What the diff reads of the repository."""
 
-    def hashes(self, entity_type: str) -> pl.DataFrame:
-        """KEY and OLD_HASH of every stored resource of the entity type."""
+    def hashes(self, entity_type: str, keys: list[str] | None = None) -> pl.DataFrame:
+        """KEY and OLD_HASH of the stored resources of the entity type (all, or these keys)."""
         ...
 
     def records(self, entity_type: str, keys: list[str]) -> dict[str, str]:
@@ -50,7 +50,8 @@ def diff_entities(prep: PreparedEntities, snapshot: Snapshot, mode: str,
     if mode == "initial":
         return _inserts(incoming, et, cid, prep.navigations, target_types), warnings
 
-    stored = snapshot.hashes(et)
+    # An incremental file names the few keys to look at; a complete one needs them all.
+    stored = snapshot.hashes(et, incoming[KEY].to_list() if mode == "incremental" else None)
     joined = incoming.join(stored, on=KEY, how="full", coalesce=True)
     deletes_keys: list[str] = []
     if COMMAND in incoming.columns:
