@@ -187,18 +187,20 @@ def _read_unquoted(path: Path, connection: Connection, encoding: str) -> SourceT
     if connection.escape:
         return None
     data = path.read_bytes()
-    text = data.decode(encoding)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if (connection.quote in text or "\x00" in text
-            or text.count("\r") != text.count("\r\n")):
+    if encoding.replace("-", "").lower() in ("utf8", "utf8sig"):
+        utf8 = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    else:
+        utf8 = data.decode(encoding).encode("utf-8")
+    if (connection.quote.encode("utf-8") in utf8 or b"\x00" in utf8
+            or utf8.count(b"\r") != utf8.count(b"\r\n")):
         return None
-    utf8 = text.encode("utf-8") if encoding.replace("-", "").lower() not in ("utf8", "utf8sig") \
-        else data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
-    del text
-    # Read lines only (NUL never occurs): a blank line comes back as null, keeping line numbers.
-    frame = pl.read_csv(utf8, has_header=False, separator="\x00", quote_char=None,
-                        new_columns=["raw"], infer_schema=False, raise_if_empty=False)
+    try:
+        # Read lines only (NUL never occurs): a blank line comes back as null, keeping line
+        # numbers. polars checks the UTF-8 as it reads.
+        frame = pl.read_csv(utf8, has_header=False, separator="\x00", quote_char=None,
+                            new_columns=["raw"], infer_schema=False, raise_if_empty=False)
+    except pl.exceptions.ComputeError:
+        return None  # not valid UTF-8: the exact reader names the line and column
     del utf8
     frame = frame.with_row_index(LINE, offset=1).slice(connection.lines_to_skip)
     frame = frame.filter(pl.col("raw").is_not_null() & (pl.col("raw") != ""))

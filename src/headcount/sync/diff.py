@@ -52,7 +52,10 @@ def diff_entities(prep: PreparedEntities, snapshot: Snapshot, mode: str,
 
     # An incremental file names the few keys to look at; a complete one needs them all.
     stored = snapshot.hashes(et, incoming[KEY].to_list() if mode == "incremental" else None)
-    joined = incoming.join(stored, on=KEY, how="full", coalesce=True)
+    # Decide on the keys and hashes alone; the wide rows (values, links) are taken only for the
+    # few keys that changed — filtering a million wide rows copies them.
+    slim = [c for c in (KEY, HASH, LINE, COMMAND) if c in incoming.columns]
+    joined = incoming.select(slim).join(stored, on=KEY, how="full", coalesce=True)
     deletes_keys: list[str] = []
     if COMMAND in incoming.columns:
         cmd = pl.col(COMMAND)
@@ -77,10 +80,12 @@ def diff_entities(prep: PreparedEntities, snapshot: Snapshot, mode: str,
                 gone = gone.filter(~pl.col(KEY).is_in(list(prep.held_keys)))
             deletes_keys = gone[KEY].to_list()
 
-    changes = _inserts(upserts.filter(pl.col(OLD_HASH).is_null()), et, cid, prep.navigations,
+    new_keys = upserts.filter(pl.col(OLD_HASH).is_null()).select(KEY)
+    changed_keys = upserts.filter(pl.col(OLD_HASH).is_not_null()
+                                  & (pl.col(HASH) != pl.col(OLD_HASH))).select(KEY)
+    changes = _inserts(incoming.join(new_keys, on=KEY, how="semi"), et, cid, prep.navigations,
                        target_types)
-    candidates = upserts.filter(pl.col(OLD_HASH).is_not_null()
-                                & (pl.col(HASH) != pl.col(OLD_HASH)))
+    candidates = incoming.join(changed_keys, on=KEY, how="semi")
     if candidates.height:
         changes.extend(_updates(candidates, snapshot, et, cid, prep.navigations, target_types))
     if deletes_keys:
