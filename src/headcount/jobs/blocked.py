@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from headcount.errors import RunRefused
 from headcount.jobs.synchronization import remember_file
 from headcount.project import ProjectContext
+from headcount.repository import accepted as snapshots
 from headcount.repository import runs as R
 from headcount.repository.apply import apply_changes, unresolved
 from headcount.repository.schema import changes, connector_state
@@ -69,6 +70,10 @@ def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") ->
         apply_changes(conn, staged, run_id)
         conn.execute(sa.update(connector_state).where(connector_state.c.connector == run.connector)
                      .values(version=connector_state.c.version + 1, blocked_run_id=None))
+        _, project = ctx.deployed()
+        connector = project.connector(run.connector)
+        types = [et.identifier for et in connector.entity_types] if connector else []
+        snapshots.refresh(conn, types, staged, version, version + 1, {}, initial=False)
         if run.mode != "incremental":
             for f in run.files:
                 remember_file(conn, run.connector, run_id, f)

@@ -21,6 +21,7 @@ from headcount.connections.transform import apply_transformations
 from headcount.errors import HeadcountError, NotFound, RunRefused
 from headcount.jobs.progress import Progress, Silent
 from headcount.project import ProjectContext
+from headcount.repository import accepted as snapshots
 from headcount.repository import runs as R
 from headcount.repository.apply import apply_changes, record_changes, unresolved
 from headcount.repository.bulk import insert_rows
@@ -176,12 +177,13 @@ def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncReques
             for w in report.warnings:
                 work.log("warning", w)
     # The files are prepared: their tables (the largest thing held) are no longer needed.
-    accepted = set(tables) if mode != "incremental" else set()
+    accepted_files_of_run = set(tables) if mode != "incremental" else set()
     del tables
     target_types = _target_types(project)
     with work.timed("diff", progress), ctx.engine.connect() as conn:
         changes = ChangeSet()
-        snapshot = SqlSnapshot(conn)
+        version = _version(conn, connector.identifier)
+        snapshot = SqlSnapshot(conn, version)
         while entities:
             # Each prepared table is dropped once diffed: the change set holds what is needed.
             prep = entities.pop(0)
@@ -228,11 +230,15 @@ def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncReques
             R.audit(conn, request.actor, "force", f"run {work.run_id}", request.reason)
     with ctx.engine.begin() as conn:
         with work.timed("apply", progress):
-            R.lock_connector(conn, connector.identifier)
+            if R.lock_connector(conn, connector.identifier) != version:
+                raise RunRefused("the repository of the connector changed while the run was "
+                                 "computing its changes; nothing was applied: run it again")
             _stage(conn, work, changes)
             apply_changes(conn, changes, work.run_id)
             _pause_for_test()
-            _after_apply(conn, work, accepted, nav_names)
+            _after_apply(conn, work, accepted_files_of_run, nav_names)
+            snapshots.refresh(conn, [et.identifier for et in connector.entity_types], changes,
+                              version, version + 1, snapshot.whole, initial=mode == "initial")
         if blocked and mode == "complete":
             _replace_blocked(conn, blocked, work)
         state = R.WARNINGS if any(lvl in ("warning", "error") for lvl, _ in work.logs) \
@@ -365,6 +371,11 @@ def _stage(conn: sa.Connection, work: _Work, changes: ChangeSet) -> None:
                 ["run_id", "connection", "line", "key", "category", "reason", "raw"],
                 ((work.run_id, r.connection, r.line, r.key, r.category, r.reason,
                   json.dumps(r.raw, ensure_ascii=False)) for r in work.set_aside))
+
+
+def _version(conn: sa.Connection, connector: str) -> int:
+    return int(conn.execute(sa.select(connector_state.c.version)
+                            .where(connector_state.c.connector == connector)).scalar_one())
 
 
 def _after_apply(conn: sa.Connection, work: _Work, accepted: set[str],

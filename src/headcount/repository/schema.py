@@ -127,6 +127,17 @@ accepted_files = sa.Table(
     sa.Column("shapes", sa.Text, nullable=False, server_default="{}"),
 )
 
+# The accepted snapshot (SPEC §4.2) of each entity type: its (key, hash) pairs after the last
+# applied run, as one Parquet blob written in the run's transaction. `version` is the connector's
+# version it belongs to; any other version means it is stale and the rows are read instead.
+hash_snapshots = sa.Table(
+    "hash_snapshots", metadata,
+    sa.Column("entity_type", sa.String(128), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
 audit_log = sa.Table(
     "audit_log", metadata,
     sa.Column("id", sa.Integer, primary_key=True),

@@ -5,16 +5,31 @@ from __future__ import annotations
 import polars as pl
 import sqlalchemy as sa
 
+from headcount.repository import accepted
 from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
 from headcount.sync.diff import OLD_HASH, TARGET
 from headcount.sync.prepared import KEY
 
 
 class SqlSnapshot:
-    def __init__(self, conn: sa.Connection) -> None:
+    """Reads the repository as of `version` (the connector's version when the run started)."""
+
+    def __init__(self, conn: sa.Connection, version: int | None = None) -> None:
         self.conn = conn
+        self.version = version
+        # Whole snapshots read by this diff: the run updates them instead of reading them again.
+        self.whole: dict[str, pl.DataFrame] = {}
 
     def hashes(self, entity_type: str, keys: list[str] | None = None) -> pl.DataFrame:
+        if keys is None:
+            cached = accepted.load(self.conn, entity_type, self.version) \
+                if self.version is not None else None
+            frame = cached if cached is not None else self._hashes(entity_type, None)
+            self.whole[entity_type] = frame
+            return frame
+        return self._hashes(entity_type, keys)
+
+    def _hashes(self, entity_type: str, keys: list[str] | None) -> pl.DataFrame:
         if keys is None:
             cursor = self._raw(
                 "SELECT key, hash FROM resources WHERE entity_type = ?", (entity_type,))
