@@ -67,3 +67,29 @@ class RunRefused(HeadcountError):
 
 class NotFound(HeadcountError):
     exit_code = 6
+
+
+class RepositoryUnavailable(HeadcountError):
+    """The database cannot be reached, or stayed locked by another process too long."""
+
+
+def user_error(exc: BaseException) -> HeadcountError | None:
+    """The message a person should see for an exception from the outside world (files,
+    patterns, the database); None for a bug, which keeps its traceback."""
+    import csv
+    import re
+
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(exc, HeadcountError):
+        return exc
+    if isinstance(exc, OSError):
+        where = Location(exc.filename) if exc.filename else None
+        return SourceError(exc.strerror or str(exc), where)
+    if isinstance(exc, csv.Error):
+        return SourceError(f"the file cannot be read as CSV: {exc}")
+    if isinstance(exc, re.error):
+        return SourceError(f"invalid regular expression `{exc.pattern!s}`: {exc}")
+    if isinstance(exc, sa_exc.OperationalError):
+        return RepositoryUnavailable(f"the repository is unavailable: {exc.orig}")
+    return None

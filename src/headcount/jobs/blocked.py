@@ -4,6 +4,8 @@ reason recorded in the audit log; cancel drops them."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import polars as pl
 import sqlalchemy as sa
@@ -14,8 +16,8 @@ from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
 from headcount.repository import runs as R
 from headcount.repository.apply import apply_changes, unresolved
+from headcount.repository.locks import RunLock
 from headcount.repository.schema import changes, connector_state
-from headcount.repository.schema import runs as runs_table
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 
 
@@ -52,20 +54,29 @@ def _blocked_run(conn: sa.Connection, run_id: int) -> R.RunRecord:
     return run
 
 
+@contextmanager
+def _connector_lock(ctx: ProjectContext, run_id: int) -> Iterator[None]:
+    """Resume and cancel hold the connector's RunLock, like a run."""
+    with ctx.engine.connect() as conn:
+        connector = _blocked_run(conn, run_id).connector
+    lock = RunLock(ctx.engine, connector)
+    if not lock.try_acquire():
+        with ctx.engine.connect() as conn:
+            raise R.refuse_running(conn, connector)
+    with lock:
+        yield
+
+
 def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") -> R.RunRecord:
     if not reason.strip():
         raise RunRefused("a resume needs a reason; it is recorded in the audit log")
-    with ctx.engine.begin() as conn:
+    with _connector_lock(ctx, run_id), ctx.engine.begin() as conn:
         run = _blocked_run(conn, run_id)
         version = R.lock_connector(conn, run.connector)
         if version != run.base_version:
             raise RunRefused(f"the repository of {run.connector} changed since run {run_id} was "
                              "staged: its changes no longer apply; run a complete "
                              "synchronization instead")
-        running = conn.execute(sa.select(runs_table.c.id).where(
-            runs_table.c.connector == run.connector, runs_table.c.state == R.RUNNING)).first()
-        if running is not None:
-            raise RunRefused(f"run {running[0]} of {run.connector} is running")
         staged = staged_changes(conn, run_id)
         apply_changes(conn, staged, run_id)
         conn.execute(sa.update(connector_state).where(connector_state.c.connector == run.connector)
@@ -90,7 +101,7 @@ def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") ->
 
 def cancel(ctx: ProjectContext, run_id: int, reason: str | None, actor: str = "cli"
            ) -> R.RunRecord:
-    with ctx.engine.begin() as conn:
+    with _connector_lock(ctx, run_id), ctx.engine.begin() as conn:
         run = _blocked_run(conn, run_id)
         R.lock_connector(conn, run.connector)
         conn.execute(sa.update(connector_state).where(connector_state.c.connector == run.connector)

@@ -18,13 +18,14 @@ from headcount.config.model import Connector, Project
 from headcount.connections.csvfile import read_csv, resolve_path
 from headcount.connections.reader import SourceTable
 from headcount.connections.transform import apply_transformations
-from headcount.errors import HeadcountError, NotFound, RunRefused
+from headcount.errors import HeadcountError, NotFound, RunRefused, user_error
 from headcount.jobs.progress import Progress, Silent
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
 from headcount.repository import runs as R
 from headcount.repository.apply import apply_changes, record_changes, unresolved
 from headcount.repository.bulk import insert_rows
+from headcount.repository.locks import RunLock
 from headcount.repository.schema import accepted_files, connector_state, links, resources
 from headcount.repository.schema import runs as runs_table
 from headcount.repository.snapshot import SqlSnapshot
@@ -77,7 +78,6 @@ class _Work:
 
 def synchronize(ctx: ProjectContext, request: SyncRequest, progress: Progress | None = None
                 ) -> R.RunRecord:
-    progress = progress or Silent()
     deployment_id, project = ctx.deployed()
     connector = project.connector(request.connector)
     if connector is None:
@@ -85,29 +85,42 @@ def synchronize(ctx: ProjectContext, request: SyncRequest, progress: Progress | 
         raise NotFound(f"no connector `{request.connector}` (deployed: {names})")
     if request.force and not request.reason:
         raise RunRefused("--force needs a --reason, recorded in the job result and audit log")
+    if request.mode is not None and request.mode not in MODES:
+        raise RunRefused(f"unknown mode `{request.mode}`: one of {', '.join(MODES)}")
+    try:
+        with ctx.engine.begin() as conn:
+            R.ensure_connector(conn, connector.identifier)
+    except sa.exc.IntegrityError:
+        pass  # another process recorded the connector at the same moment
+    lock = RunLock(ctx.engine, connector.identifier)
+    if not lock.try_acquire():
+        with ctx.engine.connect() as conn:
+            raise R.refuse_running(conn, connector.identifier)
+    with lock:
+        return _locked(ctx, project, deployment_id, connector, request, progress or Silent())
+
+
+def _locked(ctx: ProjectContext, project: Project, deployment_id: int, connector: Connector,
+            request: SyncRequest, progress: Progress) -> R.RunRecord:
+    """The run itself, while this process holds the connector's RunLock."""
     types = [et.identifier for et in connector.entity_types]
-    with ctx.engine.connect() as conn:
+    with ctx.engine.begin() as conn:
         stored = _count(conn, types)
         blocked = conn.execute(sa.select(connector_state.c.blocked_run_id).where(
             connector_state.c.connector == connector.identifier)).scalar()
-    mode = request.mode or ("initial" if stored == 0 else "complete")
-    if mode not in MODES:
-        raise RunRefused(f"unknown mode `{mode}`: one of {', '.join(MODES)}")
-    if mode == "initial" and stored:
-        raise RunRefused(f"initial mode loads an empty connector; {connector.identifier} holds "
-                         f"{stored:,} resources: run a complete synchronization")
-    if mode == "incremental" and blocked:
-        run_id, _ = R.start_run(ctx.engine, connector.identifier, mode, request.mode,
-                                request.dry_run, request.force, request.reason, deployment_id)
-        with ctx.engine.begin() as conn:
+        mode = request.mode or ("initial" if stored == 0 else "complete")
+        if mode == "initial" and stored:
+            raise RunRefused(f"initial mode loads an empty connector; {connector.identifier} "
+                             f"holds {stored:,} resources: run a complete synchronization")
+        run_id, interrupted = R.start_run(conn, connector.identifier, mode, request.mode,
+                                          request.dry_run, request.force, request.reason,
+                                          deployment_id)
+        if mode == "incremental" and blocked:
             msg = (f"skipped: run {blocked} of {connector.identifier} is blocked; resume or "
                    "cancel it, or run a complete synchronization")
             R.add_log(conn, run_id, "warning", msg)
             R.finish_run(conn, run_id, R.CANCELLED, msg)
             return R.get_run(conn, run_id)
-    run_id, interrupted = R.start_run(ctx.engine, connector.identifier, mode, request.mode,
-                                      request.dry_run, request.force, request.reason,
-                                      deployment_id)
     work = _Work(run_id, connector, mode)
     for old in interrupted:
         work.log("warning", f"run {old} had been interrupted; it was marked so")
@@ -120,16 +133,16 @@ def synchronize(ctx: ProjectContext, request: SyncRequest, progress: Progress | 
     try:
         return _run(ctx, project, work, request, progress, blocked)
     except BaseException as exc:
-        message = str(exc) if isinstance(exc, HeadcountError) else \
-            f"{type(exc).__name__}: {exc}"
+        error = user_error(exc)
+        message = str(error) if error else f"{type(exc).__name__}: {exc}"
         with ctx.engine.begin() as conn:
             R.add_logs(conn, run_id, [*work.logs, ("error", message)])
             R.finish_run(conn, run_id, R.FAILED, message, timings=work.timings,
                          files=work.files, counters=work.counters)
-        if isinstance(exc, HeadcountError):
-            with ctx.engine.connect() as conn:
-                return R.get_run(conn, run_id)
-        raise
+        if error is None:
+            raise
+        with ctx.engine.connect() as conn:
+            return R.get_run(conn, run_id)
 
 
 def _count(conn: sa.Connection, types: list[str]) -> int:

@@ -69,19 +69,6 @@ class RunRecord:
         return None
 
 
-def _alive(pid: int | None, host: str | None) -> bool:
-    if pid is None or host != socket.gethostname():
-        # Another machine's run cannot be checked from here: trust its record.
-        return host is not None and host != socket.gethostname()
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def ensure_connector(conn: sa.Connection, connector: str) -> None:
     exists = conn.execute(sa.select(connector_state.c.connector)
                           .where(connector_state.c.connector == connector)).first()
@@ -99,37 +86,43 @@ def lock_connector(conn: sa.Connection, connector: str) -> int:
     return int(version)
 
 
-def start_run(engine: sa.Engine, connector: str, mode: str, requested_mode: str | None,
+def running_run(conn: sa.Connection, connector: str) -> int | None:
+    row = conn.execute(sa.select(runs.c.id).where(runs.c.connector == connector,
+                                                  runs.c.state == RUNNING)
+                       .order_by(runs.c.id.desc())).first()
+    return None if row is None else int(row[0])
+
+
+def refuse_running(conn: sa.Connection, connector: str) -> RunRefused:
+    """The error for a run that cannot start because the connector's lock is held."""
+    run_id = running_run(conn, connector)
+    which = f"run {run_id}" if run_id else "a run"
+    return RunRefused(f"{which} of connector {connector} is running; one run per connector "
+                      "at a time")
+
+
+def start_run(conn: sa.Connection, connector: str, mode: str, requested_mode: str | None,
               dry_run: bool, forced: bool, reason: str | None, deployment_id: int | None
               ) -> tuple[int, list[int]]:
-    """Record a new run as running, after checking none is running for the connector.
-    Returns the run id and the ids of runs found interrupted."""
-    with engine.begin() as conn:
-        ensure_connector(conn, connector)
-    interrupted: list[int] = []
-    with engine.begin() as conn:
-        version = lock_connector(conn, connector)
-        running = conn.execute(sa.select(runs.c.id, runs.c.pid, runs.c.host).where(
-            runs.c.connector == connector, runs.c.state == RUNNING)).all()
-        for run_id, pid, host in running:
-            if _alive(pid, host):
-                raise RunRefused(f"run {run_id} of connector {connector} is running "
-                                 f"(process {pid} on {host}); one run per connector at a time")
-            interrupted.append(run_id)
-        if interrupted:
-            conn.execute(sa.update(runs).where(runs.c.id.in_(interrupted)).values(
-                state=INTERRUPTED, finished_at=now(),
-                message="interrupted: its process ended before the run finished; "
-                        "nothing it had not committed was applied"))
-        stamp = now()
-        run_id = conn.execute(sa.insert(runs).values(
-            connector=connector, mode=mode, requested_mode=requested_mode, state=RUNNING,
-            dry_run=dry_run, forced=forced, reason=reason, created_at=stamp, started_at=stamp,
-            pid=os.getpid(), host=socket.gethostname(), base_version=version,
-            deployment_id=deployment_id, counters="{}", timings="{}", files="[]",
-        ).returning(runs.c.id)).scalar_one()
-        for old in interrupted:
-            add_log(conn, old, "error", f"marked interrupted at the start of run {run_id}")
+    """Record a new run as running. The caller holds the connector's RunLock: any run still
+    recorded as running was interrupted. Returns the run id and the interrupted runs' ids."""
+    version = lock_connector(conn, connector)
+    interrupted = [int(r) for r in conn.execute(sa.select(runs.c.id).where(
+        runs.c.connector == connector, runs.c.state == RUNNING)).scalars()]
+    if interrupted:
+        conn.execute(sa.update(runs).where(runs.c.id.in_(interrupted)).values(
+            state=INTERRUPTED, finished_at=now(),
+            message="interrupted: its process ended before the run finished; "
+                    "nothing it had not committed was applied"))
+    stamp = now()
+    run_id = conn.execute(sa.insert(runs).values(
+        connector=connector, mode=mode, requested_mode=requested_mode, state=RUNNING,
+        dry_run=dry_run, forced=forced, reason=reason, created_at=stamp, started_at=stamp,
+        pid=os.getpid(), host=socket.gethostname(), base_version=version,
+        deployment_id=deployment_id, counters="{}", timings="{}", files="[]",
+    ).returning(runs.c.id)).scalar_one()
+    for old in interrupted:
+        add_log(conn, old, "error", f"marked interrupted at the start of run {run_id}")
     return int(run_id), interrupted
 
 
@@ -139,12 +132,6 @@ def finish_run(conn: sa.Connection, run_id: int, state: str, message: str | None
                    else v) for k, v in values.items()}
     conn.execute(sa.update(runs).where(runs.c.id == run_id).values(
         state=state, message=message, finished_at=now(), **encoded))
-
-
-def update_run(conn: sa.Connection, run_id: int, **values: Any) -> None:
-    encoded = {k: (json.dumps(v, ensure_ascii=False) if k in ("counters", "timings", "files")
-                   else v) for k, v in values.items()}
-    conn.execute(sa.update(runs).where(runs.c.id == run_id).values(**encoded))
 
 
 def add_log(conn: sa.Connection, run_id: int, level: str, message: str) -> None:

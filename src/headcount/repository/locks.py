@@ -1,0 +1,71 @@
+"""One run per connector at a time (SPEC §4.5). The process that runs a connector's job holds a
+lock for the whole run — a file lock next to an SQLite database, an advisory lock on PostgreSQL.
+The operating system or the server frees it when the process dies, however it dies: a run still
+recorded as running while its lock is free was interrupted."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import sqlalchemy as sa
+
+from headcount.repository.database import is_sqlite
+
+
+class RunLock:
+    def __init__(self, engine: sa.Engine, connector: str) -> None:
+        self.engine = engine
+        self.name = connector.lower()
+        self._fd: int | None = None
+        self._conn: Any = None
+
+    def try_acquire(self) -> bool:
+        if is_sqlite(self.engine):
+            return self._try_file()
+        raw = self.engine.raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        driver.autocommit = True
+        with driver.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))",
+                           (f"headcount-run:{self.name}",))
+            row = cursor.fetchone()
+        if row is None or not row[0]:
+            raw.close()
+            return False
+        self._conn = raw
+        return True
+
+    def _try_file(self) -> bool:
+        database = self.engine.url.database
+        base = Path(database) if database and database != ":memory:" else Path(".headcount")
+        path = base.with_name(f"{base.name}.{self.name}.lock")
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+        if self._conn is not None:
+            # Closing the session frees the advisory lock; the pool must not reuse it.
+            self._conn.invalidate()
+            self._conn = None
+
+    def __enter__(self) -> RunLock:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release()
