@@ -252,3 +252,45 @@ def test_dry_run_lists_changes_and_applies_nothing(tmp_path: Path, db_url: str) 
         assert run.dry_run
         assert run.counters["inserted"] == 1
         assert hr.state() == before
+
+
+def test_a_ragged_row_keeps_the_stored_person(tmp_path: Path, db_url: str) -> None:
+    with hr_project(tmp_path, db_url) as hr:
+        hr.write_people(people(50))
+        hr.sync()
+        rows = people(50)
+        rows[6][2] = "Last7, Jr"  # an unquoted comma: one field too many
+        hr.write_people(rows)
+        run = hr.sync()
+        assert run.state == R.WARNINGS
+        assert run.counters["set_aside"] == {"ragged": 1}
+        assert run.counters["deleted"] == 0
+        assert hr.values("HR_Person", "E7")["LastName"] == "Last7"  # type: ignore[index]
+        assert hr.manager_of("E14") == ("E7", "E7")
+
+
+def test_a_row_whose_key_cannot_be_read_blocks_a_complete_run(
+        tmp_path: Path, db_url: str) -> None:
+    with hr_project(tmp_path, db_url) as hr:
+        hr.write_people(people(50))
+        hr.sync()
+        path = hr.write_people(people(49))
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write("\n")  # harmless blank line
+            handle.write('"E50\n')  # an unclosed quote swallows the rest: no key to read
+        run = hr.sync()
+        assert run.state == R.BLOCKED
+        assert "rows whose key cannot be read (lines 52)" in (run.message or "")
+        assert hr.values("HR_Person", "E50") is not None
+
+
+def test_a_nul_character_sets_the_row_aside_on_every_database(
+        tmp_path: Path, db_url: str) -> None:
+    with hr_project(tmp_path, db_url, thresholds=GENEROUS) as hr:
+        rows = people(5)
+        rows[2][1] = 'Fir"st\x003'  # a quote sends the file through the exact reader
+        hr.write_people(rows)
+        run = hr.sync()
+        assert run.state == R.WARNINGS
+        assert run.counters["set_aside"] == {"ragged": 1}
+        assert run.counters["inserted"] == 6

@@ -114,6 +114,7 @@ def _locate_undecodable(path: Path, encoding: str) -> tuple[int | None, int | No
 
 def _records(stream: io.TextIOBase, connection: Connection, first_line: int
              ) -> Iterator[tuple[int, list[str]]]:
+    """(first line, fields) of each record; blank lines skipped."""
     reader = csv.reader(
         stream, delimiter=connection.separator, quotechar=connection.quote,
         escapechar=connection.escape, doublequote=True, strict=False,
@@ -126,8 +127,21 @@ def _records(stream: io.TextIOBase, connection: Connection, first_line: int
             yield start, record
 
 
+def _named(header: list[str], record: list[str], trim: list[str]) -> dict[str, str]:
+    """The fields of a rejected row under their column names (unnamed columns skipped; extra
+    fields as #n)."""
+    out: dict[str, str] = {}
+    for i, value in enumerate(record):
+        name = header[i] if i < len(header) else f"#{i + 1}"
+        if name:
+            out[name] = _trim(value, trim) if trim else value
+    return out
+
+
 def _read(path: Path, connection: Connection, encoding: str) -> SourceTable:
     size = path.stat().st_size
+    with path.open("rb") as handle:
+        has_nul = any(b"\x00" in block for block in iter(lambda: handle.read(1 << 20), b""))
     with path.open("rb") as raw:
         stream = io.TextIOWrapper(raw, encoding=encoding, newline="")
         for _ in range(connection.lines_to_skip):
@@ -152,8 +166,16 @@ def _read(path: Path, connection: Connection, encoding: str) -> SourceTable:
         lines: list[int] = []
         for line, record in records:
             if len(record) != width:
-                rejected.append(RejectedRow(
-                    line, f"{len(record)} fields where the header has {width}", record))
+                reason = f"{len(record)} fields where the header has {width}"
+                if any("\n" in field or "\r" in field for field in record):
+                    reason += (f" — a quote opened on line {line} may not be closed: the "
+                               "record spans several lines")
+                rejected.append(RejectedRow(line, reason, _named(header, record, trim)))
+                continue
+            if has_nul and any("\x00" in field for field in record):
+                # PostgreSQL cannot store it, and no HR value holds one: set the row aside.
+                rejected.append(RejectedRow(line, "a field holds a NUL character",
+                                            _named(header, record, trim)))
                 continue
             batch.append(record)
             lines.append(line)
@@ -220,7 +242,8 @@ def _read_unquoted(path: Path, connection: Connection, encoding: str) -> SourceT
         pl.col(LINE).cast(pl.Int64), (pl.col("raw").str.count_matches(sep, literal=True) + 1)
         .alias("__fields"))
     rejected = [
-        RejectedRow(line, f"{fields} fields where the header has {width}", raw.split(sep))
+        RejectedRow(line, f"{fields} fields where the header has {width}",
+                    _named(header, raw.split(sep), trim))
         for line, raw, fields in body.filter(pl.col("__fields") != width)
         .select(LINE, "raw", "__fields").iter_rows()
     ]

@@ -31,11 +31,13 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class RejectedRow:
-    """A row that could not be read as a row (ragged): kept to be listed, never applied."""
+    """A row that could not be read as a row (ragged, a NUL character): kept to be listed,
+    never applied. `values` names the fields that line up with a named column of the header,
+    so that its key can still be read and the stored resource kept."""
 
     line: int
     reason: str
-    raw: list[str]
+    values: dict[str, str]
 
 
 @dataclass

@@ -180,6 +180,11 @@ def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncReques
         entities, associations = _prepare(connector, tables, incremental, work)
     blocking: list[str] = []
     if mode == "complete":
+        for prep in entities:
+            if prep.unkeyed_lines:
+                lines = ", ".join(map(str, prep.unkeyed_lines[:10]))
+                blocking.append(f"{prep.connection}: rows whose key cannot be read (lines "
+                                f"{lines}): a complete run cannot tell whom they are")
         with ctx.engine.connect() as conn:
             previous = _accepted(conn, connector.identifier)
         limits = connector.effective_thresholds()
@@ -235,7 +240,8 @@ def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncReques
             conn.execute(sa.update(connector_state)
                          .where(connector_state.c.connector == connector.identifier)
                          .values(blocked_run_id=work.run_id))
-            return _finish(conn, work, R.BLOCKED, "threshold exceeded: " + "; ".join(blocking))
+            kind = "threshold exceeded" if crossings else "file-shape guard"
+            return _finish(conn, work, R.BLOCKED, f"blocked ({kind}): " + "; ".join(blocking))
     for b in blocking:
         work.log("warning", f"forced past: {b}")
     if request.force:

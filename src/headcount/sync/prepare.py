@@ -78,9 +78,17 @@ def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTy
     warnings = list(table.warnings)
     cid = connection.identifier
 
+    unkeyed: list[int] = []
     for rej in table.rejected:
-        set_aside.append(SetAsideRow(cid, rej.line, None, "ragged", rej.reason,
-                                     dict(enumerate_raw(table.header, rej.raw))))
+        key = rej.values.get(key_column) or None
+        if key is not None and ("\n" in key or "\r" in key):
+            key = None  # a quote left open swallowed the next lines: this is no key
+        if key is None:
+            unkeyed.append(rej.line)
+        else:
+            held.add(key)  # the person is in the file: keep what is stored
+        set_aside.append(SetAsideRow(cid, rej.line, key, "ragged", rej.reason,
+                                     dict(rej.values)))
 
     empty = frame.filter(pl.col(key_column).is_null())
     for row in empty.iter_rows(named=True):
@@ -170,7 +178,7 @@ def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTy
         out = out.filter(~pl.col(KEY).is_in(list(held)))
     return PreparedEntities(
         entity_type=et.identifier, connection=cid, frame=out.sort(KEY), navigations=nav_names,
-        held_keys=held, set_aside=set_aside, warnings=warnings,
+        held_keys=held, set_aside=set_aside, warnings=warnings, unkeyed_lines=unkeyed,
     )
 
 
@@ -183,8 +191,8 @@ def prepare_association(table: SourceTable, connector: Connector,
     connection = connector.connection(assoc.connection)
     cid = connection.identifier
     frame = table.frame
-    set_aside = [SetAsideRow(cid, r.line, None, "ragged", r.reason,
-                             dict(enumerate_raw(table.header, r.raw))) for r in table.rejected]
+    set_aside = [SetAsideRow(cid, r.line, r.values.get(assoc.source_column), "ragged", r.reason,
+                             dict(r.values)) for r in table.rejected]
     empty = frame.filter(pl.col(assoc.source_column).is_null()
                          | pl.col(assoc.target_column).is_null())
     for row in empty.iter_rows(named=True):
@@ -232,11 +240,6 @@ def _with_hash(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     text = pl.concat_str(parts, separator="\x1e").alias(TEXT)
     return frame.with_columns(text).with_columns(
         plh.col(TEXT).nchash.xxhash64().reinterpret(signed=True).alias(HASH)).drop(TEXT)
-
-
-def enumerate_raw(header: list[str], raw: list[str]) -> Iterable[tuple[str, str | None]]:
-    for i, value in enumerate(raw):
-        yield (header[i] if i < len(header) else f"#{i + 1}"), value
 
 
 def _raw(row: dict[str, object], header: list[str] | None = None) -> dict[str, str | None]:

@@ -24,7 +24,7 @@ class SetAsideRow:
     connection: str
     line: int | None
     key: str | None
-    category: str  # empty_key | duplicate | invalid | ragged | command
+    category: str  # empty_key | duplicate | invalid | ragged
     reason: str
     raw: dict[str, str | None]
 
@@ -42,6 +42,9 @@ class PreparedEntities:
     held_keys: set[str] = field(default_factory=set)
     set_aside: list[SetAsideRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Lines of rows set aside before their key could be read: a complete run cannot tell which
+    # resource they are, so it must not delete anything on their account.
+    unkeyed_lines: list[int] = field(default_factory=list)
 
 
 @dataclass
