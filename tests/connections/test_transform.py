@@ -48,3 +48,28 @@ def test_concatenate_drops_empties_and_duplicates_and_sorts(tmp_path: Path) -> N
         {"type": "concatenate", "columns": ["A", "B", "C"], "into": "All", "separator": "|",
          "drop_duplicates": True, "sort": True}])
     assert [r[-1] for r in rows] == ["a|b", "x", None]
+
+
+def test_a_fractional_shift_still_parses_as_a_date_or_a_datetime(tmp_path: Path) -> None:
+    from headcount.config.model import Connector
+    from headcount.sync.prepare import prepare_entities
+
+    connector = Connector.model_validate({
+        "identifier": "HR",
+        "connections": [{"identifier": "P", "path": "p.csv", "date_formats": ["%d/%m/%Y"],
+                         "timezone": "Europe/Paris",
+                         "transformations": [{"type": "date_shift", "columns": ["D", "T"],
+                                              "days": 0.9999884259259259}]}],
+        "entity_types": [{"identifier": "X", "properties": [
+            {"identifier": "K"}, {"identifier": "D", "type": "date"},
+            {"identifier": "T", "type": "datetime"}]}],
+        "mappings": [{"entity_type": "X", "connection": "P", "key": "K",
+                      "columns": {"K": "K", "D": "D", "T": "T"}}],
+    })
+    path = tmp_path / "p.csv"
+    path.write_text("K,D,T\nk,31/12/2025,31/12/2025\n", encoding="utf-8")
+    conn = connector.connections[0]
+    table = apply_transformations(read_csv(path, conn), conn)
+    prep = prepare_entities(table, connector, connector.mappings[0], [], incremental=False)
+    assert not prep.set_aside
+    assert prep.frame["__data"][0] == '{"K":"k","D":"2025-12-31","T":"2025-12-31T22:59:59Z"}'

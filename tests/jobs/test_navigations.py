@@ -103,3 +103,48 @@ def test_entity_type_thresholds_apply_besides_the_connectors(tmp_path: Path,
         assert "entity type Role: max_deleted = 0 exceeded (1)" in (run.message or "")
     finally:
         ctx.close()
+
+
+def test_association_pairs_with_an_unknown_source_are_set_aside(tmp_path: Path,
+                                                               db_url: str) -> None:
+    ctx = _setup(tmp_path, db_url)
+    try:
+        _write(tmp_path, "people.csv", "Key,Roles\np1,r1\n")
+        _write(tmp_path, "roles.csv", "Code\nr1\n")
+        _write(tmp_path, "skills.csv", "Person,Skill\np1,s1\npX,s1\n")
+        first = synchronize(ctx, SyncRequest("HR"))
+        assert first.counters["links_inserted"] == 2  # p1→r1, p1→s1
+        assert first.counters["set_aside"] == {"invalid": 1}
+        again = synchronize(ctx, SyncRequest("HR"))
+        assert (again.counters["links_inserted"], again.counters["links_deleted"]) == (0, 0)
+    finally:
+        ctx.close()
+
+
+def test_a_mono_valued_column_is_never_split(tmp_path: Path, db_url: str) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "hr.yaml").write_text("""
+connectors:
+  - identifier: HR
+    connections: [{identifier: People, path: people.csv, multivalue_separator: "-"}]
+    entity_types:
+      - identifier: P
+        properties:
+          - {identifier: Key}
+          - {identifier: Org, type: navigation, target: O, flip: Members}
+      - identifier: O
+        properties: [{identifier: Code}]
+    mappings: [{entity_type: P, connection: People, key: Key, columns: {Key: Key}}]
+    associations: [{navigation: P.Org, connection: People, column: Org}]
+""", encoding="utf-8")
+    ctx = ProjectContext.open(tmp_path, db_url)
+    try:
+        with ctx.engine.begin() as conn:
+            deployments.deploy(conn, load_project_config(tmp_path))
+        _write(tmp_path, "people.csv", "Key,Org\np1,ORG-001\n")
+        run = synchronize(ctx, SyncRequest("HR"))
+        assert run.counters["links_inserted"] == 1
+        with ctx.engine.connect() as conn:
+            assert [k for _, k, _ in get_resource(conn, "P", "p1").links["Org"]] == ["ORG-001"]
+    finally:
+        ctx.close()

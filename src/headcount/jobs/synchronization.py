@@ -212,7 +212,13 @@ def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncReques
                 work.log("warning", w)
         if mode != "incremental":
             for assoc in associations:
-                changes.extend(diff_association(assoc, snapshot, target_types[assoc.navigation]))
+                found, aside = diff_association(assoc, snapshot,
+                                                target_types[assoc.navigation], changes)
+                changes.extend(found)
+                work.set_aside += aside
+                for row in aside:
+                    work.log("warning", f"set aside ({row.category}) {row.connection} line "
+                             f"{row.line}: {row.reason}")
         stored, stored_links = _per_type(conn, connector)
         conn.rollback()
     with work.timed("thresholds", progress):

@@ -21,6 +21,8 @@ class SqlSnapshot:
         self.whole: dict[str, pl.DataFrame] = {}
 
     def hashes(self, entity_type: str, keys: list[str] | None = None) -> pl.DataFrame:
+        if keys is None and entity_type in self.whole:
+            return self.whole[entity_type]
         if keys is None:
             cached = accepted.load(self.conn, entity_type, self.version) \
                 if self.version is not None else None

@@ -18,6 +18,7 @@ from headcount.sync.prepared import (
     LINE,
     PreparedAssociation,
     PreparedEntities,
+    SetAsideRow,
     nav_column,
 )
 
@@ -161,15 +162,34 @@ def _deletes(keys: list[str], snapshot: Snapshot, et: str, cid: str, navigations
                      pl.DataFrame(lnk, schema=LINK_SCHEMA))
 
 
-def diff_association(prep: PreparedAssociation, snapshot: Snapshot, target_type: str
-                     ) -> ChangeSet:
-    """An association file is the whole truth for its navigation."""
-    stored = snapshot.links(prep.navigation, None).with_columns(pl.lit(True).alias("__was"))
-    incoming = prep.frame.with_columns(pl.lit(True).alias("__now"))
-    joined = incoming.join(stored, on=[KEY, TARGET], how="full", coalesce=True)
+def diff_association(prep: PreparedAssociation, snapshot: Snapshot, target_type: str,
+                     pending: ChangeSet) -> tuple[ChangeSet, list[SetAsideRow]]:
+    """An association file is the whole truth for its navigation. Pairs whose source is neither
+    stored nor inserted by this run (`pending`) are set aside: they could never be applied."""
+    et, nav, cid = prep.source_type, prep.navigation, prep.connection
+    mine = pending.resources.filter(pl.col("entity_type") == et)
+    known = pl.concat([
+        snapshot.hashes(et).select(KEY),
+        mine.filter(pl.col("kind") == "insert").select(pl.col("key").alias(KEY)),
+    ]).join(mine.filter(pl.col("kind") == "delete").select(pl.col("key").alias(KEY)),
+            on=KEY, how="anti")
+    incoming = prep.frame
+    unknown = incoming.join(known, on=KEY, how="anti")
+    aside = [SetAsideRow(cid, line, key, "invalid",
+                         f"unknown source key `{key}` of `{nav}` (no {et} has it)",
+                         {"source": key, "target": target})
+             for key, target, line in unknown.select(KEY, TARGET, LINE).iter_rows()]
+    incoming = incoming.join(unknown.select(KEY), on=KEY, how="anti")
+    stored = snapshot.links(nav, None)
+    if prep.held_sources:
+        held = pl.DataFrame({KEY: sorted(prep.held_sources)}, schema={KEY: pl.String})
+        incoming = incoming.join(held, on=KEY, how="anti")
+        stored = stored.join(held, on=KEY, how="anti")
+    stored = stored.with_columns(pl.lit(True).alias("__was"))
+    joined = incoming.with_columns(pl.lit(True).alias("__now")).join(
+        stored, on=[KEY, TARGET], how="full", coalesce=True)
     added = joined.filter(pl.col("__was").is_null())
     removed = joined.filter(pl.col("__now").is_null())
-    et, nav, cid = prep.source_type, prep.navigation, prep.connection
 
     def frame(rows: pl.DataFrame, kind: str) -> pl.DataFrame:
         return rows.select(
@@ -179,7 +199,9 @@ def diff_association(prep: PreparedAssociation, snapshot: Snapshot, target_type:
             pl.col(LINE).cast(pl.Int64).alias("line"),
         )
 
-    return ChangeSet(links=pl.concat([frame(added, "link_insert"), frame(removed, "link_delete")]))
+    changes = ChangeSet(links=pl.concat([frame(added, "link_insert"),
+                                         frame(removed, "link_delete")]))
+    return changes, aside
 
 
 def _grouped(frame: pl.DataFrame) -> dict[str, set[str]]:

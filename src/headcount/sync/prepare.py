@@ -138,7 +138,8 @@ def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTy
     work = work.filter(~any_bad)
 
     nav_names = [a.navigation for a in associations if a.column]
-    nav_exprs = [_nav_expr(a, connection) for a in associations if a.column]
+    nav_exprs = [_nav_expr(a, connection, _is_multivalued(connector, a.navigation))
+                 for a in associations if a.column]
     data_expr = (pl.struct([pl.col(f"v:{n}").alias(n) for n in order]).struct.json_encode()
                  if order else pl.lit("{}"))
     out = work.select(
@@ -207,9 +208,20 @@ def prepare_association(table: SourceTable, connector: Connector,
     warnings = list(table.warnings)
     if pairs.height < before:
         warnings.append(f"{cid}: {before - pairs.height} repeated pairs kept once")
+    held = {r.key for r in set_aside if r.key}
+    if not _is_multivalued(connector, assoc.navigation):
+        # A mono-valued navigation given several targets: never pick one silently.
+        several = pairs.group_by(KEY).agg(pl.col(LINE).sort().alias("lines"),
+                                          pl.len().alias("n")).filter(pl.col("n") > 1)
+        for key, lines in several.select(KEY, "lines").iter_rows():
+            set_aside += [SetAsideRow(cid, line, key, "duplicate",
+                                      f"`{assoc.navigation}` holds one target, and `{key}` "
+                                      f"has several (lines {', '.join(map(str, lines))})", {})
+                          for line in lines]
+            held.add(key)
     source_type = assoc.navigation.partition(".")[0]
     return PreparedAssociation(assoc.navigation, source_type, cid, pairs.sort(KEY, TARGET),
-                               set_aside, warnings)
+                               set_aside, warnings, held)
 
 
 def _column_for(mapping: EntityTypeMapping, prop: str) -> str:
@@ -219,10 +231,16 @@ def _column_for(mapping: EntityTypeMapping, prop: str) -> str:
     raise KeyError(prop)
 
 
-def _nav_expr(assoc: AssociationMapping, connection: Connection) -> pl.Expr:
+def _is_multivalued(connector: Connector, navigation: str) -> bool:
+    et_name, _, nav_name = navigation.partition(".")
+    prop = connector.entity_type(et_name).find_property(nav_name)
+    return bool(prop and prop.multivalued)
+
+
+def _nav_expr(assoc: AssociationMapping, connection: Connection, multivalued: bool) -> pl.Expr:
     assert assoc.column
     col = pl.col(assoc.column)
-    if connection.multivalue_separator:
+    if multivalued and connection.multivalue_separator:
         keys = col.str.split(connection.multivalue_separator).list.eval(
             pl.element().str.strip_chars().filter(pl.element() != "")
         ).list.unique().list.sort()

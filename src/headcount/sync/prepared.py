@@ -57,3 +57,5 @@ class PreparedAssociation:
     frame: pl.DataFrame  # KEY (source key), "__target", LINE
     set_aside: list[SetAsideRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Sources whose rows were set aside: their stored links are left as they are.
+    held_sources: set[str] = field(default_factory=set)

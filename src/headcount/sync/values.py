@@ -45,12 +45,16 @@ def parse_column(column: str, prop: Property, connection: Connection) -> ParsedC
         return ParsedColumn(parsed, raw.is_not_null() & parsed.is_null(), "true or false")
     if kind is PropertyType.DATE:
         formats = connection.date_formats or ["%Y-%m-%d"]
-        candidates = [raw.str.strip_chars().str.to_date(f, strict=False) for f in formats]
-        date = pl.coalesce(candidates) if len(candidates) > 1 else candidates[0]
+        text = raw.str.strip_chars()
+        # ISO dates and times are always understood: a date shift writes them.
+        candidates = [text.str.to_date(f, strict=False) for f in formats] + [
+            text.str.to_date("%Y-%m-%d", strict=False),
+            text.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False).dt.date()]
+        date = pl.coalesce(candidates)
         return ParsedColumn(date.dt.to_string("%Y-%m-%d"), raw.is_not_null() & date.is_null(),
                             "a date as " + " or ".join(formats))
     if kind is PropertyType.DATETIME:
-        formats = connection.date_formats or _DATETIME_DEFAULTS
+        formats = [*connection.date_formats, *_DATETIME_DEFAULTS]
         candidates = [
             raw.str.strip_chars().str.to_datetime(f, strict=False, time_unit="us")
             for f in formats
