@@ -8,6 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from headcount.config.model import Project
+from headcount.errors import NotFound
 from headcount.repository import deployments, migrate
 from headcount.repository.database import create_engine, database_url
 
@@ -19,7 +20,10 @@ class ProjectContext:
 
     @classmethod
     def open(cls, directory: Path, url: str | None = None) -> ProjectContext:
-        engine = create_engine(url or database_url(directory))
+        url = url or database_url(directory)
+        if url.startswith("sqlite") and not directory.is_dir():
+            raise NotFound(f"no project folder {directory} (create one with `headcount init`)")
+        engine = create_engine(url)
         migrate.upgrade(engine)
         return cls(directory.resolve(), engine)
 

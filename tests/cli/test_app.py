@@ -86,3 +86,38 @@ def test_every_command_is_documented() -> None:
     for command in app.registered_commands:
         name = command.name or (command.callback.__name__ if command.callback else "")
         assert f"`headcount {name}" in documented, f"{name} is not in docs/cli.md"
+
+
+def test_errors_are_messages_with_their_exit_codes(project: Path, tmp_path: Path) -> None:
+    assert run(tmp_path / "nowhere", "jobs")[0] == exitcodes.NOT_FOUND
+    assert run(project, "jobs", "--connector", "Nope")[0] == exitcodes.NOT_FOUND
+    assert run(project, "jobs", "--connector", "hr")[0] == exitcodes.OK
+    assert run(project, "rejects", "999")[0] == exitcodes.NOT_FOUND
+    assert run(project, "job", "999")[0] == exitcodes.NOT_FOUND
+    (project / "config" / "extra.yaml").mkdir()  # a folder named like a file is ignored
+    (project / "config" / "latin.yaml").write_bytes("# caf\xe9\n".encode("latin-1"))
+    code, out = run(project, "check")
+    assert code == exitcodes.CONFIG_INVALID
+    assert "latin.yaml, line 1, column 6: not UTF-8" in out
+
+
+def test_reload_that_removes_data_needs_confirm(project: Path) -> None:
+    run(project, "sync", "HR", "-q")
+    config = project / "config" / "hr.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("Title: Title, ", "").replace("Title: Title", "")
+                      .replace("          - {identifier: Title", "          - {identifier: X"),
+                      encoding="utf-8")
+    code, out = run(project, "reload")
+    assert code == exitcodes.NEEDS_CONFIRMATION, out
+    assert "holds values" in out
+    assert run(project, "reload", "--confirm")[0] == exitcodes.OK
+
+
+def test_invalid_patterns_and_date_formats_are_configuration_errors(project: Path) -> None:
+    config = project / "config" / "hr.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('["%d/%m/%Y"]', '["%d/%m/%Q"]'), encoding="utf-8")
+    code, out = run(project, "check")
+    assert code == exitcodes.CONFIG_INVALID
+    assert "unknown directive `%Q`" in out

@@ -18,7 +18,9 @@ CONFIG_DIR = "config"
 
 def config_files(project_dir: Path) -> list[Path]:
     folder = project_dir / CONFIG_DIR
-    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in [*folder.glob("*.yaml"), *folder.glob("*.yml")] if p.is_file())
 
 
 def load_project_config(project_dir: Path) -> Project:

@@ -13,6 +13,12 @@ Identifier = Annotated[
     StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=128),
     Field(description="Starts with a letter; letters, digits, '.', '-', '_'."),
 ]
+# Entity types and properties are joined with a dot (`HR_Person.Manager`): no dot in them.
+Name = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=128),
+    Field(description="Starts with a letter; letters, digits, '-', '_'."),
+]
 
 
 class _Model(BaseModel):
@@ -33,13 +39,13 @@ class PropertyType(StrEnum):
 class Property(_Model):
     """A scalar property, or a navigation property with its flip side on the target."""
 
-    identifier: Identifier
+    identifier: Name
     type: PropertyType = PropertyType.STRING
     display_name: str | None = None
     group: str | None = Field(None, description="Display group on the resource page.")
     values: list[str] | None = Field(None, description="Allowed values of an enum property.")
     target: Identifier | None = Field(None, description="Target entity type of a navigation.")
-    flip: Identifier | None = Field(
+    flip: Name | None = Field(
         None, description="Name of the reverse navigation, created on the target entity type."
     )
     multivalued: bool = Field(False, description="A navigation holding several targets.")
@@ -50,7 +56,7 @@ class Property(_Model):
 
 
 class EntityType(_Model):
-    identifier: Identifier
+    identifier: Name
     display_name: str | None = None
     icon: str | None = Field(None, description="Icon name shown in the left menu.")
     properties: list[Property]
@@ -114,7 +120,7 @@ class Connection(_Model):
     escape: str | None = Field(None, min_length=1, max_length=1)
     lines_to_skip: int = Field(0, ge=0)
     values_to_trim: list[str] = Field(default_factory=list)
-    multivalue_separator: str | None = None
+    multivalue_separator: str | None = Field(None, min_length=1)
     date_formats: list[str] = Field(
         default_factory=list, description="strftime formats tried in order; ISO 8601 when empty."
     )

@@ -4,9 +4,12 @@ known properties, navigations with a flip side, one mapping key, known connectio
 from __future__ import annotations
 
 import difflib
+import re
+import string
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from headcount.config.model import Connector, EntityType, Project, PropertyType
+from headcount.config.model import Connector, EntityType, Project, PropertyType, RowFilter
 
 PathKey = tuple[str | int, ...]
 Problem = tuple[PathKey, str]
@@ -49,6 +52,29 @@ def _hint(word: str, choices: list[str]) -> str:
     return f" — did you mean `{match[0]}`?" if match else ""
 
 
+_DIRECTIVE = re.compile(
+    r"%[-_0^#]?(\d*)(\.?\d*f|:?z|[YCymbBhdeaAwuUWGgVjDxFvHkIlPpMSZTRrcsXtnL%+])")
+
+
+def _check_date_format(fmt: str) -> str | None:
+    """Why a date format is wrong, or None. polars parses with chrono and only answers null."""
+    if "%" not in fmt:
+        return f"date format `{fmt}` has no % directive (e.g. %d/%m/%Y)"
+    rest = _DIRECTIVE.sub("", fmt)
+    if "%" in rest:
+        bad = rest[rest.index("%"):rest.index("%") + 2]
+        return f"date format `{fmt}`: unknown directive `{bad}`"
+    return None
+
+
+def _check_regex(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"invalid regular expression `{pattern}`: {exc}"
+    return None
+
+
 def _check_connector(connector: Connector, base: PathKey) -> Iterator[Problem]:
     conns = [c.identifier for c in connector.connections]
     yield from _unique([(*base, "connections", i, "identifier") for i in range(len(conns))],
@@ -61,11 +87,24 @@ def _check_connector(connector: Connector, base: PathKey) -> Iterator[Problem]:
         except LookupError:
             yield (*base, "connections", i, "encoding"), f"unknown encoding `{conn.encoding}`"
         try:
-            from zoneinfo import ZoneInfo
-
             ZoneInfo(conn.timezone)
-        except Exception:
+        except (ZoneInfoNotFoundError, ValueError):
             yield (*base, "connections", i, "timezone"), f"unknown time zone `{conn.timezone}`"
+        for fi, fmt in enumerate(conn.date_formats):
+            problem = _check_date_format(fmt)
+            if problem:
+                yield (*base, "connections", i, "date_formats", fi), problem
+        if conn.path_is_regex:
+            for key in ("path", "path_incremental"):
+                value = getattr(conn, key)
+                problem = _check_regex(value.rsplit("/", 1)[-1]) if value else None
+                if problem:
+                    yield (*base, "connections", i, key), problem
+        for ti, step in enumerate(conn.transformations):
+            if isinstance(step, RowFilter) and step.operator == "matches":
+                problem = _check_regex(step.value)
+                if problem:
+                    yield (*base, "connections", i, "transformations", ti, "value"), problem
     types = {et.identifier.lower(): et for et in connector.entity_types}
     for ti, et in enumerate(connector.entity_types):
         tkey: PathKey = (*base, "entity_types", ti)
@@ -82,8 +121,6 @@ def _check_connector(connector: Connector, base: PathKey) -> Iterator[Problem]:
                 yield pkey, ("`target`/`flip` only apply to navigation properties "
                              f"({prop.identifier})")
         if et.resource_display_name:
-            import string
-
             for _, field_name, _, _ in string.Formatter().parse(et.resource_display_name):
                 if field_name and et.find_property(field_name) is None:
                     yield ((*tkey, "resource_display_name"),

@@ -22,7 +22,16 @@ class LocatedDocument:
 
 
 def read_yaml(path: Path) -> LocatedDocument:
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = path.read_bytes()[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise ConfigError([ConfigProblem(Location(path, line, column), "",
+                                         "not UTF-8: configuration files are UTF-8")]) from None
+    except OSError as exc:
+        raise ConfigError([ConfigProblem(Location(path), "", exc.strerror or str(exc))]) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:

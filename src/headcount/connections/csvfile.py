@@ -24,6 +24,8 @@ from headcount.connections.reader import LINE, RejectedRow, SourceFile, SourceTa
 from headcount.errors import Location, SourceError
 
 CHUNK_ROWS = 100_000
+# A field may hold long text, but a stray quote must not swallow the whole file unnoticed.
+csv.field_size_limit(16 * 1024 * 1024)
 _BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),

@@ -24,7 +24,7 @@ def _apply(table: SourceTable, step: DateShift | RowFilter | Concatenate,
     missing = [c for c in wanted if c not in table.header]
     if missing:
         raise SourceError(f"transformation `{step.type}` names missing columns: "
-                          f"{', '.join(missing)}", Location(table.file.path, 1))
+                          f"{', '.join(missing)}", Location(table.file.path, table.header_line))
     frame = table.frame
     header = table.header
     if isinstance(step, RowFilter):

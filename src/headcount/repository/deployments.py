@@ -12,18 +12,18 @@ import sqlalchemy as sa
 from headcount.config.model import Project
 from headcount.errors import HeadcountError
 from headcount.repository.runs import now
-from headcount.repository.schema import deployments, resources
+from headcount.repository.schema import deployments, links, resources
 
 
 class NothingDeployed(HeadcountError):
-    exit_code = 2
+    exit_code = 2  # a configuration problem: nothing valid is running
 
     def __init__(self) -> None:
         super().__init__("no configuration is deployed yet: run `headcount reload`")
 
 
 class NeedsConfirmation(HeadcountError):
-    exit_code = 3
+    exit_code = 7
 
 
 @dataclass
@@ -102,6 +102,11 @@ def data_at_risk(conn: sa.Connection, diff: ConfigDiff) -> list[str]:
                 risks.append(f"entity type {et} holds {n:,} resources")
         elif kind == "property":
             et, _, prop = name.partition(".")
+            n_links = conn.execute(sa.select(sa.func.count()).select_from(links)
+                                   .where(links.c.navigation == name)).scalar_one()
+            if n_links:
+                risks.append(f"navigation {name} holds {n_links:,} links")
+                continue
             if conn.dialect.name == "sqlite":
                 value = sa.func.json_extract(resources.c.data, f'$."{prop}"')
             else:

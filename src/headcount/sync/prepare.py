@@ -51,8 +51,8 @@ def require_columns(table: SourceTable, wanted: Iterable[tuple[str, str]]) -> No
                       Location(table.file.path, table.header_line))
 
 
-def mapped_columns(connector: Connector, mapping: EntityTypeMapping,
-                   associations: list[AssociationMapping]) -> list[tuple[str, str]]:
+def mapped_columns(mapping: EntityTypeMapping, associations: list[AssociationMapping]
+                   ) -> list[tuple[str, str]]:
     wanted = [(col, f"{mapping.entity_type}.{prop}") for prop, col in mapping.columns.items()]
     wanted += [(a.column, a.navigation) for a in associations if a.column]
     return wanted
@@ -63,7 +63,7 @@ def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTy
                      ) -> PreparedEntities:
     connection = connector.connection(mapping.connection)
     et = connector.entity_type(mapping.entity_type)
-    wanted = mapped_columns(connector, mapping, associations)
+    wanted = mapped_columns(mapping, associations)
     use_command = incremental and connection.command_column is not None
     if use_command:
         assert connection.command_column is not None

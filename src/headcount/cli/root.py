@@ -1,0 +1,84 @@
+"""The root of the command line: the Typer app, the project option, and the one place where
+errors become messages and exit codes. Commands live in modules by noun."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from headcount import __version__
+from headcount.errors import ConfigError, HeadcountError, user_error
+from headcount.project import ProjectContext
+
+app = typer.Typer(
+    name="headcount", no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
+    help="headcount — the HR connector of an open-source identity manager.\n\n"
+         "Exit codes: 0 succeeded, 1 failed, 2 configuration invalid, 3 blocked (threshold "
+         "exceeded; changes staged), 4 refused or skipped, 6 not found, 7 needs --confirm.",
+)
+# Job results are read in logs and CI output too, where no terminal gives a width: 120 columns
+# keep their tables whole.
+_WIDTH = max(120, shutil.get_terminal_size((120, 24)).columns)
+console = Console(highlight=False, width=_WIDTH)
+err = Console(stderr=True, highlight=False, width=_WIDTH)
+
+ProjectOpt = Annotated[Path, typer.Option("--project", "-p", help="Project folder.",
+                                          envvar="HEADCOUNT_PROJECT")]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@app.callback()
+def _root(ctx: typer.Context, project: ProjectOpt = Path("."),
+          version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False
+          ) -> None:
+    if version:
+        console.print(__version__)
+        raise typer.Exit()
+    ctx.obj = project
+
+
+def project_dir(ctx: typer.Context) -> Path:
+    """The project folder given to the root command."""
+    root = ctx.find_root()
+    return root.obj if isinstance(root.obj, Path) else Path(".")
+
+
+def open_project(ctx: typer.Context) -> ProjectContext:
+    return ProjectContext.open(project_dir(ctx))
+
+
+def command(fn: F) -> F:
+    """Register a command whose errors from the outside world (configuration, files, the
+    database) are printed as messages with their exit code, never as a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            error = user_error(exc)
+            if error is None:
+                raise
+            raise fail(error) from None
+
+    app.command()(wrapper)
+    return fn
+
+
+def fail(exc: HeadcountError) -> typer.Exit:
+    if isinstance(exc, ConfigError):
+        err.print(f"[red]configuration invalid[/] ({len(exc.problems)} problem"
+                  f"{'s' if len(exc.problems) > 1 else ''}):")
+        for p in exc.problems:
+            err.print(f"  {p}")
+    else:
+        err.print(f"[red]error:[/] {exc}")
+    return typer.Exit(exc.exit_code)

@@ -1,0 +1,161 @@
+"""Commands about runs: sync, jobs, job, resume, cancel, rejects."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated
+
+import sqlalchemy as sa
+import typer
+
+from headcount.cli import exitcodes
+from headcount.cli.progress import RichProgress
+from headcount.cli.render import job_result, runs_table
+from headcount.cli.root import command, console, err, open_project
+from headcount.errors import NotFound
+from headcount.jobs.blocked import cancel as cancel_run
+from headcount.jobs.blocked import resume as resume_run
+from headcount.jobs.synchronization import SyncRequest, synchronize
+from headcount.repository import runs
+from headcount.repository.schema import changes, set_aside
+
+SHOWN_LOG_LINES = 40
+
+
+@command
+def sync(
+    cli: typer.Context,
+    connector: Annotated[str, typer.Argument(help="Connector identifier, e.g. HR.")],
+    mode: Annotated[str | None, typer.Option(
+        help="initial | complete | incremental (default: complete; initial on an empty "
+             "connector).")] = None,
+    dry_run: Annotated[bool, typer.Option(help="Compute and list the changes; apply none.")]
+        = False,
+    force: Annotated[bool, typer.Option(
+        help="Override thresholds and file-shape guards for this run (needs --reason).")]
+        = False,
+    reason: Annotated[str | None, typer.Option(help="Why --force is used (recorded).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Synchronize a connector: export → prepare → synchronize, then print the job result."""
+    ctx = open_project(cli)
+    try:
+        progress = RichProgress(err) if not quiet and err.is_terminal else None
+        with progress or nullcontext():
+            run = synchronize(ctx, SyncRequest(connector, mode, dry_run, force, reason),
+                              progress)
+        with ctx.engine.connect() as conn:
+            logs = [entry for entry in runs.logs(conn, run.id)
+                    if entry[1] != "info" or run.state != runs.SUCCEEDED]
+    finally:
+        ctx.close()
+    job_result(console, run, logs[:SHOWN_LOG_LINES])
+    if len(logs) > SHOWN_LOG_LINES:
+        console.print(f"  … {len(logs) - SHOWN_LOG_LINES} more log lines: "
+                      f"headcount job {run.id}")
+    if run.state == runs.BLOCKED:
+        console.print(f"staged changes: headcount job {run.id} --changes · apply them: "
+                      f"headcount resume {run.id} --reason … · drop them: headcount cancel "
+                      f"{run.id}")
+    raise typer.Exit(exitcodes.STATE_CODES.get(run.state, exitcodes.FAILED))
+
+
+@command
+def jobs(cli: typer.Context,
+         connector: Annotated[str | None, typer.Option(help="Only this connector.")] = None,
+         limit: int = 30) -> None:
+    """List the runs, newest first (the Job Execution list)."""
+    ctx = open_project(cli)
+    try:
+        if connector is not None:
+            found = ctx.deployed()[1].connector(connector)
+            if found is None:
+                raise NotFound(f"no connector `{connector}`")
+            connector = found.identifier
+        with ctx.engine.connect() as conn:
+            runs_table(console, runs.list_runs(conn, connector, limit))
+    finally:
+        ctx.close()
+
+
+@command
+def job(cli: typer.Context, run_id: int,
+        show_changes: Annotated[bool, typer.Option("--changes", help="List the changes.")]
+        = False,
+        kind: Annotated[str | None, typer.Option(
+            help="Only changes of this kind: insert, update, delete, link_insert, "
+                 "link_delete.")] = None,
+        limit: int = 200, offset: int = 0) -> None:
+    """Show a job result: counters, timings, files, log and (with --changes) the changes."""
+    ctx = open_project(cli)
+    try:
+        with ctx.engine.connect() as conn:
+            run = runs.get_run(conn, run_id)
+            rows = None
+            if show_changes or kind:
+                q = sa.select(changes.c.kind, changes.c.entity_type, changes.c.resource_key,
+                              changes.c.navigation, changes.c.target_key, changes.c.data,
+                              changes.c.connection, changes.c.line
+                              ).where(changes.c.run_id == run_id).order_by(changes.c.id)
+                if kind:
+                    q = q.where(changes.c.kind == kind)
+                rows = [tuple(r) for r in conn.execute(q.limit(limit).offset(offset))]
+            job_result(console, run, runs.logs(conn, run_id), rows)
+    finally:
+        ctx.close()
+
+
+@command
+def resume(cli: typer.Context, run_id: int,
+           reason: Annotated[str, typer.Option(help="Why (recorded).")]) -> None:
+    """Apply exactly the staged changes of a blocked run."""
+    ctx = open_project(cli)
+    try:
+        run = resume_run(ctx, run_id, reason)
+    finally:
+        ctx.close()
+    job_result(console, run)
+
+
+@command
+def cancel(cli: typer.Context, run_id: int,
+           reason: Annotated[str | None, typer.Option(help="Why (recorded).")] = None) -> None:
+    """Drop the staged changes of a blocked run."""
+    ctx = open_project(cli)
+    try:
+        run = cancel_run(ctx, run_id, reason)
+    finally:
+        ctx.close()
+    job_result(console, run)
+
+
+@command
+def rejects(cli: typer.Context, run_id: int, output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to this file instead of the standard output.")] = None
+            ) -> None:
+    """The rows a run set aside, as CSV with their line numbers and reasons."""
+    ctx = open_project(cli)
+    try:
+        with ctx.engine.connect() as conn:
+            runs.get_run(conn, run_id)
+            rows = conn.execute(sa.select(
+                set_aside.c.connection, set_aside.c.line, set_aside.c.key, set_aside.c.category,
+                set_aside.c.reason, set_aside.c.raw).where(set_aside.c.run_id == run_id)
+                .order_by(set_aside.c.connection, set_aside.c.line)).all()
+    finally:
+        ctx.close()
+    with output.open("w", encoding="utf-8", newline="") if output else nullcontext(
+            sys.stdout) as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["connection", "line", "key", "category", "reason", "row"])
+        for row in rows:
+            writer.writerow([_formula_safe(v) for v in row])
+
+
+def _formula_safe(value: object) -> str:
+    # Spreadsheets execute cells starting with = + - @: neutralise them (SPEC §13).
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
