@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from headcount.config.model import Project
-from headcount.config.validation import check_project
+from headcount.config.validation import check_project, suggest
 from headcount.config.yamlsource import PathKey, dotted, read_yaml
 from headcount.errors import ConfigError, ConfigProblem, Location
 
@@ -41,7 +40,7 @@ def load_project_config(project_dir: Path) -> Project:
             continue
         for key in doc.data:
             if key != "connectors":
-                hint = _suggest(str(key), ["connectors"])
+                hint = suggest(str(key), ["connectors"])
                 problems.append(
                     ConfigProblem(doc.locations.get((str(key),), Location(path)), str(key),
                                   f"unknown section{hint}")
@@ -88,7 +87,7 @@ def _problem(err: Any, locate: Any) -> ConfigProblem:
     message = err["msg"]
     if err["type"] == "extra_forbidden" and shown:
         parent = _model_at(shown[:-1])
-        hint = _suggest(str(shown[-1]), list(parent.model_fields)) if parent else ""
+        hint = suggest(str(shown[-1]), list(parent.model_fields)) if parent else ""
         message = f"unknown setting `{shown[-1]}`{hint}"
     elif err["type"] == "missing":
         message = f"`{shown[-1]}` is required" if shown else message
@@ -113,16 +112,3 @@ def _model_at(key: PathKey) -> type[BaseModel] | None:
             return None
         current = nxt
     return current
-
-
-def _suggest(word: str, choices: list[str]) -> str:
-    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    if not match:
-        low = {c.lower(): c for c in choices}
-        if word.lower() in low:
-            match = [low[word.lower()]]
-    return f" — did you mean `{match[0]}`?" if match else ""
-
-
-def suggest(word: str, choices: list[str]) -> str:
-    return _suggest(word, choices)

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from headcount.config.model import Connector, EntityType, Project, PropertyType, RowFilter
+from headcount.config.yamlsource import PathKey
 
-PathKey = tuple[str | int, ...]
 Problem = tuple[PathKey, str]
 
 
@@ -44,7 +44,8 @@ def _unique(keys: list[PathKey], names: list[str], what: str) -> list[Problem]:
     return out
 
 
-def _hint(word: str, choices: list[str]) -> str:
+def suggest(word: str, choices: list[str]) -> str:
+    """` — did you mean `X`?` for the closest choice (or the same word in another case)."""
     match = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
     if not match:
         low = {c.lower(): c for c in choices}
@@ -124,39 +125,40 @@ def _check_connector(connector: Connector, base: PathKey) -> Iterator[Problem]:
             for _, field_name, _, _ in string.Formatter().parse(et.resource_display_name):
                 if field_name and et.find_property(field_name) is None:
                     yield ((*tkey, "resource_display_name"),
-                           f"unknown property `{field_name}`{_hint(field_name, names)}")
+                           f"unknown property `{field_name}`{suggest(field_name, names)}")
         for ki, key in enumerate(et.keys):
             if et.find_property(key) is None:
                 yield ((*tkey, "keys", ki),
-                       f"unknown key property `{key}`{_hint(key, names)}")
+                       f"unknown key property `{key}`{suggest(key, names)}")
     mapped: set[str] = set()
     for mi, mapping in enumerate(connector.mappings):
         mkey: PathKey = (*base, "mappings", mi)
         met = types.get(mapping.entity_type.lower())
         if met is None:
+            known = [t.identifier for t in connector.entity_types]
             yield ((*mkey, "entity_type"), f"unknown entity type `{mapping.entity_type}`"
-                   f"{_hint(mapping.entity_type, [t.identifier for t in connector.entity_types])}")
+                   f"{suggest(mapping.entity_type, known)}")
             continue
         if mapping.entity_type.lower() in mapped:
             yield (*mkey, "entity_type"), f"entity type `{met.identifier}` is mapped twice"
         mapped.add(mapping.entity_type.lower())
         if mapping.connection.lower() not in {c.lower() for c in conns}:
             yield ((*mkey, "connection"),
-                   f"unknown connection `{mapping.connection}`{_hint(mapping.connection, conns)}")
+                   f"unknown connection `{mapping.connection}`{suggest(mapping.connection, conns)}")
         scalars = [p.identifier for p in met.scalar_properties]
         for prop_name in mapping.columns:
             mprop = met.find_property(prop_name)
             if mprop is None:
                 yield ((*mkey, "columns", prop_name),
                        f"unknown property `{prop_name}` in mapping `{met.identifier}`"
-                       f"{_hint(prop_name, scalars)}")
+                       f"{suggest(prop_name, scalars)}")
             elif mprop.is_navigation:
                 yield ((*mkey, "columns", prop_name),
                        f"`{prop_name}` is a navigation property: map it in `associations`")
         key_prop = met.find_property(mapping.key)
         if key_prop is None or key_prop.is_navigation:
             yield ((*mkey, "key"), f"mapping key `{mapping.key}` is not a scalar property of "
-                   f"`{met.identifier}`{_hint(mapping.key, scalars)}")
+                   f"`{met.identifier}`{suggest(mapping.key, scalars)}")
         elif mapping.key not in mapping.columns and key_prop.identifier not in mapping.columns:
             yield (*mkey, "key"), f"mapping key `{mapping.key}` has no column in `columns`"
     mapping_connection = {m.entity_type.lower(): m.connection.lower() for m in connector.mappings}
@@ -178,17 +180,17 @@ def _check_connector(connector: Connector, base: PathKey) -> Iterator[Problem]:
         if aet is None or not nav_name:
             yield ((*akey, "navigation"), f"`{assoc.navigation}` must read EntityType.Navigation "
                    f"of this connector"
-                   f"{_hint(et_name, [t.identifier for t in connector.entity_types])}")
+                   f"{suggest(et_name, [t.identifier for t in connector.entity_types])}")
             continue
         nav = aet.find_property(nav_name)
         navs = [p.identifier for p in aet.properties if p.is_navigation]
         if nav is None or not nav.is_navigation:
             yield ((*akey, "navigation"),
                    f"`{nav_name}` is not a navigation property of `{aet.identifier}`"
-                   f"{_hint(nav_name, navs)}")
+                   f"{suggest(nav_name, navs)}")
         if assoc.connection.lower() not in {c.lower() for c in conns}:
             yield ((*akey, "connection"),
-                   f"unknown connection `{assoc.connection}`{_hint(assoc.connection, conns)}")
+                   f"unknown connection `{assoc.connection}`{suggest(assoc.connection, conns)}")
         if assoc.column and (assoc.source_column or assoc.target_column):
             yield akey, "give either `column` or `source_column` + `target_column`, not both"
         elif not assoc.column and not (assoc.source_column and assoc.target_column):
@@ -210,8 +212,9 @@ def _check_navigations(project: Project, all_types: dict[str, EntityType]) -> It
                     continue
                 target = all_types.get(prop.target.lower())
                 if target is None:
+                    known = [t.identifier for t in all_types.values()]
                     yield ((*pkey, "target"), f"unknown entity type `{prop.target}`"
-                           f"{_hint(prop.target, [t.identifier for t in all_types.values()])}")
+                           f"{suggest(prop.target, known)}")
                     continue
                 if not prop.flip:
                     yield pkey, (f"navigation `{prop.identifier}` needs its flip side: "

@@ -51,7 +51,7 @@ def _convert(node: yaml.Node, key: PathKey, path: Path, out: dict[PathKey, Locat
             k = _scalar(k_node)
             if k in result:
                 loc = Location(path, k_node.start_mark.line + 1, k_node.start_mark.column + 1)
-                raise ConfigError([ConfigProblem(loc, _dotted((*key, k)), "key given twice")])
+                raise ConfigError([ConfigProblem(loc, dotted((*key, k)), "key given twice")])
             result[k] = _convert(v_node, (*key, str(k)), path, out)
             # The key's own line is the better place to point at for a wrong value.
             out[(*key, str(k))] = Location(
@@ -72,13 +72,9 @@ def _scalar(node: yaml.Node) -> Any:
         loader.dispose()
 
 
-def _dotted(key: PathKey) -> str:
+def dotted(key: PathKey) -> str:
+    """Render a path key as `connectors[0].entity_types[1].identifier`."""
     out = ""
     for part in key:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-
-
-def dotted(key: PathKey) -> str:
-    """Render a path key as `connectors[0].entity_types[1].identifier`."""
-    return _dotted(key)

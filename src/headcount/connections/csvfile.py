@@ -78,6 +78,11 @@ def _checksum(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
+def _header(raw: list[str], trim: list[str]) -> list[str]:
+    # Without values_to_trim, header names still lose their spaces: a column is found by name.
+    return [_trim(h, trim) if trim else h.strip() for h in raw]
+
+
 def _trim(value: str, chars: list[str]) -> str:
     # "One after the other": each character is stripped from both ends in turn.
     for ch in chars:
@@ -157,7 +162,7 @@ def _read(path: Path, connection: Connection, encoding: str) -> SourceTable:
                 [], frame, warnings=["the file is empty"])
         header_line, raw_header = first
         trim = connection.values_to_trim
-        header = [_trim(h, trim) if trim else h.strip() for h in raw_header]
+        header = _header(raw_header, trim)
         _check_header(header, path, header_line)
         kept = [i for i, name in enumerate(header) if name]
         names = [header[i] for i in kept]
@@ -237,7 +242,7 @@ def _read_unquoted(path: Path, connection: Connection, encoding: str) -> SourceT
     sep, trim = connection.separator, connection.values_to_trim
     header_line = int(frame[LINE][0])
     raw_header = str(frame["raw"][0]).split(sep)
-    header = [_trim(h, trim) if trim else h.strip() for h in raw_header]
+    header = _header(raw_header, trim)
     _check_header(header, path, header_line)
     width = len(header)
     body = frame.slice(1).with_columns(
@@ -289,5 +294,5 @@ def header_only(path: Path, connection: Connection) -> list[str]:
     if first is None:
         return []
     trim = connection.values_to_trim
-    return [n for n in ((_trim(h, trim) if trim else h.strip()) for h in first[1]) if n]
+    return [n for n in _header(first[1], trim) if n]
 

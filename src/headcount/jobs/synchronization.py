@@ -18,7 +18,7 @@ from headcount.config.model import Connector, Project
 from headcount.connections.csvfile import read_csv, resolve_path
 from headcount.connections.reader import SourceTable
 from headcount.connections.transform import apply_transformations
-from headcount.errors import HeadcountError, NotFound, RunRefused, user_error
+from headcount.errors import NotFound, RunRefused, SourceError, user_error
 from headcount.jobs.progress import Progress, Silent
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
@@ -189,7 +189,7 @@ def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncReques
             previous = _accepted(conn, connector.identifier)
         limits = connector.effective_thresholds()
         for cid, table in tables.items():
-            mapped = _mapped_columns(connector, cid)
+            mapped = _columns_read_from(connector, cid)
             report = check_shape(table, previous.get(cid), limits, mapped)
             blocking += report.blocking
             for w in report.warnings:
@@ -285,14 +285,14 @@ def _export(project_dir: Path, connector: Connector, incremental: bool, work: _W
             if connection.identifier.lower() in {a.connection.lower() for a in
                                                  connector.associations if a.source_column}:
                 continue
-            raise HeadcountError(f"connection {connection.identifier} has no `path` for "
+            raise SourceError(f"connection {connection.identifier} has no `path` for "
                                  f"{'incremental' if incremental else 'complete'} runs")
         path = resolve_path(project_dir, pattern, connection.path_is_regex)
         table = apply_transformations(read_csv(path, connection), connection)
         tables[connection.identifier] = table
         info = table.file.as_dict()
         info["header"] = table.header
-        info["shapes"] = profile(table.frame, sorted(_mapped_columns(connector,
+        info["shapes"] = profile(table.frame, sorted(_columns_read_from(connector,
                                                                      connection.identifier)))
         info["rows"] = table.frame.height + len(table.rejected)
         work.files.append(info)
@@ -335,7 +335,7 @@ def _prepare(connector: Connector, tables: dict[str, SourceTable], incremental: 
     return entities, associations
 
 
-def _mapped_columns(connector: Connector, cid: str) -> set[str]:
+def _columns_read_from(connector: Connector, cid: str) -> set[str]:
     cols: set[str] = set()
     for m in connector.mappings:
         if m.connection.lower() == cid.lower():

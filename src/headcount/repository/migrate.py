@@ -8,8 +8,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -24,10 +22,3 @@ def _config(connection: sa.Connection) -> Config:
 def upgrade(engine: sa.Engine) -> None:
     with engine.begin() as connection:
         command.upgrade(_config(connection), "head")
-
-
-def is_current(engine: sa.Engine) -> bool:
-    with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-        head = ScriptDirectory.from_config(_config(connection)).get_current_head()
-    return current == head

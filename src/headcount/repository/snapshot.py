@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from headcount.repository import accepted
 from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
-from headcount.sync.diff import OLD_HASH, TARGET
-from headcount.sync.prepared import KEY
+from headcount.sync.diff import OLD_HASH
+from headcount.sync.prepared import KEY, TARGET
 
 
 class SqlSnapshot:

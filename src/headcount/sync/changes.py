@@ -65,6 +65,3 @@ class ChangeSet:
             for name, n in per_type.items():
                 total[name] = total.get(name, 0) + n
         return total
-
-    def is_empty(self) -> bool:
-        return self.resources.height == 0 and self.links.height == 0

@@ -16,6 +16,7 @@ from headcount.sync.prepared import (
     HASH,
     KEY,
     LINE,
+    TARGET,
     PreparedAssociation,
     PreparedEntities,
     SetAsideRow,
@@ -23,7 +24,6 @@ from headcount.sync.prepared import (
 )
 
 OLD_HASH = "__old_hash"
-TARGET = "__target"
 
 
 class Snapshot(Protocol):

@@ -16,7 +16,6 @@ from headcount.config.model import (
     Connector,
     EntityTypeMapping,
 )
-from headcount.connections.reader import LINE as SOURCE_LINE
 from headcount.connections.reader import SourceTable
 from headcount.errors import Location, SourceError
 from headcount.sync.prepared import (
@@ -25,6 +24,7 @@ from headcount.sync.prepared import (
     HASH,
     KEY,
     LINE,
+    TARGET,
     PreparedAssociation,
     PreparedEntities,
     SetAsideRow,
@@ -33,7 +33,6 @@ from headcount.sync.prepared import (
 from headcount.sync.values import parse_column
 
 COMMANDS = ("insert", "update", "delete", "merge")
-TARGET = "__target"
 TEXT = "__text"
 
 
@@ -92,7 +91,7 @@ def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTy
 
     empty = frame.filter(pl.col(key_column).is_null())
     for row in empty.iter_rows(named=True):
-        set_aside.append(SetAsideRow(cid, row[SOURCE_LINE], None, "empty_key",
+        set_aside.append(SetAsideRow(cid, row[LINE], None, "empty_key",
                                      f"empty mapping key `{key_column}`", _raw(row)))
     frame = frame.filter(pl.col(key_column).is_not_null())
 
@@ -120,7 +119,7 @@ def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTy
         bad_cmd = work.filter(~pl.col(COMMAND).is_in(COMMANDS) | pl.col(COMMAND).is_null())
         for row in bad_cmd.iter_rows(named=True):
             set_aside.append(SetAsideRow(
-                cid, row[SOURCE_LINE], row[key_column], "invalid",
+                cid, row[LINE], row[key_column], "invalid",
                 f"command `{row[connection.command_column]}` in column "
                 f"`{connection.command_column}` is not one of {', '.join(COMMANDS)}",
                 _raw(row, table.header)))
@@ -132,7 +131,7 @@ def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTy
             f"column `{by_name[n][1]}`: `{row[by_name[n][1]]}` is not {expected[n]}"
             for n in order if row[f"bad:{n}"]
         ]
-        set_aside.append(SetAsideRow(cid, row[SOURCE_LINE], row[key_column], "invalid",
+        set_aside.append(SetAsideRow(cid, row[LINE], row[key_column], "invalid",
                                      "; ".join(reasons), _raw(row, table.header)))
         held.add(row[key_column])
     work = work.filter(~any_bad)
@@ -144,7 +143,7 @@ def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTy
                  if order else pl.lit("{}"))
     out = work.select(
         pl.col(key_column).alias(KEY),
-        pl.col(SOURCE_LINE).alias(LINE),
+        pl.col(LINE),
         data_expr.alias(DATA),
         *nav_exprs,
         *([pl.col(COMMAND)] if use_command else []),
@@ -166,10 +165,10 @@ def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTy
         if bad_keys:
             source_rows = frame.filter(pl.col(key_column).is_in(list(bad_keys)))
             line_map = dict(conflicting.select(KEY, "lines").iter_rows())
-            for row in source_rows.sort(SOURCE_LINE).iter_rows(named=True):
+            for row in source_rows.sort(LINE).iter_rows(named=True):
                 key = row[key_column]
                 set_aside.append(SetAsideRow(
-                    cid, row[SOURCE_LINE], key, "duplicate",
+                    cid, row[LINE], key, "duplicate",
                     f"key `{key}` appears on lines {', '.join(map(str, line_map[key]))} "
                     "with different values", _raw(row, table.header)))
             held |= bad_keys
@@ -197,12 +196,12 @@ def prepare_association(table: SourceTable, connector: Connector,
     empty = frame.filter(pl.col(assoc.source_column).is_null()
                          | pl.col(assoc.target_column).is_null())
     for row in empty.iter_rows(named=True):
-        set_aside.append(SetAsideRow(cid, row[SOURCE_LINE], row[assoc.source_column],
+        set_aside.append(SetAsideRow(cid, row[LINE], row[assoc.source_column],
                                      "empty_key", "empty source or target key", _raw(row)))
     pairs = frame.filter(pl.col(assoc.source_column).is_not_null()
                          & pl.col(assoc.target_column).is_not_null()).select(
         pl.col(assoc.source_column).alias(KEY), pl.col(assoc.target_column).alias(TARGET),
-        pl.col(SOURCE_LINE).alias(LINE))
+        pl.col(LINE))
     before = pairs.height
     pairs = pairs.sort(LINE).unique([KEY, TARGET], keep="first", maintain_order=True)
     warnings = list(table.warnings)

@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from headcount.connections.reader import LINE as SOURCE_LINE
+
 KEY = "__key"
-LINE = "__line"
+LINE = SOURCE_LINE  # the line a row starts on, as the reader gives it
+TARGET = "__target"
 HASH = "__hash"
 DATA = "__data"
 COMMAND = "__command"

@@ -9,12 +9,12 @@ from headcount.config.model import Connector, Thresholds
 from headcount.sync.changes import ChangeSet
 
 _MEASURES = [
-    # (counter, count setting, percent setting, what)
-    ("inserted", "max_inserted", "max_inserted_pct", "resources inserted"),
-    ("updated", "max_updated", "max_updated_pct", "resources updated"),
-    ("deleted", "max_deleted", "max_deleted_pct", "resources deleted"),
-    ("links_inserted", "max_links_inserted", "max_links_inserted_pct", "links inserted"),
-    ("links_deleted", "max_links_deleted", "max_links_deleted_pct", "links deleted"),
+    # (counter, count setting, percent setting)
+    ("inserted", "max_inserted", "max_inserted_pct"),
+    ("updated", "max_updated", "max_updated_pct"),
+    ("deleted", "max_deleted", "max_deleted_pct"),
+    ("links_inserted", "max_links_inserted", "max_links_inserted_pct"),
+    ("links_deleted", "max_links_deleted", "max_links_deleted_pct"),
 ]
 
 
@@ -49,7 +49,7 @@ def check_thresholds(connector: Connector, changes: ChangeSet, stored: dict[str,
 def _check(scope: str, limits: Thresholds, counts: dict[str, int], stored: int,
            stored_links: int) -> list[Crossing]:
     out: list[Crossing] = []
-    for counter, count_name, pct_name, _what in _MEASURES:
+    for counter, count_name, pct_name in _MEASURES:
         n = counts.get(counter, 0)
         if n == 0:
             continue
