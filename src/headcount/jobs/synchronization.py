@@ -6,20 +6,21 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from headcount.config.model import Connector, Project
-from headcount.connections.csvfile import read_csv, resolve_path
-from headcount.connections.reader import SourceTable
-from headcount.connections.transform import apply_transformations
-from headcount.errors import NotFound, RunRefused, SourceError, user_error
+from headcount.errors import NotFound, RunRefused, user_error
 from headcount.jobs.progress import Progress, Silent
+from headcount.jobs.sources import (
+    columns_read_from,
+    export_files,
+    navigation_targets,
+    prepare_files,
+)
+from headcount.jobs.work import RunWork
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
 from headcount.repository import runs as R
@@ -32,9 +33,6 @@ from headcount.repository.snapshot import SqlSnapshot
 from headcount.sync.changes import ChangeSet
 from headcount.sync.diff import diff_association, diff_entities
 from headcount.sync.guards import AcceptedFile, check_shape
-from headcount.sync.prepare import prepare_association, prepare_entities
-from headcount.sync.prepared import PreparedAssociation, PreparedEntities, SetAsideRow
-from headcount.sync.shapes import profile
 from headcount.sync.thresholds import check_thresholds
 
 MODES = ("initial", "complete", "incremental")
@@ -50,30 +48,6 @@ class SyncRequest:
     force: bool = False
     reason: str | None = None
     actor: str = "cli"
-
-
-@dataclass
-class _Work:
-    run_id: int
-    connector: Connector
-    mode: str
-    logs: list[tuple[str, str]] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    files: list[dict[str, object]] = field(default_factory=list)
-    set_aside: list[SetAsideRow] = field(default_factory=list)
-    counters: dict[str, object] = field(default_factory=dict)
-
-    def log(self, level: str, message: str) -> None:
-        self.logs.append((level, message))
-
-    @contextmanager
-    def timed(self, step: str, progress: Progress) -> Iterator[None]:
-        progress.step(step)
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[step] = round(time.perf_counter() - start, 3)
 
 
 def synchronize(ctx: ProjectContext, request: SyncRequest, progress: Progress | None = None
@@ -121,7 +95,7 @@ def _locked(ctx: ProjectContext, project: Project, deployment_id: int, connector
             R.add_log(conn, run_id, "warning", msg)
             R.finish_run(conn, run_id, R.CANCELLED, msg)
             return R.get_run(conn, run_id)
-    work = _Work(run_id, connector, mode)
+    work = RunWork(run_id, connector, mode)
     for old in interrupted:
         work.log("warning", f"run {old} had been interrupted; it was marked so")
     if request.mode is None:
@@ -170,14 +144,14 @@ def _per_type(conn: sa.Connection, connector: Connector) -> tuple[dict[str, int]
     return {k: int(v) for k, v in res.items()}, lnk
 
 
-def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncRequest,
+def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequest,
          progress: Progress, blocked: int | None) -> R.RunRecord:
     connector, mode = work.connector, work.mode
     incremental = mode == "incremental"
     with work.timed("export", progress):
-        tables = _export(ctx.directory, connector, incremental, work)
+        tables = export_files(ctx.directory, connector, incremental, work)
     with work.timed("prepare", progress):
-        entities, associations = _prepare(connector, tables, incremental, work)
+        entities, associations = prepare_files(connector, tables, incremental, work)
     blocking: list[str] = []
     if mode == "complete":
         for prep in entities:
@@ -189,7 +163,7 @@ def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncReques
             previous = _accepted(conn, connector.identifier)
         limits = connector.effective_thresholds()
         for cid, table in tables.items():
-            mapped = _columns_read_from(connector, cid)
+            mapped = columns_read_from(connector, cid)
             report = check_shape(table, previous.get(cid), limits, mapped)
             blocking += report.blocking
             for w in report.warnings:
@@ -197,7 +171,7 @@ def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncReques
     # The files are prepared: their tables (the largest thing held) are no longer needed.
     accepted_files_of_run = set(tables) if mode != "incremental" else set()
     del tables
-    target_types = _target_types(project)
+    target_types = navigation_targets(project)
     with work.timed("diff", progress), ctx.engine.connect() as conn:
         changes = ChangeSet()
         version = _version(conn, connector.identifier)
@@ -225,7 +199,7 @@ def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncReques
         crossings = [] if mode == "initial" else check_thresholds(
             connector, changes, stored, stored_links)
         blocking += [str(c) for c in crossings]
-    _count_changes(work, changes)
+    work.count(changes)
     nav_names = [f"{et.identifier}.{p.identifier}" for et in connector.entity_types
                  for p in et.properties if p.is_navigation]
 
@@ -271,103 +245,6 @@ def _run(ctx: ProjectContext, project: Project, work: _Work, request: SyncReques
         return _finish(conn, work, state, None)
 
 
-def _export(project_dir: Path, connector: Connector, incremental: bool, work: _Work
-            ) -> dict[str, SourceTable]:
-    used = {m.connection.lower() for m in connector.mappings} | {
-        a.connection.lower() for a in connector.associations}
-    tables: dict[str, SourceTable] = {}
-    for connection in connector.connections:
-        if connection.identifier.lower() not in used:
-            continue
-        pattern = (connection.path_incremental or connection.path) if incremental \
-            else connection.path
-        if pattern is None:
-            if connection.identifier.lower() in {a.connection.lower() for a in
-                                                 connector.associations if a.source_column}:
-                continue
-            raise SourceError(f"connection {connection.identifier} has no `path` for "
-                                 f"{'incremental' if incremental else 'complete'} runs")
-        path = resolve_path(project_dir, pattern, connection.path_is_regex)
-        table = apply_transformations(read_csv(path, connection), connection)
-        tables[connection.identifier] = table
-        info = table.file.as_dict()
-        info["header"] = table.header
-        info["shapes"] = profile(table.frame, sorted(_columns_read_from(connector,
-                                                                     connection.identifier)))
-        info["rows"] = table.frame.height + len(table.rejected)
-        work.files.append(info)
-        work.log("info", f"read {path.name}: {info['rows']:,} rows, {table.file.size:,} bytes, "
-                 f"{table.file.encoding}, sha256 {table.file.checksum[:12]}…")
-        for w in table.warnings:
-            work.log("warning", f"{path.name}: {w}")
-    return tables
-
-
-def _prepare(connector: Connector, tables: dict[str, SourceTable], incremental: bool,
-             work: _Work) -> tuple[list[PreparedEntities], list[PreparedAssociation]]:
-    entities: list[PreparedEntities] = []
-    for mapping in connector.mappings:
-        table = tables[connector.connection(mapping.connection).identifier]
-        et = connector.entity_type(mapping.entity_type).identifier
-        same_file = [a for a in connector.associations if a.column
-                     and a.connection.lower() == mapping.connection.lower()
-                     and a.navigation.partition(".")[0].lower() == et.lower()]
-        prep = prepare_entities(table, connector, mapping, same_file, incremental)
-        entities.append(prep)
-        work.set_aside += prep.set_aside
-        for w in prep.warnings:
-            work.log("warning", w)
-    associations: list[PreparedAssociation] = []
-    for assoc in connector.associations:
-        if assoc.column:
-            continue
-        cid = connector.connection(assoc.connection).identifier
-        if cid not in tables:
-            continue
-        prep_a = prepare_association(tables[cid], connector, assoc)
-        associations.append(prep_a)
-        work.set_aside += prep_a.set_aside
-        for w in prep_a.warnings:
-            work.log("warning", w)
-    for row in work.set_aside:
-        where = f"{row.connection} line {row.line}" if row.line else row.connection
-        work.log("warning", f"set aside ({row.category}) {where}: {row.reason}")
-    return entities, associations
-
-
-def _columns_read_from(connector: Connector, cid: str) -> set[str]:
-    cols: set[str] = set()
-    for m in connector.mappings:
-        if m.connection.lower() == cid.lower():
-            cols |= set(m.columns.values())
-    for a in connector.associations:
-        if a.connection.lower() == cid.lower():
-            cols |= {c for c in (a.column, a.source_column, a.target_column) if c}
-    return cols
-
-
-def _target_types(project: Project) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for connector in project.connectors:
-        for et in connector.entity_types:
-            for p in et.properties:
-                if p.is_navigation and p.target:
-                    target = project.entity_type(p.target)
-                    assert target is not None
-                    out[f"{et.identifier}.{p.identifier}"] = target[1].identifier
-    for connector in project.connectors:
-        for a in connector.associations:
-            et_name, _, nav = a.navigation.partition(".")
-            found = project.entity_type(et_name)
-            if found:
-                prop = found[1].find_property(nav)
-                if prop and prop.target:
-                    target = project.entity_type(prop.target)
-                    assert target is not None
-                    out[a.navigation] = target[1].identifier
-    return out
-
-
 def _accepted(conn: sa.Connection, connector: str) -> dict[str, AcceptedFile]:
     rows = conn.execute(sa.select(accepted_files.c.connection, accepted_files.c.rows,
                                   accepted_files.c.header, accepted_files.c.shapes)
@@ -375,22 +252,7 @@ def _accepted(conn: sa.Connection, connector: str) -> dict[str, AcceptedFile]:
     return {c: AcceptedFile(int(n), json.loads(h), json.loads(p)) for c, n, h, p in rows}
 
 
-def _count_changes(work: _Work, changes: ChangeSet) -> None:
-    totals = changes.totals()
-    categories: dict[str, int] = {}
-    for row in work.set_aside:
-        categories[row.category] = categories.get(row.category, 0) + 1
-    work.counters.update({
-        "read": sum(int(f["rows"]) for f in work.files),  # type: ignore[call-overload]
-        "set_aside": categories,
-        "inserted": totals.get("inserted", 0), "updated": totals.get("updated", 0),
-        "deleted": totals.get("deleted", 0), "links_inserted": totals.get("links_inserted", 0),
-        "links_deleted": totals.get("links_deleted", 0),
-        "per_entity_type": changes.counts(),
-    })
-
-
-def _stage(conn: sa.Connection, work: _Work, changes: ChangeSet) -> None:
+def _stage(conn: sa.Connection, work: RunWork, changes: ChangeSet) -> None:
     record_changes(conn, changes, work.run_id)
     insert_rows(conn, "set_aside",
                 ["run_id", "connection", "line", "key", "category", "reason", "raw"],
@@ -403,7 +265,7 @@ def _version(conn: sa.Connection, connector: str) -> int:
                             .where(connector_state.c.connector == connector)).scalar_one())
 
 
-def _after_apply(conn: sa.Connection, work: _Work, accepted: set[str],
+def _after_apply(conn: sa.Connection, work: RunWork, accepted: set[str],
                  nav_names: list[str]) -> None:
     connector = work.connector.identifier
     conn.execute(sa.update(connector_state).where(connector_state.c.connector == connector)
@@ -432,7 +294,7 @@ def remember_file(conn: sa.Connection, connector: str, run_id: int, info: dict[s
         shapes=json.dumps(info.get("shapes", {}))))
 
 
-def _replace_blocked(conn: sa.Connection, blocked: int, work: _Work) -> None:
+def _replace_blocked(conn: sa.Connection, blocked: int, work: RunWork) -> None:
     conn.execute(sa.update(runs_table)
                  .where(runs_table.c.id == blocked, runs_table.c.state == R.BLOCKED)
                  .values(state=R.CANCELLED, finished_at=R.now(),
@@ -443,7 +305,7 @@ def _replace_blocked(conn: sa.Connection, blocked: int, work: _Work) -> None:
     work.log("info", f"blocked run {blocked} replaced by this complete run")
 
 
-def _finish(conn: sa.Connection, work: _Work, state: str, message: str | None) -> R.RunRecord:
+def _finish(conn: sa.Connection, work: RunWork, state: str, message: str | None) -> R.RunRecord:
     R.add_logs(conn, work.run_id, work.logs)
     R.finish_run(conn, work.run_id, state, message, counters=work.counters,
                  timings=work.timings, files=work.files)
