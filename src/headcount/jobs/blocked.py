@@ -14,7 +14,7 @@ from headcount.errors import RunRefused
 from headcount.jobs.synchronization import remember_file
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
-from headcount.repository import runs as R
+from headcount.repository import runs
 from headcount.repository.apply import apply_changes, unresolved
 from headcount.repository.locks import RunLock
 from headcount.repository.schema import changes, connector_state
@@ -46,9 +46,9 @@ def staged_changes(conn: sa.Connection, run_id: int) -> ChangeSet:
                      pl.DataFrame(lnk, schema=LINK_SCHEMA))
 
 
-def _blocked_run(conn: sa.Connection, run_id: int) -> R.RunRecord:
-    run = R.get_run(conn, run_id)
-    if run.state != R.BLOCKED:
+def _blocked_run(conn: sa.Connection, run_id: int) -> runs.RunRecord:
+    run = runs.get_run(conn, run_id)
+    if run.state != runs.BLOCKED:
         raise RunRefused(f"run {run_id} is {run.state}, not blocked: only a blocked run can be "
                          "resumed or cancelled")
     return run
@@ -62,17 +62,17 @@ def _connector_lock(ctx: ProjectContext, run_id: int) -> Iterator[None]:
     lock = RunLock(ctx.engine, connector)
     if not lock.try_acquire():
         with ctx.engine.connect() as conn:
-            raise R.refuse_running(conn, connector)
+            raise runs.refuse_running(conn, connector)
     with lock:
         yield
 
 
-def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") -> R.RunRecord:
+def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") -> runs.RunRecord:
     if not reason.strip():
         raise RunRefused("a resume needs a reason; it is recorded in the audit log")
     with _connector_lock(ctx, run_id), ctx.engine.begin() as conn:
         run = _blocked_run(conn, run_id)
-        version = R.lock_connector(conn, run.connector)
+        version = runs.lock_connector(conn, run.connector)
         if version != run.base_version:
             raise RunRefused(f"the repository of {run.connector} changed since run {run_id} was "
                              "staged: its changes no longer apply; run a complete "
@@ -92,22 +92,22 @@ def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") ->
             changes.c.run_id == run_id, changes.c.navigation.is_not(None))).scalars().all()
         pending, _ = unresolved(conn, [n for n in navs if n])
         counters = dict(run.counters, unresolved=pending)
-        R.add_log(conn, run_id, "warning", f"resumed by {actor}: {reason}")
-        R.audit(conn, actor, "resume", f"run {run_id}", reason)
-        R.finish_run(conn, run_id, R.WARNINGS, f"resumed by {actor}: {reason}",
+        runs.add_log(conn, run_id, "warning", f"resumed by {actor}: {reason}")
+        runs.audit(conn, actor, "resume", f"run {run_id}", reason)
+        runs.finish_run(conn, run_id, runs.WARNINGS, f"resumed by {actor}: {reason}",
                      counters=counters)
-        return R.get_run(conn, run_id)
+        return runs.get_run(conn, run_id)
 
 
 def cancel(ctx: ProjectContext, run_id: int, reason: str | None, actor: str = "cli"
-           ) -> R.RunRecord:
+           ) -> runs.RunRecord:
     with _connector_lock(ctx, run_id), ctx.engine.begin() as conn:
         run = _blocked_run(conn, run_id)
-        R.lock_connector(conn, run.connector)
+        runs.lock_connector(conn, run.connector)
         conn.execute(sa.update(connector_state).where(connector_state.c.connector == run.connector)
                      .values(blocked_run_id=None))
-        R.add_log(conn, run_id, "info", f"cancelled by {actor}" + (f": {reason}" if reason else ""))
-        R.audit(conn, actor, "cancel", f"run {run_id}", reason)
-        R.finish_run(conn, run_id, R.CANCELLED, f"cancelled by {actor}"
-                     + (f": {reason}" if reason else ""))
-        return R.get_run(conn, run_id)
+        message = f"cancelled by {actor}" + (f": {reason}" if reason else "")
+        runs.add_log(conn, run_id, "info", message)
+        runs.audit(conn, actor, "cancel", f"run {run_id}", reason)
+        runs.finish_run(conn, run_id, runs.CANCELLED, message)
+        return runs.get_run(conn, run_id)

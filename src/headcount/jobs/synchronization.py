@@ -23,7 +23,7 @@ from headcount.jobs.sources import (
 from headcount.jobs.work import RunWork
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
-from headcount.repository import runs as R
+from headcount.repository import runs
 from headcount.repository.apply import apply_changes, record_changes, unresolved
 from headcount.repository.bulk import insert_rows
 from headcount.repository.locks import RunLock
@@ -51,7 +51,7 @@ class SyncRequest:
 
 
 def synchronize(ctx: ProjectContext, request: SyncRequest, progress: Progress | None = None
-                ) -> R.RunRecord:
+                ) -> runs.RunRecord:
     deployment_id, project = ctx.deployed()
     connector = project.connector(request.connector)
     if connector is None:
@@ -63,19 +63,19 @@ def synchronize(ctx: ProjectContext, request: SyncRequest, progress: Progress | 
         raise RunRefused(f"unknown mode `{request.mode}`: one of {', '.join(MODES)}")
     try:
         with ctx.engine.begin() as conn:
-            R.ensure_connector(conn, connector.identifier)
+            runs.ensure_connector(conn, connector.identifier)
     except sa.exc.IntegrityError:
         pass  # another process recorded the connector at the same moment
     lock = RunLock(ctx.engine, connector.identifier)
     if not lock.try_acquire():
         with ctx.engine.connect() as conn:
-            raise R.refuse_running(conn, connector.identifier)
+            raise runs.refuse_running(conn, connector.identifier)
     with lock:
         return _locked(ctx, project, deployment_id, connector, request, progress or Silent())
 
 
 def _locked(ctx: ProjectContext, project: Project, deployment_id: int, connector: Connector,
-            request: SyncRequest, progress: Progress) -> R.RunRecord:
+            request: SyncRequest, progress: Progress) -> runs.RunRecord:
     """The run itself, while this process holds the connector's RunLock."""
     types = [et.identifier for et in connector.entity_types]
     with ctx.engine.begin() as conn:
@@ -86,15 +86,15 @@ def _locked(ctx: ProjectContext, project: Project, deployment_id: int, connector
         if mode == "initial" and stored:
             raise RunRefused(f"initial mode loads an empty connector; {connector.identifier} "
                              f"holds {stored:,} resources: run a complete synchronization")
-        run_id, interrupted = R.start_run(conn, connector.identifier, mode, request.mode,
+        run_id, interrupted = runs.start_run(conn, connector.identifier, mode, request.mode,
                                           request.dry_run, request.force, request.reason,
                                           deployment_id)
         if mode == "incremental" and blocked:
             msg = (f"skipped: run {blocked} of {connector.identifier} is blocked; resume or "
                    "cancel it, or run a complete synchronization")
-            R.add_log(conn, run_id, "warning", msg)
-            R.finish_run(conn, run_id, R.CANCELLED, msg)
-            return R.get_run(conn, run_id)
+            runs.add_log(conn, run_id, "warning", msg)
+            runs.finish_run(conn, run_id, runs.CANCELLED, msg)
+            return runs.get_run(conn, run_id)
     work = RunWork(run_id, connector, mode)
     for old in interrupted:
         work.log("warning", f"run {old} had been interrupted; it was marked so")
@@ -110,13 +110,13 @@ def _locked(ctx: ProjectContext, project: Project, deployment_id: int, connector
         error = user_error(exc)
         message = str(error) if error else f"{type(exc).__name__}: {exc}"
         with ctx.engine.begin() as conn:
-            R.add_logs(conn, run_id, [*work.logs, ("error", message)])
-            R.finish_run(conn, run_id, R.FAILED, message, timings=work.timings,
+            runs.add_logs(conn, run_id, [*work.logs, ("error", message)])
+            runs.finish_run(conn, run_id, runs.FAILED, message, timings=work.timings,
                          files=work.files, counters=work.counters)
         if error is None:
             raise
         with ctx.engine.connect() as conn:
-            return R.get_run(conn, run_id)
+            return runs.get_run(conn, run_id)
 
 
 def _count(conn: sa.Connection, types: list[str]) -> int:
@@ -145,7 +145,7 @@ def _per_type(conn: sa.Connection, connector: Connector) -> tuple[dict[str, int]
 
 
 def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequest,
-         progress: Progress, blocked: int | None) -> R.RunRecord:
+         progress: Progress, blocked: int | None) -> runs.RunRecord:
     connector, mode = work.connector, work.mode
     incremental = mode == "incremental"
     with work.timed("export", progress):
@@ -209,7 +209,7 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
             for b in blocking:
                 work.log("warning", f"would block: {b}")
             work.log("info", "dry run: nothing applied")
-            return _finish(conn, work, R.SUCCEEDED, "dry run: nothing applied")
+            return _finish(conn, work, runs.SUCCEEDED, "dry run: nothing applied")
     if blocking and not request.force:
         with ctx.engine.begin() as conn:
             _stage(conn, work, changes)
@@ -221,15 +221,15 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
                          .where(connector_state.c.connector == connector.identifier)
                          .values(blocked_run_id=work.run_id))
             kind = "threshold exceeded" if crossings else "file-shape guard"
-            return _finish(conn, work, R.BLOCKED, f"blocked ({kind}): " + "; ".join(blocking))
+            return _finish(conn, work, runs.BLOCKED, f"blocked ({kind}): " + "; ".join(blocking))
     for b in blocking:
         work.log("warning", f"forced past: {b}")
     if request.force:
         with ctx.engine.begin() as conn:
-            R.audit(conn, request.actor, "force", f"run {work.run_id}", request.reason)
+            runs.audit(conn, request.actor, "force", f"run {work.run_id}", request.reason)
     with ctx.engine.begin() as conn:
         with work.timed("apply", progress):
-            if R.lock_connector(conn, connector.identifier) != version:
+            if runs.lock_connector(conn, connector.identifier) != version:
                 raise RunRefused("the repository of the connector changed while the run was "
                                  "computing its changes; nothing was applied: run it again")
             _stage(conn, work, changes)
@@ -240,8 +240,8 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
                               version, version + 1, snapshot.whole, initial=mode == "initial")
         if blocked and mode == "complete":
             _replace_blocked(conn, blocked, work)
-        state = R.WARNINGS if any(lvl in ("warning", "error") for lvl, _ in work.logs) \
-            else R.SUCCEEDED
+        state = runs.WARNINGS if any(lvl in ("warning", "error") for lvl, _ in work.logs) \
+            else runs.SUCCEEDED
         return _finish(conn, work, state, None)
 
 
@@ -296,8 +296,8 @@ def remember_file(conn: sa.Connection, connector: str, run_id: int, info: dict[s
 
 def _replace_blocked(conn: sa.Connection, blocked: int, work: RunWork) -> None:
     conn.execute(sa.update(runs_table)
-                 .where(runs_table.c.id == blocked, runs_table.c.state == R.BLOCKED)
-                 .values(state=R.CANCELLED, finished_at=R.now(),
+                 .where(runs_table.c.id == blocked, runs_table.c.state == runs.BLOCKED)
+                 .values(state=runs.CANCELLED, finished_at=runs.now(),
                          message=f"replaced by complete run {work.run_id}"))
     conn.execute(sa.update(connector_state)
                  .where(connector_state.c.connector == work.connector.identifier)
@@ -305,11 +305,11 @@ def _replace_blocked(conn: sa.Connection, blocked: int, work: RunWork) -> None:
     work.log("info", f"blocked run {blocked} replaced by this complete run")
 
 
-def _finish(conn: sa.Connection, work: RunWork, state: str, message: str | None) -> R.RunRecord:
-    R.add_logs(conn, work.run_id, work.logs)
-    R.finish_run(conn, work.run_id, state, message, counters=work.counters,
+def _finish(conn: sa.Connection, work: RunWork, state: str, message: str | None) -> runs.RunRecord:
+    runs.add_logs(conn, work.run_id, work.logs)
+    runs.finish_run(conn, work.run_id, state, message, counters=work.counters,
                  timings=work.timings, files=work.files)
-    return R.get_run(conn, work.run_id)
+    return runs.get_run(conn, work.run_id)
 
 
 def _pause_for_test() -> None:
