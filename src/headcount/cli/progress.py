@@ -22,6 +22,9 @@ class RichProgress:
                  tb: TracebackType | None) -> None:
         self._progress.__exit__(exc_type, exc, tb)
 
+    def run_started(self, run_id: int) -> None:
+        self._progress.console.print(f"run {run_id} started")
+
     def step(self, name: str) -> None:
         if self._task is not None:
             self._progress.update(self._task, completed=1, total=1)

@@ -54,8 +54,14 @@ def open_project(ctx: typer.Context) -> ProjectContext:
 
 
 def command(fn: F) -> F:
-    """Register a command whose errors from the outside world (configuration, files, the
-    database) are printed as messages with their exit code, never as a traceback."""
+    """Register a command of the root app (see `handled`)."""
+    app.command()(handled(fn))
+    return fn
+
+
+def handled(fn: F) -> F:
+    """A command whose errors from the outside world (configuration, files, the database) are
+    printed as messages with their exit code, never as a traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -69,8 +75,7 @@ def command(fn: F) -> F:
                 raise
             raise fail(error) from None
 
-    app.command()(wrapper)
-    return fn
+    return wrapper  # type: ignore[return-value]
 
 
 def fail(exc: HeadcountError) -> typer.Exit:

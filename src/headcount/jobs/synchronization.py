@@ -87,13 +87,17 @@ def _locked(ctx: ProjectContext, project: Project, deployment_id: int, connector
             raise RunRefused(f"initial mode loads an empty connector; {connector.identifier} "
                              f"holds {stored:,} resources: run a complete synchronization")
         run_id, interrupted = runs.start_run(conn, connector.identifier, mode, request.mode,
-                                          request.dry_run, request.force, request.reason,
-                                          deployment_id)
-        if mode == "incremental" and blocked:
+                                             request.dry_run, request.force, request.reason,
+                                             deployment_id)
+        skipped = mode == "incremental" and blocked
+        if skipped:
             msg = (f"skipped: run {blocked} of {connector.identifier} is blocked; resume or "
                    "cancel it, or run a complete synchronization")
             runs.add_log(conn, run_id, "warning", msg)
             runs.finish_run(conn, run_id, runs.CANCELLED, msg)
+    progress.run_started(run_id)
+    if skipped:
+        with ctx.engine.connect() as conn:
             return runs.get_run(conn, run_id)
     work = RunWork(run_id, connector, mode)
     for old in interrupted:

@@ -90,3 +90,49 @@ def get_resource(conn: sa.Connection, entity_type: str, key: str) -> ResourceVie
                 link["target_key"], ch.connection, link["line"], file)
                 for link in json.loads(ch.after)["links"]]
     return view
+
+
+@dataclass
+class Page:
+    """One page of a list, and how many match (counted up to COUNT_CAP)."""
+
+    total: int
+    capped: bool
+    rows: list[tuple[str, dict[str, Any]]]
+
+
+COUNT_CAP = 10_000
+
+
+def _value(conn: sa.Connection, prop: str) -> sa.ColumnElement[Any]:
+    """The text of one property inside the JSON data, in each dialect's own function."""
+    if conn.dialect.name == "sqlite":
+        return sa.func.json_extract(resources.c.data, f'$."{prop}"')
+    from sqlalchemy.dialects.postgresql import JSONB
+
+    value: sa.ColumnElement[Any] = sa.cast(resources.c.data, JSONB)[prop].astext
+    return value
+
+
+def search(conn: sa.Connection, entity_type: str, q: str | None = None,
+           filters: dict[str, str] | None = None, sort: str | None = None,
+           descending: bool = False, limit: int = 50, offset: int = 0) -> Page:
+    """Resources of an entity type: a search over their values, filters on properties, a sort
+    (by key unless told), a page. `filters` and `sort` name properties the caller checked."""
+    where: list[sa.ColumnElement[bool]] = [resources.c.entity_type == entity_type]
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        column = resources.c.data
+        where.append(column.ilike(pattern, escape="\\") if conn.dialect.name != "sqlite"
+                     else column.like(pattern, escape="\\"))
+    for prop, value in (filters or {}).items():
+        where.append(_value(conn, prop) == value)
+    order: sa.ColumnElement[Any] = resources.c.key if not sort else _value(conn, sort)
+    order_by = [order.desc() if descending else order.asc(), resources.c.key]
+    rows = conn.execute(sa.select(resources.c.key, resources.c.data).where(*where)
+                        .order_by(*order_by).limit(limit).offset(offset)).all()
+    counted = sa.select(sa.literal(1)).select_from(resources).where(*where).limit(COUNT_CAP + 1)
+    total = int(conn.execute(sa.select(sa.func.count()).select_from(counted.subquery()))
+                .scalar_one())
+    return Page(min(total, COUNT_CAP), total > COUNT_CAP,
+                [(k, json.loads(d)) for k, d in rows])

@@ -1,0 +1,179 @@
+"""Users, roles, log-in sessions and API tokens (SPEC §13). Passwords are hashed with Argon2id
+(memory-hard); session and API tokens are random and only their SHA-256 is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError, VerifyMismatchError
+
+from headcount.errors import HeadcountError, NotFound
+from headcount.repository.runs import now
+from headcount.repository.schema import api_tokens, audit_log, sessions, users
+
+# What each role may do. hr and reviewer read for now; their own rights come with reviews.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "administrator": frozenset({"read", "run", "admin"}),
+    "operator": frozenset({"read", "run"}),
+    "hr": frozenset({"read"}),
+    "reviewer": frozenset({"read"}),
+    "viewer": frozenset({"read"}),
+}
+ROLES = tuple(PERMISSIONS)
+SCOPES = ("read", "run", "admin")
+SESSION_LIFETIME = timedelta(hours=8)
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+_hasher = PasswordHasher()
+
+
+class AccessError(HeadcountError):
+    exit_code = 5
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    role: str
+    # An API token may carry fewer rights than its user.
+    scopes: frozenset[str] | None = None
+
+    def can(self, permission: str) -> bool:
+        allowed = PERMISSIONS.get(self.role, frozenset())
+        if self.scopes is not None:
+            allowed = allowed & self.scopes
+        return permission in allowed
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_user(conn: sa.Connection, name: str, password: str, role: str) -> User:
+    if role not in PERMISSIONS:
+        raise AccessError(f"unknown role `{role}`: one of {', '.join(ROLES)}")
+    if len(password) < 8:
+        raise AccessError("a password has at least 8 characters")
+    if find_user(conn, name) is not None:
+        raise AccessError(f"user `{name}` exists")
+    user_id = conn.execute(sa.insert(users).values(
+        name=name, password_hash=_hasher.hash(password), role=role, created_at=now(),
+        disabled=False).returning(users.c.id)).scalar_one()
+    return User(int(user_id), name, role)
+
+
+def set_password(conn: sa.Connection, name: str, password: str) -> None:
+    user = find_user(conn, name)
+    if user is None:
+        raise NotFound(f"no user `{name}`")
+    conn.execute(sa.update(users).where(users.c.id == user.id)
+                 .values(password_hash=_hasher.hash(password)))
+
+
+def find_user(conn: sa.Connection, name: str) -> User | None:
+    row = conn.execute(sa.select(users.c.id, users.c.name, users.c.role).where(
+        sa.func.lower(users.c.name) == name.lower(), users.c.disabled.is_(False))).first()
+    return None if row is None else User(int(row[0]), row[1], row[2])
+
+
+def list_users(conn: sa.Connection) -> list[User]:
+    rows = conn.execute(sa.select(users.c.id, users.c.name, users.c.role)
+                        .where(users.c.disabled.is_(False)).order_by(users.c.name)).all()
+    return [User(int(i), n, r) for i, n, r in rows]
+
+
+def recent_failures(conn: sa.Connection, name: str) -> int:
+    since = now() - FAILURE_WINDOW
+    return int(conn.execute(sa.select(sa.func.count()).select_from(audit_log).where(
+        audit_log.c.action == "login failed", sa.func.lower(audit_log.c.target) == name.lower(),
+        audit_log.c.at >= since)).scalar_one())
+
+
+def authenticate(conn: sa.Connection, name: str, password: str) -> User | None:
+    """The user, when the password is right and the name is not throttled."""
+    if recent_failures(conn, name) >= MAX_FAILURES:
+        return None
+    row = conn.execute(sa.select(users.c.id, users.c.name, users.c.role, users.c.password_hash)
+                       .where(sa.func.lower(users.c.name) == name.lower(),
+                              users.c.disabled.is_(False))).first()
+    if row is None:
+        _hasher.hash(password)  # the same time whether the name exists or not
+        return None
+    try:
+        _hasher.verify(row[3], password)
+    except (VerifyMismatchError, VerificationError):
+        return None
+    return User(int(row[0]), row[1], row[2])
+
+
+def open_session(conn: sa.Connection, user: User) -> tuple[str, str]:
+    """A new session: (cookie token, CSRF token)."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    conn.execute(sa.insert(sessions).values(
+        token_hash=_digest(token), user_id=user.id, csrf=csrf, created_at=now(),
+        expires_at=now() + SESSION_LIFETIME))
+    return token, csrf
+
+
+def session_user(conn: sa.Connection, token: str) -> tuple[User, str] | None:
+    """The user of a live session and its CSRF token."""
+    row = conn.execute(
+        sa.select(users.c.id, users.c.name, users.c.role, sessions.c.csrf,
+                  sessions.c.expires_at)
+        .join(users, users.c.id == sessions.c.user_id)
+        .where(sessions.c.token_hash == _digest(token), users.c.disabled.is_(False))).first()
+    if row is None:
+        return None
+    expires = row[4] if row[4].tzinfo else row[4].replace(tzinfo=now().tzinfo)
+    if expires < now():
+        return None
+    return User(int(row[0]), row[1], row[2]), row[3]
+
+
+def close_session(conn: sa.Connection, token: str) -> None:
+    conn.execute(sa.delete(sessions).where(sessions.c.token_hash == _digest(token)))
+
+
+def create_token(conn: sa.Connection, user: User, name: str, scopes: list[str]) -> str:
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown or not scopes:
+        raise AccessError(f"scopes are among {', '.join(SCOPES)}")
+    token = "hc_" + secrets.token_urlsafe(32)
+    conn.execute(sa.insert(api_tokens).values(
+        token_hash=_digest(token), user_id=user.id, name=name, scopes=json.dumps(scopes),
+        created_at=now()))
+    return token
+
+
+def token_user(conn: sa.Connection, token: str) -> User | None:
+    row = conn.execute(
+        sa.select(users.c.id, users.c.name, users.c.role, api_tokens.c.scopes)
+        .join(users, users.c.id == api_tokens.c.user_id)
+        .where(api_tokens.c.token_hash == _digest(token), api_tokens.c.revoked_at.is_(None),
+               users.c.disabled.is_(False))).first()
+    if row is None:
+        return None
+    return User(int(row[0]), row[1], row[2], frozenset(json.loads(row[3])))
+
+
+def list_tokens(conn: sa.Connection, user: User) -> list[dict[str, object]]:
+    rows = conn.execute(sa.select(api_tokens.c.id, api_tokens.c.name, api_tokens.c.scopes,
+                                  api_tokens.c.created_at, api_tokens.c.revoked_at)
+                        .where(api_tokens.c.user_id == user.id).order_by(api_tokens.c.id)).all()
+    return [{"id": i, "name": n, "scopes": json.loads(s), "created_at": c, "revoked_at": r}
+            for i, n, s, c, r in rows]
+
+
+def revoke_token(conn: sa.Connection, user: User, token_id: int) -> None:
+    result = conn.execute(sa.update(api_tokens).where(
+        api_tokens.c.id == token_id, api_tokens.c.user_id == user.id,
+        api_tokens.c.revoked_at.is_(None)).values(revoked_at=now()))
+    if not result.rowcount:
+        raise NotFound(f"no active token {token_id}")

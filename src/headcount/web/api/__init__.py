@@ -1,0 +1,1 @@
+"""The REST API under /api, documented by OpenAPI: everything the pages do."""

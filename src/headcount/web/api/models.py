@@ -1,0 +1,151 @@
+"""What the API answers and accepts (pydantic models; they make the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class EntityTypeOut(BaseModel):
+    identifier: str
+    connector: str
+    display_name: str
+    icon: str | None
+    count: int
+
+
+class ResourceSummary(BaseModel):
+    key: str
+    display_name: str
+    values: dict[str, Any]
+
+
+class ResourcePage(BaseModel):
+    total: int
+    total_is_capped: bool = Field(description="More matched than were counted.")
+    items: list[ResourceSummary]
+
+
+class LinkOut(BaseModel):
+    entity_type: str
+    key: str
+    resolved: bool
+
+
+class HistoryOut(BaseModel):
+    run_id: int
+    at: datetime | None
+    kind: str
+    data: str | None
+    navigation: str | None
+    target_key: str | None
+    file: str | None
+    line: int | None
+
+
+class ResourceOut(BaseModel):
+    entity_type: str
+    key: str
+    display_name: str
+    values: dict[str, Any]
+    links: dict[str, list[LinkOut]]
+    reverse: dict[str, list[LinkOut]]
+    history: list[HistoryOut]
+
+
+class ConnectionOut(BaseModel):
+    identifier: str
+    package: str
+    settings: dict[str, Any]
+
+
+class ConnectorOut(BaseModel):
+    identifier: str
+    display_name: str
+    connections: list[ConnectionOut]
+    entity_types: list[EntityTypeOut]
+    blocked_run: int | None
+
+
+class RunOut(BaseModel):
+    id: int
+    connector: str
+    mode: str
+    state: str
+    dry_run: bool
+    forced: bool
+    message: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    counters: dict[str, Any]
+    timings: dict[str, float]
+    files: list[dict[str, Any]]
+    step: str | None = Field(None, description="The step a running run is in.")
+
+
+class LogOut(BaseModel):
+    at: datetime
+    level: str
+    message: str
+
+
+class ChangeOut(BaseModel):
+    kind: str
+    entity_type: str
+    key: str
+    navigation: str | None
+    target_key: str | None
+    data: str | None
+    connection: str | None
+    line: int | None
+
+
+class LaunchIn(BaseModel):
+    mode: Literal["initial", "complete", "incremental"] | None = None
+    dry_run: bool = False
+
+
+class LaunchOut(BaseModel):
+    run_id: int
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class AuditOut(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    target: str | None
+    reason: str | None
+
+
+class UserIn(BaseModel):
+    name: str = Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: str = Field(min_length=8, max_length=1000)
+    role: Literal["administrator", "operator", "hr", "reviewer", "viewer"]
+
+
+class UserOut(BaseModel):
+    name: str
+    role: str
+
+
+class TokenIn(BaseModel):
+    name: str = Field(min_length=1, max_length=255)
+    scopes: list[Literal["read", "run", "admin"]] = Field(min_length=1)
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    scopes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class NewTokenOut(BaseModel):
+    token: str = Field(description="Shown once; only its hash is kept.")

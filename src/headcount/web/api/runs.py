@@ -1,0 +1,147 @@
+"""Runs: launch, job results, changes, set-aside rows, resume and cancel."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import Response
+
+from headcount.jobs.blocked import cancel, resume
+from headcount.jobs.synchronization import SyncRequest
+from headcount.project import ProjectContext
+from headcount.repository import runs
+from headcount.repository.runs import RunRecord
+from headcount.repository.schema import changes, set_aside
+from headcount.repository.users import User
+from headcount.web import catalog
+from headcount.web.api.models import ChangeOut, LaunchIn, LaunchOut, LogOut, ReasonIn, RunOut
+from headcount.web.auth import app_state, require
+from headcount.web.state import AppState
+
+router = APIRouter(tags=["runs"])
+Reader = Annotated[User, Depends(require("read"))]
+Operator = Annotated[User, Depends(require("run"))]
+KINDS = ("insert", "update", "delete", "link_insert", "link_delete")
+
+
+def run_out(state: AppState, run: RunRecord) -> RunOut:
+    return RunOut(id=run.id, connector=run.connector, mode=run.mode, state=run.state,
+                  dry_run=run.dry_run, forced=run.forced, message=run.message,
+                  started_at=run.started_at, finished_at=run.finished_at,
+                  counters=run.counters, timings=run.timings, files=run.files,
+                  step=state.launcher.steps.get(run.id))
+
+
+@router.post("/connectors/{name}/runs", response_model=LaunchOut,
+             status_code=status.HTTP_202_ACCEPTED)
+def launch(request: Request, user: Operator, name: str, body: LaunchIn) -> LaunchOut:
+    """Launch a synchronization of the connector; follow it at /api/runs/{run_id}."""
+    state = app_state(request)
+    connector = catalog.connector(state.project(), name)
+    run_id = state.launcher.launch(SyncRequest(connector.identifier, body.mode, body.dry_run,
+                                               actor=user.name))
+    with state.engine.begin() as conn:
+        runs.audit(conn, user.name, "launch", f"run {run_id} of {connector.identifier}", None)
+    return LaunchOut(run_id=run_id)
+
+
+@router.get("/runs", response_model=list[RunOut])
+def list_runs(request: Request, user: Reader, connector: str | None = None,
+              limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[RunOut]:
+    """The Job Execution list, newest first."""
+    state = app_state(request)
+    name = catalog.connector(state.project(), connector).identifier if connector else None
+    with state.engine.connect() as conn:
+        return [run_out(state, r) for r in runs.list_runs(conn, name, limit)]
+
+
+@router.get("/runs/{run_id}", response_model=RunOut)
+def get_run(request: Request, user: Reader, run_id: int) -> RunOut:
+    state = app_state(request)
+    with state.engine.connect() as conn:
+        return run_out(state, runs.get_run(conn, run_id))
+
+
+@router.get("/runs/{run_id}/log", response_model=list[LogOut])
+def get_log(request: Request, user: Reader, run_id: int) -> list[LogOut]:
+    state = app_state(request)
+    with state.engine.connect() as conn:
+        runs.get_run(conn, run_id)
+        return [LogOut(at=a, level=lv, message=m) for a, lv, m in runs.logs(conn, run_id)]
+
+
+def change_rows(state: AppState, run_id: int, kind: str | None, limit: int, offset: int
+                ) -> tuple[int, list[ChangeOut]]:
+    where = [changes.c.run_id == run_id] + ([changes.c.kind == kind] if kind else [])
+    with state.engine.connect() as conn:
+        runs.get_run(conn, run_id)
+        total = int(conn.execute(sa.select(sa.func.count()).select_from(changes)
+                                 .where(*where)).scalar_one())
+        rows = conn.execute(sa.select(
+            changes.c.kind, changes.c.entity_type, changes.c.resource_key, changes.c.navigation,
+            changes.c.target_key, changes.c.data, changes.c.connection, changes.c.line,
+        ).where(*where).order_by(changes.c.id).limit(limit).offset(offset)).all()
+    return total, [ChangeOut(kind=k, entity_type=e, key=r, navigation=n, target_key=t, data=d,
+                             connection=c, line=ln) for k, e, r, n, t, d, c, ln in rows]
+
+
+@router.get("/runs/{run_id}/changes", response_model=list[ChangeOut])
+def get_changes(request: Request, user: Reader, run_id: int,
+                kind: Annotated[str | None, Query(pattern="^(insert|update|delete|link_insert|"
+                                                          "link_delete)$")] = None,
+                limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0) -> list[ChangeOut]:
+    """The change list of a run (staged, for a blocked run), paged, filterable by kind."""
+    return change_rows(app_state(request), run_id, kind, limit, offset)[1]
+
+
+def rejects_csv(state: AppState, run_id: int) -> str:
+    with state.engine.connect() as conn:
+        runs.get_run(conn, run_id)
+        rows = conn.execute(sa.select(
+            set_aside.c.connection, set_aside.c.line, set_aside.c.key, set_aside.c.category,
+            set_aside.c.reason, set_aside.c.raw).where(set_aside.c.run_id == run_id)
+            .order_by(set_aside.c.connection, set_aside.c.line)).all()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["connection", "line", "key", "category", "reason", "row"])
+    for row in rows:
+        writer.writerow([formula_safe(v) for v in row])
+    return out.getvalue()
+
+
+def formula_safe(value: object) -> str:
+    # Spreadsheets execute cells starting with = + - @: neutralise them (SPEC §13).
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@router.get("/runs/{run_id}/rejects", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}})
+def get_rejects(request: Request, user: Reader, run_id: int) -> Response:
+    """The rows a run set aside, as CSV with their line numbers and reasons."""
+    return Response(rejects_csv(app_state(request), run_id), media_type="text/csv",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="run-{run_id}-set-aside.csv"'})
+
+
+@router.post("/runs/{run_id}/resume", response_model=RunOut)
+def post_resume(request: Request, user: Operator, run_id: int, body: ReasonIn) -> RunOut:
+    """Apply exactly the staged changes of a blocked run (recorded in the audit log)."""
+    state = app_state(request)
+    ctx = ProjectContext(state.project_dir, state.engine)
+    return run_out(state, resume(ctx, run_id, body.reason, actor=user.name))
+
+
+@router.post("/runs/{run_id}/cancel", response_model=RunOut)
+def post_cancel(request: Request, user: Operator, run_id: int, body: ReasonIn) -> RunOut:
+    """Drop the staged changes of a blocked run."""
+    state = app_state(request)
+    ctx = ProjectContext(state.project_dir, state.engine)
+    return run_out(state, cancel(ctx, run_id, body.reason, actor=user.name))
+
+

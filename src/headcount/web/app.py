@@ -1,0 +1,74 @@
+"""The web application: `create_app` builds it for a project (SPEC §12, §13)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from headcount import __version__
+from headcount.errors import HeadcountError, NotFound, RunRefused, user_error
+from headcount.project import ProjectContext
+from headcount.repository.database import database_url
+from headcount.web import views
+from headcount.web.api import access, catalog, runs
+from headcount.web.auth import LoginRequired
+from headcount.web.launcher import Launcher
+from headcount.web.rendering import render
+from headcount.web.state import AppState
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
+    url = url or database_url(project_dir)
+    ctx = ProjectContext.open(project_dir, url)
+    app = FastAPI(title="headcount", version=__version__,
+                  description="The REST API of headcount, an open-source identity manager. "
+                              "Authenticate with `Authorization: Bearer hc_…` (an API token).",
+                  docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
+    app.state.headcount = AppState(ctx.directory, url, ctx.engine, Launcher(ctx.directory, url))
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (catalog, runs, access):
+        app.include_router(module.router, prefix="/api")
+    app.include_router(views.router)
+
+    @app.get("/health", include_in_schema=False)
+    @app.get("/api/health", tags=["health"])
+    def health() -> dict[str, str]:
+        """Liveness: answers without authentication."""
+        return {"status": "ok", "version": __version__}
+
+    @app.exception_handler(LoginRequired)
+    def _login(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(HeadcountError)
+    def _headcount_error(request: Request, exc: HeadcountError) -> Response:
+        code = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, RunRefused) else 400
+        return _error(request, code, str(exc))
+
+    @app.exception_handler(HTTPException)
+    def _http_error(request: Request, exc: HTTPException) -> Response:
+        return _error(request, exc.status_code, str(exc.detail), exc.headers)
+
+    @app.exception_handler(Exception)
+    def _other(request: Request, exc: Exception) -> Response:
+        error = user_error(exc)
+        if error is None:
+            raise exc
+        return _error(request, 503, str(error))
+
+    return app
+
+
+def _error(request: Request, code: int, message: str,
+           headers: Mapping[str, str] | None = None) -> Response:
+    if request.url.path.startswith("/api") or "text/html" not in request.headers.get(
+            "accept", ""):
+        return JSONResponse({"detail": message}, status_code=code, headers=headers)
+    page = render(request, "error.html", {"code": code, "message": message}, None)
+    return HTMLResponse(page.body, status_code=code, headers=headers)

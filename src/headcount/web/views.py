@@ -1,0 +1,261 @@
+"""The pages (SPEC §12): log-in, home with the left menu, lists, resource pages with the eye
+icon, connector dashboards with their jobs and job results, the Job Execution page, the audit log,
+users and API tokens. Each page reads and writes through the same code as the API."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from headcount.jobs.blocked import cancel, resume
+from headcount.jobs.synchronization import SyncRequest
+from headcount.project import ProjectContext
+from headcount.repository import resources, runs, users
+from headcount.repository.schema import audit_log
+from headcount.repository.users import User
+from headcount.web import catalog
+from headcount.web.api.catalog import connector_out
+from headcount.web.api.runs import KINDS, change_rows, rejects_csv, run_out
+from headcount.web.auth import SESSION_COOKIE, app_state, current_user, require
+from headcount.web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[User, Depends(require("read"))]
+Operator = Annotated[User, Depends(require("run"))]
+Admin = Annotated[User, Depends(require("admin"))]
+LOGIN_CSRF = "headcount_login_csrf"
+PAGE_SIZE = 50
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths of this site: never an open redirect.
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None, error: str | None = None
+               ) -> Response:
+    token = secrets.token_urlsafe(24)
+    page = render(request, "login.html", {"next": _safe_next(next), "error": error,
+                                          "login_csrf": token}, None)
+    page.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict",
+                    secure=request.url.scheme == "https")
+    return page
+
+
+@router.post("/login")
+def login(request: Request, name: Annotated[str, Form(max_length=255)],
+          password: Annotated[str, Form(max_length=1000)],
+          csrf: Annotated[str, Form(max_length=100)] = "",
+          next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+    state = app_state(request)
+    if not csrf or not secrets.compare_digest(csrf, request.cookies.get(LOGIN_CSRF, "")):
+        return RedirectResponse("/login?error=expired", status_code=303)
+    with state.engine.begin() as conn:
+        user = users.authenticate(conn, name, password)
+        if user is None:
+            runs.audit(conn, name, "login failed", name, None)
+            return RedirectResponse(f"/login?error=failed&next={quote(_safe_next(next))}",
+                                    status_code=303)
+        token, _ = users.open_session(conn, user)
+        runs.audit(conn, user.name, "login", user.name, None)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https",
+                        max_age=int(users.SESSION_LIFETIME.total_seconds()))
+    response.delete_cookie(LOGIN_CSRF)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, user: Annotated[User, Depends(current_user)]) -> Response:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    with app_state(request).engine.begin() as conn:
+        users.close_session(conn, token)
+        runs.audit(conn, user.name, "logout", user.name, None)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, user: Reader) -> Response:
+    state = app_state(request)
+    project = state.project()
+    with state.engine.connect() as conn:
+        latest = runs.list_runs(conn, None, 5)
+    return render(request, "home.html", {"connectors": project.connectors, "latest": latest},
+                  user)
+
+
+@router.get("/entity-types/{entity_type}", response_class=HTMLResponse)
+def entity_list(request: Request, user: Reader, entity_type: str,
+                q: Annotated[str | None, Query(max_length=200)] = None,
+                sort: str | None = None, descending: bool = False,
+                page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
+    state = app_state(request)
+    _, et = catalog.entity_type(state.project(), entity_type)
+    columns = catalog.list_columns(et)
+    known = {p.identifier for p in et.scalar_properties}
+    filters = {k[2:]: v for k, v in request.query_params.items()
+               if k.startswith("f.") and k[2:] in known and v}
+    new_property, new_value = request.query_params.get("fp"), request.query_params.get("fv")
+    if new_property in known and new_value:
+        filters[new_property] = new_value
+    with state.engine.connect() as conn:
+        found = resources.search(conn, et.identifier, q or None, filters,
+                                 sort if sort in known else None, descending, PAGE_SIZE,
+                                 (page - 1) * PAGE_SIZE)
+    rows = [(k, catalog.display_name(et, v), v) for k, v in found.rows]
+    return render(request, "list.html", {
+        "et": et, "columns": columns, "rows": rows, "total": found.total,
+        "capped": found.capped, "q": q or "", "sort": sort if sort in known else None,
+        "descending": descending, "page": page, "pages": max(1, -(-found.total // PAGE_SIZE)),
+        "filters": filters, "properties": sorted(known)}, user)
+
+
+@router.get("/entity-types/{entity_type}/{key}", response_class=HTMLResponse)
+def resource_page(request: Request, user: Reader, entity_type: str, key: str,
+                  tab: str = "properties") -> Response:
+    state = app_state(request)
+    project = state.project()
+    _, et = catalog.entity_type(project, entity_type)
+    with state.engine.connect() as conn:
+        view = resources.get_resource(conn, et.identifier, key)
+    groups: dict[str, list[tuple[str, Any]]] = {}
+    for p in sorted(et.scalar_properties, key=lambda p: (p.group or "", p.identifier)):
+        groups.setdefault(p.group or "Properties", []).append(
+            (p.display_name or p.identifier, view.values.get(p.identifier)))
+    navigations = [(p, view.links.get(p.identifier, [])) for p in et.properties
+                   if p.is_navigation]
+    reverse = []
+    for nav, sources in view.reverse.items():
+        source_type, _, prop = nav.partition(".")
+        found = project.entity_type(source_type)
+        flip = found[1].find_property(prop) if found else None
+        reverse.append((flip.flip if flip and flip.flip else nav, sources))
+    return render(request, "resource.html", {
+        "et": et, "view": view, "title": catalog.display_name(et, view.values) or key,
+        "groups": groups, "navigations": navigations, "reverse": reverse,
+        "tab": "history" if tab == "history" else "properties"}, user)
+
+
+@router.get("/connectors/{name}", response_class=HTMLResponse)
+def connector_page(request: Request, user: Reader, name: str) -> Response:
+    state = app_state(request)
+    info = connector_out(state, name)
+    with state.engine.connect() as conn:
+        latest = [run_out(state, r) for r in runs.list_runs(conn, info.identifier, 20)]
+    return render(request, "connector.html", {"connector": info, "runs": latest}, user)
+
+
+@router.get("/connectors/{name}/runs-table", response_class=HTMLResponse)
+def connector_runs(request: Request, user: Reader, name: str) -> Response:
+    state = app_state(request)
+    info = connector_out(state, name)
+    with state.engine.connect() as conn:
+        latest = [run_out(state, r) for r in runs.list_runs(conn, info.identifier, 20)]
+    return render(request, "_runs.html", {"runs": latest, "poll": info.identifier}, user)
+
+
+@router.post("/connectors/{name}/runs")
+def launch(request: Request, user: Operator, name: str,
+           mode: Annotated[str, Form(pattern="^(complete|incremental|initial|)$")] = ""
+           ) -> Response:
+    state = app_state(request)
+    connector = catalog.connector(state.project(), name)
+    run_id = state.launcher.launch(SyncRequest(connector.identifier, mode or None,
+                                               actor=user.name))
+    with state.engine.begin() as conn:
+        runs.audit(conn, user.name, "launch", f"run {run_id} of {connector.identifier}", None)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@router.get("/runs", response_class=HTMLResponse)
+def job_execution(request: Request, user: Reader) -> Response:
+    state = app_state(request)
+    with state.engine.connect() as conn:
+        latest = [run_out(state, r) for r in runs.list_runs(conn, None, 100)]
+    return render(request, "runs.html", {"runs": latest}, user)
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+def run_page(request: Request, user: Reader, run_id: int,
+             kind: Annotated[str | None, Query(pattern="^(insert|update|delete|link_insert|"
+                                                       "link_delete)$")] = None,
+             page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
+    return render(request, "run.html", _run_context(request, run_id, kind, page), user)
+
+
+@router.get("/runs/{run_id}/status", response_class=HTMLResponse)
+def run_status(request: Request, user: Reader, run_id: int) -> Response:
+    context = _run_context(request, run_id, None, 1)
+    return render(request, "_run_status.html", context, user)
+
+
+def _run_context(request: Request, run_id: int, kind: str | None, page: int) -> dict[str, Any]:
+    state = app_state(request)
+    with state.engine.connect() as conn:
+        run = run_out(state, runs.get_run(conn, run_id))
+        log = runs.logs(conn, run_id)
+    total, rows = change_rows(state, run_id, kind, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    return {"run": run, "log": log, "changes": rows, "changes_total": total, "kind": kind,
+            "kinds": KINDS, "page": page, "pages": max(1, -(-total // PAGE_SIZE))}
+
+
+@router.get("/runs/{run_id}/set-aside.csv")
+def run_rejects(request: Request, user: Reader, run_id: int) -> Response:
+    return Response(rejects_csv(app_state(request), run_id), media_type="text/csv",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="run-{run_id}-set-aside.csv"'})
+
+
+@router.post("/runs/{run_id}/resume")
+def resume_run(request: Request, user: Operator, run_id: int,
+               reason: Annotated[str, Form(min_length=1, max_length=2000)]) -> Response:
+    state = app_state(request)
+    resume(ProjectContext(state.project_dir, state.engine), run_id, reason, actor=user.name)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@router.post("/runs/{run_id}/cancel")
+def cancel_run(request: Request, user: Operator, run_id: int,
+               reason: Annotated[str, Form(min_length=1, max_length=2000)]) -> Response:
+    state = app_state(request)
+    cancel(ProjectContext(state.project_dir, state.engine), run_id, reason, actor=user.name)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, user: Admin,
+               page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
+    with app_state(request).engine.connect() as conn:
+        rows = conn.execute(sa.select(audit_log).order_by(audit_log.c.id.desc())
+                            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render(request, "audit.html", {"rows": rows, "page": page}, user)
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(request: Request, user: Admin, token: str | None = None) -> Response:
+    with app_state(request).engine.connect() as conn:
+        everyone = users.list_users(conn)
+        tokens = users.list_tokens(conn, user)
+    return render(request, "users.html", {"users": everyone, "roles": users.ROLES,
+                                          "tokens": tokens, "new_token": token}, user)
+
+
+@router.post("/users")
+def add_user(request: Request, user: Admin,
+             name: Annotated[str, Form(min_length=1, max_length=255,
+                                       pattern=r"^[A-Za-z0-9_.@-]+$")],
+             password: Annotated[str, Form(min_length=8, max_length=1000)],
+             role: Annotated[str, Form()]) -> Response:
+    with app_state(request).engine.begin() as conn:
+        added = users.add_user(conn, name, password, role)
+        runs.audit(conn, user.name, "user added", f"{added.name} ({added.role})", None)
+    return RedirectResponse("/users", status_code=303)
