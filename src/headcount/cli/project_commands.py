@@ -17,6 +17,7 @@ from headcount.config.model import Project
 from headcount.connections.csvfile import header_only, resolve_path
 from headcount.errors import HeadcountError
 from headcount.repository import deployments
+from headcount.repository.database import begin_write
 from headcount.sync.prepare import mapped_columns
 
 
@@ -40,7 +41,7 @@ def init(cli: typer.Context,
     ctx = open_project(cli)
     try:
         project = load_project_config(folder)
-        with ctx.engine.begin() as conn:
+        with begin_write(ctx.engine) as conn:
             deployments.deploy(conn, project)
     finally:
         ctx.close()
@@ -99,7 +100,7 @@ def reload(cli: typer.Context, confirm: Annotated[bool, typer.Option(
     project = load_project_config(project_dir(cli))
     ctx = open_project(cli)
     try:
-        with ctx.engine.begin() as conn:
+        with begin_write(ctx.engine) as conn:
             new_id, diff = deployments.deploy(conn, project, confirm)
     finally:
         ctx.close()

@@ -9,6 +9,7 @@ import typer
 
 from headcount.cli.root import app, command, console, handled, open_project, project_dir
 from headcount.repository import runs, users
+from headcount.repository.database import begin_write
 
 user_app = typer.Typer(help="Local users of the web UI and the API.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
@@ -47,7 +48,7 @@ def user_add(cli: typer.Context, name: str,
     """Add a local user with a role."""
     ctx = open_project(cli)
     try:
-        with ctx.engine.begin() as conn:
+        with begin_write(ctx.engine) as conn:
             user = users.add_user(conn, name, _password(password), role)
             runs.audit(conn, "cli", "user added", f"{user.name} ({user.role})", None)
     finally:

@@ -16,6 +16,7 @@ from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
 from headcount.repository import runs
 from headcount.repository.apply import apply_changes, unresolved
+from headcount.repository.database import begin_write
 from headcount.repository.locks import RunLock
 from headcount.repository.schema import changes, connector_state
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
@@ -70,7 +71,7 @@ def _connector_lock(ctx: ProjectContext, run_id: int) -> Iterator[None]:
 def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") -> runs.RunRecord:
     if not reason.strip():
         raise RunRefused("a resume needs a reason; it is recorded in the audit log")
-    with _connector_lock(ctx, run_id), ctx.engine.begin() as conn:
+    with _connector_lock(ctx, run_id), begin_write(ctx.engine) as conn:
         run = _blocked_run(conn, run_id)
         version = runs.lock_connector(conn, run.connector)
         if version != run.base_version:
@@ -101,7 +102,7 @@ def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") ->
 
 def cancel(ctx: ProjectContext, run_id: int, reason: str | None, actor: str = "cli"
            ) -> runs.RunRecord:
-    with _connector_lock(ctx, run_id), ctx.engine.begin() as conn:
+    with _connector_lock(ctx, run_id), begin_write(ctx.engine) as conn:
         run = _blocked_run(conn, run_id)
         runs.lock_connector(conn, run.connector)
         conn.execute(sa.update(connector_state).where(connector_state.c.connector == run.connector)

@@ -26,6 +26,7 @@ from headcount.repository import accepted as snapshots
 from headcount.repository import runs
 from headcount.repository.apply import apply_changes, record_changes, unresolved
 from headcount.repository.bulk import insert_rows
+from headcount.repository.database import begin_write
 from headcount.repository.locks import RunLock
 from headcount.repository.schema import accepted_files, connector_state, links, resources
 from headcount.repository.schema import runs as runs_table
@@ -62,7 +63,7 @@ def synchronize(ctx: ProjectContext, request: SyncRequest, progress: Progress | 
     if request.mode is not None and request.mode not in MODES:
         raise RunRefused(f"unknown mode `{request.mode}`: one of {', '.join(MODES)}")
     try:
-        with ctx.engine.begin() as conn:
+        with begin_write(ctx.engine) as conn:
             runs.ensure_connector(conn, connector.identifier)
     except sa.exc.IntegrityError:
         pass  # another process recorded the connector at the same moment
@@ -78,7 +79,7 @@ def _locked(ctx: ProjectContext, project: Project, deployment_id: int, connector
             request: SyncRequest, progress: Progress) -> runs.RunRecord:
     """The run itself, while this process holds the connector's RunLock."""
     types = [et.identifier for et in connector.entity_types]
-    with ctx.engine.begin() as conn:
+    with begin_write(ctx.engine) as conn:
         stored = _count(conn, types)
         blocked = conn.execute(sa.select(connector_state.c.blocked_run_id).where(
             connector_state.c.connector == connector.identifier)).scalar()
@@ -113,7 +114,7 @@ def _locked(ctx: ProjectContext, project: Project, deployment_id: int, connector
     except BaseException as exc:
         error = user_error(exc)
         message = str(error) if error else f"{type(exc).__name__}: {exc}"
-        with ctx.engine.begin() as conn:
+        with begin_write(ctx.engine) as conn:
             runs.add_logs(conn, run_id, [*work.logs, ("error", message)])
             runs.finish_run(conn, run_id, runs.FAILED, message, timings=work.timings,
                          files=work.files, counters=work.counters)
@@ -208,14 +209,14 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
                  for p in et.properties if p.is_navigation]
 
     if request.dry_run:
-        with ctx.engine.begin() as conn:
+        with begin_write(ctx.engine) as conn:
             _stage(conn, work, changes)
             for b in blocking:
                 work.log("warning", f"would block: {b}")
             work.log("info", "dry run: nothing applied")
             return _finish(conn, work, runs.SUCCEEDED, "dry run: nothing applied")
     if blocking and not request.force:
-        with ctx.engine.begin() as conn:
+        with begin_write(ctx.engine) as conn:
             _stage(conn, work, changes)
             for b in blocking:
                 work.log("error", f"blocked: {b}")
@@ -229,9 +230,9 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
     for b in blocking:
         work.log("warning", f"forced past: {b}")
     if request.force:
-        with ctx.engine.begin() as conn:
+        with begin_write(ctx.engine) as conn:
             runs.audit(conn, request.actor, "force", f"run {work.run_id}", request.reason)
-    with ctx.engine.begin() as conn:
+    with begin_write(ctx.engine) as conn:
         with work.timed("apply", progress):
             if runs.lock_connector(conn, connector.identifier) != version:
                 raise RunRefused("the repository of the connector changed while the run was "

@@ -4,6 +4,8 @@ HEADCOUNT_DATABASE_URL says so."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,15 @@ def create_engine(url: str) -> sa.Engine:
         _sqlite_pragmas(engine)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+@contextmanager
+def begin_write(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A transaction that will write. On SQLite it takes the write lock at once (BEGIN
+    IMMEDIATE), waiting for it if another process writes: a transaction that read first and
+    writes later would instead fail at once when it finds the lock taken."""
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+        yield conn
 
 
 def is_sqlite(engine: sa.Engine | sa.Connection) -> bool:
@@ -49,4 +60,5 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        mode = conn.get_execution_options().get("sqlite_begin", "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())

@@ -16,6 +16,7 @@ from headcount.jobs.blocked import cancel, resume
 from headcount.jobs.synchronization import SyncRequest
 from headcount.project import ProjectContext
 from headcount.repository import resources, runs, users
+from headcount.repository.database import begin_write
 from headcount.repository.schema import audit_log
 from headcount.repository.users import User
 from headcount.web import catalog
@@ -56,7 +57,7 @@ def login(request: Request, name: Annotated[str, Form(max_length=255)],
     state = app_state(request)
     if not csrf or not secrets.compare_digest(csrf, request.cookies.get(LOGIN_CSRF, "")):
         return RedirectResponse("/login?error=expired", status_code=303)
-    with state.engine.begin() as conn:
+    with begin_write(state.engine) as conn:
         user = users.authenticate(conn, name, password)
         if user is None:
             runs.audit(conn, name, "login failed", name, None)
@@ -75,7 +76,7 @@ def login(request: Request, name: Annotated[str, Form(max_length=255)],
 @router.post("/logout")
 def logout(request: Request, user: Annotated[User, Depends(current_user)]) -> Response:
     token = request.cookies.get(SESSION_COOKIE, "")
-    with app_state(request).engine.begin() as conn:
+    with begin_write(app_state(request).engine) as conn:
         users.close_session(conn, token)
         runs.audit(conn, user.name, "logout", user.name, None)
     response = RedirectResponse("/login", status_code=303)
@@ -171,7 +172,7 @@ def launch(request: Request, user: Operator, name: str,
     connector = catalog.connector(state.project(), name)
     run_id = state.launcher.launch(SyncRequest(connector.identifier, mode or None,
                                                actor=user.name))
-    with state.engine.begin() as conn:
+    with begin_write(state.engine) as conn:
         runs.audit(conn, user.name, "launch", f"run {run_id} of {connector.identifier}", None)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
@@ -255,7 +256,7 @@ def add_user(request: Request, user: Admin,
                                        pattern=r"^[A-Za-z0-9_.@-]+$")],
              password: Annotated[str, Form(min_length=8, max_length=1000)],
              role: Annotated[str, Form()]) -> Response:
-    with app_state(request).engine.begin() as conn:
+    with begin_write(app_state(request).engine) as conn:
         added = users.add_user(conn, name, password, role)
         runs.audit(conn, user.name, "user added", f"{added.name} ({added.role})", None)
     return RedirectResponse("/users", status_code=303)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from headcount.repository import runs, users
+from headcount.repository.database import begin_write
 from headcount.repository.schema import audit_log
 from headcount.repository.users import User
 from headcount.web.api.models import AuditOut, NewTokenOut, TokenIn, TokenOut, UserIn, UserOut
@@ -31,7 +32,7 @@ def list_users(request: Request, user: Admin) -> list[UserOut]:
 
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
 def add_user(request: Request, user: Admin, body: UserIn) -> UserOut:
-    with app_state(request).engine.begin() as conn:
+    with begin_write(app_state(request).engine) as conn:
         added = users.add_user(conn, body.name, body.password, body.role)
         runs.audit(conn, user.name, "user added", f"{added.name} ({added.role})", None)
     return UserOut(name=added.name, role=added.role)
@@ -50,7 +51,7 @@ def create_token(request: Request, user: Annotated[User, Depends(current_user)],
                  ) -> NewTokenOut:
     """A new API token for the caller, with no more rights than the caller has."""
     scopes: list[str] = [s for s in body.scopes if user.can(s)]
-    with app_state(request).engine.begin() as conn:
+    with begin_write(app_state(request).engine) as conn:
         token = users.create_token(conn, user, body.name, scopes or ["read"])
         runs.audit(conn, user.name, "token created", body.name, None)
     return NewTokenOut(token=token)
@@ -59,7 +60,7 @@ def create_token(request: Request, user: Annotated[User, Depends(current_user)],
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_token(request: Request, user: Annotated[User, Depends(current_user)],
                  token_id: int) -> None:
-    with app_state(request).engine.begin() as conn:
+    with begin_write(app_state(request).engine) as conn:
         users.revoke_token(conn, user, token_id)
         runs.audit(conn, user.name, "token revoked", str(token_id), None)
 

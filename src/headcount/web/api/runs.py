@@ -14,6 +14,7 @@ from headcount.jobs.blocked import cancel, resume
 from headcount.jobs.synchronization import SyncRequest
 from headcount.project import ProjectContext
 from headcount.repository import runs
+from headcount.repository.database import begin_write
 from headcount.repository.runs import RunRecord
 from headcount.repository.schema import changes, set_aside
 from headcount.repository.users import User
@@ -44,7 +45,7 @@ def launch(request: Request, user: Operator, name: str, body: LaunchIn) -> Launc
     connector = catalog.connector(state.project(), name)
     run_id = state.launcher.launch(SyncRequest(connector.identifier, body.mode, body.dry_run,
                                                actor=user.name))
-    with state.engine.begin() as conn:
+    with begin_write(state.engine) as conn:
         runs.audit(conn, user.name, "launch", f"run {run_id} of {connector.identifier}", None)
     return LaunchOut(run_id=run_id)
 
