@@ -58,14 +58,18 @@ test: check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The demo starts from a fresh sample repository each time, so that it always shows the same
-# initial job result (counts per entity type).
+# initial job result (counts per entity type); then it serves the UI until Ctrl-C.
+DEMO_USER := admin
+DEMO_PASSWORD := headcount-demo
 demo: $(STAMP)
-	rm -f examples/hr/headcount.db examples/hr/headcount.db-wal examples/hr/headcount.db-shm
+	rm -f examples/hr/headcount.db examples/hr/headcount.db-wal examples/hr/headcount.db-shm examples/hr/headcount.db.*.lock
 	$(BIN)/python examples/generate.py
 	$(BIN)/headcount --project examples/hr reload
 	$(BIN)/headcount --project examples/hr sync HR
+	HEADCOUNT_PASSWORD=$(DEMO_PASSWORD) $(BIN)/headcount --project examples/hr user add $(DEMO_USER) --role administrator
 	@echo
-	@echo "Explore: $(BIN)/headcount -p examples/hr jobs | job 1 --changes | show HR_Person E00002"
+	@echo "headcount demo: open http://127.0.0.1:8000/ and log in as $(DEMO_USER) / $(DEMO_PASSWORD) (Ctrl-C stops it)"
+	$(BIN)/headcount --project examples/hr serve --host 127.0.0.1 --port 8000
 
 pg-start:
 	bash tests/postgres/start.sh

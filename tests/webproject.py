@@ -20,7 +20,7 @@ PASSWORD = "correct-horse-battery"
 USERS = {"admin": "administrator", "op": "operator", "view": "viewer", "hr": "hr"}
 
 
-def make_project(folder: Path, url: str, people: int = 300) -> Path:
+def make_project(folder: Path, url: str, people: int = 300, synchronized: bool = True) -> Path:
     (folder / "config").mkdir(parents=True)
     shutil.copyfile(Path(hrfiles.__file__).with_name("hr.yaml"), folder / "config" / "hr.yaml")
     hrfiles.main(["--out", str(folder / "data"), "--people", str(people)])
@@ -30,7 +30,8 @@ def make_project(folder: Path, url: str, people: int = 300) -> Path:
             deployments.deploy(conn, load_project_config(folder))
             for name, role in USERS.items():
                 users.add_user(conn, name, PASSWORD, role)
-        synchronize(ctx, SyncRequest("HR"))
+        if synchronized:
+            synchronize(ctx, SyncRequest("HR"))
     finally:
         ctx.close()
     return folder

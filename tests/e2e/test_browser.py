@@ -1,0 +1,210 @@
+"""The seed's verification in a real browser (Playwright driving Debian's Chromium): log in,
+launch the HR synchronization, read its job result, find the entity types in the left menu, walk
+from a person to its manager and organization with the eye icon and back through the reverse
+link, then resume a run blocked by a truncated file and find it in the audit log. Every main page
+passes axe-core with no serious violation; screenshots are saved as artifacts."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from webproject import PASSWORD, make_app, make_project
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    folder = tmp_path_factory.mktemp("e2e") / "hr"
+    url = f"sqlite:///{folder.parent}/headcount.db"
+    make_project(folder, url, synchronized=False)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(make_app(folder, url), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", folder
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        message = "Debian's Chromium is not installed (apt-get install -y chromium)"
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, site: tuple[str, Path]) -> Iterator[Any]:
+    context = browser.new_context(base_url=site[0], viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def log_in(page: Any, name: str = "admin") -> None:
+    page.goto("/login")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/")
+
+
+def snap(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def check_accessibility(page: Any) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"]
+               if v.get("impact") in ("serious", "critical")]
+    assert not serious, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+                         for v in serious]
+
+
+def wait_for_state(page: Any, states: tuple[str, ...]) -> str:
+    status = page.locator("#run-status .state")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        text = status.inner_text().strip()
+        if text in states:
+            return str(text)
+        time.sleep(0.3)
+    raise AssertionError(f"the run stayed {status.inner_text()}")
+
+
+def test_seed_verification_walk(page: Any, site: tuple[str, Path]) -> None:
+    log_in(page)
+    snap(page, "01-home")
+    check_accessibility(page)
+    menu = page.get_by_role("navigation", name="Entity types")
+    for label in ("Person", "Organization", "Site"):
+        assert menu.get_by_role("link", name=label).count() == 1
+
+    page.get_by_role("link", name="Human resources").first.click()
+    page.get_by_role("button", name="Launch synchronization").click()
+    page.wait_for_url("**/runs/*")
+    assert wait_for_state(page, ("succeeded", "succeeded with warnings", "failed")) == \
+        "succeeded"
+    counters = page.locator("#run-status table")
+    assert "HR_Person" in counters.inner_text()
+    assert "300" in counters.inner_text()
+    snap(page, "02-job-result")
+    check_accessibility(page)
+
+    menu.get_by_role("link", name="Person").click()
+    assert "300 resources" in page.locator(".total").inner_text()
+    check_accessibility(page)
+    snap(page, "03-list")
+    page.get_by_label("Search").fill("E00002")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="Open HR_Person E00002").click()
+    page.wait_for_url("**/entity-types/HR_Person/E00002")
+    snap(page, "04-person")
+    check_accessibility(page)
+    person_title = page.locator("h1").inner_text()
+
+    manager_link = page.get_by_role("link", name="Open Manager", exact=False).first
+    manager_key = manager_link.get_attribute("href").rsplit("/", 1)[-1]
+    manager_link.click()
+    page.wait_for_url(f"**/entity-types/HR_Person/{manager_key}")
+    reverse = page.get_by_role("link", name="Open HR_Person E00002")
+    assert reverse.count() == 1  # E00002 is listed among the manager's subordinates
+
+    page.get_by_role("link", name="Open Organization", exact=False).first.click()
+    page.wait_for_url("**/entity-types/HR_Organization/*")
+    snap(page, "05-organization")
+    check_accessibility(page)
+    back = page.get_by_role("link", name=f"Open HR_Person {manager_key}")
+    assert back.count() == 1  # the flip side: the organization lists its people
+    back.click()
+    reverse = page.get_by_role("link", name="Open HR_Person E00002")
+    reverse.click()
+    assert page.locator("h1").inner_text() == person_title
+
+    page.get_by_role("link", name="History").click()
+    assert "hr_people.csv, line" in page.locator("table").inner_text()
+
+
+def test_blocked_run_is_resumed_with_a_reason_and_audited(page: Any,
+                                                          site: tuple[str, Path]) -> None:
+    base, folder = site
+    people = folder / "data" / "hr_people.csv"
+    lines = people.read_text(encoding="latin-1").splitlines(keepends=True)
+    people.write_text("".join(lines[: len(lines) // 2]), encoding="latin-1")
+    log_in(page)
+    page.goto("/connectors/HR")
+    page.get_by_role("button", name="Launch synchronization").click()
+    page.wait_for_url("**/runs/*")
+    assert wait_for_state(page, ("blocked", "succeeded", "failed")) == "blocked"
+    page.get_by_label("Kind").select_option("delete")
+    page.get_by_role("button", name="Filter").click()
+    assert page.locator("tr.kind-delete").count() > 0
+    snap(page, "06-blocked-run")
+    check_accessibility(page)
+    page.get_by_label("Reason to resume").fill("HR confirmed the reorganisation")
+    page.get_by_role("button", name="Resume").click()
+    wait_for_state(page, ("succeeded with warnings",))
+    page.goto("/audit")
+    audit = page.locator("table").inner_text()
+    assert "resume" in audit
+    assert "HR confirmed the reorganisation" in audit
+    snap(page, "07-audit-log")
+    check_accessibility(page)
+
+
+def test_keyboard_alone(page: Any, site: tuple[str, Path]) -> None:
+    page.goto("/login")
+    assert page.evaluate("document.activeElement.id") == "name"  # focus starts on the form
+    page.keyboard.type("view")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim().startsWith('Person')"):
+            break
+    else:
+        raise AssertionError("the Person menu entry cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/entity-types/HR_Person")
