@@ -165,7 +165,7 @@ def test_seed_verification_walk(page: Any, site: tuple[str, Path]) -> None:
 
 def test_blocked_run_is_resumed_with_a_reason_and_audited(page: Any,
                                                           site: tuple[str, Path]) -> None:
-    base, folder = site
+    _, folder = site
     people = folder / "data" / "hr_people.csv"
     lines = people.read_text(encoding="latin-1").splitlines(keepends=True)
     people.write_text("".join(lines[: len(lines) // 2]), encoding="latin-1")
