@@ -21,6 +21,7 @@ from headcount.repository.schema import audit_log
 from headcount.repository.users import User
 from headcount.web import catalog
 from headcount.web.api.catalog import connector_out
+from headcount.web.api.models import Id
 from headcount.web.api.runs import KINDS, change_rows, rejects_csv, run_out
 from headcount.web.auth import SESSION_COOKIE, app_state, current_user, require
 from headcount.web.rendering import render
@@ -186,7 +187,7 @@ def job_execution(request: Request, user: Reader) -> Response:
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, user: Reader, run_id: int,
+def run_page(request: Request, user: Reader, run_id: Id,
              kind: Annotated[str | None, Query(pattern="^(insert|update|delete|link_insert|"
                                                        "link_delete)$")] = None,
              page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
@@ -194,7 +195,7 @@ def run_page(request: Request, user: Reader, run_id: int,
 
 
 @router.get("/runs/{run_id}/status", response_class=HTMLResponse)
-def run_status(request: Request, user: Reader, run_id: int) -> Response:
+def run_status(request: Request, user: Reader, run_id: Id) -> Response:
     context = _run_context(request, run_id, None, 1)
     return render(request, "_run_status.html", context, user)
 
@@ -210,14 +211,14 @@ def _run_context(request: Request, run_id: int, kind: str | None, page: int) -> 
 
 
 @router.get("/runs/{run_id}/set-aside.csv")
-def run_rejects(request: Request, user: Reader, run_id: int) -> Response:
+def run_rejects(request: Request, user: Reader, run_id: Id) -> Response:
     return Response(rejects_csv(app_state(request), run_id), media_type="text/csv",
                     headers={"Content-Disposition":
                              f'attachment; filename="run-{run_id}-set-aside.csv"'})
 
 
 @router.post("/runs/{run_id}/resume")
-def resume_run(request: Request, user: Operator, run_id: int,
+def resume_run(request: Request, user: Operator, run_id: Id,
                reason: Annotated[str, Form(min_length=1, max_length=2000)]) -> Response:
     state = app_state(request)
     resume(ProjectContext(state.project_dir, state.engine), run_id, reason, actor=user.name)
@@ -225,7 +226,7 @@ def resume_run(request: Request, user: Operator, run_id: int,
 
 
 @router.post("/runs/{run_id}/cancel")
-def cancel_run(request: Request, user: Operator, run_id: int,
+def cancel_run(request: Request, user: Operator, run_id: Id,
                reason: Annotated[str, Form(min_length=1, max_length=2000)]) -> Response:
     state = app_state(request)
     cancel(ProjectContext(state.project_dir, state.engine), run_id, reason, actor=user.name)

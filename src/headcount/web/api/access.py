@@ -11,7 +11,7 @@ from headcount.repository import runs, users
 from headcount.repository.database import begin_write
 from headcount.repository.schema import audit_log
 from headcount.repository.users import User
-from headcount.web.api.models import AuditOut, NewTokenOut, TokenIn, TokenOut, UserIn, UserOut
+from headcount.web.api.models import AuditOut, Id, NewTokenOut, TokenIn, TokenOut, UserIn, UserOut
 from headcount.web.auth import app_state, current_user, require
 
 router = APIRouter(tags=["access"])
@@ -59,7 +59,7 @@ def create_token(request: Request, user: Annotated[User, Depends(current_user)],
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_token(request: Request, user: Annotated[User, Depends(current_user)],
-                 token_id: int) -> None:
+                 token_id: Id) -> None:
     with begin_write(app_state(request).engine) as conn:
         users.revoke_token(conn, user, token_id)
         runs.audit(conn, user.name, "token revoked", str(token_id), None)

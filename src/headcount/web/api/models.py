@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, Field
+
+# Ids are database integers: larger numbers are refused as invalid, not sent to the database.
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 class EntityTypeOut(BaseModel):

@@ -19,7 +19,7 @@ from headcount.repository.runs import RunRecord
 from headcount.repository.schema import changes, set_aside
 from headcount.repository.users import User
 from headcount.web import catalog
-from headcount.web.api.models import ChangeOut, LaunchIn, LaunchOut, LogOut, ReasonIn, RunOut
+from headcount.web.api.models import ChangeOut, Id, LaunchIn, LaunchOut, LogOut, ReasonIn, RunOut
 from headcount.web.auth import app_state, require
 from headcount.web.state import AppState
 
@@ -61,14 +61,14 @@ def list_runs(request: Request, user: Reader, connector: str | None = None,
 
 
 @router.get("/runs/{run_id}", response_model=RunOut)
-def get_run(request: Request, user: Reader, run_id: int) -> RunOut:
+def get_run(request: Request, user: Reader, run_id: Id) -> RunOut:
     state = app_state(request)
     with state.engine.connect() as conn:
         return run_out(state, runs.get_run(conn, run_id))
 
 
 @router.get("/runs/{run_id}/log", response_model=list[LogOut])
-def get_log(request: Request, user: Reader, run_id: int) -> list[LogOut]:
+def get_log(request: Request, user: Reader, run_id: Id) -> list[LogOut]:
     state = app_state(request)
     with state.engine.connect() as conn:
         runs.get_run(conn, run_id)
@@ -91,7 +91,7 @@ def change_rows(state: AppState, run_id: int, kind: str | None, limit: int, offs
 
 
 @router.get("/runs/{run_id}/changes", response_model=list[ChangeOut])
-def get_changes(request: Request, user: Reader, run_id: int,
+def get_changes(request: Request, user: Reader, run_id: Id,
                 kind: Annotated[str | None, Query(pattern="^(insert|update|delete|link_insert|"
                                                           "link_delete)$")] = None,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -123,7 +123,7 @@ def formula_safe(value: object) -> str:
 
 @router.get("/runs/{run_id}/rejects", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
-def get_rejects(request: Request, user: Reader, run_id: int) -> Response:
+def get_rejects(request: Request, user: Reader, run_id: Id) -> Response:
     """The rows a run set aside, as CSV with their line numbers and reasons."""
     return Response(rejects_csv(app_state(request), run_id), media_type="text/csv",
                     headers={"Content-Disposition":
@@ -131,7 +131,7 @@ def get_rejects(request: Request, user: Reader, run_id: int) -> Response:
 
 
 @router.post("/runs/{run_id}/resume", response_model=RunOut)
-def post_resume(request: Request, user: Operator, run_id: int, body: ReasonIn) -> RunOut:
+def post_resume(request: Request, user: Operator, run_id: Id, body: ReasonIn) -> RunOut:
     """Apply exactly the staged changes of a blocked run (recorded in the audit log)."""
     state = app_state(request)
     ctx = ProjectContext(state.project_dir, state.engine)
@@ -139,7 +139,7 @@ def post_resume(request: Request, user: Operator, run_id: int, body: ReasonIn) -
 
 
 @router.post("/runs/{run_id}/cancel", response_model=RunOut)
-def post_cancel(request: Request, user: Operator, run_id: int, body: ReasonIn) -> RunOut:
+def post_cancel(request: Request, user: Operator, run_id: Id, body: ReasonIn) -> RunOut:
     """Drop the staged changes of a blocked run."""
     state = app_state(request)
     ctx = ProjectContext(state.project_dir, state.engine)
