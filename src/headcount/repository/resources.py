@@ -131,8 +131,13 @@ def search(conn: sa.Connection, entity_type: str, q: str | None = None,
     order_by = [order.desc() if descending else order.asc(), resources.c.key]
     rows = conn.execute(sa.select(resources.c.key, resources.c.data).where(*where)
                         .order_by(*order_by).limit(limit).offset(offset)).all()
-    counted = sa.select(sa.literal(1)).select_from(resources).where(*where).limit(COUNT_CAP + 1)
-    total = int(conn.execute(sa.select(sa.func.count()).select_from(counted.subquery()))
-                .scalar_one())
+    if len(rows) < limit and (rows or offset == 0):
+        # The last page: the total is known without counting (a rare search scans once).
+        total = offset + len(rows)
+    else:
+        counted = sa.select(sa.literal(1)).select_from(resources).where(*where) \
+            .limit(COUNT_CAP + 1)
+        total = int(conn.execute(sa.select(sa.func.count()).select_from(counted.subquery()))
+                    .scalar_one())
     return Page(min(total, COUNT_CAP), total > COUNT_CAP,
                 [(k, json.loads(d)) for k, d in rows])

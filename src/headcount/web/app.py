@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from headcount.web import views
 from headcount.web.api import access, catalog, runs
 from headcount.web.auth import LoginRequired
 from headcount.web.launcher import Launcher
+from headcount.web.listing import ListCache
 from headcount.web.rendering import render
 from headcount.web.state import AppState
 
@@ -30,8 +33,13 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
                   description="The REST API of headcount, an open-source identity manager. "
                               "Authenticate with `Authorization: Bearer hc_…` (an API token).",
                   docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
-    app.state.headcount = AppState(ctx.directory, url, ctx.engine, Launcher(ctx.directory, url))
+    lists = ListCache(ctx.engine)
+    state = AppState(ctx.directory, url, ctx.engine, Launcher(ctx.directory, url), lists)
+    # After a run, the lists it changed are rebuilt at once, not on the next visit.
+    state.launcher.finished = lambda: _warm_lists(state)
+    app.state.headcount = state
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _warm_lists(state)
     for module in (catalog, runs, access):
         app.include_router(module.router, prefix="/api")
     app.include_router(views.router)
@@ -63,6 +71,18 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
         return _error(request, 503, str(error))
 
     return app
+
+
+def _warm_lists(state: AppState) -> None:
+    """Lists of a million resources answer in milliseconds once their table is built: build
+    them while the server starts answering, not on the first visitor's click."""
+
+    def warm() -> None:
+        # Best effort: whatever fails here fails again, and is reported, on the page itself.
+        with contextlib.suppress(Exception):
+            state.lists.warm(state.project())
+
+    threading.Thread(target=warm, daemon=True, name="warm-lists").start()
 
 
 def _error(request: Request, code: int, message: str,

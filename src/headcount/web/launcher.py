@@ -4,6 +4,7 @@ the server keeps answering; the page follows it by polling its job result."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,9 +35,11 @@ class _Progress:
 
 
 class Launcher:
-    def __init__(self, project_dir: Path, url: str) -> None:
+    def __init__(self, project_dir: Path, url: str,
+                 finished: Callable[[], None] | None = None) -> None:
         self.project_dir = project_dir
         self.url = url
+        self.finished = finished
         # The step each live run is in, for the job result page.
         self.steps: dict[int, str] = {}
 
@@ -64,3 +67,5 @@ class Launcher:
             if started.run_id is not None:
                 self.steps.pop(started.run_id, None)
             ctx.close()
+            if self.finished is not None:
+                self.finished()

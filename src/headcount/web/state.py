@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from headcount.config.model import Project
 from headcount.repository import deployments
 from headcount.web.launcher import Launcher
+from headcount.web.listing import ListCache
 
 
 @dataclass
@@ -18,6 +19,7 @@ class AppState:
     url: str
     engine: sa.Engine
     launcher: Launcher
+    lists: ListCache
 
     def project(self) -> Project:
         """The deployed configuration, read each time: after `headcount reload` the menu

@@ -101,7 +101,7 @@ def entity_list(request: Request, user: Reader, entity_type: str,
                 sort: str | None = None, descending: bool = False,
                 page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
     state = app_state(request)
-    _, et = catalog.entity_type(state.project(), entity_type)
+    connector, et = catalog.entity_type(state.project(), entity_type)
     columns = catalog.list_columns(et)
     known = {p.identifier for p in et.scalar_properties}
     filters = {k[2:]: v for k, v in request.query_params.items()
@@ -109,14 +109,13 @@ def entity_list(request: Request, user: Reader, entity_type: str,
     new_property, new_value = request.query_params.get("fp"), request.query_params.get("fv")
     if new_property in known and new_value:
         filters[new_property] = new_value
-    with state.engine.connect() as conn:
-        found = resources.search(conn, et.identifier, q or None, filters,
-                                 sort if sort in known else None, descending, PAGE_SIZE,
-                                 (page - 1) * PAGE_SIZE)
+    found = state.lists.page(connector.identifier, et, columns, q or None, filters,
+                             sort if sort in known else None, descending, PAGE_SIZE,
+                             (page - 1) * PAGE_SIZE)
     rows = [(k, catalog.display_name(et, v), v) for k, v in found.rows]
     return render(request, "list.html", {
         "et": et, "columns": columns, "rows": rows, "total": found.total,
-        "capped": found.capped, "q": q or "", "sort": sort if sort in known else None,
+        "capped": False, "q": q or "", "sort": sort if sort in known else None,
         "descending": descending, "page": page, "pages": max(1, -(-found.total // PAGE_SIZE)),
         "filters": filters, "properties": sorted(known)}, user)
 

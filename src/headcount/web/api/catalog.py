@@ -45,13 +45,12 @@ def list_resources(request: Request, user: Reader, entity_type: str,
                    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> ResourcePage:
     """Search (over the values), filter (`property=value` query parameters), sort, page."""
     state = app_state(request)
-    _, et = catalog.entity_type(state.project(), entity_type)
+    connector, et = catalog.entity_type(state.project(), entity_type)
     known = {p.identifier for p in et.scalar_properties}
     filters = {k: v for k, v in request.query_params.items() if k in known}
-    with state.engine.connect() as conn:
-        page = resources.search(conn, et.identifier, q, filters,
-                                sort if sort in known else None, descending, limit, offset)
-    return ResourcePage(total=page.total, total_is_capped=page.capped, items=[
+    page = state.lists.page(connector.identifier, et, catalog.list_columns(et), q, filters,
+                            sort if sort in known else None, descending, limit, offset)
+    return ResourcePage(total=page.total, total_is_capped=False, items=[
         ResourceSummary(key=k, display_name=catalog.display_name(et, v), values=v)
         for k, v in page.rows])
 
