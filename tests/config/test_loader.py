@@ -86,3 +86,8 @@ def test_invalid_yaml_names_line(tmp_path: Path) -> None:
     errors = _errors(tmp_path, "connectors:\n  - identifier: [HR\n")
     assert "line" in errors[0]
     assert "not valid YAML" in errors[0]
+
+
+def test_the_example_project_uses_the_packaged_sample_configuration() -> None:
+    example = SAMPLE.parents[3] / "examples" / "hr" / "config" / "hr.yaml"
+    assert example.read_text(encoding="utf-8") == SAMPLE.read_text(encoding="utf-8")

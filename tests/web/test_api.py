@@ -58,6 +58,8 @@ def test_every_endpoint_needs_credentials(app: FastAPI) -> None:
     for method, path in routes:
         assert _call(client, method, path, {}) == 401, (method, path)
     assert client.get("/api/health").status_code == 200
+    assert client.get("/api/openapi.json").status_code == 401
+    assert client.get("/api/docs").status_code == 401
 
 
 def test_every_endpoint_refuses_a_role_without_the_right(app: FastAPI) -> None:
@@ -127,3 +129,25 @@ def test_login_failures_are_throttled(tmp_path: Path, app: FastAPI) -> None:
     answer = client.post("/login", data={"name": "hr", "password": "correct-horse-battery",
                                          "csrf": token.group(1)}, follow_redirects=False)
     assert "error=failed" in answer.headers["location"]
+
+
+def test_the_menu_follows_a_reload(app: FastAPI) -> None:
+    from headcount.config.loader import load_project_config
+    from headcount.repository import deployments
+    from headcount.repository.database import begin_write
+
+    state = app.state.headcount
+    client = TestClient(app)
+    login(client, "admin")
+    assert "Employee" not in client.get("/", headers={"Accept": "text/html"}).text
+    config = state.project_dir / "config" / "hr.yaml"
+    original = config.read_text(encoding="utf-8")
+    config.write_text(original.replace("display_name: Person", "display_name: Employee"),
+                      encoding="utf-8")
+    try:
+        with begin_write(state.engine) as conn:
+            deployments.deploy(conn, load_project_config(state.project_dir))
+        home = client.get("/", headers={"Accept": "text/html"}).text
+        assert "Employee" in home
+    finally:
+        config.write_text(original, encoding="utf-8")

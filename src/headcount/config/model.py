@@ -67,6 +67,10 @@ class EntityType(_Model):
         None,
         description="Template of a resource's display name, e.g. '{LastName} {FirstName}'.",
     )
+    list_columns: list[Name] = Field(
+        default_factory=list,
+        description="Columns of the list page, searched by its search box (default: the first "
+                    "six scalar properties).")
 
     def find_property(self, identifier: str) -> Property | None:
         low = identifier.lower()

@@ -6,8 +6,10 @@ import contextlib
 import threading
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -15,9 +17,10 @@ from headcount import __version__
 from headcount.errors import HeadcountError, NotFound, RunRefused, user_error
 from headcount.project import ProjectContext
 from headcount.repository.database import database_url
+from headcount.repository.users import User
 from headcount.web import views
 from headcount.web.api import access, catalog, runs
-from headcount.web.auth import LoginRequired
+from headcount.web.auth import LoginRequired, current_user
 from headcount.web.launcher import Launcher
 from headcount.web.listing import ListCache
 from headcount.web.rendering import render
@@ -32,7 +35,7 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     app = FastAPI(title="headcount", version=__version__,
                   description="The REST API of headcount, an open-source identity manager. "
                               "Authenticate with `Authorization: Bearer hc_…` (an API token).",
-                  docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
+                  docs_url=None, openapi_url=None, redoc_url=None)
     lists = ListCache(ctx.engine)
     state = AppState(ctx.directory, url, ctx.engine, Launcher(ctx.directory, url), lists)
     # After a run, the lists it changed are rebuilt at once, not on the next visit.
@@ -43,6 +46,15 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     for module in (catalog, runs, access):
         app.include_router(module.router, prefix="/api")
     app.include_router(views.router)
+
+    # The schema and its page describe personal-data endpoints: they need a log-in too.
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def openapi(user: Annotated[User, Depends(current_user)]) -> dict[str, Any]:
+        return app.openapi()
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs(user: Annotated[User, Depends(current_user)]) -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="headcount API")
 
     @app.get("/health", include_in_schema=False)
     @app.get("/api/health", tags=["health"])

@@ -66,7 +66,10 @@ def blocked_run(conn: sa.Connection, connector_name: str) -> int | None:
 
 
 def list_columns(et: EntityType, limit: int = 6) -> list[str]:
-    """The columns of a list: the first scalar properties, the key first."""
+    """The columns of a list: as configured, else the first scalar properties."""
+    if et.list_columns:
+        return [p.identifier for name in et.list_columns
+                if (p := et.find_property(name)) is not None]
     return [p.identifier for p in et.scalar_properties][:limit]
 
 
