@@ -106,6 +106,7 @@ def test_reload_that_removes_data_needs_confirm(project: Path) -> None:
     config = project / "config" / "hr.yaml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("Title: Title, ", "").replace("Title: Title", "")
+                      .replace("Title, ContractType]", "ContractType]")
                       .replace("          - {identifier: Title", "          - {identifier: X"),
                       encoding="utf-8")
     code, out = run(project, "reload")
