@@ -3,7 +3,7 @@ scope) without the right; the answers themselves."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
 
 import pytest
 from fastapi import FastAPI
@@ -75,13 +75,22 @@ def test_every_endpoint_refuses_a_role_without_the_right(app: FastAPI) -> None:
         assert _call(client, method, path, lacking) == 403, (method, path, need)
 
 
-def test_a_revoked_token_is_refused(app: FastAPI) -> None:
+def test_tokens_are_managed_from_a_session_and_never_exceed_their_user(app: FastAPI) -> None:
     client = TestClient(app)
-    headers = bearer(app, "view", ["read"])
-    assert client.get("/api/me", headers=headers).json() == {"name": "view", "role": "viewer"}
-    mine = client.get("/api/tokens", headers=headers).json()
-    client.delete(f"/api/tokens/{mine[-1]['id']}", headers=headers)
-    assert client.get("/api/me", headers=headers).status_code == 401
+    csrf = {"X-CSRF-Token": login(client, "view")}
+    too_much = client.post("/api/tokens", json={"name": "t", "scopes": ["run"]}, headers=csrf)
+    assert too_much.status_code == 403
+    made = client.post("/api/tokens", json={"name": "t", "scopes": ["read"]}, headers=csrf)
+    token = {"Authorization": f"Bearer {made.json()['token']}"}
+    assert client.get("/api/me", headers=token).json() == {"name": "view", "role": "viewer"}
+    # A token can neither mint a token nor revoke one.
+    anonymous = TestClient(app)
+    assert anonymous.post("/api/tokens", json={"name": "x", "scopes": ["read"]},
+                          headers=token).status_code == 403
+    mine = client.get("/api/tokens").json()
+    assert anonymous.delete(f"/api/tokens/{mine[-1]['id']}", headers=token).status_code == 403
+    assert client.delete(f"/api/tokens/{mine[-1]['id']}", headers=csrf).status_code == 204
+    assert anonymous.get("/api/me", headers=token).status_code == 401
 
 
 def test_resources_search_filter_and_links(app: FastAPI) -> None:
@@ -116,15 +125,13 @@ def test_session_changes_need_the_csrf_token(app: FastAPI) -> None:
     assert client.get(f"/api/runs/{run_id}").json()["connector"] == "HR"
 
 
-def test_login_failures_are_throttled(tmp_path: Path, app: FastAPI) -> None:
+def test_login_failures_are_throttled_whatever_the_spelling(app: FastAPI) -> None:
     client = TestClient(app)
     page = client.get("/login", headers={"Accept": "text/html"})
-    import re
-
     token = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert token is not None
-    for _ in range(6):
-        client.post("/login", data={"name": "hr", "password": "wrong", "csrf": token.group(1)},
+    for name in ("hr", "HR", "Hr", "\u210br", "hR", "hr"):  # \u210b: a look-alike H
+        client.post("/login", data={"name": name, "password": "wrong", "csrf": token.group(1)},
                     follow_redirects=False)
     answer = client.post("/login", data={"name": "hr", "password": "correct-horse-battery",
                                          "csrf": token.group(1)}, follow_redirects=False)
@@ -151,3 +158,15 @@ def test_the_menu_follows_a_reload(app: FastAPI) -> None:
         assert "Employee" in home
     finally:
         config.write_text(original, encoding="utf-8")
+
+
+def test_odd_input_is_refused_not_a_server_error(app: FastAPI) -> None:
+    client = TestClient(app)
+    bad_csrf = client.post("/login", data={"name": "a", "password": "b", "csrf": "é"},
+                           follow_redirects=False)
+    assert bad_csrf.status_code == 303
+    headers = bearer(app, "view", ["read"])
+    assert client.get("/api/entity-types/HR_Person/resources/a%00b",
+                      headers=headers).status_code == 400
+    assert client.get("/login?next=/%5Cevil.example", headers={"Accept": "text/html"}) \
+        .text.count('value="/"') >= 1

@@ -146,6 +146,7 @@ audit_log = sa.Table(
     sa.Column("action", sa.String(64), nullable=False),
     sa.Column("target", sa.Text, nullable=True),
     sa.Column("reason", sa.Text, nullable=True),
+    sa.Index("ix_audit_log_action_target_at", "action", "target", "at"),
 )
 
 # People who use the web UI and the API (SPEC §13). Names are unique ignoring case.

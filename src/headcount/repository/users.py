@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -56,7 +57,18 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{1,255}$")
+
+
+def login_key(name: str) -> str | None:
+    """The one spelling under which a name's log-ins are counted, or None for a name no user
+    can have (ASCII only: look-alike letters must not escape the throttle)."""
+    return name.lower() if NAME_PATTERN.fullmatch(name) else None
+
+
 def add_user(conn: sa.Connection, name: str, password: str, role: str) -> User:
+    if login_key(name) is None:
+        raise AccessError("a user name holds letters, digits, '.', '_', '-', '@' (ASCII)")
     if role not in PERMISSIONS:
         raise AccessError(f"unknown role `{role}`: one of {', '.join(ROLES)}")
     if len(password) < 8:
@@ -89,20 +101,25 @@ def list_users(conn: sa.Connection) -> list[User]:
     return [User(int(i), n, r) for i, n, r in rows]
 
 
-def recent_failures(conn: sa.Connection, name: str) -> int:
+def recent_failures(conn: sa.Connection, key: str) -> int:
     since = now() - FAILURE_WINDOW
     return int(conn.execute(sa.select(sa.func.count()).select_from(audit_log).where(
-        audit_log.c.action == "login failed", sa.func.lower(audit_log.c.target) == name.lower(),
+        audit_log.c.action == "login failed", audit_log.c.target == key,
         audit_log.c.at >= since)).scalar_one())
 
 
+def throttled(conn: sa.Connection, name: str) -> bool:
+    key = login_key(name)
+    return key is None or recent_failures(conn, key) >= MAX_FAILURES
+
+
 def authenticate(conn: sa.Connection, name: str, password: str) -> User | None:
-    """The user, when the password is right and the name is not throttled."""
-    if recent_failures(conn, name) >= MAX_FAILURES:
-        return None
+    """The user, when the password is right. Read-only: the caller checks `throttled` first
+    and records the outcome, so that the slow hash runs outside any write transaction."""
+    key = login_key(name)
     row = conn.execute(sa.select(users.c.id, users.c.name, users.c.role, users.c.password_hash)
-                       .where(sa.func.lower(users.c.name) == name.lower(),
-                              users.c.disabled.is_(False))).first()
+                       .where(sa.func.lower(users.c.name) == key,
+                              users.c.disabled.is_(False))).first() if key else None
     if row is None:
         _hasher.hash(password)  # the same time whether the name exists or not
         return None

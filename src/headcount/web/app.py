@@ -7,11 +7,13 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import exc as sa_exc
 
 from headcount import __version__
 from headcount.errors import HeadcountError, NotFound, RunRefused, user_error
@@ -62,9 +64,20 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
         """Liveness: answers without authentication."""
         return {"status": "ok", "version": __version__}
 
+    @app.middleware("http")
+    async def _no_nul(request: Request, call_next: Any) -> Response:
+        # No HR value, name or key holds a NUL, and PostgreSQL cannot store one: refuse it
+        # at the door rather than deep in a query.
+        if "%00" in request.url.path or "%00" in request.url.query or "\x00" in \
+                request.url.path:
+            return JSONResponse({"detail": "NUL characters are not accepted"}, status_code=400)
+        response: Response = await call_next(request)
+        return response
+
     @app.exception_handler(LoginRequired)
     def _login(request: Request, exc: LoginRequired) -> Response:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
     @app.exception_handler(HeadcountError)
     def _headcount_error(request: Request, exc: HeadcountError) -> Response:
@@ -74,6 +87,10 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     @app.exception_handler(HTTPException)
     def _http_error(request: Request, exc: HTTPException) -> Response:
         return _error(request, exc.status_code, str(exc.detail), exc.headers)
+
+    @app.exception_handler(sa_exc.DataError)
+    def _data_error(request: Request, exc: sa_exc.DataError) -> Response:
+        return _error(request, 400, "the repository refused a value of this request")
 
     @app.exception_handler(Exception)
     def _other(request: Request, exc: Exception) -> Response:

@@ -50,7 +50,7 @@ async def current_user(request: Request) -> User:
         if given is None and request.headers.get("content-type", "").startswith(
                 ("application/x-www-form-urlencoded", "multipart/form-data")):
             given = str((await request.form()).get("csrf", ""))
-        if not given or not hmac.compare_digest(given, csrf):
+        if not given or not hmac.compare_digest(given.encode(), csrf.encode()):
             raise HTTPException(status.HTTP_403_FORBIDDEN, "missing or wrong CSRF token")
     return user
 

@@ -35,8 +35,12 @@ PAGE_SIZE = 50
 
 
 def _safe_next(target: str | None) -> str:
-    # Only paths of this site: never an open redirect.
-    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+    # Only paths of this site: never an open redirect (browsers read `/\host` as `//host`).
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return "/"
+    return target
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -56,14 +60,21 @@ def login(request: Request, name: Annotated[str, Form(max_length=255)],
           csrf: Annotated[str, Form(max_length=100)] = "",
           next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
     state = app_state(request)
-    if not csrf or not secrets.compare_digest(csrf, request.cookies.get(LOGIN_CSRF, "")):
+    expected = request.cookies.get(LOGIN_CSRF, "")
+    if not csrf or not secrets.compare_digest(csrf.encode(), expected.encode()):
         return RedirectResponse("/login?error=expired", status_code=303)
-    with begin_write(state.engine) as conn:
+    failed = RedirectResponse(f"/login?error=failed&next={quote(_safe_next(next))}",
+                              status_code=303)
+    key = users.login_key(name)
+    with state.engine.connect() as conn:
+        if users.throttled(conn, name):
+            return failed  # not counted again: the lock-out ends with its window
         user = users.authenticate(conn, name, password)
+    assert key is not None  # a name no user can have is always throttled
+    with begin_write(state.engine) as conn:
         if user is None:
-            runs.audit(conn, name, "login failed", name, None)
-            return RedirectResponse(f"/login?error=failed&next={quote(_safe_next(next))}",
-                                    status_code=303)
+            runs.audit(conn, name, "login failed", key, None)
+            return failed
         token, _ = users.open_session(conn, user)
         runs.audit(conn, user.name, "login", user.name, None)
     response = RedirectResponse(_safe_next(next), status_code=303)
@@ -120,7 +131,7 @@ def entity_list(request: Request, user: Reader, entity_type: str,
         "filters": filters, "properties": sorted(known)}, user)
 
 
-@router.get("/entity-types/{entity_type}/{key}", response_class=HTMLResponse)
+@router.get("/entity-types/{entity_type}/{key:path}", response_class=HTMLResponse)
 def resource_page(request: Request, user: Reader, entity_type: str, key: str,
                   tab: str = "properties") -> Response:
     state = app_state(request)
@@ -218,7 +229,8 @@ def run_rejects(request: Request, user: Reader, run_id: Id) -> Response:
 
 @router.post("/runs/{run_id}/resume")
 def resume_run(request: Request, user: Operator, run_id: Id,
-               reason: Annotated[str, Form(min_length=1, max_length=2000)]) -> Response:
+               reason: Annotated[str, Form(min_length=1, max_length=2000,
+                                           pattern=r"^[^\x00]*$")]) -> Response:
     state = app_state(request)
     resume(ProjectContext(state.project_dir, state.engine), run_id, reason, actor=user.name)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
@@ -226,7 +238,8 @@ def resume_run(request: Request, user: Operator, run_id: Id,
 
 @router.post("/runs/{run_id}/cancel")
 def cancel_run(request: Request, user: Operator, run_id: Id,
-               reason: Annotated[str, Form(min_length=1, max_length=2000)]) -> Response:
+               reason: Annotated[str, Form(min_length=1, max_length=2000,
+                                           pattern=r"^[^\x00]*$")]) -> Response:
     state = app_state(request)
     cancel(ProjectContext(state.project_dir, state.engine), run_id, reason, actor=user.name)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)

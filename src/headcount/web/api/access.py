@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
 from headcount.repository import runs, users
 from headcount.repository.database import begin_write
@@ -46,19 +46,29 @@ def list_tokens(request: Request, user: Annotated[User, Depends(current_user)]
         return [TokenOut.model_validate(t) for t in users.list_tokens(conn, user)]
 
 
+def session_user(user: Annotated[User, Depends(current_user)]) -> User:
+    """Tokens are managed from a log-in session: a token cannot mint or revoke tokens."""
+    if user.scopes is not None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "API tokens are managed from a session")
+    return user
+
+
 @router.post("/tokens", response_model=NewTokenOut, status_code=status.HTTP_201_CREATED)
-def create_token(request: Request, user: Annotated[User, Depends(current_user)], body: TokenIn
+def create_token(request: Request, user: Annotated[User, Depends(session_user)], body: TokenIn
                  ) -> NewTokenOut:
-    """A new API token for the caller, with no more rights than the caller has."""
-    scopes: list[str] = [s for s in body.scopes if user.can(s)]
+    """A new API token for the caller (from a session), with no more rights than the caller."""
+    beyond = [s for s in body.scopes if not user.can(s)]
+    if beyond:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"the {user.role} role does not have {', '.join(beyond)}")
     with begin_write(app_state(request).engine) as conn:
-        token = users.create_token(conn, user, body.name, scopes or ["read"])
+        token = users.create_token(conn, user, body.name, list(body.scopes))
         runs.audit(conn, user.name, "token created", body.name, None)
     return NewTokenOut(token=token)
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(request: Request, user: Annotated[User, Depends(current_user)],
+def revoke_token(request: Request, user: Annotated[User, Depends(session_user)],
                  token_id: Id) -> None:
     with begin_write(app_state(request).engine) as conn:
         users.revoke_token(conn, user, token_id)

@@ -55,7 +55,7 @@ def list_resources(request: Request, user: Reader, entity_type: str,
         for k, v in page.rows])
 
 
-@router.get("/entity-types/{entity_type}/resources/{key}", response_model=ResourceOut)
+@router.get("/entity-types/{entity_type}/resources/{key:path}", response_model=ResourceOut)
 def get_resource(request: Request, user: Reader, entity_type: str, key: str) -> ResourceOut:
     """One resource: its values, its links (and whether they resolve), the links that point at
     it (flip sides), and its history with provenance."""

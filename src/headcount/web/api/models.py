@@ -116,7 +116,7 @@ class LaunchOut(BaseModel):
 
 
 class ReasonIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"^[^\x00]*$")
 
 
 class AuditOut(BaseModel):
@@ -139,7 +139,7 @@ class UserOut(BaseModel):
 
 
 class TokenIn(BaseModel):
-    name: str = Field(min_length=1, max_length=255)
+    name: str = Field(min_length=1, max_length=255, pattern=r"^[^\x00]*$")
     scopes: list[Literal["read", "run", "admin"]] = Field(min_length=1)
 
 
