@@ -22,7 +22,8 @@ USERS = {"admin": "administrator", "op": "operator", "view": "viewer", "hr": "hr
 
 def make_project(folder: Path, url: str, people: int = 300, synchronized: bool = True) -> Path:
     (folder / "config").mkdir(parents=True)
-    shutil.copyfile(Path(hrfiles.__file__).with_name("hr.yaml"), folder / "config" / "hr.yaml")
+    for name in ("hr.yaml", "directory.yaml"):
+        shutil.copyfile(Path(hrfiles.__file__).with_name(name), folder / "config" / name)
     hrfiles.main(["--out", str(folder / "data"), "--people", str(people)])
     ctx = ProjectContext.open(folder, url)
     try:

@@ -89,5 +89,19 @@ def test_invalid_yaml_names_line(tmp_path: Path) -> None:
 
 
 def test_the_example_project_uses_the_packaged_sample_configuration() -> None:
-    example = SAMPLE.parents[3] / "examples" / "hr" / "config" / "hr.yaml"
-    assert example.read_text(encoding="utf-8") == SAMPLE.read_text(encoding="utf-8")
+    for name in ("hr.yaml", "directory.yaml"):
+        example = SAMPLE.parents[3] / "examples" / "hr" / "config" / name
+        packaged = SAMPLE.with_name(name)
+        assert example.read_text(encoding="utf-8") == packaged.read_text(encoding="utf-8")
+
+
+def test_the_workforce_template_is_valid_beside_the_hr_connector(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    for name in ("hr.yaml", "directory.yaml"):
+        (tmp_path / "config" / name).write_text(SAMPLE.with_name(name).read_text("utf-8"),
+                                                encoding="utf-8")
+    project = load_project_config(tmp_path)
+    directory = project.connector("Directory")
+    assert directory is not None
+    record = directory.entity_type("Directory_UserRecord")
+    assert record.find_property("Manager") is not None

@@ -114,7 +114,8 @@ def test_seed_verification_walk(page: Any, site: tuple[str, Path]) -> None:
     log_in(page)
     snap(page, "01-home")
     check_accessibility(page)
-    menu = page.get_by_role("navigation", name="Entity types")
+    menu = page.get_by_role("navigation", name="Entity types").get_by_role(
+        "list", name="Human resources")
     for label in ("Person", "Organization", "Site"):
         assert menu.get_by_role("link", name=label).count() == 1
 
