@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from headcount.config import model
+from headcount.config import model, resource_type
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text("utf-8")
 MODELS: list[type[BaseModel]] = [
     model.Connector, model.Connection, model.EntityType, model.Property,
     model.EntityTypeMapping, model.AssociationMapping, model.Thresholds, model.DateShift,
-    model.RowFilter, model.Concatenate,
+    model.RowFilter, model.Concatenate, resource_type.ResourceType, resource_type.TypeRule,
+    resource_type.CorrelationRule, resource_type.ScalarRule, resource_type.QueryRule,
 ]
 
 

@@ -13,6 +13,7 @@ from headcount.config.yamlsource import PathKey, dotted, read_yaml
 from headcount.errors import ConfigError, ConfigProblem, Location
 
 CONFIG_DIR = "config"
+SECTIONS = ("connectors", "resource_types")
 
 
 def config_files(project_dir: Path) -> list[Path]:
@@ -30,7 +31,7 @@ def load_project_config(project_dir: Path) -> Project:
             [ConfigProblem(Location(project_dir / CONFIG_DIR), "",
                            "no configuration files (*.yaml)")]
         )
-    merged: dict[str, list[Any]] = {"connectors": []}
+    merged: dict[str, list[Any]] = {section: [] for section in SECTIONS}
     locations: dict[PathKey, Location] = {}
     problems: list[ConfigProblem] = []
     for path in files:
@@ -39,24 +40,26 @@ def load_project_config(project_dir: Path) -> Project:
             problems.append(ConfigProblem(Location(path, 1), "", "expected a mapping at top level"))
             continue
         for key in doc.data:
-            if key != "connectors":
-                hint = suggest(str(key), ["connectors"])
+            if key not in SECTIONS:
+                hint = suggest(str(key), list(SECTIONS))
                 problems.append(
                     ConfigProblem(doc.locations.get((str(key),), Location(path)), str(key),
                                   f"unknown section{hint}")
                 )
-        items = doc.data.get("connectors") or []
-        if not isinstance(items, list):
-            problems.append(ConfigProblem(doc.locations[("connectors",)], "connectors",
-                                          "expected a list of connectors"))
-            continue
-        offset = len(merged["connectors"])
-        merged["connectors"].extend(items)
-        for key, loc in doc.locations.items():
-            if len(key) >= 2 and key[0] == "connectors" and isinstance(key[1], int):
-                locations[("connectors", key[1] + offset, *key[2:])] = loc
-            elif key and key[0] == "connectors":
-                locations.setdefault(key, loc)
+        for section in SECTIONS:
+            items = doc.data.get(section) or []
+            if not isinstance(items, list):
+                problems.append(ConfigProblem(doc.locations[(section,)], section,
+                                              f"expected a list of {section.replace('_', ' ')}"))
+                continue
+            # Files are merged section by section: paths are renumbered, locations kept.
+            offset = len(merged[section])
+            merged[section].extend(items)
+            for key, loc in doc.locations.items():
+                if len(key) >= 2 and key[0] == section and isinstance(key[1], int):
+                    locations[(section, key[1] + offset, *key[2:])] = loc
+                elif key and key[0] == section:
+                    locations.setdefault(key, loc)
     if problems:
         raise ConfigError(problems)
     return validate(merged, locations, default_file=files[0])
@@ -97,12 +100,15 @@ def _problem(err: Any, locate: Any) -> ConfigProblem:
 def _model_at(key: PathKey) -> type[BaseModel] | None:
     """The model class found at a path of the configuration, to suggest its field names."""
     from headcount.config import model as m
+    from headcount.config import resource_type as rt
 
     current: type[BaseModel] = m.Project
     children: dict[str, type[BaseModel]] = {
         "connectors": m.Connector, "connections": m.Connection, "entity_types": m.EntityType,
         "properties": m.Property, "mappings": m.EntityTypeMapping,
         "associations": m.AssociationMapping, "thresholds": m.Thresholds,
+        "resource_types": rt.ResourceType, "type_rules": rt.TypeRule,
+        "correlation": rt.CorrelationRule, "scalars": rt.ScalarRule, "queries": rt.QueryRule,
     }
     for part in key:
         if isinstance(part, int):

@@ -6,23 +6,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field
 
-Identifier = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=128),
-    Field(description="Starts with a letter; letters, digits, '.', '-', '_'."),
-]
-# Entity types and properties are joined with a dot (`HR_Person.Manager`): no dot in them.
-Name = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=128),
-    Field(description="Starts with a letter; letters, digits, '-', '_'."),
-]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from headcount.config.base import ConfigModel, Identifier, Name
+from headcount.config.resource_type import ResourceType
 
 
 class PropertyType(StrEnum):
@@ -36,7 +23,7 @@ class PropertyType(StrEnum):
     NAVIGATION = "navigation"
 
 
-class Property(_Model):
+class Property(ConfigModel):
     """A scalar property, or a navigation property with its flip side on the target."""
 
     identifier: Name
@@ -55,7 +42,7 @@ class Property(_Model):
         return self.type is PropertyType.NAVIGATION
 
 
-class EntityType(_Model):
+class EntityType(ConfigModel):
     identifier: Name
     display_name: str | None = None
     icon: str | None = Field(None, description="Icon name shown in the left menu.")
@@ -81,21 +68,21 @@ class EntityType(_Model):
         return [p for p in self.properties if not p.is_navigation]
 
 
-class DateShift(_Model):
+class DateShift(ConfigModel):
     type: Literal["date_shift"]
     columns: list[str]
     days: float
     years: tuple[int, int] = (1, 9999)
 
 
-class RowFilter(_Model):
+class RowFilter(ConfigModel):
     type: Literal["filter"]
     column: str
     operator: Literal["equals", "not_equals", "contains", "starts_with", "ends_with", "matches"]
     value: str
 
 
-class Concatenate(_Model):
+class Concatenate(ConfigModel):
     type: Literal["concatenate"]
     columns: list[str]
     into: str
@@ -108,7 +95,7 @@ class Concatenate(_Model):
 Transformation = Annotated[DateShift | RowFilter | Concatenate, Field(discriminator="type")]
 
 
-class Connection(_Model):
+class Connection(ConfigModel):
     """A CSV connection: how one HR file is read (SPEC §3.1)."""
 
     identifier: Identifier
@@ -135,7 +122,7 @@ class Connection(_Model):
     transformations: list[Transformation] = Field(default_factory=list)
 
 
-class Thresholds(_Model):
+class Thresholds(ConfigModel):
     """Brakes on a run (SPEC §4.4). Counts and percentages of what is stored; any crossed one
     blocks the run. Unset values inherit nothing at mapping level and the defaults at connector
     level."""
@@ -170,7 +157,7 @@ CONNECTOR_DEFAULT_THRESHOLDS = Thresholds(
 )
 
 
-class EntityTypeMapping(_Model):
+class EntityTypeMapping(ConfigModel):
     """Ties the columns of a connection to the scalar properties of an entity type."""
 
     entity_type: Identifier
@@ -180,7 +167,7 @@ class EntityTypeMapping(_Model):
     thresholds: Thresholds | None = None
 
 
-class AssociationMapping(_Model):
+class AssociationMapping(ConfigModel):
     """Ties a column holding another resource's key to a navigation property. On the mapping's
     own connection `column` is enough; an association file names its two columns."""
 
@@ -191,7 +178,7 @@ class AssociationMapping(_Model):
     target_column: str | None = Field(None, description="Association file: the target key.")
 
 
-class Connector(_Model):
+class Connector(ConfigModel):
     identifier: Identifier
     display_name: str | None = None
     thresholds: Thresholds = Field(default_factory=Thresholds)
@@ -214,10 +201,11 @@ class Connector(_Model):
         return Thresholds(**merged)
 
 
-class Project(_Model):
+class Project(ConfigModel):
     """The whole configuration of a project, all files merged."""
 
     connectors: list[Connector] = Field(default_factory=list)
+    resource_types: list[ResourceType] = Field(default_factory=list)
 
     def connector(self, identifier: str) -> Connector | None:
         low = identifier.lower()

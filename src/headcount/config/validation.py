@@ -9,7 +9,14 @@ import string
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from headcount.config.model import Connector, EntityType, Project, PropertyType, RowFilter
+from headcount.config.model import (
+    Connector,
+    EntityType,
+    Project,
+    Property,
+    PropertyType,
+    RowFilter,
+)
 from headcount.config.yamlsource import PathKey
 
 Problem = tuple[PathKey, str]
@@ -31,6 +38,7 @@ def check_project(project: Project) -> list[Problem]:
                                  f"entity type `{et.identifier}` is declared twice"))
             all_types[et.identifier.lower()] = et
     problems += list(_check_navigations(project, all_types))
+    problems += list(check_resource_types(project))
     return problems
 
 
@@ -234,3 +242,95 @@ def _check_navigations(project: Project, all_types: dict[str, EntityType]) -> It
                         yield ((*pkey, "flip"), f"flip side `{prop.flip}` of `{target.identifier}`"
                                f" is already the flip side of `{flips[slot]}`")
                     flips[slot] = owner
+
+
+def resolve(project: Project, entity_type: EntityType, binding: str) -> Property | None:
+    """The property a binding ends on, following navigations: `Organization.Code` on HR_Person
+    is HR_Organization.Code. None when a step does not exist."""
+    current = entity_type
+    parts = binding.split(".")
+    for i, part in enumerate(parts):
+        prop = current.find_property(part)
+        if prop is None:
+            return None
+        if i == len(parts) - 1:
+            return prop
+        if not prop.is_navigation or not prop.target:
+            return None
+        found = project.entity_type(prop.target)
+        if found is None:
+            return None
+        current = found[1]
+    return None
+
+
+def _binding_problem(project: Project, et: EntityType, binding: str, scalar: bool
+                     ) -> str | None:
+    prop = resolve(project, et, binding)
+    if prop is None:
+        first = binding.split(".")[0]
+        return (f"`{binding}` does not resolve on `{et.identifier}`"
+                f"{suggest(first, [p.identifier for p in et.properties])}")
+    if scalar and prop.is_navigation:
+        return f"`{binding}` ends on a navigation; name one of its target's properties"
+    return None
+
+
+def check_resource_types(project: Project) -> Iterator[Problem]:
+    names = [rt.identifier for rt in project.resource_types]
+    yield from _unique([("resource_types", i, "identifier") for i in range(len(names))], names,
+                       "resource type")
+    for ri, rt in enumerate(project.resource_types):
+        base: PathKey = ("resource_types", ri)
+        known = [et.identifier for c in project.connectors for et in c.entity_types]
+        source = project.entity_type(rt.source)
+        target = project.entity_type(rt.target)
+        if source is None:
+            yield (*base, "source"), f"unknown entity type `{rt.source}`{suggest(rt.source, known)}"
+        if target is None:
+            yield (*base, "target"), f"unknown entity type `{rt.target}`{suggest(rt.target, known)}"
+        if source is None or target is None:
+            continue
+        src, tgt = source[1], target[1]
+        for ti, type_rule in enumerate(rt.type_rules):
+            for binding in type_rule.filter:
+                problem = _binding_problem(project, src, binding, scalar=True)
+                if problem:
+                    yield (*base, "type_rules", ti, "filter", binding), problem
+        for ci, corr in enumerate(rt.correlation):
+            for side, et, bindings in (("source", src, corr.source), ("target", tgt, corr.target)):
+                for bi, binding in enumerate(bindings):
+                    problem = _binding_problem(project, et, binding, scalar=True)
+                    if problem:
+                        yield (*base, "correlation", ci, side, bi), problem
+        seen: set[str] = set()
+        for si, rule in enumerate(rt.scalars):
+            key: PathKey = (*base, "scalars", si)
+            prop = tgt.find_property(rule.target)
+            if prop is None or prop.is_navigation:
+                scalars = [p.identifier for p in tgt.scalar_properties]
+                yield ((*key, "target"), f"`{rule.target}` is not a scalar property of "
+                       f"`{tgt.identifier}`{suggest(rule.target, scalars)}")
+            elif rule.target.lower() in seen:
+                yield (*key, "target"), f"`{rule.target}` is computed by two scalar rules"
+            seen.add(rule.target.lower())
+            if rule.source:
+                problem = _binding_problem(project, src, rule.source, scalar=True)
+                if problem:
+                    yield (*key, "source"), problem
+        for qi, query in enumerate(rt.queries):
+            key = (*base, "queries", qi)
+            nav = tgt.find_property(query.target)
+            if nav is None or not nav.is_navigation or not nav.target:
+                navs = [p.identifier for p in tgt.properties if p.is_navigation]
+                yield ((*key, "target"), f"`{query.target}` is not a navigation property of "
+                       f"`{tgt.identifier}`{suggest(query.target, navs)}")
+                continue
+            problem = _binding_problem(project, src, query.source, scalar=True)
+            if problem:
+                yield (*key, "source"), problem
+            matched = project.entity_type(nav.target)
+            if matched is not None:
+                problem = _binding_problem(project, matched[1], query.match, scalar=True)
+                if problem:
+                    yield (*key, "match"), problem
