@@ -153,9 +153,9 @@ def get_run(conn: sa.Connection, run_id: int) -> RunRecord:
     return RunRecord.from_row(row)
 
 
-def list_runs(conn: sa.Connection, connector: str | None = None, limit: int = 50
-              ) -> list[RunRecord]:
-    query = sa.select(runs).order_by(runs.c.id.desc()).limit(limit)
+def list_runs(conn: sa.Connection, connector: str | None = None, limit: int = 50,
+              offset: int = 0) -> list[RunRecord]:
+    query = sa.select(runs).order_by(runs.c.id.desc()).limit(limit).offset(offset)
     if connector:
         query = query.where(runs.c.connector == connector)
     return [RunRecord.from_row(r) for r in conn.execute(query)]

@@ -189,11 +189,14 @@ def launch(request: Request, user: Operator, name: str,
 
 
 @router.get("/runs", response_class=HTMLResponse)
-def job_execution(request: Request, user: Reader) -> Response:
+def job_execution(request: Request, user: Reader,
+                  page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
     state = app_state(request)
     with state.engine.connect() as conn:
-        latest = [run_out(state, r) for r in runs.list_runs(conn, None, 100)]
-    return render(request, "runs.html", {"runs": latest}, user)
+        latest = [run_out(state, r) for r in runs.list_runs(conn, None, PAGE_SIZE + 1,
+                                                            (page - 1) * PAGE_SIZE)]
+    return render(request, "runs.html", {"runs": latest[:PAGE_SIZE], "page": page,
+                                         "more": len(latest) > PAGE_SIZE}, user)
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)

@@ -52,12 +52,13 @@ def launch(request: Request, user: Operator, name: str, body: LaunchIn) -> Launc
 
 @router.get("/runs", response_model=list[RunOut])
 def list_runs(request: Request, user: Reader, connector: str | None = None,
-              limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[RunOut]:
+              limit: Annotated[int, Query(ge=1, le=500)] = 50,
+              offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> list[RunOut]:
     """The Job Execution list, newest first."""
     state = app_state(request)
     name = catalog.connector(state.project(), connector).identifier if connector else None
     with state.engine.connect() as conn:
-        return [run_out(state, r) for r in runs.list_runs(conn, name, limit)]
+        return [run_out(state, r) for r in runs.list_runs(conn, name, limit, offset)]
 
 
 @router.get("/runs/{run_id}", response_model=RunOut)
