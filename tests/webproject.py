@@ -20,10 +20,13 @@ PASSWORD = "correct-horse-battery"
 USERS = {"admin": "administrator", "op": "operator", "view": "viewer", "hr": "hr"}
 
 
-def make_project(folder: Path, url: str, people: int = 300, synchronized: bool = True) -> Path:
+def make_project(folder: Path, url: str, people: int = 300, synchronized: bool = True,
+                 extra: list[Path] | None = None) -> Path:
     (folder / "config").mkdir(parents=True)
-    for name in ("hr.yaml", "directory.yaml"):
+    for name in ("hr.yaml", "directory.yaml", "policy.yaml"):
         shutil.copyfile(Path(hrfiles.__file__).with_name(name), folder / "config" / name)
+    for path in extra or []:
+        shutil.copyfile(path, folder / "config" / path.name)
     hrfiles.main(["--out", str(folder / "data"), "--people", str(people)])
     ctx = ProjectContext.open(folder, url)
     try:

@@ -89,7 +89,7 @@ def test_invalid_yaml_names_line(tmp_path: Path) -> None:
 
 
 def test_the_example_project_uses_the_packaged_sample_configuration() -> None:
-    for name in ("hr.yaml", "directory.yaml"):
+    for name in ("hr.yaml", "directory.yaml", "policy.yaml"):
         example = SAMPLE.parents[3] / "examples" / "hr" / "config" / name
         packaged = SAMPLE.with_name(name)
         assert example.read_text(encoding="utf-8") == packaged.read_text(encoding="utf-8")

@@ -100,7 +100,7 @@ def test_resources_search_filter_and_links(app: FastAPI) -> None:
              client.get("/api/entity-types", headers=headers).json()}
     assert {k: v for k, v in types.items() if k.startswith("HR_")} == {
         "HR_Person": 300, "HR_Organization": 60, "HR_Site": 8}
-    assert types["Directory_User"] == 0  # the workforce template, filled by policy
+    assert types["Directory_User"] == 300  # the workforce template, filled by the policy
     page = client.get("/api/entity-types/HR_Person/resources",
                       params={"limit": 5, "ContractType": "permanent"}, headers=headers).json()
     assert page["total"] > 100

@@ -21,6 +21,7 @@ from headcount.jobs.sources import (
     prepare_files,
 )
 from headcount.jobs.work import RunWork
+from headcount.policy.job import order_counts, resource_types_fed_by, run_policy
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
 from headcount.repository import runs
@@ -243,6 +244,14 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
             _after_apply(conn, work, accepted_files_of_run, nav_names)
             snapshots.refresh(conn, [et.identifier for et in connector.entity_types], changes,
                               version, version + 1, snapshot.whole, initial=mode == "initial")
+        if resource_types_fed_by(project, connector):
+            # In the same transaction: the Directory follows HR in one all-or-nothing step.
+            with work.timed("policy", progress):
+                orders = run_policy(conn, project, connector, work.run_id)
+            work.counters["orders"] = order_counts(orders)
+            for rt, kinds in sorted(order_counts(orders).items()):
+                shown = ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items()))
+                work.log("info", f"policy {rt}: {shown}")
         if blocked and mode == "complete":
             _replace_blocked(conn, blocked, work)
         state = runs.WARNINGS if any(lvl in ("warning", "error") for lvl, _ in work.logs) \

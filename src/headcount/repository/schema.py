@@ -182,3 +182,26 @@ api_tokens = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
 )
+
+# Which source owns which target, per resource type: a correlation is remembered, and a target
+# whose source is gone is known to be the resource type's to delete.
+ownership = sa.Table(
+    "ownership", metadata,
+    sa.Column("resource_type", sa.String(128), primary_key=True),
+    sa.Column("source_key", sa.Text, primary_key=True),
+    sa.Column("target_key", sa.Text, nullable=False),
+)
+
+# Provisioning orders (SPEC §6.3): what the policy decided for each target, per run.
+provisioning_orders = sa.Table(
+    "provisioning_orders", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("run_id", sa.Integer, nullable=False),
+    sa.Column("resource_type", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # added | modified | deleted
+    sa.Column("source_key", sa.Text, nullable=True),
+    sa.Column("target_key", sa.Text, nullable=False),
+    # {"values": {property: [before, after]}, "links": {navigation: [[before], [after]]}}
+    sa.Column("changes", sa.Text, nullable=False),
+    sa.Index("ix_provisioning_orders_run", "run_id", "id"),
+)

@@ -249,6 +249,13 @@ def _nav_expr(assoc: AssociationMapping, connection: Connection, multivalued: bo
     return keys.fill_null(pl.lit([], dtype=pl.List(pl.String))).alias(nav_column(assoc.navigation))
 
 
+def text_hashes(texts: pl.Series) -> pl.Series:
+    """The stable hash of each text (what a resource's `hash` holds), for writers other than
+    prepare."""
+    frame = pl.DataFrame({TEXT: texts})
+    return frame.select(plh.col(TEXT).nchash.xxhash64().reinterpret(signed=True)).to_series()
+
+
 def _with_hash(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     # A stable hash (XXH64 over a canonical text, from polars-hash), not polars' own `hash`,
     # which may change between versions: stored hashes must stay comparable across upgrades.

@@ -1,0 +1,1 @@
+"""Fulfillment: carrying out provisioning orders (SPEC §7)."""

@@ -1,0 +1,104 @@
+"""Fulfill directly (SPEC §7.1): orders become changes of the Directory resources, applied in the
+run's transaction with the same machinery as a synchronization; their history names the resource
+type (the rule) that decided each value."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from headcount.config.model import Project
+from headcount.policy.graph import Graph
+from headcount.policy.orders import Order
+from headcount.repository.apply import apply_changes, record_changes
+from headcount.repository.bulk import insert_rows
+from headcount.repository.schema import ownership
+from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
+from headcount.sync.prepare import text_hashes
+
+
+def change_set(project: Project, graph: Graph, orders: list[Order]) -> ChangeSet:
+    resources: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    for order in orders:
+        found = project.entity_type(order.target_type)
+        assert found is not None
+        names = [p.identifier for p in found[1].scalar_properties]
+        node_id = graph.by_key.get((order.target_type, order.target_key))
+        current = graph.nodes[node_id].values if node_id is not None else {}
+        base = {"entity_type": order.target_type, "key": order.target_key,
+                "connection": order.resource_type, "line": None}
+        if order.kind == "added":
+            record = {n: order.values.get(n, (None, None))[1] for n in names}
+            resources.append({**base, "kind": "insert", "data": _json(record), "after": None})
+        elif order.kind == "modified":
+            after = {n: current.get(n) for n in names} | {k: v for k, (_, v) in
+                                                          order.values.items()}
+            resources.append({**base, "kind": "update" if order.values else "rehash",
+                              "data": _json({k: [b, a] for k, (b, a) in order.values.items()}),
+                              "after": _json(after)})
+        else:
+            resources.append({**base, "kind": "delete", "data": _json(current), "after": None})
+            if node_id is not None:
+                for (source, nav), targets in graph.targets.items():
+                    if source == node_id:
+                        links += [_link("link_delete", order, nav, t, "") for t, _ in targets]
+        for nav, (before, after_keys) in order.links.items():
+            target_type = order.link_types.get(nav, "")
+            links += [_link("link_insert", order, nav, k, target_type)
+                      for k in after_keys if k not in before]
+            links += [_link("link_delete", order, nav, k, target_type)
+                      for k in before if k not in after_keys]
+    frame = pl.DataFrame(resources, schema={k: v for k, v in RESOURCE_SCHEMA.items()
+                                            if k != "hash"})
+    whole = pl.when(pl.col("kind") == "update").then(pl.col("after")).otherwise(pl.col("data"))
+    hashes = text_hashes(frame.select(whole.alias("t")).to_series()) if frame.height \
+        else pl.Series("hash", [], dtype=pl.Int64)
+    frame = frame.with_columns(hashes.alias("hash")).select(list(RESOURCE_SCHEMA))
+    return ChangeSet(frame, pl.DataFrame(links, schema=LINK_SCHEMA))
+
+
+def _json(values: dict[str, Any]) -> str:
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+def _link(kind: str, order: Order, nav: str, target: str, target_type: str) -> dict[str, Any]:
+    return {"kind": kind, "entity_type": order.target_type, "key": order.target_key,
+            "navigation": f"{order.target_type}.{nav}", "target_type": target_type,
+            "target_key": target, "connection": order.resource_type, "line": None}
+
+
+def fulfill(conn: sa.Connection, project: Project, graph: Graph, orders: list[Order],
+            run_id: int) -> ChangeSet:
+    """Apply the orders, record them and the ownership they establish."""
+    changes = change_set(project, graph, orders)
+    record_changes(conn, changes, run_id)
+    apply_changes(conn, changes, run_id)
+    insert_rows(conn, "provisioning_orders",
+                ["run_id", "resource_type", "kind", "source_key", "target_key", "changes"],
+                [(run_id, o.resource_type, o.kind, o.source_key, o.target_key,
+                  json.dumps(o.as_json(), ensure_ascii=False)) for o in orders])
+    for order in orders:
+        if order.source_key is None:
+            continue
+        conn.execute(sa.delete(ownership).where(
+            ownership.c.resource_type == order.resource_type,
+            ownership.c.source_key == order.source_key))
+        if order.kind != "deleted":
+            conn.execute(sa.insert(ownership).values(
+                resource_type=order.resource_type, source_key=order.source_key,
+                target_key=order.target_key))
+    return changes
+
+
+def owned(conn: sa.Connection) -> dict[str, dict[str, str]]:
+    """resource type → source key → target key."""
+    out: dict[str, dict[str, str]] = {}
+    for rt, source, target in conn.execute(sa.select(ownership.c.resource_type,
+                                                     ownership.c.source_key,
+                                                     ownership.c.target_key)):
+        out.setdefault(rt, {})[source] = target
+    return out

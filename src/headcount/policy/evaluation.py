@@ -1,0 +1,243 @@
+"""Evaluate resource types (SPEC §6.1, §6.3): for each source resource, which target it has
+(ownership, then correlation), what the target's values and links should be (scalar and query
+rules), and the difference with what the target holds — the provisioning orders."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from headcount.config.model import EntityType, Project
+from headcount.config.resource_type import CorrelationRule, ResourceType, ScalarRule
+from headcount.errors import HeadcountError
+from headcount.policy.graph import Graph, Node
+from headcount.policy.orders import Order
+
+
+class PolicyError(HeadcountError):
+    """A resource type cannot be evaluated as configured."""
+
+
+@dataclass
+class Planned:
+    """Targets the evaluation has decided so far: later resource types see them (a manager
+    created in this run is found by the next rule in this run)."""
+
+    values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+
+def evaluate(project: Project, graph: Graph, ownership: Mapping[str, Mapping[str, str]],
+             resource_types: list[ResourceType], today: date | None = None) -> list[Order]:
+    planned = Planned()
+    orders: list[Order] = []
+    for rt in resource_types:
+        orders += _evaluate_one(project, graph, ownership.get(rt.identifier, {}), rt, planned,
+                                today)
+    return orders
+
+
+def _entity_type(project: Project, name: str) -> EntityType:
+    found = project.entity_type(name)
+    if found is None:
+        raise PolicyError(f"unknown entity type `{name}`")
+    return found[1]
+
+
+def normalise(value: Any, steps: Sequence[str]) -> str:
+    text = "" if value is None else str(value)
+    if "whitespace" in steps:
+        text = " ".join(text.split())
+    if "diacritics" in steps:
+        text = "".join(c for c in unicodedata.normalize("NFKD", text)
+                       if not unicodedata.combining(c))
+    if "case" in steps:
+        text = text.casefold()
+    return text
+
+
+def _same(before: Any, after: Any, compare: str) -> bool:
+    if compare == "exact" or before is None or after is None:
+        return bool(before == after)
+    steps = ["case"] if compare == "ignore_case" else ["case", "diacritics"]
+    return normalise(before, steps) == normalise(after, steps)
+
+
+class _Scalars:
+    """The compiled scalar rules of a resource type."""
+
+    def __init__(self, rules: list[ScalarRule]) -> None:
+        from headcount.policy.expressions import compile_expression
+
+        self.rules = rules
+        self.compiled = {r.target: compile_expression(r.expression) for r in rules
+                         if r.expression is not None}
+
+    def compute(self, graph: Graph, node: Node, today: date | None, creating: bool
+                ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for rule in self.rules:
+            if rule.when == "on_create" and not creating:
+                continue
+            if rule.source is not None:
+                out[rule.target] = graph.value(node, rule.source)
+            else:
+                expression = self.compiled[rule.target]
+                values = {name: graph.value(node, name) for name in expression.names}
+                out[rule.target] = expression.evaluate(values, today=today)
+        return {k: (None if v is None else v if isinstance(v, (bool, int, float)) else str(v))
+                for k, v in out.items()}
+
+
+def _key_property(target: EntityType, rt: ResourceType) -> str:
+    names = {r.target for r in rt.scalars}
+    for key in target.keys or [target.scalar_properties[0].identifier]:
+        if key in names:
+            return key
+    raise PolicyError(f"resource type `{rt.identifier}` computes no key property of "
+                      f"`{target.identifier}` ({', '.join(target.keys)}): add a scalar rule")
+
+
+def _passes(graph: Graph, node: Node, rt: ResourceType) -> bool:
+    if not rt.type_rules:
+        return True
+    for rule in rt.type_rules:
+        ok = True
+        for binding, wanted in rule.filter.items():
+            value = graph.value(node, binding)
+            allowed = wanted if isinstance(wanted, list) else [wanted]
+            if (None if value is None else str(value)) not in allowed:
+                ok = False
+                break
+        if ok:
+            return True
+    return False
+
+
+def _correlation_index(graph: Graph, targets: list[Node], rule: CorrelationRule
+                       ) -> dict[tuple[str, ...], list[str]]:
+    index: dict[tuple[str, ...], list[str]] = {}
+    for node in targets:
+        values = tuple(normalise(graph.value(node, b), rule.normalise) for b in rule.target)
+        if all(values):
+            index.setdefault(values, []).append(node.key)
+    return index
+
+
+def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: ResourceType,
+                  planned: Planned, today: date | None) -> list[Order]:
+    target_et = _entity_type(project, rt.target)
+    key_prop = _key_property(target_et, rt)
+    scalars = _Scalars(rt.scalars)
+    targets = {n.key: n for n in graph.of_type(target_et.identifier)}
+    automatic = sorted((r for r in rt.correlation if r.confidence >= 100),
+                       key=lambda r: -r.confidence)
+    indexes = [(r, _correlation_index(graph, list(targets.values()), r)) for r in automatic]
+    owners = {t: s for s, t in owned.items()}
+    # First pass: each source's target and values. The links come second, once every target of
+    # this resource type is planned: an organization's parent may be decided after it.
+    decided: list[tuple[Node, str | None, dict[str, Any]]] = []
+    for node in sorted(graph.of_type(rt.source), key=lambda n: n.key):
+        if not _passes(graph, node, rt):
+            continue
+        target_key = owned.get(node.key)
+        if target_key not in targets:
+            target_key = None
+            for rule, index in indexes:
+                probe = tuple(normalise(graph.value(node, b), rule.normalise)
+                              for b in rule.source)
+                found = [k for k in index.get(probe, []) if owners.get(k) in (None, node.key)]
+                if len(found) == 1:
+                    target_key = found[0]
+                    break
+        expected = scalars.compute(graph, node, today, creating=target_key is None)
+        if target_key is None:
+            new_key = expected.get(key_prop)
+            if new_key is None or not rt.allow_add:
+                continue
+            planned.values[(target_et.identifier, str(new_key))] = dict(expected)
+        else:
+            planned.values[(target_et.identifier, target_key)] = {
+                **targets[target_key].values, **expected}
+        decided.append((node, target_key, expected))
+    query_index = _query_indexes(project, graph, target_et, rt, planned)
+    link_types = _link_types(project, target_et, rt)
+    compare = {r.target: r.compare for r in rt.scalars}
+    orders: list[Order] = []
+    kept: set[str] = set()
+    for node, target_key, expected in decided:
+        expected_links = _expected_links(graph, node, rt, query_index)
+        if target_key is None:
+            new_key = str(expected[key_prop])
+            order = Order(rt.identifier, "added", target_et.identifier, new_key, node.key,
+                          {k: (None, v) for k, v in expected.items()},
+                          {n: ([], keys) for n, keys in expected_links.items() if keys})
+            order.link_types = link_types
+            orders.append(order)
+            kept.add(new_key)
+            continue
+        kept.add(target_key)
+        target = targets[target_key]
+        changed = {k: (target.values.get(k), v) for k, v in expected.items()
+                   if k != key_prop and not _same(target.values.get(k), v, compare[k])}
+        changed_links = {}
+        for nav, keys in expected_links.items():
+            before = graph.linked_keys(target, nav)
+            if before != keys:
+                changed_links[nav] = (before, keys)
+        if changed or changed_links or owned.get(node.key) != target_key:
+            order = Order(rt.identifier, "modified", target_et.identifier, target_key, node.key,
+                          changed, changed_links)
+            order.link_types = link_types
+            orders.append(order)
+    if rt.allow_remove:
+        for source_key, target_key in sorted(owned.items()):
+            if target_key in targets and target_key not in kept:
+                target = targets[target_key]
+                orders.append(Order(rt.identifier, "deleted", target_et.identifier, target_key,
+                                    source_key, {k: (v, None) for k, v in target.values.items()}))
+    return orders
+
+
+def _link_types(project: Project, target_et: EntityType, rt: ResourceType) -> dict[str, str]:
+    out = {}
+    for query in rt.queries:
+        prop = target_et.find_property(query.target)
+        if prop is not None and prop.target:
+            out[query.target] = _entity_type(project, prop.target).identifier
+    return out
+
+
+def _query_indexes(project: Project, graph: Graph, target_et: EntityType, rt: ResourceType,
+                   planned: Planned) -> dict[str, dict[str, list[str]]]:
+    """Per query rule: match value → keys of the navigation's entity type, existing or planned."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for query in rt.queries:
+        prop = target_et.find_property(query.target)
+        if prop is None or not prop.target:
+            continue
+        linked = _entity_type(project, prop.target).identifier
+        index: dict[str, list[str]] = {}
+        for node in graph.of_type(linked):
+            value = graph.value(node, query.match)
+            if value is not None:
+                index.setdefault(str(value), []).append(node.key)
+        for (et, key), values in planned.values.items():
+            if et == linked and values.get(query.match) is not None:
+                keys = index.setdefault(str(values[query.match]), [])
+                if key not in keys:
+                    keys.append(key)
+        out[query.target] = index
+    return out
+
+
+def _expected_links(graph: Graph, node: Node, rt: ResourceType,
+                    indexes: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for query in rt.queries:
+        value = graph.value(node, query.source)
+        keys = indexes.get(query.target, {}).get(str(value), []) if value is not None else []
+        out[query.target] = sorted(keys)[:1] if len(keys) > 1 else sorted(keys)
+    return out

@@ -1,0 +1,56 @@
+"""The policy step of a synchronization job (SPEC §6.3, §7.1): after the HR changes are applied,
+in the same transaction, the resource types fed by the connector are evaluated, their orders
+fulfilled directly into the Directory, and the Directory's version moved on."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import sqlalchemy as sa
+
+from headcount.config.model import Connector, Project
+from headcount.fulfillment.direct import fulfill, owned
+from headcount.policy.evaluation import evaluate
+from headcount.policy.graph import Graph
+from headcount.policy.orders import Order
+from headcount.repository.runs import ensure_connector, lock_connector
+from headcount.repository.schema import connector_state
+
+
+def resource_types_fed_by(project: Project, connector: Connector) -> list[str]:
+    types = {et.identifier.lower() for et in connector.entity_types}
+    return [rt.identifier for rt in project.resource_types if rt.source.lower() in types]
+
+
+def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_id: int,
+               today: date | None = None) -> list[Order]:
+    names = set(resource_types_fed_by(project, connector))
+    chosen = [rt for rt in project.resource_types if rt.identifier in names]
+    if not chosen:
+        return []
+    involved = {connector.identifier}
+    for rt in chosen:
+        found = project.entity_type(rt.target)
+        if found is not None:
+            involved.add(found[0].identifier)
+    types = [et.identifier for c in project.connectors if c.identifier in involved
+             for et in c.entity_types]
+    graph = Graph.load(conn, types)
+    orders = evaluate(project, graph, owned(conn), chosen, today)
+    for name in sorted(involved - {connector.identifier}):
+        ensure_connector(conn, name)
+        lock_connector(conn, name)
+    fulfill(conn, project, graph, orders, run_id)
+    for name in sorted(involved - {connector.identifier}):
+        # The targets' connector moved on: its lists and snapshots are rebuilt.
+        conn.execute(sa.update(connector_state).where(connector_state.c.connector == name)
+                     .values(version=connector_state.c.version + 1))
+    return orders
+
+
+def order_counts(orders: list[Order]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for (rt, kind), n in Counter((o.resource_type, o.kind) for o in orders).items():
+        out.setdefault(rt, {})[kind] = n
+    return out

@@ -1,0 +1,26 @@
+"""Provisioning orders (SPEC §6.3): what the policy decided for one target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+OrderKind = Literal["added", "modified", "deleted"]
+
+
+@dataclass
+class Order:
+    resource_type: str
+    kind: OrderKind
+    target_type: str
+    target_key: str
+    source_key: str | None
+    # property → (before, after); an added order has every computed value, before None.
+    values: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    # navigation → (target keys before, target keys after), with the target entity type
+    links: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+    link_types: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"values": {k: list(v) for k, v in self.values.items()},
+                "links": {k: [b, a] for k, (b, a) in self.links.items()}}

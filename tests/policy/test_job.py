@@ -1,0 +1,72 @@
+"""The policy step of a synchronization: HR resources become identities in the Directory, in the
+same run — joiners added, movers modified, leavers deleted — with the rule named in their
+history (SPEC §6.3, §7.1). A first slice of issue 4."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from headcount.jobs.synchronization import SyncRequest, synchronize
+from headcount.project import ProjectContext
+from headcount.repository import runs
+from headcount.repository.resources import get_resource
+from headcount.repository.schema import provisioning_orders
+from headcount.samples import hrfiles
+from webproject import make_project
+
+SAMPLES = Path(hrfiles.__file__).parent
+
+
+def _project(tmp_path: Path, url: str) -> Path:
+    return make_project(tmp_path / "hr", url, synchronized=False)
+
+
+def test_hr_becomes_identities_in_the_same_run(tmp_path: Path, sqlite_url: str) -> None:
+    folder = _project(tmp_path, sqlite_url)
+    ctx = ProjectContext.open(folder, sqlite_url)
+    try:
+        first = synchronize(ctx, SyncRequest("HR"))
+        assert first.state == runs.SUCCEEDED, first.message
+        assert first.counters["orders"] == {
+            "HR_Site_To_Directory_Site": {"added": 8},
+            "HR_Person_To_Directory_User": {"added": 300},
+            "HR_Organization_To_Directory_Organization": {"added": 60},
+            "HR_Person_To_Directory_UserRecord": {"added": 300},
+        }
+        with ctx.engine.connect() as conn:
+            record = get_resource(conn, "Directory_UserRecord", "E00002")
+            manager_key = record.links["Manager"][0][1]
+            assert record.links["Manager"][0][2] is not None  # resolved in the same run
+            assert record.links["User"][0][1:] == ("E00002", record.links["User"][0][2])
+            assert record.links["Organization"][0][2] is not None
+            assert record.values["Login"]
+            assert record.history[0].connection == "HR_Person_To_Directory_UserRecord"
+            user = get_resource(conn, "Directory_User", manager_key)
+            assert "Directory_UserRecord.Manager" in user.reverse
+
+        again = synchronize(ctx, SyncRequest("HR"))
+        assert again.counters.get("orders", {}) == {}
+
+        next_day = folder / "data" / "next_day"
+        for name in ("hr_people.csv", "hr_organizations.csv", "hr_sites.csv"):
+            shutil.copyfile(next_day / name, folder / "data" / name)
+        moved = synchronize(ctx, SyncRequest("HR"))
+        assert moved.state in (runs.SUCCEEDED, runs.WARNINGS), moved.message
+        orders = moved.counters["orders"]
+        records = orders["HR_Person_To_Directory_UserRecord"]
+        assert records["added"] > 0
+        assert records["modified"] > 0
+        assert records["deleted"] > 0
+        with ctx.engine.connect() as conn:
+            kinds = dict(conn.execute(
+                sa.select(provisioning_orders.c.kind, sa.func.count())
+                .where(provisioning_orders.c.run_id == moved.id,
+                       provisioning_orders.c.resource_type
+                       == "HR_Person_To_Directory_UserRecord")
+                .group_by(provisioning_orders.c.kind)).all())
+        assert kinds == records
+    finally:
+        ctx.close()
