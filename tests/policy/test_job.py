@@ -24,9 +24,9 @@ def _project(tmp_path: Path, url: str) -> Path:
     return make_project(tmp_path / "hr", url, synchronized=False)
 
 
-def test_hr_becomes_identities_in_the_same_run(tmp_path: Path, sqlite_url: str) -> None:
-    folder = _project(tmp_path, sqlite_url)
-    ctx = ProjectContext.open(folder, sqlite_url)
+def test_hr_becomes_identities_in_the_same_run(tmp_path: Path, db_url: str) -> None:
+    folder = _project(tmp_path, db_url)
+    ctx = ProjectContext.open(folder, db_url)
     try:
         first = synchronize(ctx, SyncRequest("HR"))
         assert first.state == runs.SUCCEEDED, first.message
