@@ -49,6 +49,9 @@ def job_result(console: Console, run: RunRecord, logs: list[tuple[Any, str, str]
         table.add_row("[bold]total[/]", *(f"[bold]{c.get(k, 0):,}[/]" for k in (
             "inserted", "updated", "deleted", "links_inserted", "links_deleted")))
         console.print(table)
+        for rt, kinds in (c.get("orders") or {}).items():
+            shown = ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items()))
+            console.print(f"  provisioning orders {rt}: {shown}", highlight=False)
     if logs:
         console.print("[bold]log[/]")
         for _at, level, message in logs:
