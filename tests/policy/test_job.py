@@ -70,3 +70,34 @@ def test_hr_becomes_identities_in_the_same_run(tmp_path: Path, db_url: str) -> N
         assert kinds == records
     finally:
         ctx.close()
+
+
+def test_a_dry_run_lists_exactly_the_orders_of_the_real_run(tmp_path: Path,
+                                                              sqlite_url: str) -> None:
+    folder = _project(tmp_path, sqlite_url)
+    ctx = ProjectContext.open(folder, sqlite_url)
+    try:
+        synchronize(ctx, SyncRequest("HR"))
+        next_day = folder / "data" / "next_day"
+        for name in ("hr_people.csv", "hr_organizations.csv", "hr_sites.csv"):
+            shutil.copyfile(next_day / name, folder / "data" / name)
+        with ctx.engine.connect() as conn:
+            before = conn.execute(sa.text("SELECT count(*) FROM resources")).scalar_one()
+        dry = synchronize(ctx, SyncRequest("HR", dry_run=True))
+        with ctx.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM resources")).scalar_one() == before
+        real = synchronize(ctx, SyncRequest("HR"))
+        assert dry.counters["orders"] == real.counters["orders"]
+
+        def listed(run_id: int) -> list[tuple[str, ...]]:
+            with ctx.engine.connect() as conn:
+                return [tuple(r) for r in conn.execute(
+                    sa.select(provisioning_orders.c.resource_type, provisioning_orders.c.kind,
+                              provisioning_orders.c.target_key, provisioning_orders.c.changes)
+                    .where(provisioning_orders.c.run_id == run_id)
+                    .order_by(provisioning_orders.c.id))]
+
+        assert listed(dry.id) == listed(real.id)
+        assert listed(dry.id)
+    finally:
+        ctx.close()

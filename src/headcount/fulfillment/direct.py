@@ -77,10 +77,7 @@ def fulfill(conn: sa.Connection, project: Project, graph: Graph, orders: list[Or
     changes = change_set(project, graph, orders)
     record_changes(conn, changes, run_id)
     apply_changes(conn, changes, run_id)
-    insert_rows(conn, "provisioning_orders",
-                ["run_id", "resource_type", "kind", "source_key", "target_key", "changes"],
-                [(run_id, o.resource_type, o.kind, o.source_key, o.target_key,
-                  json.dumps(o.as_json(), ensure_ascii=False)) for o in orders])
+    record_orders(conn, orders, run_id)
     for order in orders:
         if order.source_key is None:
             continue
@@ -92,6 +89,13 @@ def fulfill(conn: sa.Connection, project: Project, graph: Graph, orders: list[Or
                 resource_type=order.resource_type, source_key=order.source_key,
                 target_key=order.target_key))
     return changes
+
+
+def record_orders(conn: sa.Connection, orders: list[Order], run_id: int) -> None:
+    insert_rows(conn, "provisioning_orders",
+                ["run_id", "resource_type", "kind", "source_key", "target_key", "changes"],
+                [(run_id, o.resource_type, o.kind, o.source_key, o.target_key,
+                  json.dumps(o.as_json(), ensure_ascii=False)) for o in orders])
 
 
 def owned(conn: sa.Connection) -> dict[str, dict[str, str]]:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from headcount.config.model import Connector, Project
 from headcount.errors import NotFound, RunRefused, user_error
+from headcount.fulfillment.direct import record_orders
 from headcount.jobs.progress import Progress, Silent
 from headcount.jobs.sources import (
     columns_read_from,
@@ -21,7 +22,8 @@ from headcount.jobs.sources import (
     prepare_files,
 )
 from headcount.jobs.work import RunWork
-from headcount.policy.job import order_counts, resource_types_fed_by, run_policy
+from headcount.policy.job import order_counts, plan_policy, resource_types_fed_by, run_policy
+from headcount.policy.orders import Order
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
 from headcount.repository import runs
@@ -210,8 +212,13 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
                  for p in et.properties if p.is_navigation]
 
     if request.dry_run:
+        orders = _dry_orders(ctx, project, connector, changes, work.run_id) \
+            if resource_types_fed_by(project, connector) and not blocking else []
         with begin_write(ctx.engine) as conn:
             _stage(conn, work, changes)
+            record_orders(conn, orders, work.run_id)
+            if orders:
+                work.counters["orders"] = order_counts(orders)
             for b in blocking:
                 work.log("warning", f"would block: {b}")
             work.log("info", "dry run: nothing applied")
@@ -272,6 +279,19 @@ def _stage(conn: sa.Connection, work: RunWork, changes: ChangeSet) -> None:
                 ["run_id", "connection", "line", "key", "category", "reason", "raw"],
                 ((work.run_id, r.connection, r.line, r.key, r.category, r.reason,
                   json.dumps(r.raw, ensure_ascii=False)) for r in work.set_aside))
+
+
+def _dry_orders(ctx: ProjectContext, project: Project, connector: Connector,
+                changes: ChangeSet, run_id: int) -> list[Order]:
+    """The orders the run would give: its changes applied and the policy planned in a
+    transaction that is rolled back, so that they are exactly the real run's."""
+    with begin_write(ctx.engine) as conn:
+        transaction = conn.get_transaction()
+        assert transaction is not None
+        apply_changes(conn, changes, run_id)
+        _, orders, _ = plan_policy(conn, project, connector)
+        transaction.rollback()
+    return orders
 
 
 def _version(conn: sa.Connection, connector: str) -> int:

@@ -23,12 +23,12 @@ def resource_types_fed_by(project: Project, connector: Connector) -> list[str]:
     return [rt.identifier for rt in project.resource_types if rt.source.lower() in types]
 
 
-def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_id: int,
-               today: date | None = None) -> list[Order]:
+def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
+                today: date | None = None) -> tuple[Graph, list[Order], set[str]]:
+    """The orders the resource types fed by the connector give on the repository as `conn`
+    sees it; and the connectors of their targets."""
     names = set(resource_types_fed_by(project, connector))
     chosen = [rt for rt in project.resource_types if rt.identifier in names]
-    if not chosen:
-        return []
     involved = {connector.identifier}
     for rt in chosen:
         found = project.entity_type(rt.target)
@@ -37,7 +37,12 @@ def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_
     types = [et.identifier for c in project.connectors if c.identifier in involved
              for et in c.entity_types]
     graph = Graph.load(conn, types)
-    orders = evaluate(project, graph, owned(conn), chosen, today)
+    return graph, evaluate(project, graph, owned(conn), chosen, today), involved
+
+
+def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_id: int,
+               today: date | None = None) -> list[Order]:
+    graph, orders, involved = plan_policy(conn, project, connector, today)
     for name in sorted(involved - {connector.identifier}):
         ensure_connector(conn, name)
         lock_connector(conn, name)
