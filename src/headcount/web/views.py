@@ -22,7 +22,7 @@ from headcount.repository.users import User
 from headcount.web import catalog
 from headcount.web.api.catalog import connector_out
 from headcount.web.api.models import Id
-from headcount.web.api.runs import KINDS, change_rows, rejects_csv, run_out
+from headcount.web.api.runs import KINDS, change_rows, order_rows, rejects_csv, run_out
 from headcount.web.auth import SESSION_COOKIE, app_state, current_user, require
 from headcount.web.rendering import render
 
@@ -219,7 +219,9 @@ def _run_context(request: Request, run_id: int, kind: str | None, page: int) -> 
         run = run_out(state, runs.get_run(conn, run_id))
         log = runs.logs(conn, run_id)
     total, rows = change_rows(state, run_id, kind, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    orders_total, orders = order_rows(state, run_id, PAGE_SIZE, 0)
     return {"run": run, "log": log, "changes": rows, "changes_total": total, "kind": kind,
+            "orders": orders, "orders_total": orders_total,
             "kinds": KINDS, "page": page, "pages": max(1, -(-total // PAGE_SIZE))}
 
 

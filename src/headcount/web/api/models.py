@@ -106,6 +106,14 @@ class ChangeOut(BaseModel):
     line: int | None
 
 
+class OrderOut(BaseModel):
+    resource_type: str
+    kind: str
+    source_key: str | None
+    target_key: str
+    changes: dict[str, Any]
+
+
 class LaunchIn(BaseModel):
     mode: Literal["initial", "complete", "incremental"] | None = None
     dry_run: bool = False

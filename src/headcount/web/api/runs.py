@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -16,10 +17,19 @@ from headcount.project import ProjectContext
 from headcount.repository import runs
 from headcount.repository.database import begin_write
 from headcount.repository.runs import RunRecord
-from headcount.repository.schema import changes, set_aside
+from headcount.repository.schema import changes, provisioning_orders, set_aside
 from headcount.repository.users import User
 from headcount.web import catalog
-from headcount.web.api.models import ChangeOut, Id, LaunchIn, LaunchOut, LogOut, ReasonIn, RunOut
+from headcount.web.api.models import (
+    ChangeOut,
+    Id,
+    LaunchIn,
+    LaunchOut,
+    LogOut,
+    OrderOut,
+    ReasonIn,
+    RunOut,
+)
 from headcount.web.auth import app_state, require
 from headcount.web.state import AppState
 
@@ -99,6 +109,30 @@ def get_changes(request: Request, user: Reader, run_id: Id,
                 offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0) -> list[ChangeOut]:
     """The change list of a run (staged, for a blocked run), paged, filterable by kind."""
     return change_rows(app_state(request), run_id, kind, limit, offset)[1]
+
+
+def order_rows(state: AppState, run_id: int, limit: int, offset: int
+               ) -> tuple[int, list[OrderOut]]:
+    with state.engine.connect() as conn:
+        runs.get_run(conn, run_id)
+        where = provisioning_orders.c.run_id == run_id
+        total = int(conn.execute(sa.select(sa.func.count()).select_from(provisioning_orders)
+                                 .where(where)).scalar_one())
+        rows = conn.execute(sa.select(
+            provisioning_orders.c.resource_type, provisioning_orders.c.kind,
+            provisioning_orders.c.source_key, provisioning_orders.c.target_key,
+            provisioning_orders.c.changes).where(where).order_by(provisioning_orders.c.id)
+            .limit(limit).offset(offset)).all()
+    return total, [OrderOut(resource_type=r, kind=k, source_key=s, target_key=t,
+                            changes=json.loads(c)) for r, k, s, t, c in rows]
+
+
+@router.get("/runs/{run_id}/orders", response_model=list[OrderOut])
+def get_orders(request: Request, user: Reader, run_id: Id,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+               offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0) -> list[OrderOut]:
+    """The provisioning orders of a run (those a dry run would give, for a dry run)."""
+    return order_rows(app_state(request), run_id, limit, offset)[1]
 
 
 def rejects_csv(state: AppState, run_id: int) -> str:
