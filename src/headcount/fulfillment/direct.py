@@ -14,7 +14,7 @@ from headcount.config.model import Project
 from headcount.policy.graph import Graph
 from headcount.policy.orders import Order
 from headcount.repository.apply import apply_changes, record_changes
-from headcount.repository.bulk import insert_rows
+from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
 from headcount.repository.schema import ownership
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 from headcount.sync.prepare import text_hashes
@@ -23,6 +23,11 @@ from headcount.sync.prepare import text_hashes
 def change_set(project: Project, graph: Graph, orders: list[Order]) -> ChangeSet:
     resources: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
+    # The links of each resource, once, for the deleted ones (not a scan per deletion).
+    outgoing: dict[int, list[tuple[str, list[tuple[str, int | None]]]]] = {}
+    if any(o.kind == "deleted" for o in orders):
+        for (source, nav), targets in graph.targets.items():
+            outgoing.setdefault(source, []).append((nav, targets))
     for order in orders:
         found = project.entity_type(order.target_type)
         assert found is not None
@@ -43,9 +48,8 @@ def change_set(project: Project, graph: Graph, orders: list[Order]) -> ChangeSet
         else:
             resources.append({**base, "kind": "delete", "data": _json(current), "after": None})
             if node_id is not None:
-                for (source, nav), targets in graph.targets.items():
-                    if source == node_id:
-                        links += [_link("link_delete", order, nav, t, "") for t, _ in targets]
+                for nav, targets in outgoing.get(node_id, []):
+                    links += [_link("link_delete", order, nav, t, "") for t, _ in targets]
         for nav, (before, after_keys) in order.links.items():
             target_type = order.link_types.get(nav, "")
             links += [_link("link_insert", order, nav, k, target_type)
@@ -78,16 +82,17 @@ def fulfill(conn: sa.Connection, project: Project, graph: Graph, orders: list[Or
     record_changes(conn, changes, run_id)
     apply_changes(conn, changes, run_id)
     record_orders(conn, orders, run_id)
-    for order in orders:
-        if order.source_key is None:
-            continue
-        conn.execute(sa.delete(ownership).where(
-            ownership.c.resource_type == order.resource_type,
-            ownership.c.source_key == order.source_key))
-        if order.kind != "deleted":
-            conn.execute(sa.insert(ownership).values(
-                resource_type=order.resource_type, source_key=order.source_key,
-                target_key=order.target_key))
+    # Ownership follows the orders, set-based: one statement each way, not two per order.
+    sourced = [o for o in orders if o.source_key is not None]
+    create_temp_table(conn, "hc_own", [("rt", "TEXT"), ("sk", "TEXT")])
+    insert_rows(conn, "hc_own", ["rt", "sk"], [(o.resource_type, o.source_key) for o in sourced])
+    conn.exec_driver_sql(
+        "DELETE FROM ownership WHERE EXISTS (SELECT 1 FROM hc_own h "
+        "WHERE h.rt = ownership.resource_type AND h.sk = ownership.source_key)")
+    drop_temp_table(conn, "hc_own")
+    insert_rows(conn, "ownership", ["resource_type", "source_key", "target_key"],
+                [(o.resource_type, o.source_key, o.target_key) for o in sourced
+                 if o.kind != "deleted"])
     return changes
 
 

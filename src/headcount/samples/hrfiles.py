@@ -147,11 +147,14 @@ class _Names:
         self._taken = {(first.strip(), last.strip()) for first, last in taken}
 
     def draw(self) -> tuple[str, str]:
-        while True:
+        # Unique while the pool of names lasts; beyond (large samples for the benchmarks),
+        # homonyms: HR files have them, and e-mails are numbered.
+        for _ in range(200):
             name = (self._rng.choice(FIRST_NAMES), self._rng.choice(LAST_NAMES))
             if name not in self._taken:
                 self._taken.add(name)
                 return name
+        return name
 
 
 class _Emails:
