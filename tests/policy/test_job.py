@@ -101,3 +101,22 @@ def test_a_dry_run_lists_exactly_the_orders_of_the_real_run(tmp_path: Path,
         assert listed(dry.id)
     finally:
         ctx.close()
+
+
+def test_a_resumed_run_feeds_the_directory_too(tmp_path: Path, sqlite_url: str) -> None:
+    folder = _project(tmp_path, sqlite_url)
+    ctx = ProjectContext.open(folder, sqlite_url)
+    try:
+        synchronize(ctx, SyncRequest("HR"))
+        people = folder / "data" / "hr_people.csv"
+        lines = people.read_text(encoding="latin-1").splitlines(keepends=True)
+        people.write_text("".join(lines[:200]), encoding="latin-1")
+        blocked = synchronize(ctx, SyncRequest("HR"))
+        assert blocked.state == runs.BLOCKED
+        from headcount.jobs.blocked import resume
+
+        resumed = resume(ctx, blocked.id, "reorganisation")
+        deleted = resumed.counters["orders"]["HR_Person_To_Directory_UserRecord"]["deleted"]
+        assert deleted == 101  # 300 people, 199 kept
+    finally:
+        ctx.close()

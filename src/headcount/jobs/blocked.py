@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from headcount.errors import RunRefused
 from headcount.jobs.synchronization import remember_file
+from headcount.policy.job import order_counts, run_policy
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
 from headcount.repository import runs
@@ -86,6 +87,7 @@ def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") ->
         connector = project.connector(run.connector)
         types = [et.identifier for et in connector.entity_types] if connector else []
         snapshots.refresh(conn, types, staged, version, version + 1, {}, initial=False)
+        orders = run_policy(conn, project, connector, run_id) if connector else []
         if run.mode != "incremental":
             for f in run.files:
                 remember_file(conn, run.connector, run_id, f)
@@ -93,6 +95,8 @@ def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") ->
             changes.c.run_id == run_id, changes.c.navigation.is_not(None))).scalars().all()
         pending, _ = unresolved(conn, [n for n in navs if n])
         counters = dict(run.counters, unresolved=pending)
+        if orders:
+            counters["orders"] = order_counts(orders)
         runs.add_log(conn, run_id, "warning", f"resumed by {actor}: {reason}")
         runs.audit(conn, actor, "resume", f"run {run_id}", reason)
         runs.finish_run(conn, run_id, runs.WARNINGS, f"resumed by {actor}: {reason}",
