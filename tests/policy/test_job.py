@@ -4,6 +4,7 @@ history (SPEC §6.3, §7.1). A first slice of issue 4."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -118,5 +119,58 @@ def test_a_resumed_run_feeds_the_directory_too(tmp_path: Path, sqlite_url: str) 
         resumed = resume(ctx, blocked.id, "reorganisation")
         deleted = resumed.counters["orders"]["HR_Person_To_Directory_UserRecord"]["deleted"]
         assert deleted == 101  # 300 people, 199 kept
+    finally:
+        ctx.close()
+
+
+def test_a_low_confidence_match_opens_a_correlation_case_not_a_duplicate(
+        tmp_path: Path, sqlite_url: str) -> None:
+    import csv
+
+    import polars as pl
+
+    from headcount.config.loader import load_project_config
+    from headcount.repository import deployments
+    from headcount.repository.apply import apply_changes
+    from headcount.repository.database import begin_write
+    from headcount.repository.schema import correlation_cases
+    from headcount.sync.changes import RESOURCE_SCHEMA, ChangeSet
+
+    folder = _project(tmp_path, sqlite_url)
+    policy = folder / "config" / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace(
+        "    correlation: [{source: [EmployeeId], target: [RecordIdentifier]}]",
+        "    correlation:\n"
+        "      - {source: [EmployeeId], target: [RecordIdentifier]}\n"
+        "      - {source: [LastName, FirstName], target: [LastName, FirstName],"
+        " confidence: 60}"), encoding="utf-8")
+    with (folder / "data" / "hr_people.csv").open(encoding="latin-1", newline="") as handle:
+        person = next(r for r in csv.DictReader(handle, delimiter=";")
+                      if r["EmployeeId"] == "E00005")
+    ctx = ProjectContext.open(folder, sqlite_url)
+    try:
+        with begin_write(ctx.engine) as conn:
+            deployments.deploy(conn, load_project_config(folder))
+            # A record keyed in by hand earlier, for the same person under another key.
+            data = json.dumps({"RecordIdentifier": "X5", "LastName": person["LastName"].strip(),
+                               "FirstName": person["FirstName"].strip().upper()})
+            apply_changes(conn, ChangeSet(pl.DataFrame([{
+                "kind": "insert", "entity_type": "Directory_UserRecord", "key": "X5",
+                "data": data, "after": None, "hash": 0, "connection": "manual",
+                "line": None}], schema=RESOURCE_SCHEMA)), 0)
+        first = synchronize(ctx, SyncRequest("HR"))
+        assert first.counters["orders"]["HR_Person_To_Directory_UserRecord"]["added"] == 299
+        with ctx.engine.connect() as conn:
+            cases = conn.execute(sa.select(correlation_cases.c.source_key,
+                                           correlation_cases.c.candidates,
+                                           correlation_cases.c.confidence)).all()
+            assert [tuple(c) for c in cases] == [("E00005", '["X5"]', 60)]
+            assert conn.execute(sa.text(
+                "SELECT count(*) FROM resources WHERE entity_type = 'Directory_UserRecord' "
+                "AND key = 'E00005'")).scalar_one() == 0
+        synchronize(ctx, SyncRequest("HR"))
+        with ctx.engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(correlation_cases)
+                                ).scalar_one() == 1  # not opened twice
     finally:
         ctx.close()

@@ -31,3 +31,25 @@ def test_reload_diff_and_confirmation(tmp_path: Path, db_url: str) -> None:
         assert new_id is not None
         assert "property HR_Person.FirstName" in diff.removed
         assert "mapping HR_Person ← People" in diff.changed
+
+
+def test_a_changed_resource_type_is_deployed(tmp_path: Path) -> None:
+    from headcount.repository.database import begin_write
+    from webproject import make_project
+
+    url = f"sqlite:///{tmp_path}/h.db"
+    folder = make_project(tmp_path / "hr", url, synchronized=False)
+    policy = folder / "config" / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace(
+        "{target: DisplayName, source: Name}\n      - {target: TimeZone",
+        "{target: DisplayName, source: City}\n      - {target: TimeZone"), encoding="utf-8")
+    from headcount.project import ProjectContext
+
+    ctx = ProjectContext.open(folder, url)
+    try:
+        with begin_write(ctx.engine) as conn:
+            new_id, diff = deployments.deploy(conn, load_project_config(folder))
+        assert new_id is not None
+        assert diff.changed == ["resource type HR_Site_To_Directory_Site"]
+    finally:
+        ctx.close()

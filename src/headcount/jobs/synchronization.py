@@ -289,7 +289,7 @@ def _dry_orders(ctx: ProjectContext, project: Project, connector: Connector,
         transaction = conn.get_transaction()
         assert transaction is not None
         apply_changes(conn, changes, run_id)
-        _, orders, _ = plan_policy(conn, project, connector)
+        _, orders, _, _ = plan_policy(conn, project, connector)
         transaction.rollback()
     return orders
 

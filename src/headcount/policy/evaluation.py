@@ -27,16 +27,29 @@ class Planned:
     created in this run is found by the next rule in this run)."""
 
     values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    cases: list[CorrelationCase] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CorrelationCase:
+    """A source whose only matches are below confidence 100: a person decides; no target is
+    created meanwhile (never a silent duplicate)."""
+
+    resource_type: str
+    source_key: str
+    candidates: tuple[str, ...]
+    confidence: int
 
 
 def evaluate(project: Project, graph: Graph, ownership: Mapping[str, Mapping[str, str]],
-             resource_types: list[ResourceType], today: date | None = None) -> list[Order]:
+             resource_types: list[ResourceType], today: date | None = None
+             ) -> tuple[list[Order], list[CorrelationCase]]:
     planned = Planned()
     orders: list[Order] = []
     for rt in resource_types:
         orders += _evaluate_one(project, graph, ownership.get(rt.identifier, {}), rt, planned,
                                 today)
-    return orders
+    return orders, planned.cases
 
 
 def _entity_type(project: Project, name: str) -> EntityType:
@@ -132,9 +145,8 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     key_prop = _key_property(target_et, rt)
     scalars = _Scalars(rt.scalars)
     targets = {n.key: n for n in graph.of_type(target_et.identifier)}
-    automatic = sorted((r for r in rt.correlation if r.confidence >= 100),
-                       key=lambda r: -r.confidence)
-    indexes = [(r, _correlation_index(graph, list(targets.values()), r)) for r in automatic]
+    ordered = sorted(rt.correlation, key=lambda r: -r.confidence)
+    indexes = [(r, _correlation_index(graph, list(targets.values()), r)) for r in ordered]
     owners = {t: s for s, t in owned.items()}
     # First pass: each source's target and values. The links come second, once every target of
     # this resource type is planned: an organization's parent may be decided after it.
@@ -143,15 +155,23 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         if not _passes(graph, node, rt):
             continue
         target_key = owned.get(node.key)
+        case: CorrelationCase | None = None
         if target_key not in targets:
             target_key = None
             for rule, index in indexes:
                 probe = tuple(normalise(graph.value(node, b), rule.normalise)
                               for b in rule.source)
                 found = [k for k in index.get(probe, []) if owners.get(k) in (None, node.key)]
-                if len(found) == 1:
+                if rule.confidence >= 100 and len(found) == 1:
                     target_key = found[0]
                     break
+                if rule.confidence < 100 and found:
+                    case = CorrelationCase(rt.identifier, node.key, tuple(sorted(found)),
+                                           rule.confidence)
+                    break
+        if case is not None:
+            planned.cases.append(case)
+            continue
         expected = scalars.compute(graph, node, today, creating=target_key is None)
         if target_key is None:
             new_key = expected.get(key_prop)

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from headcount.config.model import Connector, Project
 from headcount.fulfillment.direct import fulfill, owned
-from headcount.policy.evaluation import evaluate
+from headcount.policy.cases import open_cases
+from headcount.policy.evaluation import CorrelationCase, evaluate
 from headcount.policy.graph import Graph
 from headcount.policy.orders import Order
 from headcount.repository.runs import ensure_connector, lock_connector
@@ -24,7 +25,8 @@ def resource_types_fed_by(project: Project, connector: Connector) -> list[str]:
 
 
 def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
-                today: date | None = None) -> tuple[Graph, list[Order], set[str]]:
+                today: date | None = None
+                ) -> tuple[Graph, list[Order], list[CorrelationCase], set[str]]:
     """The orders the resource types fed by the connector give on the repository as `conn`
     sees it; and the connectors of their targets."""
     names = set(resource_types_fed_by(project, connector))
@@ -37,12 +39,14 @@ def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
     types = [et.identifier for c in project.connectors if c.identifier in involved
              for et in c.entity_types]
     graph = Graph.load(conn, types)
-    return graph, evaluate(project, graph, owned(conn), chosen, today), involved
+    orders, cases = evaluate(project, graph, owned(conn), chosen, today)
+    return graph, orders, cases, involved
 
 
 def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_id: int,
                today: date | None = None) -> list[Order]:
-    graph, orders, involved = plan_policy(conn, project, connector, today)
+    graph, orders, cases, involved = plan_policy(conn, project, connector, today)
+    open_cases(conn, cases, run_id)
     for name in sorted(involved - {connector.identifier}):
         ensure_connector(conn, name)
         lock_connector(conn, name)

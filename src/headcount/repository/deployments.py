@@ -76,6 +76,8 @@ def _objects(project: Project) -> dict[str, str]:
             out[f"mapping {m.entity_type} ← {m.connection}"] = m.model_dump_json()
         for a in c.associations:
             out[f"association {a.navigation} ← {a.connection}"] = a.model_dump_json()
+    for rt in project.resource_types:
+        out[f"resource type {rt.identifier}"] = rt.model_dump_json()
     return out
 
 

@@ -205,3 +205,17 @@ provisioning_orders = sa.Table(
     sa.Column("changes", sa.Text, nullable=False),
     sa.Index("ix_provisioning_orders_run", "run_id", "id"),
 )
+
+# Correlation cases (SPEC §6.1): sources matched only below confidence 100, for a person.
+correlation_cases = sa.Table(
+    "correlation_cases", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("resource_type", sa.String(128), nullable=False),
+    sa.Column("source_key", sa.Text, nullable=False),
+    sa.Column("candidates", sa.Text, nullable=False),
+    sa.Column("confidence", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # open | resolved
+    sa.Column("run_id", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_correlation_cases_state", "state", "resource_type", "source_key"),
+)
