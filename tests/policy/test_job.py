@@ -174,3 +174,23 @@ def test_a_low_confidence_match_opens_a_correlation_case_not_a_duplicate(
                                 ).scalar_one() == 1  # not opened twice
     finally:
         ctx.close()
+
+
+def test_homonyms_get_distinct_logins(tmp_path: Path, sqlite_url: str) -> None:
+    folder = _project(tmp_path, sqlite_url)
+    ctx = ProjectContext.open(folder, sqlite_url)
+    try:
+        synchronize(ctx, SyncRequest("HR"))
+        with ctx.engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT data FROM resources WHERE entity_type = 'Directory_UserRecord'")).all()
+        records = [json.loads(r[0]) for r in rows]
+        logins = [r["Login"] for r in records]
+        assert len(set(logins)) == len(logins) == 300
+        names = [(r["FirstName"], r["LastName"]) for r in records]
+        assert len(set(names)) < len(names)  # the sample has homonyms
+        assert any(login[-1].isdigit() for login in logins)
+        again = synchronize(ctx, SyncRequest("HR"))
+        assert again.counters.get("orders", {}) == {}  # logins are stable
+    finally:
+        ctx.close()

@@ -53,6 +53,9 @@ class ScalarRule(ConfigModel):
         "always", description="on_create: computed once, when the target is created (a login).")
     compare: Literal["exact", "ignore_case", "ignore_diacritics"] = Field(
         "exact", description="How a computed value is compared with the current one.")
+    unique: bool = Field(
+        False, description="No two targets hold the same value (ignoring case): a homonym's "
+                           "value gets a number (jean.martin2).")
 
     @model_validator(mode="after")
     def _one_origin(self) -> ScalarRule:

@@ -104,6 +104,23 @@ class _Scalars:
                 for k, v in out.items()}
 
 
+def _unique_value(value: Any, current: Any, used: set[str]) -> Any:
+    """`value`, or `value2`, `value3`… when another target holds it (SPEC §6.5). A target keeps
+    its own value; the chosen one is reserved for the rest of the run."""
+    if value is None:
+        return None
+    text = str(value)
+    if current is not None and str(current).casefold() == text.casefold():
+        return current
+    candidate, n = text, 1
+    while candidate.casefold() in used:
+        n += 1
+        name, at, domain = text.partition("@")
+        candidate = f"{name}{n}{at}{domain}"
+    used.add(candidate.casefold())
+    return candidate
+
+
 def _key_property(target: EntityType, rt: ResourceType) -> str:
     names = {r.target for r in rt.scalars}
     for key in target.keys or [target.scalar_properties[0].identifier]:
@@ -148,6 +165,10 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     ordered = sorted(rt.correlation, key=lambda r: -r.confidence)
     indexes = [(r, _correlation_index(graph, list(targets.values()), r)) for r in ordered]
     owners = {t: s for s, t in owned.items()}
+    # Values of `unique` rules already held by a target (compared ignoring case).
+    taken = {r.target: {str(n.values[r.target]).casefold() for n in targets.values()
+                        if n.values.get(r.target) is not None}
+             for r in rt.scalars if r.unique}
     # First pass: each source's target and values. The links come second, once every target of
     # this resource type is planned: an organization's parent may be decided after it.
     decided: list[tuple[Node, str | None, dict[str, Any]]] = []
@@ -173,6 +194,10 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             planned.cases.append(case)
             continue
         expected = scalars.compute(graph, node, today, creating=target_key is None)
+        current = targets[target_key].values if target_key is not None else {}
+        for prop, used in taken.items():
+            if prop in expected:  # an on_create rule is not computed for an existing target
+                expected[prop] = _unique_value(expected[prop], current.get(prop), used)
         if target_key is None:
             new_key = expected.get(key_prop)
             if new_key is None or not rt.allow_add:
