@@ -27,13 +27,13 @@ def show(cli: typer.Context, entity_type: str,
                 console.print(f"[bold]{et.display_name or et.identifier}[/] "
                               f"({et.identifier}): {total:,} resources")
                 for k, values in resources.list_resources(conn, et.identifier, limit):
-                    console.print(f"  {k}  {display_name(et.resource_display_name, values)}")
+                    console.print(f"  {k}  {et.display(values)}")
                 return
             view = resources.get_resource(conn, et.identifier, key)
     finally:
         ctx.close()
     console.print(f"[bold]{et.identifier} {view.key}[/] — "
-                  f"{display_name(et.resource_display_name, view.values)}")
+                  f"{et.display(view.values)}")
     for p in et.scalar_properties:
         console.print(f"  {p.identifier}: {view.values.get(p.identifier)}")
     for nav, targets in view.links.items():
@@ -47,13 +47,3 @@ def show(cli: typer.Context, entity_type: str,
         where = f"{h.file or h.connection} line {h.line}" if h.line else (h.file or "")
         what = h.data if h.data else f"{h.navigation} {h.target_key}"
         console.print(f"  run {h.run_id} {h.kind}: {what}  [dim]{where}[/]")
-
-
-def display_name(template: str | None, values: dict[str, object]) -> str:
-    """A resource's display name from its entity type's template (empty when it cannot)."""
-    if not template:
-        return ""
-    try:
-        return template.format_map({k: ("" if v is None else v) for k, v in values.items()})
-    except (KeyError, ValueError):
-        return ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -20,7 +19,8 @@ from headcount.jobs.blocked import cancel as cancel_run
 from headcount.jobs.blocked import resume as resume_run
 from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.repository import runs
-from headcount.repository.schema import changes, set_aside
+from headcount.repository.rejects import write_rejects
+from headcount.repository.schema import changes
 
 SHOWN_LOG_LINES = 40
 
@@ -139,23 +139,9 @@ def rejects(cli: typer.Context, run_id: int, output: Annotated[Path | None, type
     """The rows a run set aside, as CSV with their line numbers and reasons."""
     ctx = open_project(cli)
     try:
-        with ctx.engine.connect() as conn:
-            runs.get_run(conn, run_id)
-            rows = conn.execute(sa.select(
-                set_aside.c.connection, set_aside.c.line, set_aside.c.key, set_aside.c.category,
-                set_aside.c.reason, set_aside.c.raw).where(set_aside.c.run_id == run_id)
-                .order_by(set_aside.c.connection, set_aside.c.line)).all()
+        with ctx.engine.connect() as conn, output.open(
+                "w", encoding="utf-8", newline="") if output else nullcontext(
+                    sys.stdout) as handle:
+            write_rejects(conn, run_id, handle)
     finally:
         ctx.close()
-    with output.open("w", encoding="utf-8", newline="") if output else nullcontext(
-            sys.stdout) as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["connection", "line", "key", "category", "reason", "row"])
-        for row in rows:
-            writer.writerow([_formula_safe(v) for v in row])
-
-
-def _formula_safe(value: object) -> str:
-    # Spreadsheets execute cells starting with = + - @: neutralise them (SPEC §13).
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -3,8 +3,9 @@ thresholds. Field names are the ones people write in YAML; `headcount schema` pu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -62,6 +63,16 @@ class EntityType(ConfigModel):
     def find_property(self, identifier: str) -> Property | None:
         low = identifier.lower()
         return next((p for p in self.properties if p.identifier.lower() == low), None)
+
+    def display(self, values: Mapping[str, Any]) -> str:
+        """A resource's display name from `resource_display_name` (empty when it cannot)."""
+        if not self.resource_display_name:
+            return ""
+        try:
+            return self.resource_display_name.format_map(
+                {k: ("" if v is None else v) for k, v in values.items()})
+        except (KeyError, ValueError):
+            return ""
 
     @property
     def scalar_properties(self) -> list[Property]:

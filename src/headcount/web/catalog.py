@@ -71,13 +71,3 @@ def list_columns(et: EntityType, limit: int = 6) -> list[str]:
         return [p.identifier for name in et.list_columns
                 if (p := et.find_property(name)) is not None]
     return [p.identifier for p in et.scalar_properties][:limit]
-
-
-def display_name(et: EntityType, values: dict[str, Any]) -> str:
-    template = et.resource_display_name
-    if not template:
-        return ""
-    try:
-        return template.format_map({k: ("" if v is None else v) for k, v in values.items()})
-    except (KeyError, ValueError):
-        return ""

@@ -123,7 +123,7 @@ def entity_list(request: Request, user: Reader, entity_type: str,
     found = state.lists.page(connector.identifier, et, columns, q or None, filters,
                              sort if sort in known else None, descending, PAGE_SIZE,
                              (page - 1) * PAGE_SIZE)
-    rows = [(k, catalog.display_name(et, v), v) for k, v in found.rows]
+    rows = [(k, et.display(v), v) for k, v in found.rows]
     return render(request, "list.html", {
         "et": et, "columns": columns, "rows": rows, "total": found.total,
         "capped": False, "q": q or "", "sort": sort if sort in known else None,
@@ -152,7 +152,7 @@ def resource_page(request: Request, user: Reader, entity_type: str, key: str,
         flip = found[1].find_property(prop) if found else None
         reverse.append((flip.flip if flip and flip.flip else nav, sources))
     return render(request, "resource.html", {
-        "et": et, "view": view, "title": catalog.display_name(et, view.values) or key,
+        "et": et, "view": view, "title": et.display(view.values) or key,
         "groups": groups, "navigations": navigations, "reverse": reverse,
         "tab": "history" if tab == "history" else "properties"}, user)
 

@@ -51,7 +51,7 @@ def list_resources(request: Request, user: Reader, entity_type: str,
     page = state.lists.page(connector.identifier, et, catalog.list_columns(et), q, filters,
                             sort if sort in known else None, descending, limit, offset)
     return ResourcePage(total=page.total, total_is_capped=False, items=[
-        ResourceSummary(key=k, display_name=catalog.display_name(et, v), values=v)
+        ResourceSummary(key=k, display_name=et.display(v), values=v)
         for k, v in page.rows])
 
 
@@ -64,7 +64,7 @@ def get_resource(request: Request, user: Reader, entity_type: str, key: str) -> 
     with state.engine.connect() as conn:
         view = resources.get_resource(conn, et.identifier, key)
     return ResourceOut(
-        entity_type=et.identifier, key=view.key, display_name=catalog.display_name(et, view.values),
+        entity_type=et.identifier, key=view.key, display_name=et.display(view.values),
         values=view.values,
         links={nav: [LinkOut(entity_type=t, key=k, resolved=i is not None) for t, k, i in items]
                for nav, items in view.links.items()},

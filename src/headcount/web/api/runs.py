@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Annotated
@@ -16,8 +15,9 @@ from headcount.jobs.synchronization import SyncRequest
 from headcount.project import ProjectContext
 from headcount.repository import runs
 from headcount.repository.database import begin_write
+from headcount.repository.rejects import write_rejects
 from headcount.repository.runs import RunRecord
-from headcount.repository.schema import changes, provisioning_orders, set_aside
+from headcount.repository.schema import changes, provisioning_orders
 from headcount.repository.users import User
 from headcount.web import catalog
 from headcount.web.api.models import (
@@ -136,24 +136,10 @@ def get_orders(request: Request, user: Reader, run_id: Id,
 
 
 def rejects_csv(state: AppState, run_id: int) -> str:
-    with state.engine.connect() as conn:
-        runs.get_run(conn, run_id)
-        rows = conn.execute(sa.select(
-            set_aside.c.connection, set_aside.c.line, set_aside.c.key, set_aside.c.category,
-            set_aside.c.reason, set_aside.c.raw).where(set_aside.c.run_id == run_id)
-            .order_by(set_aside.c.connection, set_aside.c.line)).all()
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["connection", "line", "key", "category", "reason", "row"])
-    for row in rows:
-        writer.writerow([formula_safe(v) for v in row])
+    with state.engine.connect() as conn:
+        write_rejects(conn, run_id, out)
     return out.getvalue()
-
-
-def formula_safe(value: object) -> str:
-    # Spreadsheets execute cells starting with = + - @: neutralise them (SPEC §13).
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @router.get("/runs/{run_id}/rejects", response_class=Response,
