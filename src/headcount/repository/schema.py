@@ -217,5 +217,55 @@ correlation_cases = sa.Table(
     sa.Column("state", sa.String(16), nullable=False),  # open | resolved
     sa.Column("run_id", sa.Integer, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # The decision: `link` (to `decided_target`) or `new` (a new target is created).
+    sa.Column("decision", sa.String(16), nullable=True),
+    sa.Column("decided_target", sa.Text, nullable=True),
+    sa.Column("decided_by", sa.String(255), nullable=True),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("comment", sa.Text, nullable=True),
     sa.Index("ix_correlation_cases_state", "state", "resource_type", "source_key"),
+)
+
+# Who may overwrite what (SPEC §6.4): a computed property of a target that a person changed.
+# state: unreconciled (a manual value waits for a decision), postponed, protected (the manual value
+# was kept: HR leaves it alone), questioned (HR changed while protected), override (a manual value
+# until `expires_at`, then HR wins again). Values are JSON.
+property_states = sa.Table(
+    "property_states", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("entity_type", sa.String(128), nullable=False),
+    sa.Column("resource_key", sa.Text, nullable=False),
+    sa.Column("property", sa.String(128), nullable=False),
+    sa.Column("resource_type", sa.String(128), nullable=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("manual_value", sa.Text, nullable=True),
+    sa.Column("proposed_value", sa.Text, nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("changed_by", sa.String(255), nullable=True),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_by", sa.String(255), nullable=True),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.UniqueConstraint("entity_type", "resource_key", "property", name="uq_property_states"),
+    sa.Index("ix_property_states_state", "state"),
+)
+
+# Targets whose source left a complete file: kept until `delete_on` (the retention), then
+# deleted by the policy's date evaluation (SPEC §5, §8).
+scheduled_deletions = sa.Table(
+    "scheduled_deletions", metadata,
+    sa.Column("entity_type", sa.String(128), primary_key=True),
+    sa.Column("resource_key", sa.Text, primary_key=True),
+    sa.Column("resource_type", sa.String(128), nullable=False),
+    sa.Column("delete_on", sa.Date, nullable=False),
+    sa.Column("run_id", sa.Integer, nullable=False),
+)
+
+# Values issued by `unique` rules (SPEC §6.5), folded: never issued again, even once their
+# target is deleted.
+used_values = sa.Table(
+    "used_values", metadata,
+    sa.Column("resource_type", sa.String(128), primary_key=True),
+    sa.Column("property", sa.String(128), primary_key=True),
+    sa.Column("value", sa.Text, primary_key=True),
 )
