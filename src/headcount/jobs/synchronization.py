@@ -7,6 +7,7 @@ import json
 import os
 import signal
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -52,6 +53,8 @@ class SyncRequest:
     force: bool = False
     reason: str | None = None
     actor: str = "cli"
+    # The instant the policy evaluates dates at (tests and replays); None: the clock.
+    now: datetime | None = None
 
 
 def synchronize(ctx: ProjectContext, request: SyncRequest, progress: Progress | None = None
@@ -212,7 +215,7 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
                  for p in et.properties if p.is_navigation]
 
     if request.dry_run:
-        orders = _dry_orders(ctx, project, connector, changes, work.run_id) \
+        orders = _dry_orders(ctx, project, connector, changes, work.run_id, request.now) \
             if resource_types_fed_by(project, connector) and not blocking else []
         with begin_write(ctx.engine) as conn:
             _stage(conn, work, changes)
@@ -254,7 +257,7 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
         if resource_types_fed_by(project, connector):
             # In the same transaction: the Directory follows HR in one all-or-nothing step.
             with work.timed("policy", progress):
-                orders = run_policy(conn, project, connector, work.run_id)
+                orders = run_policy(conn, project, connector, work.run_id, request.now)
             work.counters["orders"] = order_counts(orders)
             for rt, kinds in sorted(order_counts(orders).items()):
                 shown = ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items()))
@@ -282,14 +285,14 @@ def _stage(conn: sa.Connection, work: RunWork, changes: ChangeSet) -> None:
 
 
 def _dry_orders(ctx: ProjectContext, project: Project, connector: Connector,
-                changes: ChangeSet, run_id: int) -> list[Order]:
+                changes: ChangeSet, run_id: int, now: datetime | None) -> list[Order]:
     """The orders the run would give: its changes applied and the policy planned in a
     transaction that is rolled back, so that they are exactly the real run's."""
     with begin_write(ctx.engine) as conn:
         transaction = conn.get_transaction()
         assert transaction is not None
         apply_changes(conn, changes, run_id)
-        _, orders, _, _ = plan_policy(conn, project, connector)
+        _, orders, _, _ = plan_policy(conn, project, connector, now)
         transaction.rollback()
     return orders
 

@@ -24,3 +24,11 @@ def open_cases(conn: sa.Connection, cases: list[CorrelationCase], run_id: int) -
              "candidates": json.dumps(list(c.candidates)), "confidence": c.confidence,
              "state": "open", "run_id": run_id, "created_at": now()} for c in new])
     return len(new)
+
+
+def decided_new(conn: sa.Connection) -> set[tuple[str, str]]:
+    """(resource type, source key) of the cases a person resolved as `new`: those sources get
+    a target of their own, whatever lower-confidence rules match."""
+    return {(rt, sk) for rt, sk in conn.execute(
+        sa.select(correlation_cases.c.resource_type, correlation_cases.c.source_key)
+        .where(correlation_cases.c.decision == "new"))}

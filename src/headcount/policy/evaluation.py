@@ -5,9 +5,9 @@ rules), and the difference with what the target holds — the provisioning order
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from headcount.config.model import EntityType, Project
@@ -26,8 +26,14 @@ class Planned:
     """Targets the evaluation has decided so far: later resource types see them (a manager
     created in this run is found by the next rule in this run)."""
 
+    now: datetime
+    decided_new: Set[tuple[str, str]]
     values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     cases: list[CorrelationCase] = field(default_factory=list)
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(UTC).date()
 
 
 @dataclass(frozen=True)
@@ -42,13 +48,16 @@ class CorrelationCase:
 
 
 def evaluate(project: Project, graph: Graph, ownership: Mapping[str, Mapping[str, str]],
-             resource_types: list[ResourceType], today: date | None = None
+             resource_types: list[ResourceType], now: datetime | None = None,
+             decided_new: Set[tuple[str, str]] = frozenset()
              ) -> tuple[list[Order], list[CorrelationCase]]:
-    planned = Planned()
+    """The orders of the resource types at the instant `now`; `decided_new` holds the
+    (resource type, source key) that a person decided get a new target."""
+    now = now or datetime.now(UTC)
+    planned = Planned(now=now, decided_new=decided_new)
     orders: list[Order] = []
     for rt in resource_types:
-        orders += _evaluate_one(project, graph, ownership.get(rt.identifier, {}), rt, planned,
-                                today)
+        orders += _evaluate_one(project, graph, ownership.get(rt.identifier, {}), rt, planned)
     return orders, planned.cases
 
 
@@ -157,7 +166,7 @@ def _correlation_index(graph: Graph, targets: list[Node], rule: CorrelationRule
 
 
 def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: ResourceType,
-                  planned: Planned, today: date | None) -> list[Order]:
+                  planned: Planned) -> list[Order]:
     target_et = _entity_type(project, rt.target)
     key_prop = _key_property(target_et, rt)
     scalars = _Scalars(rt.scalars)
@@ -180,6 +189,8 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         if target_key not in targets:
             target_key = None
             for rule, index in indexes:
+                if rule.confidence < 100 and (rt.identifier, node.key) in planned.decided_new:
+                    continue
                 probe = tuple(normalise(graph.value(node, b), rule.normalise)
                               for b in rule.source)
                 found = [k for k in index.get(probe, []) if owners.get(k) in (None, node.key)]
@@ -193,7 +204,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         if case is not None:
             planned.cases.append(case)
             continue
-        expected = scalars.compute(graph, node, today, creating=target_key is None)
+        expected = scalars.compute(graph, node, planned.today, creating=target_key is None)
         current = targets[target_key].values if target_key is not None else {}
         for prop, used in taken.items():
             if prop in expected:  # an on_create rule is not computed for an existing target

@@ -5,16 +5,17 @@ fulfilled directly into the Directory, and the Directory's version moved on."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from headcount.config.model import Connector, Project
 from headcount.fulfillment.direct import fulfill, owned
-from headcount.policy.cases import open_cases
+from headcount.policy.cases import decided_new, open_cases
 from headcount.policy.evaluation import CorrelationCase, evaluate
 from headcount.policy.graph import Graph
 from headcount.policy.orders import Order
+from headcount.policy.reconciliation import reconcile
 from headcount.repository.runs import ensure_connector, lock_connector
 from headcount.repository.schema import connector_state
 
@@ -25,10 +26,12 @@ def resource_types_fed_by(project: Project, connector: Connector) -> list[str]:
 
 
 def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
-                today: date | None = None
+                now: datetime | None = None
                 ) -> tuple[Graph, list[Order], list[CorrelationCase], set[str]]:
     """The orders the resource types fed by the connector give on the repository as `conn`
-    sees it; and the connectors of their targets."""
+    sees it at the instant `now` (dates are compared in each resource's time zone); and the
+    connectors of their targets."""
+    now = now or datetime.now(UTC)
     names = set(resource_types_fed_by(project, connector))
     chosen = [rt for rt in project.resource_types if rt.identifier in names]
     involved = {connector.identifier}
@@ -39,13 +42,15 @@ def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
     types = [et.identifier for c in project.connectors if c.identifier in involved
              for et in c.entity_types]
     graph = Graph.load(conn, types)
-    orders, cases = evaluate(project, graph, owned(conn), chosen, today)
+    orders, cases = evaluate(project, graph, owned(conn), chosen, now,
+                             decided_new=decided_new(conn))
+    orders = reconcile(conn, project, orders, now)
     return graph, orders, cases, involved
 
 
 def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_id: int,
-               today: date | None = None) -> list[Order]:
-    graph, orders, cases, involved = plan_policy(conn, project, connector, today)
+               now: datetime | None = None) -> list[Order]:
+    graph, orders, cases, involved = plan_policy(conn, project, connector, now)
     open_cases(conn, cases, run_id)
     for name in sorted(involved - {connector.identifier}):
         ensure_connector(conn, name)

@@ -1,0 +1,68 @@
+"""The date evaluation of a connector's resource types (SPEC §8): the policy evaluated again at
+an instant, without any new HR file — a joiner becomes active on their start date, a leaver
+inactive after their end date, a future-dated record takes over, an override expires and a
+target kept for its retention is deleted. Run daily (`headcount evaluate HR`), and whenever a
+person's decision (a correlation case, a reconciliation) should take effect at once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from headcount.errors import NotFound, RunRefused, user_error
+from headcount.jobs.progress import Progress, Silent
+from headcount.policy.job import order_counts, resource_types_fed_by, run_policy
+from headcount.project import ProjectContext
+from headcount.repository import runs
+from headcount.repository.database import begin_write
+from headcount.repository.locks import RunLock
+
+MODE = "evaluation"
+
+
+def evaluate_policy(ctx: ProjectContext, connector_name: str, *, now: datetime | None = None,
+                    actor: str = "cli", progress: Progress | None = None) -> runs.RunRecord:
+    """Evaluate the resource types fed by the connector at `now` (default: the clock) and
+    fulfill their orders, in one transaction, recorded as a run of mode `evaluation`."""
+    progress = progress or Silent()
+    deployment_id, project = ctx.deployed()
+    connector = project.connector(connector_name)
+    if connector is None:
+        names = ", ".join(c.identifier for c in project.connectors)
+        raise NotFound(f"no connector `{connector_name}` (deployed: {names})")
+    if not resource_types_fed_by(project, connector):
+        raise RunRefused(f"no resource type reads from {connector.identifier}: nothing to "
+                         "evaluate")
+    instant = (now or datetime.now(UTC)).astimezone(UTC)
+    with begin_write(ctx.engine) as conn:
+        runs.ensure_connector(conn, connector.identifier)
+    lock = RunLock(ctx.engine, connector.identifier)
+    if not lock.try_acquire():
+        with ctx.engine.connect() as conn:
+            raise runs.refuse_running(conn, connector.identifier)
+    with lock:
+        with begin_write(ctx.engine) as conn:
+            run_id, _ = runs.start_run(conn, connector.identifier, MODE, MODE, False, False,
+                                       None, deployment_id)
+        progress.run_started(run_id)
+        try:
+            with begin_write(ctx.engine) as conn:
+                progress.step("policy")
+                orders = run_policy(conn, project, connector, run_id, instant)
+                counts = order_counts(orders)
+                lines = [("info", f"date evaluation at {instant.isoformat()} by {actor}")]
+                lines += [("info", f"policy {rt}: " + ", ".join(
+                    f"{n:,} {kind}" for kind, n in sorted(kinds.items())))
+                    for rt, kinds in sorted(counts.items())]
+                runs.add_logs(conn, run_id, lines)
+                runs.finish_run(conn, run_id, runs.SUCCEEDED, None,
+                                counters={"orders": counts})
+        except BaseException as exc:
+            error = user_error(exc)
+            message = str(error) if error else f"{type(exc).__name__}: {exc}"
+            with begin_write(ctx.engine) as conn:
+                runs.add_log(conn, run_id, "error", message)
+                runs.finish_run(conn, run_id, runs.FAILED, message)
+            if error is None:
+                raise
+        with ctx.engine.connect() as conn:
+            return runs.get_run(conn, run_id)
