@@ -247,6 +247,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             order = Order(rt.identifier, "modified", target_et.identifier, target_key, node.key,
                           changed, changed_links)
             order.link_types = link_types
+            order.establishes = owned.get(node.key) != target_key
             orders.append(order)
     if rt.allow_remove:
         for source_key, target_key in sorted(owned.items()):

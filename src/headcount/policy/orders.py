@@ -20,6 +20,9 @@ class Order:
     # navigation → (target keys before, target keys after), with the target entity type
     links: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
     link_types: dict[str, str] = field(default_factory=dict)
+    # The order records that the source now owns the target (a correlation, a new record): it
+    # stands even when it changes no value.
+    establishes: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {"values": {k: list(v) for k, v in self.values.items()},
