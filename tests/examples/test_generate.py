@@ -24,6 +24,7 @@ FILES = [PEOPLE, ORGANIZATIONS, SITES]
 PEOPLE_HEADER = [
     "EmployeeId", "FirstName", "LastName", "BirthName", "Email", "Title", "OrganizationCode",
     "SiteCode", "ManagerId", "ContractType", "ContractStartDate", "ContractEndDate",
+    "PositionStartDate",
 ]
 
 Rows = list[dict[str, str]]
@@ -98,7 +99,7 @@ def test_too_few_people_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("day", ["", "next_day"])
-def test_people_file_is_latin1_semicolon_lf_with_12_columns(data: Path, day: str) -> None:
+def test_people_file_is_latin1_semicolon_lf_with_13_columns(data: Path, day: str) -> None:
     raw = (data / day / PEOPLE).read_bytes()
     text = raw.decode("latin-1")
     assert b"\r" not in raw
@@ -107,7 +108,7 @@ def test_people_file_is_latin1_semicolon_lf_with_12_columns(data: Path, day: str
         raw.decode("utf-8")  # accents really are latin-1 bytes
     records = list(csv.reader(text.splitlines(), delimiter=";"))
     assert records[0] == PEOPLE_HEADER
-    assert {len(r) for r in records} == {12}
+    assert {len(r) for r in records} == {13}
     assert 1900 <= len(records) - 1 <= 2100
     for ch in "éèçöñø":
         assert ch in text, ch

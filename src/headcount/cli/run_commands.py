@@ -1,9 +1,10 @@
-"""Commands about runs: sync, jobs, job, resume, cancel, rejects."""
+"""Commands about runs: sync, evaluate, jobs, job, resume, cancel, rejects."""
 
 from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from headcount.cli.root import command, console, err, open_project
 from headcount.errors import NotFound
 from headcount.jobs.blocked import cancel as cancel_run
 from headcount.jobs.blocked import resume as resume_run
+from headcount.jobs.evaluation import evaluate_policy
 from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.repository import runs
 from headcount.repository.rejects import write_rejects
@@ -39,14 +41,17 @@ def sync(
         = False,
     reason: Annotated[str | None, typer.Option(help="Why --force is used (recorded).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    at: Annotated[str | None, typer.Option(
+        help="The instant the policy evaluates dates at, ISO 8601 (default: now).")] = None,
 ) -> None:
     """Synchronize a connector: export → prepare → synchronize, then print the job result."""
+    instant = _instant(at)
     ctx = open_project(cli)
     try:
         progress = RichProgress(err) if not quiet and err.is_terminal else None
         with progress or nullcontext():
-            run = synchronize(ctx, SyncRequest(connector, mode, dry_run, force, reason),
-                              progress)
+            run = synchronize(ctx, SyncRequest(connector, mode, dry_run, force, reason,
+                                               now=instant), progress)
         with ctx.engine.connect() as conn:
             logs = [entry for entry in runs.logs(conn, run.id)
                     if entry[1] != "info" or run.state != runs.SUCCEEDED]
@@ -60,6 +65,41 @@ def sync(
         console.print(f"staged changes: headcount job {run.id} --changes · apply them: "
                       f"headcount resume {run.id} --reason … · drop them: headcount cancel "
                       f"{run.id}")
+    raise typer.Exit(exitcodes.STATE_CODES.get(run.state, exitcodes.FAILED))
+
+
+def _instant(at: str | None) -> datetime | None:
+    if at is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(at)
+    except ValueError:
+        err.print(f"--at: `{at}` is not an ISO 8601 date or instant (2026-11-26T15:00:00Z)")
+        raise typer.Exit(exitcodes.FAILED) from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+@command
+def evaluate(
+    cli: typer.Context,
+    connector: Annotated[str, typer.Argument(help="Connector whose resource types are "
+                                                  "evaluated, e.g. HR.")],
+    at: Annotated[str | None, typer.Option(
+        help="The instant to evaluate at, ISO 8601; without a zone, UTC (default: now).")]
+        = None,
+) -> None:
+    """Evaluate the policy of a connector's resource types again, without a new file: joiners
+    become active and leavers left on their dates (in their site's time zone), dated records
+    take over, overrides expire, targets past their retention are deleted. Run it daily."""
+    instant = _instant(at)
+    ctx = open_project(cli)
+    try:
+        run = evaluate_policy(ctx, connector, now=instant)
+        with ctx.engine.connect() as conn:
+            logs = runs.logs(conn, run.id)
+    finally:
+        ctx.close()
+    job_result(console, run, logs[:SHOWN_LOG_LINES])
     raise typer.Exit(exitcodes.STATE_CODES.get(run.state, exitcodes.FAILED))
 
 

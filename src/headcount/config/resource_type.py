@@ -74,6 +74,27 @@ class QueryRule(ConfigModel):
     match: Binding
 
 
+class Validity(ConfigModel):
+    """When a target is valid (SPEC §5, §8), from dates of its source read in the source's time
+    zone: before `start`, pre-hire; after the end of `end` (inclusive), left. With `effective`,
+    targets are dated records: a change that applies from a future date opens a new record from
+    that date and ends the current one the day before; a source back after its record ended (a
+    rehire) gets a new record too. The other targets of the source are kept as history."""
+
+    start: Binding | None = Field(None, description="Source binding: the first valid day.")
+    end: Binding | None = Field(None, description="Source binding: the last valid day.")
+    timezone: Binding | None = Field(
+        None, description="Source binding giving an IANA time zone (Site.TimeZone).")
+    default_timezone: str = Field("UTC", description="When the source gives no time zone.")
+    state: Name | None = Field(
+        None, description="Target property receiving pre-hire, active or left.")
+    start_property: Name | None = Field(None, description="Target property for the first day.")
+    end_property: Name | None = Field(None, description="Target property for the last day.")
+    effective: Binding | None = Field(
+        None, description="Source binding: the day the source's current values apply from. "
+                          "Turns the targets into dated records.")
+
+
 class ResourceType(ConfigModel):
     identifier: Identifier
     source: Name = Field(description="The source entity type, e.g. HR_Person.")
@@ -92,3 +113,7 @@ class ResourceType(ConfigModel):
         30, ge=0, le=100, description="Provisioning threshold: orders beyond this share of the "
                                       "targets wait for approval.")
     approvals_required: bool = Field(False, description="Every order waits for an approval.")
+    validity: Validity | None = None
+    retention_days: int = Field(
+        0, ge=0, description="A target whose source left a complete file is kept this many "
+                             "days (marked left), then deleted; 0 deletes it at once.")

@@ -17,6 +17,7 @@ from headcount.config.model import (
     PropertyType,
     RowFilter,
 )
+from headcount.config.resource_type import Validity
 from headcount.config.yamlsource import PathKey
 
 Problem = tuple[PathKey, str]
@@ -318,6 +319,8 @@ def check_resource_types(project: Project) -> Iterator[Problem]:
                 problem = _binding_problem(project, src, rule.source, scalar=True)
                 if problem:
                     yield (*key, "source"), problem
+        if rt.validity is not None:
+            yield from _check_validity(project, rt.validity, src, tgt, (*base, "validity"))
         for qi, query in enumerate(rt.queries):
             key = (*base, "queries", qi)
             nav = tgt.find_property(query.target)
@@ -334,3 +337,25 @@ def check_resource_types(project: Project) -> Iterator[Problem]:
                 problem = _binding_problem(project, matched[1], query.match, scalar=True)
                 if problem:
                     yield (*key, "match"), problem
+
+
+def _check_validity(project: Project, validity: Validity, src: EntityType, tgt: EntityType,
+                    base: PathKey) -> Iterator[Problem]:
+    for name in ("start", "end", "timezone", "effective"):
+        binding = getattr(validity, name)
+        if binding:
+            problem = _binding_problem(project, src, binding, scalar=True)
+            if problem:
+                yield (*base, name), problem
+    for name in ("state", "start_property", "end_property"):
+        target = getattr(validity, name)
+        if target:
+            prop = tgt.find_property(target)
+            if prop is None or prop.is_navigation:
+                scalars = [p.identifier for p in tgt.scalar_properties]
+                yield ((*base, name), f"`{target}` is not a scalar property of "
+                       f"`{tgt.identifier}`{suggest(target, scalars)}")
+    try:
+        ZoneInfo(validity.default_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        yield (*base, "default_timezone"), f"unknown time zone `{validity.default_timezone}`"

@@ -5,6 +5,7 @@ type (the rule) that decided each value."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -15,7 +16,7 @@ from headcount.policy.graph import Graph
 from headcount.policy.orders import Order
 from headcount.repository.apply import apply_changes, record_changes
 from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
-from headcount.repository.schema import ownership
+from headcount.repository.schema import ownership, scheduled_deletions
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 from headcount.sync.prepare import text_hashes
 
@@ -45,6 +46,14 @@ def change_set(project: Project, graph: Graph, orders: list[Order]) -> ChangeSet
             resources.append({**base, "kind": "update" if order.values else "rehash",
                               "data": _json({k: [b, a] for k, (b, a) in order.values.items()}),
                               "after": _json(after)})
+        elif order.retain_until is not None:
+            # Kept for its retention: only its validity changes (marked left) for now.
+            if order.values:
+                after = {n: current.get(n) for n in names} | {k: v for k, (_, v) in
+                                                              order.values.items()}
+                resources.append({**base, "kind": "update", "after": _json(after),
+                                  "data": _json({k: [b, a] for k, (b, a) in
+                                                 order.values.items()})})
         else:
             resources.append({**base, "kind": "delete", "data": _json(current), "after": None})
             if node_id is not None:
@@ -93,7 +102,36 @@ def fulfill(conn: sa.Connection, project: Project, graph: Graph, orders: list[Or
     insert_rows(conn, "ownership", ["resource_type", "source_key", "target_key"],
                 [(o.resource_type, o.source_key, o.target_key) for o in sourced
                  if o.kind != "deleted"])
+    _schedule(conn, orders, run_id)
     return changes
+
+
+def _schedule(conn: sa.Connection, orders: list[Order], run_id: int) -> None:
+    """Targets kept for a retention are scheduled for deletion; a target ordered again (its
+    source is back) or deleted leaves the schedule."""
+    touched = [(o.target_type, o.target_key) for o in orders]
+    if not touched:
+        return
+    create_temp_table(conn, "hc_sched", [("et", "TEXT"), ("k", "TEXT")])
+    insert_rows(conn, "hc_sched", ["et", "k"], touched)
+    conn.exec_driver_sql(
+        "DELETE FROM scheduled_deletions WHERE EXISTS (SELECT 1 FROM hc_sched h "
+        "WHERE h.et = scheduled_deletions.entity_type AND h.k = scheduled_deletions.resource_key)")
+    drop_temp_table(conn, "hc_sched")
+    insert_rows(conn, "scheduled_deletions",
+                ["entity_type", "resource_key", "resource_type", "delete_on", "run_id"],
+                [(o.target_type, o.target_key, o.resource_type, o.retain_until, run_id)
+                 for o in orders if o.retain_until is not None])
+
+
+def scheduled(conn: sa.Connection) -> dict[str, dict[str, date]]:
+    """resource type → target key → the day it is deleted."""
+    out: dict[str, dict[str, date]] = {}
+    for rt, key, day in conn.execute(sa.select(scheduled_deletions.c.resource_type,
+                                               scheduled_deletions.c.resource_key,
+                                               scheduled_deletions.c.delete_on)):
+        out.setdefault(rt, {})[key] = day
+    return out
 
 
 def record_orders(conn: sa.Connection, orders: list[Order], run_id: int) -> None:

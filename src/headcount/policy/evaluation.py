@@ -4,17 +4,19 @@ rules), and the difference with what the target holds — the provisioning order
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from headcount.config.model import EntityType, Project
-from headcount.config.resource_type import CorrelationRule, ResourceType, ScalarRule
+from headcount.config.resource_type import CorrelationRule, ResourceType, ScalarRule, Validity
 from headcount.errors import HeadcountError
 from headcount.policy.graph import Graph, Node
 from headcount.policy.orders import Order
+from headcount.policy.validity import LEFT, as_date, day_before, local_today, state_on
 
 
 class PolicyError(HeadcountError):
@@ -28,6 +30,10 @@ class Planned:
 
     now: datetime
     decided_new: Set[tuple[str, str]]
+    # resource type → target key → the day a target kept for its retention is deleted
+    scheduled: Mapping[str, Mapping[str, date]] = field(default_factory=dict)
+    # entity type → the keys an incremental run changed; None: every source is evaluated
+    only: Mapping[str, Set[str]] | None = None
     values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     cases: list[CorrelationCase] = field(default_factory=list)
 
@@ -49,12 +55,14 @@ class CorrelationCase:
 
 def evaluate(project: Project, graph: Graph, ownership: Mapping[str, Mapping[str, str]],
              resource_types: list[ResourceType], now: datetime | None = None,
-             decided_new: Set[tuple[str, str]] = frozenset()
+             decided_new: Set[tuple[str, str]] = frozenset(),
+             scheduled: Mapping[str, Mapping[str, date]] | None = None,
+             only: Mapping[str, Set[str]] | None = None,
              ) -> tuple[list[Order], list[CorrelationCase]]:
     """The orders of the resource types at the instant `now`; `decided_new` holds the
     (resource type, source key) that a person decided get a new target."""
     now = now or datetime.now(UTC)
-    planned = Planned(now=now, decided_new=decided_new)
+    planned = Planned(now=now, decided_new=decided_new, scheduled=scheduled or {}, only=only)
     orders: list[Order] = []
     for rt in resource_types:
         orders += _evaluate_one(project, graph, ownership.get(rt.identifier, {}), rt, planned)
@@ -165,23 +173,41 @@ def _correlation_index(graph: Graph, targets: list[Node], rule: CorrelationRule
     return index
 
 
+@dataclass
+class _Decision:
+    """What the first pass decided for one source."""
+
+    node: Node
+    target_key: str | None
+    expected: dict[str, Any]
+    today: date  # the day where the source is (its time zone)
+    start: date | None = None
+    end: date | None = None
+    effective: date | None = None
+
+
 def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: ResourceType,
                   planned: Planned) -> list[Order]:
     target_et = _entity_type(project, rt.target)
     key_prop = _key_property(target_et, rt)
     scalars = _Scalars(rt.scalars)
+    validity = rt.validity
     targets = {n.key: n for n in graph.of_type(target_et.identifier)}
     ordered = sorted(rt.correlation, key=lambda r: -r.confidence)
     indexes = [(r, _correlation_index(graph, list(targets.values()), r)) for r in ordered]
     owners = {t: s for s, t in owned.items()}
+    # In an incremental run only the sources the run changed are evaluated (SPEC §6.3).
+    only = planned.only.get(rt.source) if planned.only is not None else None
     # Values of `unique` rules already held by a target (compared ignoring case).
     taken = {r.target: {str(n.values[r.target]).casefold() for n in targets.values()
                         if n.values.get(r.target) is not None}
              for r in rt.scalars if r.unique}
     # First pass: each source's target and values. The links come second, once every target of
     # this resource type is planned: an organization's parent may be decided after it.
-    decided: list[tuple[Node, str | None, dict[str, Any]]] = []
+    decided: list[_Decision] = []
     for node in sorted(graph.of_type(rt.source), key=lambda n: n.key):
+        if only is not None and node.key not in only:
+            continue
         if not _passes(graph, node, rt):
             continue
         target_key = owned.get(node.key)
@@ -204,7 +230,18 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         if case is not None:
             planned.cases.append(case)
             continue
-        expected = scalars.compute(graph, node, planned.today, creating=target_key is None)
+        decision = _Decision(node, target_key, {}, planned.today)
+        if validity is not None:
+            zone = graph.value(node, validity.timezone) if validity.timezone else None
+            decision.today = local_today(planned.now, zone, validity.default_timezone)
+            decision.start = as_date(graph.value(node, validity.start)) \
+                if validity.start else None
+            decision.end = as_date(graph.value(node, validity.end)) if validity.end else None
+        expected = scalars.compute(graph, node, decision.today, creating=target_key is None)
+        if validity is not None:
+            decision.effective = as_date(graph.value(node, validity.effective)) \
+                if validity.effective else None
+            _dates(validity, decision, expected, creating=target_key is None)
         current = targets[target_key].values if target_key is not None else {}
         for prop, used in taken.items():
             if prop in expected:  # an on_create rule is not computed for an existing target
@@ -217,32 +254,57 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         else:
             planned.values[(target_et.identifier, target_key)] = {
                 **targets[target_key].values, **expected}
-        decided.append((node, target_key, expected))
+        decision.expected = expected
+        decided.append(decision)
     query_index = _query_indexes(project, graph, target_et, rt, planned)
     link_types = _link_types(project, target_et, rt)
     compare = {r.target: r.compare for r in rt.scalars}
+    on_create = [r.target for r in rt.scalars if r.when == "on_create"]
     orders: list[Order] = []
     kept: set[str] = set()
-    for node, target_key, expected in decided:
+    for d in decided:
+        node, target_key, expected = d.node, d.target_key, d.expected
         expected_links = _expected_links(graph, node, rt, query_index)
         if target_key is None:
             new_key = str(expected[key_prop])
-            order = Order(rt.identifier, "added", target_et.identifier, new_key, node.key,
-                          {k: (None, v) for k, v in expected.items()},
-                          {n: ([], keys) for n, keys in expected_links.items() if keys})
-            order.link_types = link_types
-            orders.append(order)
+            orders.append(_added(rt, target_et.identifier, new_key, node.key, expected,
+                                 expected_links, link_types))
             kept.add(new_key)
             continue
         kept.add(target_key)
         target = targets[target_key]
         changed = {k: (target.values.get(k), v) for k, v in expected.items()
-                   if k != key_prop and not _same(target.values.get(k), v, compare[k])}
+                   if k != key_prop and not _same(target.values.get(k), v, compare.get(k, "exact"))}
         changed_links = {}
         for nav, keys in expected_links.items():
             before = graph.linked_keys(target, nav)
             if before != keys:
                 changed_links[nav] = (before, keys)
+        opens = _opens_record(validity, d, target, changed, changed_links) \
+            if validity is not None and validity.effective else None
+        if opens is not None and validity is not None:
+            # A new record from `opens`; the current one ends the day before (a future-dated
+            # change) or has already ended (a rehire). Create-only values carry over: a
+            # rehired person keeps their login.
+            new_key = _record_key(str(expected[key_prop]), opens, targets, planned,
+                                  target_et.identifier)
+            values = {**{p: target.values.get(p) for p in on_create}, **expected,
+                      key_prop: new_key}
+            if validity.start_property:
+                values[validity.start_property] = opens.isoformat()
+            planned.values[(target_et.identifier, new_key)] = dict(values)
+            orders.append(_added(rt, target_et.identifier, new_key, node.key, values,
+                                 expected_links, link_types))
+            kept.add(new_key)
+            old_end = as_date(target.values.get(validity.end_property)) \
+                if validity.end_property else None
+            last = day_before(opens)
+            if validity.end_property and (old_end is None or old_end > last):
+                orders.append(Order(rt.identifier, "modified", target_et.identifier,
+                                    target_key, None, {validity.end_property: (
+                                        target.values.get(validity.end_property),
+                                        last.isoformat())}))
+            continue
         if changed or changed_links or owned.get(node.key) != target_key:
             order = Order(rt.identifier, "modified", target_et.identifier, target_key, node.key,
                           changed, changed_links)
@@ -250,11 +312,124 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             order.establishes = owned.get(node.key) != target_key
             orders.append(order)
     if rt.allow_remove:
-        for source_key, target_key in sorted(owned.items()):
-            if target_key in targets and target_key not in kept:
-                target = targets[target_key]
-                orders.append(Order(rt.identifier, "deleted", target_et.identifier, target_key,
-                                    source_key, {k: (v, None) for k, v in target.values.items()}))
+        orders += _removed(rt, graph, owned, targets, kept, only, planned)
+    orders += _purged(rt, target_et.identifier, targets, kept, owners, planned)
+    return orders
+
+
+def _added(rt: ResourceType, target_type: str, key: str, source_key: str,
+           values: dict[str, Any], links: dict[str, list[str]], link_types: dict[str, str]
+           ) -> Order:
+    order = Order(rt.identifier, "added", target_type, key, source_key,
+                  {k: (None, v) for k, v in values.items()},
+                  {n: ([], keys) for n, keys in links.items() if keys})
+    order.link_types = link_types
+    return order
+
+
+def _dates(validity: Validity, d: _Decision, expected: dict[str, Any], creating: bool) -> None:
+    """The validity values of a target: its state on the source's day, its last day, and (when
+    created) its first day — a record's first day is the later of contract and position."""
+    if validity.state:
+        expected[validity.state] = state_on(d.start, d.end, d.today)
+    if validity.end_property:
+        expected[validity.end_property] = d.end.isoformat() if d.end else None
+    if validity.start_property and (creating or not validity.effective):
+        first = max((x for x in (d.start, d.effective) if x is not None), default=None)
+        expected[validity.start_property] = first.isoformat() if first else None
+
+
+def _opens_record(validity: Validity, d: _Decision, target: Node, changed: dict[str, Any],
+                  changed_links: dict[str, Any]) -> date | None:
+    """The first day of a new record for this source, or None to change the current one."""
+    current_start = as_date(target.values.get(validity.start_property)) \
+        if validity.start_property else None
+    current_end = as_date(target.values.get(validity.end_property)) \
+        if validity.end_property else None
+    if d.start is not None and current_end is not None and d.start > current_end:
+        return d.start  # a rehire: the contract starts after the record ended
+    effective = d.effective
+    dates = {validity.start_property, validity.end_property, validity.state}
+    moved = [k for k in changed if k not in dates] or changed_links
+    if (effective is not None and effective > d.today and moved
+            and (current_start is None or effective > current_start)):
+        return effective
+    return None
+
+
+def _record_key(base: str, opens: date, targets: Mapping[str, Node], planned: Planned,
+                target_type: str) -> str:
+    key, n = f"{base}-{opens:%Y%m%d}", 1
+    while key in targets or (target_type, key) in planned.values:
+        n += 1
+        key = f"{base}-{opens:%Y%m%d}-{n}"
+    return key
+
+
+_RECORD_SUFFIX = re.compile(r"-\d{8}(?:-\d+)?$")
+
+
+def _removed(rt: ResourceType, graph: Graph, owned: Mapping[str, str],
+             targets: Mapping[str, Node], kept: set[str], only: Set[str] | None,
+             planned: Planned) -> list[Order]:
+    """Targets whose source is gone: deleted, or with a retention, kept as left until then.
+    Dated records go with the source's earlier records (`E8`, `E8-20261215`)."""
+    gone: list[tuple[str | None, str]] = []
+    for source_key, target_key in sorted(owned.items()):
+        if target_key not in targets or target_key in kept:
+            continue
+        if only is not None and source_key not in only:
+            continue  # an incremental run evaluated no change of this source
+        gone.append((source_key, target_key))
+    if rt.validity is not None and rt.validity.effective and gone:
+        owners = set(owned.values())
+        by_base: dict[str, list[str]] = {}
+        for key in targets:
+            by_base.setdefault(_RECORD_SUFFIX.sub("", key), []).append(key)
+        scheduled = planned.scheduled.get(rt.identifier, {})
+        listed = {t for _, t in gone}
+        for _, target_key in list(gone):
+            for sibling in sorted(by_base.get(_RECORD_SUFFIX.sub("", target_key), [])):
+                if sibling not in owners and sibling not in kept and sibling not in listed \
+                        and sibling not in scheduled:
+                    gone.append((None, sibling))
+                    listed.add(sibling)
+    return [_gone(rt, targets[target_key], source_key, planned)
+            for source_key, target_key in gone]
+
+
+def _gone(rt: ResourceType, target: Node, source_key: str | None, planned: Planned) -> Order:
+    if not rt.retention_days:
+        return Order(rt.identifier, "deleted", target.entity_type, target.key, source_key,
+                     {k: (v, None) for k, v in target.values.items()})
+    validity = rt.validity
+    today = local_today(planned.now, None, validity.default_timezone) if validity \
+        else planned.today
+    values: dict[str, tuple[Any, Any]] = {}
+    if validity is not None and validity.state and target.values.get(validity.state) != LEFT:
+        values[validity.state] = (target.values.get(validity.state), LEFT)
+    if validity is not None and validity.end_property:
+        end = as_date(target.values.get(validity.end_property))
+        if end is None or end >= today:
+            values[validity.end_property] = (target.values.get(validity.end_property),
+                                             day_before(today).isoformat())
+    order = Order(rt.identifier, "deleted", target.entity_type, target.key, source_key, values)
+    order.retain_until = today + timedelta(days=rt.retention_days)
+    return order
+
+
+def _purged(rt: ResourceType, target_type: str, targets: Mapping[str, Node], kept: set[str],
+            owners: Mapping[str, str], planned: Planned) -> list[Order]:
+    """Targets kept for their retention, deleted once it is over — unless their source came
+    back in the meantime (a rehire)."""
+    orders = []
+    for target_key, delete_on in sorted(planned.scheduled.get(rt.identifier, {}).items()):
+        target = targets.get(target_key)
+        if target is None or target_key in kept or target_key in owners:
+            continue
+        if delete_on <= planned.today:
+            orders.append(Order(rt.identifier, "deleted", target_type, target_key, None,
+                                {k: (v, None) for k, v in target.values.items()}))
     return orders
 
 

@@ -5,12 +5,13 @@ fulfilled directly into the Directory, and the Directory's version moved on."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Set
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from headcount.config.model import Connector, Project
-from headcount.fulfillment.direct import fulfill, owned
+from headcount.fulfillment.direct import fulfill, owned, scheduled
 from headcount.policy.cases import decided_new, open_cases
 from headcount.policy.evaluation import CorrelationCase, evaluate
 from headcount.policy.graph import Graph
@@ -26,7 +27,7 @@ def resource_types_fed_by(project: Project, connector: Connector) -> list[str]:
 
 
 def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
-                now: datetime | None = None
+                now: datetime | None = None, only: Mapping[str, Set[str]] | None = None
                 ) -> tuple[Graph, list[Order], list[CorrelationCase], set[str]]:
     """The orders the resource types fed by the connector give on the repository as `conn`
     sees it at the instant `now` (dates are compared in each resource's time zone); and the
@@ -43,14 +44,16 @@ def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
              for et in c.entity_types]
     graph = Graph.load(conn, types)
     orders, cases = evaluate(project, graph, owned(conn), chosen, now,
-                             decided_new=decided_new(conn))
+                             decided_new=decided_new(conn), scheduled=scheduled(conn),
+                             only=only)
     orders = reconcile(conn, project, orders, now)
     return graph, orders, cases, involved
 
 
 def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_id: int,
-               now: datetime | None = None) -> list[Order]:
-    graph, orders, cases, involved = plan_policy(conn, project, connector, now)
+               now: datetime | None = None, only: Mapping[str, Set[str]] | None = None
+               ) -> list[Order]:
+    graph, orders, cases, involved = plan_policy(conn, project, connector, now, only)
     open_cases(conn, cases, run_id)
     for name in sorted(involved - {connector.identifier}):
         ensure_connector(conn, name)

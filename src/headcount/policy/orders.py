@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 OrderKind = Literal["added", "modified", "deleted"]
@@ -23,7 +24,13 @@ class Order:
     # The order records that the source now owns the target (a correlation, a new record): it
     # stands even when it changes no value.
     establishes: bool = False
+    # A deleted order of a resource type with a retention: the target stays, marked left,
+    # until this day.
+    retain_until: date | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"values": {k: list(v) for k, v in self.values.items()},
-                "links": {k: [b, a] for k, (b, a) in self.links.items()}}
+        out: dict[str, Any] = {"values": {k: list(v) for k, v in self.values.items()},
+                               "links": {k: [b, a] for k, (b, a) in self.links.items()}}
+        if self.retain_until is not None:
+            out["retain_until"] = self.retain_until.isoformat()
+        return out

@@ -59,6 +59,7 @@ NEXT_DAY_DIR = "next_day"
 PEOPLE_COLUMNS = [
     "EmployeeId", "FirstName", "LastName", "BirthName", "Email", "Title", "OrganizationCode",
     "SiteCode", "ManagerId", "ContractType", "ContractStartDate", "ContractEndDate",
+    "PositionStartDate",
 ]
 ORGANIZATION_COLUMNS = ["Code", "Name", "ParentCode", "ManagerId"]
 SITE_COLUMNS = ["Code", "Name", "City", "Country", "TimeZone"]
@@ -96,13 +97,17 @@ class Person:
     contract_type: str
     contract_start: date
     contract_end: date | None
+    # The day the current position (organization, title, manager, site) applies from; empty
+    # when it is the contract's start. A future one is a dated move (SPEC §8).
+    position_start: date | None = None
 
     def row(self) -> list[str]:
         end = self.contract_end.strftime(DATE_FORMAT) if self.contract_end else ""
+        moved = self.position_start.strftime(DATE_FORMAT) if self.position_start else ""
         return [
             self.employee_id, self.first_name, self.last_name, self.birth_name, self.email,
             self.title, self.organization_code, self.site_code, self.manager_id,
-            self.contract_type, self.contract_start.strftime(DATE_FORMAT), end,
+            self.contract_type, self.contract_start.strftime(DATE_FORMAT), end, moved,
         ]
 
 

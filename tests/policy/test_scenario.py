@@ -1,0 +1,245 @@
+"""Joiners, movers, leavers (SPEC §8) on the sample project, driven by a sequence of dated HR
+files: after each file (and each date evaluation) the Directory is what a person reading the files
+would expect. Dates are the files' (day one is 2026-11-26); the clock is given to every run."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from headcount.config.loader import load_project_config
+from headcount.jobs.evaluation import evaluate_policy
+from headcount.jobs.synchronization import SyncRequest, synchronize
+from headcount.project import ProjectContext
+from headcount.repository import deployments, runs
+from headcount.repository.resources import get_resource
+from headcount.repository.schema import provisioning_orders, resources, scheduled_deletions
+from headcount.samples import hrfiles
+
+SAMPLES = Path(hrfiles.__file__).parent
+SITES = "Code,Name,City,Country,TimeZone\nPAR,Paris,Paris,FR,Europe/Paris\n" \
+        "TYO,Tokyo,Tokyo,JP,Asia/Tokyo\n"
+ORGS = "Code,Name,ParentCode,ManagerId\nROOT,Headcount,,E1\nFIN,Finance,ROOT,E2\n" \
+       "IT,Engineering,ROOT,E1\n"
+HEADER = hrfiles.PEOPLE_COLUMNS
+# EmployeeId, FirstName, LastName, Title, Org, Site, Manager, type, start, end, position start
+DAY_ONE = [
+    ("E1", "Alice", "Martin", "CEO", "ROOT", "PAR", "", "permanent", "01/01/2020", "", ""),
+    ("E2", "Bruno", "Petit", "CFO", "FIN", "PAR", "E1", "permanent", "01/03/2021", "", ""),
+    ("E3", "Jean", "Dupont", "Analyst", "FIN", "PAR", "E2", "permanent", "01/06/2022", "", ""),
+    ("E4", "Jean", "Dupont", "Engineer", "IT", "TYO", "E1", "permanent", "01/09/2023", "", ""),
+    ("E5", "Chloé", "Durand", "Engineer", "IT", "PAR", "E1", "permanent", "26/11/2026", "",
+     ""),
+    ("E6", "Diego", "Sánchez", "Engineer", "IT", "PAR", "E1", "permanent", "15/12/2026", "",
+     ""),
+    ("E7", "Emi", "Tanaka", "Analyst", "IT", "TYO", "E4", "fixed-term", "01/04/2024",
+     "26/11/2026", ""),
+    ("E8", "Frank", "Leroy", "Analyst", "FIN", "PAR", "E2", "permanent", "01/01/2019", "", ""),
+    ("E9", "Gina", "Rossi", "Consultant", "IT", "PAR", "E1", "contractor", "01/01/2026",
+     "31/10/2026", ""),
+]
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+class Scenario:
+    def __init__(self, folder: Path, url: str) -> None:
+        self.folder = folder
+        (folder / "config").mkdir(parents=True)
+        (folder / "data").mkdir()
+        for name in ("hr.yaml", "directory.yaml", "policy.yaml"):
+            shutil.copyfile(SAMPLES / name, folder / "config" / name)
+        # A company of ten: one person is 10 % of it; the brakes are for large files.
+        hr = folder / "config" / "hr.yaml"
+        hr.write_text(hr.read_text(encoding="utf-8").replace(
+            "    connections:",
+            "    thresholds: {max_inserted_pct: 100, max_updated_pct: 100,"
+            " max_deleted_pct: 100, max_links_inserted_pct: 100, max_links_deleted_pct: 100,"
+            " max_rows_drop_pct: 50}\n    connections:", 1), encoding="utf-8")
+        (folder / "data" / "hr_sites.csv").write_text(SITES, encoding="utf-8")
+        (folder / "data" / "hr_organizations.csv").write_text(ORGS, encoding="utf-8-sig")
+        self.ctx = ProjectContext.open(folder, url)
+        with self.ctx.engine.begin() as conn:
+            deployments.deploy(conn, load_project_config(folder))
+
+    def file(self, people: list[tuple[str, ...]]) -> None:
+        lines = [";".join(HEADER)]
+        for p in people:
+            employee, first, last, title, org, site, manager, kind, start, end, moved = p
+            lines.append(";".join([employee, first, last, "", f"{first}.{last}@hr.example",
+                                   title, org, site, manager, kind, start, end, moved]))
+        (self.folder / "data" / "hr_people.csv").write_text(
+            "\n".join(lines) + "\n", encoding="latin-1")
+
+    def sync(self, when: str) -> runs.RunRecord:
+        run = synchronize(self.ctx, SyncRequest("HR", now=at(when)))
+        assert run.state in (runs.SUCCEEDED, runs.WARNINGS), (run.message, run.counters)
+        return run
+
+    def evaluate(self, when: str) -> runs.RunRecord:
+        run = evaluate_policy(self.ctx, "HR", now=at(when))
+        assert run.state == runs.SUCCEEDED, run.message
+        return run
+
+    def values(self, entity_type: str, key: str) -> dict[str, object]:
+        with self.ctx.engine.connect() as conn:
+            return dict(get_resource(conn, entity_type, key).values)
+
+    def link(self, entity_type: str, key: str, navigation: str) -> tuple[str, bool]:
+        with self.ctx.engine.connect() as conn:
+            found = get_resource(conn, entity_type, key).links[navigation]
+        assert len(found) == 1, found
+        return found[0][1], found[0][2] is not None
+
+    def keys(self, entity_type: str) -> list[str]:
+        with self.ctx.engine.connect() as conn:
+            return sorted(conn.execute(sa.select(resources.c.key).where(
+                resources.c.entity_type == entity_type)).scalars())
+
+    def state(self, employee: str) -> object:
+        return self.values("Directory_User", employee)["State"]
+
+    def orders(self, run: runs.RunRecord, rt: str) -> dict[str, list[str]]:
+        with self.ctx.engine.connect() as conn:
+            rows = conn.execute(sa.select(provisioning_orders.c.kind,
+                                          provisioning_orders.c.target_key)
+                                .where(provisioning_orders.c.run_id == run.id,
+                                       provisioning_orders.c.resource_type == rt)).all()
+        out: dict[str, list[str]] = {}
+        for kind, key in rows:
+            out.setdefault(kind, []).append(key)
+        return {k: sorted(v) for k, v in out.items()}
+
+
+@pytest.fixture
+def scenario(tmp_path: Path, db_url: str) -> Iterator[Scenario]:
+    s = Scenario(tmp_path / "hr", db_url)
+    try:
+        yield s
+    finally:
+        s.ctx.close()
+
+
+RECORDS = "HR_Person_To_Directory_UserRecord"
+USERS = "HR_Person_To_Directory_User"
+
+
+def test_joiners_movers_leavers_rehire_through_dated_files(scenario: Scenario) -> None:
+    s = scenario
+    # --- Day one, 2026-11-26 09:00 in Paris -----------------------------------------------
+    s.file(list(DAY_ONE))
+    first = s.sync("2026-11-26T08:00:00")
+    assert s.orders(first, USERS)["added"] == [f"E{i}" for i in range(1, 10)]
+    assert s.state("E5") == "active"          # a joiner starting today
+    assert s.state("E6") == "pre-hire"        # a future-dated joiner
+    assert s.values("Directory_User", "E6")["StartDate"] == "2026-12-15"
+    assert s.state("E7") == "active"          # her last day is today, in Tokyo
+    assert s.state("E9") == "left"            # a contract that ended last month
+    # Homonyms: distinct logins and e-mails, issued once.
+    e3, e4 = s.values("Directory_UserRecord", "E3"), s.values("Directory_UserRecord", "E4")
+    assert (e3["Login"], e3["Email"]) == ("jean.dupont", "jean.dupont@headcount.example")
+    assert (e4["Login"], e4["Email"]) == ("jean.dupont2", "jean.dupont2@headcount.example")
+    assert s.link("Directory_UserRecord", "E3", "Manager") == ("E2", True)
+    assert s.link("Directory_UserRecord", "E3", "Organization") == ("FIN", True)
+
+    # --- The Tokyo leaver, with a controlled clock: inactive at midnight Tokyo time ------------
+    s.evaluate("2026-11-26T14:59:59")
+    assert s.state("E7") == "active"
+    tokyo_midnight = s.evaluate("2026-11-26T15:00:00")
+    assert s.state("E7") == "left"
+    assert s.orders(tokyo_midnight, USERS) == {"modified": ["E7"]}
+    assert s.state("E5") == "active"  # still the 26th in Paris: nothing else moved
+
+    # --- Day two, 2026-11-27 ----------------------------------------------------------------
+    day_two = [list(p) for p in DAY_ONE]
+    people = {p[0]: p for p in day_two}
+    # A mover, today: organization, title and manager.
+    people["E3"][3:7] = ["Senior Analyst", "IT", "PAR", "E1"]
+    people["E3"][10] = "27/11/2026"
+    # A mover from a future date: a new title from 15 December.
+    people["E8"][3] = "Lead Analyst"
+    people["E8"][10] = "15/12/2026"
+    # A leaver by end date (inclusive, Paris).
+    people["E2"][9] = "30/11/2026"
+    # A manager who joins in the same file as her report, listed after him.
+    day_two.append(["E11", "Ivan", "Moreau", "Engineer", "IT", "PAR", "E10", "permanent",
+                    "27/11/2026", "", ""])
+    day_two.append(["E10", "Hélène", "Blanc", "Head of Platform", "IT", "PAR", "E1",
+                    "permanent", "27/11/2026", "", ""])
+    s.file([tuple(p) for p in day_two])
+    second = s.sync("2026-11-27T08:00:00")
+    record_orders = s.orders(second, RECORDS)
+    assert record_orders["added"] == ["E10", "E11", "E8-20261215"]
+    assert record_orders["modified"] == ["E2", "E3", "E8"]
+    e3 = s.values("Directory_UserRecord", "E3")
+    assert e3["Title"] == "Senior Analyst"
+    assert s.link("Directory_UserRecord", "E3", "Organization") == ("IT", True)
+    assert s.link("Directory_UserRecord", "E3", "Manager") == ("E1", True)
+    assert s.link("Directory_UserRecord", "E11", "Manager") == ("E10", True)  # same run
+    # The current record of E8 keeps its title until the day before the move.
+    e8 = s.values("Directory_UserRecord", "E8")
+    assert (e8["Title"], e8["EndDate"]) == ("Analyst", "2026-12-14")
+    moved = s.values("Directory_UserRecord", "E8-20261215")
+    assert (moved["Title"], moved["StartDate"], moved["EndDate"]) == \
+        ("Lead Analyst", "2026-12-15", None)
+    assert moved["Login"] == e8["Login"]  # the same person, the same login
+    assert s.link("Directory_UserRecord", "E8-20261215", "User") == ("E8", True)
+    assert s.values("Directory_User", "E2")["EndDate"] == "2026-11-30"
+    assert s.state("E2") == "active"
+    # The same file again: nothing to do.
+    assert s.sync("2026-11-27T10:00:00").counters.get("orders", {}) == {}
+
+    # --- Daily evaluations, without a file -------------------------------------------------
+    s.evaluate("2026-11-30T22:59:59")   # 23:59:59 on the 30th in Paris
+    assert s.state("E2") == "active"
+    s.evaluate("2026-11-30T23:00:00")   # midnight in Paris
+    assert s.state("E2") == "left"
+    s.evaluate("2026-12-14T23:00:00")   # the 15th in Paris
+    assert s.state("E6") == "active"   # the future-dated joiner's first day
+
+    # --- Day three, 2026-12-16: a removal and a rehire ---------------------------------------
+    day_three = [p for p in day_two if p[0] != "E8"]
+    rehired = next(p for p in day_three if p[0] == "E9")
+    rehired[8:10] = ["14/12/2026", ""]   # back, same EmployeeId, a new contract
+    rehired[7] = "permanent"
+    s.file([tuple(p) for p in day_three])
+    third = s.sync("2026-12-16T08:00:00")
+    assert s.orders(third, USERS) == {"deleted": ["E8"], "modified": ["E9"]}
+    # Removed from the file: kept, marked left, for the 30 days of retention.
+    assert s.state("E8") == "left"
+    assert s.values("Directory_User", "E8")["EndDate"] == "2026-12-15"
+    assert "E8" in s.keys("Directory_User")
+    with s.ctx.engine.connect() as conn:
+        kept = sorted((e, k, str(d)) for e, k, d in conn.execute(sa.select(
+            scheduled_deletions.c.entity_type, scheduled_deletions.c.resource_key,
+            scheduled_deletions.c.delete_on)))
+    assert kept == [("Directory_User", "E8", "2027-01-15"),
+                    ("Directory_UserRecord", "E8", "2027-01-15"),
+                    ("Directory_UserRecord", "E8-20261215", "2027-01-15")]
+    # The rehire: the same identity, active again, with a new record; the old one stays.
+    assert s.state("E9") == "active"
+    assert s.values("Directory_User", "E9")["StartDate"] == "2026-12-14"
+    assert s.keys("Directory_User").count("E9") == 1
+    assert "E9-20261214" in s.keys("Directory_UserRecord")
+    old, new = (s.values("Directory_UserRecord", k) for k in ("E9", "E9-20261214"))
+    assert old["EndDate"] == "2026-10-31"
+    assert (new["StartDate"], new["Login"]) == ("2026-12-14", old["Login"])
+    assert s.link("Directory_UserRecord", "E9-20261214", "User") == ("E9", True)
+
+    # --- The retention is over: the leaver is deleted, with his records -------------------
+    s.evaluate("2027-01-14T12:00:00")
+    assert "E8" in s.keys("Directory_User")
+    purge = s.evaluate("2027-01-15T12:00:00")
+    assert s.orders(purge, USERS) == {"deleted": ["E8"]}
+    assert "E8" not in s.keys("Directory_User")
+    assert not [k for k in s.keys("Directory_UserRecord") if k.startswith("E8")]
+    with s.ctx.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(scheduled_deletions)
+                            ).scalar_one() == 0
