@@ -243,3 +243,32 @@ def test_joiners_movers_leavers_rehire_through_dated_files(scenario: Scenario) -
     with s.ctx.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(scheduled_deletions)
                             ).scalar_one() == 0
+
+
+def test_an_incremental_run_evaluates_only_the_sources_it_changed(scenario: Scenario) -> None:
+    s = scenario
+    hr = s.folder / "config" / "hr.yaml"
+    hr.write_text(hr.read_text(encoding="utf-8").replace(
+        "        path: data/hr_people.csv\n",
+        "        path: data/hr_people.csv\n        path_incremental: data/hr_people_delta.csv\n",
+        1), encoding="utf-8")
+    with s.ctx.engine.begin() as conn:
+        deployments.deploy(conn, load_project_config(s.folder))
+    s.file(list(DAY_ONE))
+    s.sync("2026-11-26T08:00:00")
+    people = s.folder / "data" / "hr_people.csv"
+    header, *rows = people.read_text(encoding="latin-1").splitlines()
+    moved = next(r for r in rows if r.startswith("E3;")).replace(";Analyst;", ";Auditor;")
+    (s.folder / "data" / "hr_people_delta.csv").write_text(
+        f"{header}\n{moved}\n", encoding="latin-1")
+    # The next day: E7 (Tokyo) has left, but nothing in the delta is about her.
+    run = synchronize(s.ctx, SyncRequest("HR", mode="incremental",
+                                         now=at("2026-11-27T08:00:00")))
+    assert run.state == runs.SUCCEEDED, run.message
+    assert s.orders(run, RECORDS) == {"modified": ["E3"]}
+    assert s.orders(run, USERS) == {}
+    assert s.state("E7") == "active"
+    assert s.values("Directory_UserRecord", "E3")["Title"] == "Auditor"
+    # The date evaluation (or any complete run) catches up.
+    s.evaluate("2026-11-27T08:00:00")
+    assert s.state("E7") == "left"

@@ -215,7 +215,8 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
                  for p in et.properties if p.is_navigation]
 
     if request.dry_run:
-        orders = _dry_orders(ctx, project, connector, changes, work.run_id, request.now) \
+        orders = _dry_orders(ctx, project, connector, changes, work.run_id, request.now,
+                             changes.touched() if mode == "incremental" else None) \
             if resource_types_fed_by(project, connector) and not blocking else []
         with begin_write(ctx.engine) as conn:
             _stage(conn, work, changes)
@@ -257,7 +258,9 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
         if resource_types_fed_by(project, connector):
             # In the same transaction: the Directory follows HR in one all-or-nothing step.
             with work.timed("policy", progress):
-                orders = run_policy(conn, project, connector, work.run_id, request.now)
+                # An incremental run evaluates the sources it changed (SPEC §6.3).
+                only = changes.touched() if mode == "incremental" else None
+                orders = run_policy(conn, project, connector, work.run_id, request.now, only)
             work.counters["orders"] = order_counts(orders)
             for rt, kinds in sorted(order_counts(orders).items()):
                 shown = ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items()))
@@ -285,14 +288,15 @@ def _stage(conn: sa.Connection, work: RunWork, changes: ChangeSet) -> None:
 
 
 def _dry_orders(ctx: ProjectContext, project: Project, connector: Connector,
-                changes: ChangeSet, run_id: int, now: datetime | None) -> list[Order]:
+                changes: ChangeSet, run_id: int, now: datetime | None,
+                only: dict[str, set[str]] | None) -> list[Order]:
     """The orders the run would give: its changes applied and the policy planned in a
     transaction that is rolled back, so that they are exactly the real run's."""
     with begin_write(ctx.engine) as conn:
         transaction = conn.get_transaction()
         assert transaction is not None
         apply_changes(conn, changes, run_id)
-        _, orders, _, _ = plan_policy(conn, project, connector, now)
+        _, orders, _, _ = plan_policy(conn, project, connector, now, only)
         transaction.rollback()
     return orders
 

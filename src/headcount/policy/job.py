@@ -43,11 +43,26 @@ def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
     types = [et.identifier for c in project.connectors if c.identifier in involved
              for et in c.entity_types]
     graph = Graph.load(conn, types)
+    if only is not None:
+        only = _with_neighbours(graph, only)
     orders, cases = evaluate(project, graph, owned(conn), chosen, now,
                              decided_new=decided_new(conn), scheduled=scheduled(conn),
                              only=only)
     orders = reconcile(conn, project, orders, now)
     return graph, orders, cases, involved
+
+
+def _with_neighbours(graph: Graph, changed: Mapping[str, Set[str]]) -> dict[str, set[str]]:
+    """The changed sources, and those that link to a changed resource: a person whose site's
+    time zone or organization changed is evaluated again too (one step, as bindings go)."""
+    out = {et: set(keys) for et, keys in changed.items()}
+    ids = {graph.by_key[(et, k)] for et, keys in changed.items() for k in keys
+           if (et, k) in graph.by_key}
+    for (source, _), targets in graph.targets.items():
+        if any(t in ids for _, t in targets):
+            node = graph.nodes[source]
+            out.setdefault(node.entity_type, set()).add(node.key)
+    return out
 
 
 def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_id: int,

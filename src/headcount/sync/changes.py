@@ -47,6 +47,15 @@ class ChangeSet:
         self.resources = pl.concat([self.resources, other.resources.select(list(RESOURCE_SCHEMA))])
         self.links = pl.concat([self.links, other.links.select(list(LINK_SCHEMA))])
 
+    def touched(self) -> dict[str, set[str]]:
+        """entity type → the keys of the resources whose values or links change."""
+        out: dict[str, set[str]] = {}
+        for frame in (self.resources, self.links):
+            for (et,), keys in frame.select("entity_type", "key").unique().group_by(
+                    "entity_type"):
+                out.setdefault(str(et), set()).update(keys.get_column("key").to_list())
+        return out
+
     def counts(self) -> dict[str, dict[str, int]]:
         """Per entity type: inserted, updated, deleted, links_inserted, links_deleted."""
         out: dict[str, dict[str, int]] = {}
