@@ -115,6 +115,9 @@ def test_computed_properties_are_those_of_scalar_rules_computed_always(
     assert "Login" not in computed  # on_create: the people's once the record exists
     assert "PhoneNumber" not in computed  # no rule
     assert "Manager" not in computed  # a navigation (query rule)
+    assert computed["EndDate"] == [RT]  # the validity's dates are computed too
+    assert computed_properties(_project(ctx), "Directory_User")["State"] == [
+        "HR_Person_To_Directory_User"]
     assert computed_properties(_project(ctx), "Directory_Title") == {}
 
 
@@ -312,7 +315,8 @@ def test_a_dry_run_lists_the_orders_of_the_real_run_with_states_present(
     assert _value(ctx, "Title", "E00003") != "Override"
 
 
-def test_a_deleted_target_takes_its_states_along(ctx: ProjectContext) -> None:
+def test_a_deleted_target_takes_its_states_along_once_its_retention_is_over(
+        ctx: ProjectContext) -> None:
     _sync(ctx)
     _edit(ctx, {"Title": "Chief Tester"})
     path = ctx.directory / "data" / "hr_people.csv"
@@ -321,6 +325,13 @@ def test_a_deleted_target_takes_its_states_along(ctx: ProjectContext) -> None:
                     encoding="latin-1")
     run = _sync(ctx)
     assert run.counters["orders"][RT]["deleted"] == 1
+    assert _value(ctx, "Title") == "Chief Tester"  # retained, marked left
+    assert _states(ctx)["Title"].state == "unreconciled"  # kept: the person may come back
+    evaluate_policy(ctx, "HR", now=T0 + timedelta(days=60))
+    with ctx.engine.connect() as conn:
+        assert conn.execute(sa.text(
+            "SELECT count(*) FROM resources WHERE entity_type = :e AND key = :k"),
+            {"e": RECORD, "k": KEY}).scalar_one() == 0
     assert _states(ctx) == {}
 
 
@@ -379,6 +390,9 @@ def test_reconcile_meets_each_state_as_the_rules_say(ctx: ProjectContext) -> Non
         _state(conn, "K9", "override", "manual", "hr", T0 - timedelta(days=1))  # no order
         _state(conn, "K10", "unreconciled", "manual", "hr")
         _state(conn, "K11", "unreconciled", "manual", "hr")
+        _state(conn, "K12", "protected", "manual", "hr")
+        retained = _order("deleted", "K12", {})
+        retained.retain_until = T0.date() + timedelta(days=30)
         orders = [
             _order("modified", "K1", {"Title": ("manual", "hr2"), "LastName": ("A", "B")}),
             _order("modified", "K2", {"Title": ("manual", "hr2")}),
@@ -391,6 +405,7 @@ def test_reconcile_meets_each_state_as_the_rules_say(ctx: ProjectContext) -> Non
             _order("deleted", "K8", {"Title": ("manual", None)}),
             _order("added", "K10", {"Title": (None, "hr")}),
             _order("modified", "OTHER", {"Title": ("x", "y")}),
+            retained,
         ]
         out = reconcile(conn, project, orders, T0)
         after = {s.resource_key: s for s in property_states.every(conn)}
@@ -417,6 +432,7 @@ def test_reconcile_meets_each_state_as_the_rules_say(ctx: ProjectContext) -> Non
         "K6": ("questioned", "hr3"),
         "K7": ("postponed", "hr2"),
         "K11": ("unreconciled", "hr"),
+        "K12": ("protected", "hr"),  # retained: its source may come back
     }
 
 

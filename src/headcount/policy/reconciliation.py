@@ -21,8 +21,9 @@ from headcount.repository.property_states import PropertyState
 
 
 def computed_properties(project: Project, entity_type: str) -> dict[str, list[str]]:
-    """The properties of an entity type that HR keeps computing, each with the resource types
-    that compute it. A value computed only at creation (a login) is the people's afterwards."""
+    """The properties of an entity type that HR keeps computing — by scalar rules, or as the
+    validity's state and dates — each with the resource types that compute it. A value computed
+    only at creation (a login) is the people's afterwards."""
     found = project.entity_type(entity_type)
     if found is None:
         return {}
@@ -32,9 +33,14 @@ def computed_properties(project: Project, entity_type: str) -> dict[str, list[st
         target = project.entity_type(rt.target)
         if target is None or target[1].identifier != et.identifier:
             continue
-        for rule in rt.scalars:
-            prop = et.find_property(rule.target)
-            if rule.when == "always" and prop is not None and not prop.is_navigation:
+        names = [r.target for r in rt.scalars if r.when == "always"]
+        if rt.validity is not None:
+            names += [n for n in (rt.validity.state, rt.validity.start_property,
+                                  rt.validity.end_property) if n]
+        for name in names:
+            prop = et.find_property(name)
+            if prop is not None and not prop.is_navigation \
+                    and rt.identifier not in out.get(prop.identifier, []):
                 out.setdefault(prop.identifier, []).append(rt.identifier)
     return out
 
@@ -63,8 +69,10 @@ def reconcile(conn: sa.Connection, project: Project, orders: list[Order], now: d
             out.append(order)
             continue
         if order.kind != "modified":
-            # A deleted target takes its states along; an added one must not meet stale ones.
-            gone.append(target)
+            # A deleted target takes its states along (a retained one keeps them: its source
+            # may come back); an added one must not meet stale ones.
+            if order.retain_until is None:
+                gone.append(target)
             out.append(order)
             continue
         kept: dict[str, tuple[Any, Any]] = {}
