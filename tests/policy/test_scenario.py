@@ -272,3 +272,56 @@ def test_an_incremental_run_evaluates_only_the_sources_it_changed(scenario: Scen
     # The date evaluation (or any complete run) catches up.
     s.evaluate("2026-11-27T08:00:00")
     assert s.state("E7") == "left"
+
+
+def test_orders_beyond_the_provisioning_threshold_wait_for_a_person(scenario: Scenario) -> None:
+    from headcount.jobs.blocked import resume
+
+    s = scenario
+    company = [*DAY_ONE,
+               ("E10", "Hélène", "Blanc", "Engineer", "IT", "PAR", "E1", "permanent",
+                "01/02/2025", "", ""),
+               ("E11", "Ivan", "Moreau", "Engineer", "IT", "PAR", "E1", "permanent",
+                "01/02/2025", "", "")]
+    s.file(company)
+    s.sync("2026-11-26T08:00:00")
+    retitled = [(*p[:3], f"{p[3]} II", *p[4:]) for p in company]
+    s.file(retitled)
+    dry = synchronize(s.ctx, SyncRequest("HR", dry_run=True, now=at("2026-11-27T08:00:00")))
+    with s.ctx.engine.connect() as conn:
+        assert any("would block: provisioning threshold: HR_Person_To_Directory_UserRecord: "
+                   "11 orders" in message for _, _, message in runs.logs(conn, dry.id))
+    run = synchronize(s.ctx, SyncRequest("HR", now=at("2026-11-27T08:00:00")))
+    assert run.state == runs.BLOCKED
+    assert "provisioning threshold" in (run.message or "")
+    assert "11 orders for 11 targets (100.0 % > max_changes_pct 30 %)" in (run.message or "")
+    assert s.values("Directory_UserRecord", "E1")["Title"] == "CEO"  # nothing applied
+    assert s.values("HR_Person", "E1")["Title"] == "CEO"
+    resumed = resume(s.ctx, run.id, "new title scheme, approved by HR")
+    assert resumed.counters["orders"][RECORDS] == {"modified": 11}
+    assert s.values("Directory_UserRecord", "E1")["Title"] == "CEO II"
+
+
+def test_remove_orphans_deletes_targets_no_source_owns(scenario: Scenario) -> None:
+    import polars as pl
+
+    from headcount.repository.apply import apply_changes
+    from headcount.repository.database import begin_write
+    from headcount.sync.changes import RESOURCE_SCHEMA, ChangeSet
+
+    s = scenario
+    policy = s.folder / "config" / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace(
+        "    target: Directory_Site\n",
+        "    target: Directory_Site\n    remove_orphans: true\n", 1), encoding="utf-8")
+    with begin_write(s.ctx.engine) as conn:
+        deployments.deploy(conn, load_project_config(s.folder))
+        apply_changes(conn, ChangeSet(pl.DataFrame([{
+            "kind": "insert", "entity_type": "Directory_Site", "key": "LYO",
+            "data": '{"Identifier": "LYO", "DisplayName": "Lyon (closed)"}', "after": None,
+            "hash": 0, "connection": "manual", "line": None}], schema=RESOURCE_SCHEMA)), 0)
+    s.file(list(DAY_ONE))
+    run = s.sync("2026-11-26T08:00:00")
+    assert s.orders(run, "HR_Site_To_Directory_Site") == {"added": ["PAR", "TYO"],
+                                                          "deleted": ["LYO"]}
+    assert s.keys("Directory_Site") == ["PAR", "TYO"]

@@ -112,6 +112,9 @@ class ResourceType(ConfigModel):
     max_changes_pct: float = Field(
         30, ge=0, le=100, description="Provisioning threshold: orders beyond this share of the "
                                       "targets wait for approval.")
+    threshold_min_orders: int = Field(
+        10, ge=0, description="Below this many orders in a run, the provisioning threshold is "
+                              "not checked.")
     approvals_required: bool = Field(False, description="Every order waits for an approval.")
     validity: Validity | None = None
     retention_days: int = Field(

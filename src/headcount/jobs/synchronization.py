@@ -9,6 +9,7 @@ import signal
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -23,7 +24,14 @@ from headcount.jobs.sources import (
     prepare_files,
 )
 from headcount.jobs.work import RunWork
-from headcount.policy.job import order_counts, plan_policy, resource_types_fed_by, run_policy
+from headcount.policy.job import (
+    ProvisioningThreshold,
+    order_counts,
+    plan_policy,
+    provisioning_crossings,
+    resource_types_fed_by,
+    run_policy,
+)
 from headcount.policy.orders import Order
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
@@ -215,9 +223,13 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
                  for p in et.properties if p.is_navigation]
 
     if request.dry_run:
-        orders = _dry_orders(ctx, project, connector, changes, work.run_id, request.now,
-                             changes.touched() if mode == "incremental" else None) \
-            if resource_types_fed_by(project, connector) and not blocking else []
+        orders: list[Order] = []
+        if resource_types_fed_by(project, connector) and not blocking:
+            orders, crossed = _dry_orders(
+                ctx, project, connector, changes, work.run_id, request.now,
+                changes.touched() if mode == "incremental" else None)
+            if mode != "initial":
+                blocking += [f"provisioning threshold: {c}" for c in crossed]
         with begin_write(ctx.engine) as conn:
             _stage(conn, work, changes)
             record_orders(conn, orders, work.run_id)
@@ -244,6 +256,29 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
     if request.force:
         with begin_write(ctx.engine) as conn:
             runs.audit(conn, request.actor, "force", f"run {work.run_id}", request.reason)
+    try:
+        return _apply(ctx, project, work, request, progress, blocked, changes,
+                      accepted_files_of_run, nav_names, version, snapshot.whole)
+    except ProvisioningThreshold as crossed:
+        # Rolled back: the HR changes are staged, as for any blocked run; a resume applies
+        # them and fulfills the orders (a person approved them).
+        with begin_write(ctx.engine) as conn:
+            _stage(conn, work, changes)
+            for c in crossed.crossings:
+                work.log("error", f"blocked: provisioning threshold: {c}")
+            if blocked and mode == "complete":
+                _replace_blocked(conn, blocked, work)
+            conn.execute(sa.update(connector_state)
+                         .where(connector_state.c.connector == connector.identifier)
+                         .values(blocked_run_id=work.run_id))
+            return _finish(conn, work, runs.BLOCKED,
+                           "blocked (provisioning threshold): " + str(crossed))
+
+
+def _apply(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequest,
+           progress: Progress, blocked: int | None, changes: ChangeSet, accepted: set[str],
+           nav_names: list[str], version: int, whole: Any) -> runs.RunRecord:
+    connector, mode = work.connector, work.mode
     with begin_write(ctx.engine) as conn:
         with work.timed("apply", progress):
             if runs.lock_connector(conn, connector.identifier) != version:
@@ -252,15 +287,16 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
             _stage(conn, work, changes)
             apply_changes(conn, changes, work.run_id)
             _pause_for_test()
-            _after_apply(conn, work, accepted_files_of_run, nav_names)
+            _after_apply(conn, work, accepted, nav_names)
             snapshots.refresh(conn, [et.identifier for et in connector.entity_types], changes,
-                              version, version + 1, snapshot.whole, initial=mode == "initial")
+                              version, version + 1, whole, initial=mode == "initial")
         if resource_types_fed_by(project, connector):
             # In the same transaction: the Directory follows HR in one all-or-nothing step.
             with work.timed("policy", progress):
                 # An incremental run evaluates the sources it changed (SPEC §6.3).
                 only = changes.touched() if mode == "incremental" else None
-                orders = run_policy(conn, project, connector, work.run_id, request.now, only)
+                orders = run_policy(conn, project, connector, work.run_id, request.now, only,
+                                    guard=not request.force and mode != "initial")
             work.counters["orders"] = order_counts(orders)
             for rt, kinds in sorted(order_counts(orders).items()):
                 shown = ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items()))
@@ -289,16 +325,16 @@ def _stage(conn: sa.Connection, work: RunWork, changes: ChangeSet) -> None:
 
 def _dry_orders(ctx: ProjectContext, project: Project, connector: Connector,
                 changes: ChangeSet, run_id: int, now: datetime | None,
-                only: dict[str, set[str]] | None) -> list[Order]:
+                only: dict[str, set[str]] | None) -> tuple[list[Order], list[str]]:
     """The orders the run would give: its changes applied and the policy planned in a
     transaction that is rolled back, so that they are exactly the real run's."""
     with begin_write(ctx.engine) as conn:
         transaction = conn.get_transaction()
         assert transaction is not None
         apply_changes(conn, changes, run_id)
-        _, orders, _, _ = plan_policy(conn, project, connector, now, only)
+        graph, orders, _, _ = plan_policy(conn, project, connector, now, only)
         transaction.rollback()
-    return orders
+    return orders, provisioning_crossings(project, graph, orders)
 
 
 def _version(conn: sa.Connection, connector: str) -> int:

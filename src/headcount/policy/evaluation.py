@@ -394,6 +394,19 @@ def _removed(rt: ResourceType, graph: Graph, owned: Mapping[str, str],
                         and sibling not in scheduled:
                     gone.append((None, sibling))
                     listed.add(sibling)
+    if rt.remove_orphans and only is None:
+        # Targets no source owns — keyed in by hand, or left by an earlier configuration; a
+        # person's earlier records are theirs, not orphans.
+        owned_bases = {_RECORD_SUFFIX.sub("", t) for t in owned.values()}
+        listed = {t for _, t in gone}
+        scheduled = planned.scheduled.get(rt.identifier, {})
+        for key in sorted(targets):
+            if key in kept or key in listed or key in scheduled or key in owned.values():
+                continue
+            if rt.validity is not None and rt.validity.effective \
+                    and _RECORD_SUFFIX.sub("", key) in owned_bases:
+                continue
+            gone.append((None, key))
     return [_gone(rt, targets[target_key], source_key, planned)
             for source_key, target_key in gone]
 

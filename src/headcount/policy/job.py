@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from headcount.config.model import Connector, Project
+from headcount.errors import HeadcountError
 from headcount.fulfillment.direct import fulfill, owned, scheduled
 from headcount.policy.cases import decided_new, open_cases
 from headcount.policy.evaluation import CorrelationCase, evaluate
@@ -65,10 +66,47 @@ def _with_neighbours(graph: Graph, changed: Mapping[str, Set[str]]) -> dict[str,
     return out
 
 
+class ProvisioningThreshold(HeadcountError):
+    """The orders of a resource type cross its provisioning threshold: the run waits for a
+    person (resume, or force with a reason)."""
+
+    def __init__(self, crossings: list[str]) -> None:
+        super().__init__("; ".join(crossings))
+        self.crossings = crossings
+
+
+def provisioning_crossings(project: Project, graph: Graph, orders: list[Order]) -> list[str]:
+    """Resource types whose orders exceed `max_changes_pct` of their targets (checked from
+    `threshold_min_orders` orders: a small company's daily changes are not a mass change), or
+    that require an approval for every order. A first load (no target yet) is not checked."""
+    counts = Counter(o.resource_type for o in orders)
+    out = []
+    for rt in project.resource_types:
+        n = counts.get(rt.identifier, 0)
+        if not n:
+            continue
+        if rt.approvals_required:
+            out.append(f"{rt.identifier}: {n:,} orders wait for an approval "
+                       "(approvals_required)")
+            continue
+        found = project.entity_type(rt.target)
+        existing = len(graph.of_type(found[1].identifier)) if found else 0
+        if existing and n >= rt.threshold_min_orders and n * 100 > rt.max_changes_pct * existing:
+            out.append(f"{rt.identifier}: {n:,} orders for {existing:,} targets "
+                       f"({n * 100 / existing:.1f} % > max_changes_pct {rt.max_changes_pct:g} %)")
+    return out
+
+
 def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_id: int,
-               now: datetime | None = None, only: Mapping[str, Set[str]] | None = None
-               ) -> list[Order]:
+               now: datetime | None = None, only: Mapping[str, Set[str]] | None = None,
+               guard: bool = False) -> list[Order]:
+    """Plan and fulfill; with `guard`, a crossed provisioning threshold raises
+    ProvisioningThreshold before anything is fulfilled."""
     graph, orders, cases, involved = plan_policy(conn, project, connector, now, only)
+    if guard:
+        crossings = provisioning_crossings(project, graph, orders)
+        if crossings:
+            raise ProvisioningThreshold(crossings)
     open_cases(conn, cases, run_id)
     for name in sorted(involved - {connector.identifier}):
         ensure_connector(conn, name)
