@@ -144,8 +144,8 @@ def test_joiners_movers_leavers_rehire_through_dated_files(scenario: Scenario) -
     assert s.state("E9") == "left"            # a contract that ended last month
     # Homonyms: distinct logins and e-mails, issued once.
     e3, e4 = s.values("Directory_UserRecord", "E3"), s.values("Directory_UserRecord", "E4")
-    assert (e3["Login"], e3["Email"]) == ("jean.dupont", "jean.dupont@headcount.example")
-    assert (e4["Login"], e4["Email"]) == ("jean.dupont2", "jean.dupont2@headcount.example")
+    assert (e3["Login"], e3["Email"]) == ("jdupont", "jean.dupont@headcount.example")
+    assert (e4["Login"], e4["Email"]) == ("jedupont", "jean.dupont2@headcount.example")
     assert s.link("Directory_UserRecord", "E3", "Manager") == ("E2", True)
     assert s.link("Directory_UserRecord", "E3", "Organization") == ("FIN", True)
 
@@ -173,10 +173,15 @@ def test_joiners_movers_leavers_rehire_through_dated_files(scenario: Scenario) -
                     "27/11/2026", "", ""])
     day_two.append(["E10", "Hélène", "Blanc", "Head of Platform", "IT", "PAR", "E1",
                     "permanent", "27/11/2026", "", ""])
+    # A third Jean Dupont, a contractor: his prefix does not make his login unique.
+    day_two.append(["E12", "Jean", "Dupont", "Consultant", "IT", "PAR", "E1", "contractor",
+                    "27/11/2026", "31/03/2027", ""])
     s.file([tuple(p) for p in day_two])
     second = s.sync("2026-11-27T08:00:00")
     record_orders = s.orders(second, RECORDS)
-    assert record_orders["added"] == ["E10", "E11", "E8-20261215"]
+    assert record_orders["added"] == ["E10", "E11", "E12", "E8-20261215"]
+    e12 = s.values("Directory_UserRecord", "E12")
+    assert (e12["Login"], e12["Email"]) == ("x-jdupont2", "jean.dupont3@headcount.example")
     assert record_orders["modified"] == ["E2", "E3", "E8"]
     e3 = s.values("Directory_UserRecord", "E3")
     assert e3["Title"] == "Senior Analyst"
@@ -243,6 +248,14 @@ def test_joiners_movers_leavers_rehire_through_dated_files(scenario: Scenario) -
     with s.ctx.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(scheduled_deletions)
                             ).scalar_one() == 0
+    # A namesake joins later: the leaver's login and e-mail are never issued again.
+    s.file([*[tuple(p) for p in day_three],
+            ("E13", "Frank", "Leroy", "Analyst", "FIN", "PAR", "E1", "permanent",
+             "18/01/2027", "", "")])
+    s.sync("2027-01-16T08:00:00")
+    e13 = s.values("Directory_UserRecord", "E13")
+    assert (e13["Login"], e13["Email"]) == ("frleroy", "frank.leroy2@headcount.example")
+    assert s.state("E13") == "pre-hire"
 
 
 def test_an_incremental_run_evaluates_only_the_sources_it_changed(scenario: Scenario) -> None:

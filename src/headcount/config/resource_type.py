@@ -54,8 +54,20 @@ class ScalarRule(ConfigModel):
     compare: Literal["exact", "ignore_case", "ignore_diacritics"] = Field(
         "exact", description="How a computed value is compared with the current one.")
     unique: bool = Field(
-        False, description="No two targets hold the same value (ignoring case): a homonym's "
-                           "value gets a number (jean.martin2).")
+        False, description="No two targets hold the same value (ignoring case), and no value "
+                           "is issued twice: a homonym tries the alternatives, then gets a "
+                           "number (jean.martin2).")
+    alternatives: list[str] = Field(
+        default_factory=list, description="Unique rules: expressions tried in order when the "
+                                          "value is taken (more letters), before a number.")
+    prefix: str | None = Field(
+        None, description="Unique rules: an expression put before the value (per user type); "
+                          "uniqueness ignores it.")
+    suffix: str | None = Field(
+        None, description="Unique rules: an expression put after the value (an e-mail "
+                          "domain per subsidiary); uniqueness ignores it.")
+    reserved: list[str] = Field(
+        default_factory=list, description="Unique rules: values never issued (admin, root).")
 
     @model_validator(mode="after")
     def _one_origin(self) -> ScalarRule:

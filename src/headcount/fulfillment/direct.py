@@ -16,7 +16,7 @@ from headcount.policy.graph import Graph
 from headcount.policy.orders import Order
 from headcount.repository.apply import apply_changes, record_changes
 from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
-from headcount.repository.schema import ownership, scheduled_deletions
+from headcount.repository.schema import ownership, scheduled_deletions, used_values
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 from headcount.sync.prepare import text_hashes
 
@@ -103,7 +103,27 @@ def fulfill(conn: sa.Connection, project: Project, graph: Graph, orders: list[Or
                 [(o.resource_type, o.source_key, o.target_key) for o in sourced
                  if o.kind != "deleted"])
     _schedule(conn, orders, run_id)
+    _remember_issued(conn, orders)
     return changes
+
+
+def _remember_issued(conn: sa.Connection, orders: list[Order]) -> None:
+    issued = {(o.resource_type, prop, core.casefold()) for o in orders
+              for prop, core in o.issued.items()}
+    if issued:
+        known = {tuple(r) for r in conn.execute(sa.select(
+            used_values.c.resource_type, used_values.c.property, used_values.c.value))}
+        insert_rows(conn, "used_values", ["resource_type", "property", "value"],
+                    sorted(issued - known))
+
+
+def used(conn: sa.Connection) -> dict[tuple[str, str], set[str]]:
+    """(resource type, property) → the cores of the unique values ever issued."""
+    out: dict[tuple[str, str], set[str]] = {}
+    for rt, prop, value in conn.execute(sa.select(
+            used_values.c.resource_type, used_values.c.property, used_values.c.value)):
+        out.setdefault((rt, prop), set()).add(value)
+    return out
 
 
 def _schedule(conn: sa.Connection, orders: list[Order], run_id: int) -> None:

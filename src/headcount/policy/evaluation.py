@@ -16,6 +16,7 @@ from headcount.config.resource_type import CorrelationRule, ResourceType, Scalar
 from headcount.errors import HeadcountError
 from headcount.policy.graph import Graph, Node
 from headcount.policy.orders import Order
+from headcount.policy.unique import UniqueValues
 from headcount.policy.validity import LEFT, as_date, day_before, local_today, state_on
 
 
@@ -34,6 +35,8 @@ class Planned:
     scheduled: Mapping[str, Mapping[str, date]] = field(default_factory=dict)
     # entity type → the keys an incremental run changed; None: every source is evaluated
     only: Mapping[str, Set[str]] | None = None
+    # (resource type, property) → the cores of the unique values ever issued
+    used: Mapping[tuple[str, str], Set[str]] = field(default_factory=dict)
     values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     cases: list[CorrelationCase] = field(default_factory=list)
 
@@ -58,11 +61,13 @@ def evaluate(project: Project, graph: Graph, ownership: Mapping[str, Mapping[str
              decided_new: Set[tuple[str, str]] = frozenset(),
              scheduled: Mapping[str, Mapping[str, date]] | None = None,
              only: Mapping[str, Set[str]] | None = None,
+             used: Mapping[tuple[str, str], Set[str]] | None = None,
              ) -> tuple[list[Order], list[CorrelationCase]]:
     """The orders of the resource types at the instant `now`; `decided_new` holds the
     (resource type, source key) that a person decided get a new target."""
     now = now or datetime.now(UTC)
-    planned = Planned(now=now, decided_new=decided_new, scheduled=scheduled or {}, only=only)
+    planned = Planned(now=now, decided_new=decided_new, scheduled=scheduled or {}, only=only,
+                      used=used or {})
     orders: list[Order] = []
     for rt in resource_types:
         orders += _evaluate_one(project, graph, ownership.get(rt.identifier, {}), rt, planned)
@@ -104,6 +109,23 @@ class _Scalars:
         self.rules = rules
         self.compiled = {r.target: compile_expression(r.expression) for r in rules
                          if r.expression is not None}
+        # Unique rules: their alternatives (more letters), prefix and suffix.
+        self.extras = {r.target: ([compile_expression(a) for a in r.alternatives],
+                                  compile_expression(r.prefix) if r.prefix else None,
+                                  compile_expression(r.suffix) if r.suffix else None)
+                       for r in rules if r.unique}
+
+    def unique_parts(self, graph: Graph, node: Node, today: date | None, target: str
+                     ) -> tuple[list[str | None], str, str]:
+        alternatives, prefix, suffix = self.extras[target]
+
+        def run(expression: Any) -> str | None:
+            values = {name: graph.value(node, name) for name in expression.names}
+            value = expression.evaluate(values, today=today)
+            return None if value is None else str(value)
+
+        return ([run(a) for a in alternatives], (run(prefix) or "") if prefix else "",
+                (run(suffix) or "") if suffix else "")
 
     def compute(self, graph: Graph, node: Node, today: date | None, creating: bool
                 ) -> dict[str, Any]:
@@ -119,23 +141,6 @@ class _Scalars:
                 out[rule.target] = expression.evaluate(values, today=today)
         return {k: (None if v is None else v if isinstance(v, (bool, int, float)) else str(v))
                 for k, v in out.items()}
-
-
-def _unique_value(value: Any, current: Any, used: set[str]) -> Any:
-    """`value`, or `value2`, `value3`… when another target holds it (SPEC §6.5). A target keeps
-    its own value; the chosen one is reserved for the rest of the run."""
-    if value is None:
-        return None
-    text = str(value)
-    if current is not None and str(current).casefold() == text.casefold():
-        return current
-    candidate, n = text, 1
-    while candidate.casefold() in used:
-        n += 1
-        name, at, domain = text.partition("@")
-        candidate = f"{name}{n}{at}{domain}"
-    used.add(candidate.casefold())
-    return candidate
 
 
 def _key_property(target: EntityType, rt: ResourceType) -> str:
@@ -184,6 +189,7 @@ class _Decision:
     start: date | None = None
     end: date | None = None
     effective: date | None = None
+    issued: dict[str, str] = field(default_factory=dict)  # unique property → its core
 
 
 def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: ResourceType,
@@ -198,9 +204,10 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     owners = {t: s for s, t in owned.items()}
     # In an incremental run only the sources the run changed are evaluated (SPEC §6.3).
     only = planned.only.get(rt.source) if planned.only is not None else None
-    # Values of `unique` rules already held by a target (compared ignoring case).
-    taken = {r.target: {str(n.values[r.target]).casefold() for n in targets.values()
-                        if n.values.get(r.target) is not None}
+    # Values of `unique` rules held by a target or ever issued (compared ignoring case).
+    taken = {r.target: UniqueValues((n.values.get(r.target) for n in targets.values()),
+                                    planned.used.get((rt.identifier, r.target), ()),
+                                    r.reserved)
              for r in rt.scalars if r.unique}
     # First pass: each source's target and values. The links come second, once every target of
     # this resource type is planned: an organization's parent may be decided after it.
@@ -243,9 +250,14 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
                 if validity.effective else None
             _dates(validity, decision, expected, creating=target_key is None)
         current = targets[target_key].values if target_key is not None else {}
-        for prop, used in taken.items():
+        for prop, unique in taken.items():
             if prop in expected:  # an on_create rule is not computed for an existing target
-                expected[prop] = _unique_value(expected[prop], current.get(prop), used)
+                alternatives, prefix, suffix = scalars.unique_parts(graph, node, decision.today,
+                                                                    prop)
+                expected[prop], core = unique.allocate([expected[prop], *alternatives],
+                                                       prefix, suffix, current.get(prop))
+                if core is not None:
+                    decision.issued[prop] = core
         if target_key is None:
             new_key = expected.get(key_prop)
             if new_key is None or not rt.allow_add:
@@ -269,6 +281,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             new_key = str(expected[key_prop])
             orders.append(_added(rt, target_et.identifier, new_key, node.key, expected,
                                  expected_links, link_types))
+            orders[-1].issued = d.issued
             kept.add(new_key)
             continue
         kept.add(target_key)
@@ -310,6 +323,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
                           changed, changed_links)
             order.link_types = link_types
             order.establishes = owned.get(node.key) != target_key
+            order.issued = {k: v for k, v in d.issued.items() if k in changed}
             orders.append(order)
     if rt.allow_remove:
         orders += _removed(rt, graph, owned, targets, kept, only, planned)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from headcount.config.model import Connector, Project
 from headcount.errors import HeadcountError
-from headcount.fulfillment.direct import fulfill, owned, scheduled
+from headcount.fulfillment.direct import fulfill, owned, scheduled, used
 from headcount.policy.cases import decided_new, open_cases
 from headcount.policy.evaluation import CorrelationCase, evaluate
 from headcount.policy.graph import Graph
@@ -48,7 +48,7 @@ def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
         only = _with_neighbours(graph, only)
     orders, cases = evaluate(project, graph, owned(conn), chosen, now,
                              decided_new=decided_new(conn), scheduled=scheduled(conn),
-                             only=only)
+                             only=only, used=used(conn))
     orders = reconcile(conn, project, orders, now)
     return graph, orders, cases, involved
 

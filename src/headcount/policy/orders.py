@@ -27,6 +27,9 @@ class Order:
     # A deleted order of a resource type with a retention: the target stays, marked left,
     # until this day.
     retain_until: date | None = None
+    # Unique values this order issues: property → core (without prefix or suffix), kept so that
+    # they are never issued again.
+    issued: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"values": {k: list(v) for k, v in self.values.items()},

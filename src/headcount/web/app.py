@@ -20,8 +20,9 @@ from headcount.errors import HeadcountError, NotFound, RunRefused, user_error
 from headcount.project import ProjectContext
 from headcount.repository.database import database_url
 from headcount.repository.users import User
-from headcount.web import views
+from headcount.web import reconciliation, views
 from headcount.web.api import access, catalog, runs
+from headcount.web.api import reconciliation as api_reconciliation
 from headcount.web.auth import LoginRequired, current_user
 from headcount.web.launcher import Launcher
 from headcount.web.listing import ListCache
@@ -48,6 +49,9 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     for module in (catalog, runs, access):
         app.include_router(module.router, prefix="/api")
     app.include_router(views.router)
+    # Manual edits and the Resource Reconciliation (SPEC §6.4): API, then pages.
+    app.include_router(api_reconciliation.router, prefix="/api")
+    app.include_router(reconciliation.router)
 
     # The schema and its page describe personal-data endpoints: they need a log-in too.
     @app.get("/api/openapi.json", include_in_schema=False)

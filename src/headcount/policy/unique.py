@@ -1,0 +1,51 @@
+"""Unique values (SPEC §6.5): logins, e-mails and identifiers that no two targets share, and that
+are never issued twice. A homonym tries the rule's alternatives (more letters) before a number;
+the check is on the core of the value, whatever prefix or suffix a user type adds (`x-jdupont`
+and `jdupont` are the same login); reserved values are never issued."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+
+def fold(value: object) -> str:
+    return str(value).casefold()
+
+
+def numbered(core: str, n: int) -> str:
+    """`jean.dupont2`; an e-mail is numbered before its `@`."""
+    name, at, domain = core.partition("@")
+    return f"{name}{n}{at}{domain}"
+
+
+class UniqueValues:
+    """The cores taken for one property of one resource type, for the rest of a run."""
+
+    def __init__(self, held: Iterable[object], used: Iterable[str], reserved: Iterable[str]
+                 ) -> None:
+        self.taken = {fold(v) for v in held if v is not None} | {fold(v) for v in used}
+        self.reserved = {fold(v) for v in reserved}
+
+    def allocate(self, candidates: Sequence[str | None], prefix: str, suffix: str,
+                 current: object) -> tuple[str | None, str | None]:
+        """The value for a target and its core. A target keeps its own value when it is one of
+        its candidates (or their numbered forms)."""
+        cores = [c for c in candidates if c]
+        if not cores:
+            return None, None
+        own = fold(current) if current is not None else None
+
+        def free(core: str) -> bool:
+            if own is not None and fold(prefix + core + suffix) == own:
+                return True
+            folded = fold(core)
+            return folded not in self.taken and folded not in self.reserved
+
+        chosen = next((c for c in cores if free(c)), None)
+        n = 1
+        while chosen is None:
+            n += 1
+            if free(numbered(cores[0], n)):
+                chosen = numbered(cores[0], n)
+        self.taken.add(fold(chosen))
+        return prefix + chosen + suffix, chosen
