@@ -14,6 +14,7 @@ from webproject import bearer, login, make_app, make_project
 # The right each API route needs; routes absent from here only need a log-in.
 NEEDS = {
     ("POST", "/api/connectors/{name}/runs"): "run",
+    ("POST", "/api/connectors/{name}/evaluate"): "run",
     ("POST", "/api/runs/{run_id}/resume"): "run",
     ("POST", "/api/runs/{run_id}/cancel"): "run",
     ("GET", "/api/users"): "admin",

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from headcount.errors import HeadcountError
+from headcount.jobs.evaluation import evaluate_policy
+from headcount.jobs.progress import Progress
 from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.project import ProjectContext
 
@@ -45,9 +47,19 @@ class Launcher:
 
     def launch(self, request: SyncRequest, wait: float = 10.0) -> int:
         """Start a run; return its id once it is recorded (or raise why it could not start)."""
+        return self.launch_job(
+            request.connector, lambda ctx, progress: synchronize(ctx, request, progress), wait)
+
+    def launch_evaluation(self, connector: str, actor: str, wait: float = 10.0) -> int:
+        """Start the date evaluation of a connector's resource types (SPEC §8)."""
+        return self.launch_job(connector, lambda ctx, progress: evaluate_policy(
+            ctx, connector, actor=actor, progress=progress), wait)
+
+    def launch_job(self, connector: str, job: Callable[[ProjectContext, Progress], object],
+                   wait: float = 10.0) -> int:
         started = _Started()
-        thread = threading.Thread(target=self._run, args=(request, started), daemon=True,
-                                  name=f"run-{request.connector}")
+        thread = threading.Thread(target=self._run, args=(job, started), daemon=True,
+                                  name=f"run-{connector}")
         thread.start()
         started.event.wait(wait)
         if started.error is not None:
@@ -56,10 +68,11 @@ class Launcher:
             raise HeadcountError("the run did not start in time; see the Job Execution page")
         return started.run_id
 
-    def _run(self, request: SyncRequest, started: _Started) -> None:
+    def _run(self, job: Callable[[ProjectContext, Progress], object], started: _Started
+             ) -> None:
         ctx = ProjectContext.open(self.project_dir, self.url)
         try:
-            synchronize(ctx, request, _Progress(self, started))
+            job(ctx, _Progress(self, started))
         except HeadcountError as exc:
             started.error = exc
         finally:

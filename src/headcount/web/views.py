@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from headcount.jobs.blocked import cancel, resume
 from headcount.jobs.synchronization import SyncRequest
+from headcount.policy.job import resource_types_fed_by
 from headcount.project import ProjectContext
 from headcount.repository import resources, runs, users
 from headcount.repository.database import begin_write
@@ -163,7 +164,11 @@ def connector_page(request: Request, user: Reader, name: str) -> Response:
     info = connector_out(state, name)
     with state.engine.connect() as conn:
         latest = [run_out(state, r) for r in runs.list_runs(conn, info.identifier, 20)]
-    return render(request, "connector.html", {"connector": info, "runs": latest}, user)
+    project = state.project()
+    found = project.connector(info.identifier)
+    evaluates = bool(found and resource_types_fed_by(project, found))
+    return render(request, "connector.html", {"connector": info, "runs": latest,
+                                              "evaluates": evaluates}, user)
 
 
 @router.get("/connectors/{name}/runs-table", response_class=HTMLResponse)
@@ -185,6 +190,16 @@ def launch(request: Request, user: Operator, name: str,
                                                actor=user.name))
     with begin_write(state.engine) as conn:
         runs.audit(conn, user.name, "launch", f"run {run_id} of {connector.identifier}", None)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@router.post("/connectors/{name}/evaluate")
+def evaluate(request: Request, user: Operator, name: str) -> Response:
+    state = app_state(request)
+    connector = catalog.connector(state.project(), name)
+    run_id = state.launcher.launch_evaluation(connector.identifier, user.name)
+    with begin_write(state.engine) as conn:
+        runs.audit(conn, user.name, "evaluate", f"run {run_id} of {connector.identifier}", None)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 

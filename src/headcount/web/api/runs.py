@@ -60,6 +60,19 @@ def launch(request: Request, user: Operator, name: str, body: LaunchIn) -> Launc
     return LaunchOut(run_id=run_id)
 
 
+@router.post("/connectors/{name}/evaluate", response_model=LaunchOut,
+             status_code=status.HTTP_202_ACCEPTED)
+def evaluate(request: Request, user: Operator, name: str) -> LaunchOut:
+    """Launch the date evaluation of the resource types fed by the connector (SPEC §8): joiners
+    and leavers on their dates, dated records, expired overrides, retention; no new file."""
+    state = app_state(request)
+    connector = catalog.connector(state.project(), name)
+    run_id = state.launcher.launch_evaluation(connector.identifier, user.name)
+    with begin_write(state.engine) as conn:
+        runs.audit(conn, user.name, "evaluate", f"run {run_id} of {connector.identifier}", None)
+    return LaunchOut(run_id=run_id)
+
+
 @router.get("/runs", response_model=list[RunOut])
 def list_runs(request: Request, user: Reader, connector: str | None = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 50,
