@@ -20,10 +20,15 @@ NEEDS = {
     ("GET", "/api/users"): "admin",
     ("POST", "/api/users"): "admin",
     ("GET", "/api/audit"): "admin",
+    ("PATCH", "/api/resources/{resource_id}"): "edit",
+    ("GET", "/api/reconciliation"): "decide",
+    ("GET", "/api/reconciliation/{state_id}"): "decide",
+    ("POST", "/api/reconciliation/decisions"): "decide",
+    ("POST", "/api/reconciliation/{state_id}/decision"): "decide",
 }
 ONLY_LOGIN = {("GET", "/api/tokens"), ("POST", "/api/tokens"), ("DELETE", "/api/tokens/{token_id}")}
 PATH_VALUES = {"entity_type": "HR_Person", "key": "E00002", "name": "HR", "run_id": "1",
-               "token_id": "1"}
+               "token_id": "1", "resource_id": "1", "state_id": "1"}
 BODIES = {"/api/connectors/{name}/runs": {}, "/api/runs/{run_id}/resume": {"reason": "r"},
           "/api/runs/{run_id}/cancel": {"reason": "r"},
           "/api/users": {"name": "x", "password": "12345678", "role": "viewer"},
@@ -72,7 +77,8 @@ def test_every_endpoint_refuses_a_role_without_the_right(app: FastAPI) -> None:
         if (method, path) in ONLY_LOGIN:
             continue
         need = NEEDS.get((method, path), "read")
-        lacking = {"read": run_only, "run": viewer, "admin": operator}[need]
+        lacking = {"read": run_only, "run": viewer, "admin": operator, "edit": viewer,
+                   "decide": operator}[need]
         assert _call(client, method, path, lacking) == 403, (method, path, need)
 
 
