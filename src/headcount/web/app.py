@@ -20,8 +20,11 @@ from headcount.errors import HeadcountError, NotFound, RunRefused, user_error
 from headcount.project import ProjectContext
 from headcount.repository.database import database_url
 from headcount.repository.users import User
-from headcount.web import reconciliation, views
+from headcount.web import cases, identities, provenance, reconciliation, views
 from headcount.web.api import access, catalog, runs
+from headcount.web.api import cases as api_cases
+from headcount.web.api import identities as api_identities
+from headcount.web.api import provenance as api_provenance
 from headcount.web.api import reconciliation as api_reconciliation
 from headcount.web.auth import LoginRequired, current_user
 from headcount.web.launcher import Launcher
@@ -49,6 +52,11 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     for module in (catalog, runs, access):
         app.include_router(module.router, prefix="/api")
     app.include_router(views.router)
+    # Correlation cases, identities and per-value provenance: their API, then their pages.
+    for api in (api_cases, api_identities, api_provenance):
+        app.include_router(api.router, prefix="/api")
+    for pages in (cases, identities, provenance):
+        app.include_router(pages.router)
     # Manual edits and the Resource Reconciliation (SPEC §6.4): API, then pages.
     app.include_router(api_reconciliation.router, prefix="/api")
     app.include_router(reconciliation.router)

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from headcount.policy.cases import count_open
 from headcount.repository.users import User
 from headcount.web import catalog
 from headcount.web.auth import app_state
@@ -22,9 +23,12 @@ def render(request: Request, name: str, context: dict[str, Any], user: User | No
            status_code: int = 200) -> HTMLResponse:
     state = app_state(request)
     menu: list[Any] = []
+    open_cases = 0
     if user is not None:
         with state.engine.connect() as conn:
             menu = catalog.menu(state.project(), conn)
+            open_cases = count_open(conn)  # the count beside "Correlation cases"
     return TEMPLATES.TemplateResponse(request, name, {
-        "user": user, "menu": menu, "csrf": getattr(request.state, "csrf", ""), **context,
+        "user": user, "menu": menu, "csrf": getattr(request.state, "csrf", ""),
+        "open_cases": open_cases, **context,
     }, status_code=status_code)

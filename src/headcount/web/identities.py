@@ -1,0 +1,24 @@
+"""The identity page (SPEC §5, §8, §12): state and dates of an identity, its records with their
+validity (current, future, past) and main values, and the provisioning orders that concerned
+them. The resource page of a Directory_User links here."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from headcount.repository.users import User
+from headcount.web.api.identities import identity_view
+from headcount.web.auth import app_state, require
+from headcount.web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[User, Depends(require("read"))]
+
+
+@router.get("/identities/{key:path}", response_class=HTMLResponse)
+def identity_page(request: Request, user: Reader, key: str) -> Response:
+    found = identity_view(app_state(request), key)
+    return render(request, "identity.html", {"identity": found}, user)

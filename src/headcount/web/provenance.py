@@ -1,0 +1,32 @@
+"""Per-value provenance on the resource page (SPEC §12, §15.1): a fragment the page loads with
+htmx, and the same as a page of its own for a browser without script."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from headcount.repository import provenance
+from headcount.repository.users import User
+from headcount.web.api.models import Id
+from headcount.web.auth import app_state, require
+from headcount.web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[User, Depends(require("read"))]
+
+
+@router.get("/resources/{resource_id}/provenance", response_class=HTMLResponse)
+def provenance_page(request: Request, user: Reader, resource_id: Id) -> Response:
+    state = app_state(request)
+    project = state.project()
+    with state.engine.connect() as conn:
+        found = provenance.provenance_by_id(conn, project, resource_id)
+    located = project.entity_type(found.entity_type)
+    et = located[1] if located else None
+    labels = {p.identifier: p.display_name or p.identifier for p in et.properties} if et else {}
+    fragment = request.headers.get("HX-Request") == "true"
+    return render(request, "_provenance.html" if fragment else "provenance.html",
+                  {"prov": found, "labels": labels, "et": et}, user)
