@@ -5,7 +5,6 @@ properties, in the API and on the resource page."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +16,7 @@ from fastapi.testclient import TestClient
 from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.project import ProjectContext
 from headcount.repository import provenance, runs
-from headcount.repository.database import begin_write
-from headcount.repository.schema import changes, property_states, resources
+from headcount.repository.schema import resources
 from webproject import bearer, login, make_app, make_project
 
 RULE = "HR_Person_To_Directory_UserRecord.Title"
@@ -102,29 +100,37 @@ def test_a_record_title_names_the_rule_the_hr_file_and_the_line(app: FastAPI) ->
 
 
 def test_a_value_set_by_hand_says_who_and_why(app: FastAPI) -> None:
-    engine: sa.Engine = app.state.headcount.engine
-    with begin_write(engine) as conn:
-        run_id, _ = runs.start_run(conn, "Directory", "manual", "manual", False, False,
-                                   "promotion", None)
-        conn.execute(sa.insert(changes).values(
-            run_id=run_id, kind="update", entity_type="Directory_UserRecord",
-            resource_key="E00003", data=json.dumps({"Title": ["Before", "Head of audit"]}),
-            connection="manual"))
-        runs.finish_run(conn, run_id, runs.SUCCEEDED)
-        conn.execute(sa.insert(property_states).values(
-            entity_type="Directory_UserRecord", resource_key="E00003", property="Title",
-            resource_type="HR_Person_To_Directory_UserRecord", state="unreconciled",
-            manual_value=json.dumps("Head of audit"), changed_by="alice",
-            reason="promoted early", changed_at=runs.now()))
     client = TestClient(app)
-    body = client.get("/api/entity-types/Directory_UserRecord/provenance/E00003",
+    record = _resource_id(app, "Directory_UserRecord", "E00003")
+    edited = client.patch(f"/api/resources/{record}", headers=bearer(app, "hr", ["read", "edit"]),
+                          json={"values": {"Title": "Head of audit"},
+                                "reason": "promoted early"})
+    assert edited.status_code == 200, edited.text
+    run_id = edited.json()["run_id"]
+    body = client.get(f"/api/resources/{record}/provenance",
                       headers=bearer(app, "view", ["read"])).json()
     title = _value(body, "Title")
     assert title["set_by"] == "manual"
-    assert (title["changed_by"], title["reason"], title["state"]) == (
-        "alice", "promoted early", "unreconciled")
-    assert title["text"] == f"set by hand by alice, run {run_id}: promoted early"
+    assert title["value"] == "Head of audit"
+    assert (title["changed_by"], title["reason"]) == ("hr", "promoted early")
+    assert title["state"] is not None  # HR's value waits on the Resource Reconciliation
+    assert title["text"] == f"set by hand by hr, run {run_id}: promoted early"
     assert _value(body, "LastName")["set_by"] == "policy"
+
+    # Approved on the Resource Reconciliation: HR's value is back, and so says the provenance.
+    decider = bearer(app, "hr", ["read", "decide"])
+    [held] = client.get("/api/reconciliation?entity_type=Directory_UserRecord",
+                        headers=decider).json()["items"]
+    approved = client.post(f"/api/reconciliation/{held['id']}/decision", headers=decider,
+                           json={"decision": "approve", "comment": "HR knows best"})
+    assert approved.status_code == 200, approved.text
+    body = client.get(f"/api/resources/{record}/provenance",
+                      headers=bearer(app, "view", ["read"])).json()
+    title = _value(body, "Title")
+    assert title["value"] == held["proposed_value"]
+    assert title["set_by"] == "reconciliation"
+    assert title["text"].startswith("approved on the Resource Reconciliation by hr, run ")
+    assert title["text"].endswith(": HR knows best")
 
 
 def test_provenance_takes_a_few_queries_whatever_the_properties(app: FastAPI) -> None:

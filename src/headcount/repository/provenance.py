@@ -20,6 +20,7 @@ from headcount.config.resource_type import ResourceType
 from headcount.errors import NotFound
 from headcount.policy.expressions import compile_expression
 from headcount.repository.schema import (
+    audit_log,
     changes,
     links,
     ownership,
@@ -30,7 +31,9 @@ from headcount.repository.schema import (
 )
 
 APPLIED = ("succeeded", "succeeded with warnings")
-HR, POLICY, MANUAL = "hr", "policy", "manual"
+HR, POLICY, MANUAL, RECONCILIATION = "hr", "policy", "manual", "reconciliation"
+# What the manual-edit and reconciliation writes record in the audit log, per property.
+AUDITED = {MANUAL: "manual edit", RECONCILIATION: "reconciliation approve"}
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class ValueProvenance:
     navigation: bool
     value: Any
     origin: Origin | None = None
-    by: str | None = None  # hr | policy | manual
+    by: str | None = None  # hr | policy | manual | reconciliation
     rule: Rule | None = None
     source_entity_type: str | None = None
     source_key: str | None = None
@@ -91,10 +94,12 @@ class ValueProvenance:
             return "no recorded change"
         if self.by == HR:
             return f"set by {o.where()}, run {o.run_id}"
-        if self.by == MANUAL:
+        if self.by in (MANUAL, RECONCILIATION):
             who = f" by {self.changed_by}" if self.changed_by else ""
             why = f": {self.reason}" if self.reason else ""
-            return f"set by hand{who}, run {o.run_id}{why}"
+            how = "set by hand" if self.by == MANUAL else \
+                "approved on the Resource Reconciliation"
+            return f"{how}{who}, run {o.run_id}{why}"
         if self.rule is None:  # a property the resource type leaves alone: empty at creation
             return f"no rule of `{o.connection}` computes it (written at creation, run " \
                    f"{o.run_id})"
@@ -160,6 +165,8 @@ def provenance(conn: sa.Connection, project: Project, entity_type: str, key: str
             v.by, v.rule = POLICY, rule_of(rule_types[name], v.name)
         elif name in hr_connections or v.origin.file:
             v.by = HR
+        elif name == RECONCILIATION or v.origin.mode == RECONCILIATION:
+            v.by = RECONCILIATION
         else:
             v.by = MANUAL
     _sources(conn, project, et, key, out.values)
@@ -286,7 +293,8 @@ def _sources(conn: sa.Connection, project: Project, et: EntityType, key: str,
 
 def _states(conn: sa.Connection, entity_type: str, key: str,
             values: list[ValueProvenance]) -> None:
-    """Who changed a value by hand and why (SPEC §6.4), where the property state says."""
+    """Who changed a value by hand and why: the property state (SPEC §6.4), and the audit log
+    entry of the edit or approval that wrote the value."""
     by_property = {v.name: v for v in values}
     for prop, state, changed_by, reason in conn.execute(
             sa.select(property_states.c.property, property_states.c.state,
@@ -296,6 +304,16 @@ def _states(conn: sa.Connection, entity_type: str, key: str,
         v = by_property.get(prop)
         if v is not None:
             v.state, v.changed_by, v.reason = state, changed_by, reason
+    by_hand = {f"{entity_type} {key} {v.name}": v for v in values if v.by in AUDITED}
+    if by_hand:
+        actions = sorted({AUDITED[v.by] for v in by_hand.values() if v.by is not None})
+        for actor, target, reason in conn.execute(
+                sa.select(audit_log.c.actor, audit_log.c.target, audit_log.c.reason)
+                .where(audit_log.c.action.in_(actions), audit_log.c.target.in_(sorted(by_hand)))
+                .order_by(audit_log.c.id)):
+            # The latest entry wins: the one of the write that set the value.
+            by_hand[target].changed_by = actor
+            by_hand[target].reason = reason or by_hand[target].reason
     for v in values:
-        if v.by == MANUAL and v.reason is None and v.origin is not None:
+        if v.by in AUDITED and v.reason is None and v.origin is not None:
             v.reason = v.origin.reason
