@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from headcount.cli import project_commands, resource_commands, run_commands, server_commands
+from headcount.cli import (
+    case_commands,
+    project_commands,
+    resource_commands,
+    run_commands,
+    server_commands,
+)
 from headcount.cli.root import app
 
 __all__ = ["app", "main"]
-_COMMANDS = (project_commands, resource_commands, run_commands, server_commands)
+_COMMANDS = (project_commands, resource_commands, run_commands, server_commands, case_commands)
 
 
 def main() -> None:
