@@ -25,6 +25,9 @@ class UniqueValues:
                  ) -> None:
         self.taken = {fold(v) for v in held if v is not None} | {fold(v) for v in used}
         self.reserved = {fold(v) for v in reserved}
+        # The last number tried per value: numbers only grow within a run, so the thousandth
+        # jmartin does not try the 999 numbers before (that would be quadratic).
+        self.last: dict[str, int] = {}
 
     def allocate(self, candidates: Sequence[str | None], prefix: str, suffix: str,
                  current: object) -> tuple[str | None, str | None]:
@@ -42,10 +45,13 @@ class UniqueValues:
             return folded not in self.taken and folded not in self.reserved
 
         chosen = next((c for c in cores if free(c)), None)
-        n = 1
-        while chosen is None:
-            n += 1
-            if free(numbered(cores[0], n)):
-                chosen = numbered(cores[0], n)
+        if chosen is None:
+            base = fold(cores[0])
+            n = self.last.get(base, 1)
+            while chosen is None:
+                n += 1
+                if free(numbered(cores[0], n)):
+                    chosen = numbered(cores[0], n)
+            self.last[base] = n
         self.taken.add(fold(chosen))
         return prefix + chosen + suffix, chosen
