@@ -338,3 +338,30 @@ def test_remove_orphans_deletes_targets_no_source_owns(scenario: Scenario) -> No
     assert s.orders(run, "HR_Site_To_Directory_Site") == {"added": ["PAR", "TYO"],
                                                           "deleted": ["LYO"]}
     assert s.keys("Directory_Site") == ["PAR", "TYO"]
+
+
+def test_a_dated_move_rescheduled_or_cancelled_before_its_day(scenario: Scenario) -> None:
+    s = scenario
+    s.file(list(DAY_ONE))
+    s.sync("2026-11-26T08:00:00")
+    people = {p[0]: list(p) for p in DAY_ONE}
+    people["E8"][3], people["E8"][10] = "Lead Analyst", "15/12/2026"
+    people["E3"][3], people["E3"][10] = "Senior Analyst", "01/01/2027"
+    s.file([tuple(p) for p in people.values()])
+    s.sync("2026-11-27T08:00:00")
+    assert "E8-20261215" in s.keys("Directory_UserRecord")
+    # HR moves E8's change to the 20th, and cancels E3's.
+    people["E8"][10] = "20/12/2026"
+    people["E3"][3], people["E3"][10] = "Analyst", ""
+    s.file([tuple(p) for p in people.values()])
+    run = s.sync("2026-11-28T08:00:00")
+    records = s.orders(run, RECORDS)
+    assert records["deleted"] == ["E3-20270101", "E8-20261215"]
+    assert records["added"] == ["E8-20261220"]
+    assert [k for k in s.keys("Directory_UserRecord") if k[:3] in ("E3", "E3-", "E8", "E8-")] \
+        == ["E3", "E8", "E8-20261220"]
+    e3, e8 = s.values("Directory_UserRecord", "E3"), s.values("Directory_UserRecord", "E8")
+    assert (e3["Title"], e3["EndDate"]) == ("Analyst", None)
+    assert (e8["Title"], e8["EndDate"]) == ("Analyst", "2026-12-19")
+    assert s.values("Directory_UserRecord", "E8-20261220")["Title"] == "Lead Analyst"
+    assert s.sync("2026-11-28T10:00:00").counters.get("orders", {}) == {}

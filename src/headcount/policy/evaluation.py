@@ -285,6 +285,16 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             kept.add(new_key)
             continue
         kept.add(target_key)
+        if validity is not None and validity.effective:
+            earlier = _cancelled_record(validity, d, targets[target_key], targets)
+            if earlier is not None:
+                # HR moved or cancelled a dated change before its day: the future record goes,
+                # the record it was to replace is the person's again.
+                future = targets[target_key]
+                orders.append(Order(rt.identifier, "deleted", target_et.identifier, future.key,
+                                    None, {k: (v, None) for k, v in future.values.items()}))
+                target_key = earlier.key
+                kept.add(target_key)
         target = targets[target_key]
         changed = {k: (target.values.get(k), v) for k, v in expected.items()
                    if k != key_prop and not _same(target.values.get(k), v, compare.get(k, "exact"))}
@@ -312,7 +322,8 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             old_end = as_date(target.values.get(validity.end_property)) \
                 if validity.end_property else None
             last = day_before(opens)
-            if validity.end_property and (old_end is None or old_end > last):
+            rehire = old_end is not None and d.start is not None and d.start > old_end
+            if validity.end_property and not rehire and old_end != last:
                 orders.append(Order(rt.identifier, "modified", target_et.identifier,
                                     target_key, None, {validity.end_property: (
                                         target.values.get(validity.end_property),
@@ -368,6 +379,24 @@ def _opens_record(validity: Validity, d: _Decision, target: Node, changed: dict[
     if (effective is not None and effective > d.today and moved
             and (current_start is None or effective > current_start)):
         return effective
+    return None
+
+
+def _cancelled_record(validity: Validity, d: _Decision, owned: Node,
+                      targets: Mapping[str, Node]) -> Node | None:
+    """The record an owned future record was to replace, when the source no longer asks for
+    that record: its effective day changed, or went. None otherwise."""
+    if not validity.start_property or not validity.end_property:
+        return None
+    first = as_date(owned.values.get(validity.start_property))
+    if first is None or first <= d.today or d.effective == first:
+        return None
+    base = _RECORD_SUFFIX.sub("", owned.key)
+    last = day_before(first).isoformat()
+    for key, node in targets.items():
+        if key != owned.key and _RECORD_SUFFIX.sub("", key) == base \
+                and node.values.get(validity.end_property) == last:
+            return node
     return None
 
 
