@@ -106,6 +106,15 @@ class Scenario:
     def state(self, employee: str) -> object:
         return self.values("Directory_User", employee)["State"]
 
+    def listed(self, run: runs.RunRecord) -> list[tuple[str, ...]]:
+        with self.ctx.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(
+                sa.select(provisioning_orders.c.resource_type, provisioning_orders.c.kind,
+                          provisioning_orders.c.source_key, provisioning_orders.c.target_key,
+                          provisioning_orders.c.changes)
+                .where(provisioning_orders.c.run_id == run.id)
+                .order_by(provisioning_orders.c.id))]
+
     def orders(self, run: runs.RunRecord, rt: str) -> dict[str, list[str]]:
         with self.ctx.engine.connect() as conn:
             rows = conn.execute(sa.select(provisioning_orders.c.kind,
@@ -177,7 +186,9 @@ def test_joiners_movers_leavers_rehire_through_dated_files(scenario: Scenario) -
     day_two.append(["E12", "Jean", "Dupont", "Consultant", "IT", "PAR", "E1", "contractor",
                     "27/11/2026", "31/03/2027", ""])
     s.file([tuple(p) for p in day_two])
+    dry = synchronize(s.ctx, SyncRequest("HR", dry_run=True, now=at("2026-11-27T08:00:00")))
     second = s.sync("2026-11-27T08:00:00")
+    assert s.listed(dry) == s.listed(second)  # the dry run's orders are the real run's
     record_orders = s.orders(second, RECORDS)
     assert record_orders["added"] == ["E10", "E11", "E12", "E8-20261215"]
     e12 = s.values("Directory_UserRecord", "E12")
@@ -215,7 +226,9 @@ def test_joiners_movers_leavers_rehire_through_dated_files(scenario: Scenario) -
     rehired[8:10] = ["14/12/2026", ""]   # back, same EmployeeId, a new contract
     rehired[7] = "permanent"
     s.file([tuple(p) for p in day_three])
+    dry = synchronize(s.ctx, SyncRequest("HR", dry_run=True, now=at("2026-12-16T08:00:00")))
     third = s.sync("2026-12-16T08:00:00")
+    assert s.listed(dry) == s.listed(third)
     assert s.orders(third, USERS) == {"deleted": ["E8"], "modified": ["E9"]}
     # Removed from the file: kept, marked left, for the 30 days of retention.
     assert s.state("E8") == "left"
