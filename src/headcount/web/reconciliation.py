@@ -218,6 +218,7 @@ def _edit_form(request: Request, user: User, resource_id: int, error: str | None
 def _fields(et: EntityType, project: Project, current: dict[str, Any],
             held: dict[str, PropertyState], sent: dict[str, str]) -> list[dict[str, Any]]:
     computed = computed_properties(project, et.identifier)
+    discarding = {rt.identifier for rt in project.resource_types if rt.discard_manual_changes}
     out = []
     for prop in et.scalar_properties:
         if prop.identifier in et.keys:
@@ -234,5 +235,6 @@ def _fields(et: EntityType, project: Project, current: dict[str, Any],
             "name": prop.identifier, "label": prop.display_name or prop.identifier,
             "type": prop.type.value, "value": sent.get(FIELD + prop.identifier, value),
             "options": options, "computed": computed.get(prop.identifier, []),
+            "discarded": any(rt in discarding for rt in computed.get(prop.identifier, [])),
             "state": held.get(prop.identifier)})
     return out
