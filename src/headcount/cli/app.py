@@ -5,6 +5,7 @@ from __future__ import annotations
 from headcount.cli import (
     case_commands,
     project_commands,
+    reconciliation_commands,
     resource_commands,
     run_commands,
     server_commands,
@@ -12,7 +13,8 @@ from headcount.cli import (
 from headcount.cli.root import app
 
 __all__ = ["app", "main"]
-_COMMANDS = (project_commands, resource_commands, run_commands, server_commands, case_commands)
+_COMMANDS = (project_commands, resource_commands, run_commands, server_commands, case_commands,
+             reconciliation_commands)
 
 
 def main() -> None:

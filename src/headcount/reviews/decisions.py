@@ -32,6 +32,8 @@ MAX_COMMENT = 2000
 class DecisionRefused(HeadcountError):
     """A decision that cannot be taken as asked."""
 
+    exit_code = 4  # refused, as the command line says of a request it cannot take
+
 
 @dataclass
 class DecisionResult:

@@ -30,6 +30,8 @@ MAX_REASON = 2000
 class EditRefused(HeadcountError):
     """A manual edit that cannot be made as asked; the message names the value and why."""
 
+    exit_code = 4  # refused, as the command line says of a request it cannot take
+
 
 @dataclass(frozen=True)
 class ManualEdit:
