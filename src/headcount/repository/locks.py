@@ -35,7 +35,9 @@ class RunLock:
                            (f"headcount-run:{self.name}",))
             row = cursor.fetchone()
         if row is None or not row[0]:
-            raw.close()
+            # Not back to the pool: it is in autocommit, and the next transaction drawn from
+            # the pool would silently commit statement by statement.
+            raw.invalidate()
             return False
         self._conn = raw
         return True
