@@ -29,7 +29,7 @@ from headcount.repository.resources import get_resource
 from headcount.repository.schema import audit_log, provisioning_orders
 from headcount.repository.schema import runs as runs_table
 from headcount.reviews.decisions import decide
-from headcount.reviews.edits import EditRefused, ManualEdit, edit_resource
+from headcount.reviews.edits import EditRefused, EditResult, ManualEdit, edit_resource
 from webproject import make_project
 
 RECORD = "Directory_UserRecord"
@@ -78,25 +78,26 @@ def _states(ctx: ProjectContext, key: str = KEY) -> dict[str, property_states.Pr
         return property_states.of_resource(conn, RECORD, key)
 
 
-def _set_hr_title(ctx: ProjectContext, key: str, title: str) -> None:
+def _set_hr_value(ctx: ProjectContext, key: str, column: str, value: str) -> None:
     path = ctx.directory / "data" / "hr_people.csv"
-    text = path.read_text(encoding="latin-1")
-    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
-    assert rows
-    fields = list(rows[0])
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="latin-1")), delimiter=";"))
     for row in rows:
         if row["EmployeeId"] == key:
-            row["Title"] = title
+            row[column] = value
     out = io.StringIO()
-    writer = csv.DictWriter(out, fields, delimiter=";", lineterminator="\n")
+    writer = csv.DictWriter(out, list(rows[0]), delimiter=";", lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     path.write_text(out.getvalue(), encoding="latin-1")
 
 
+def _set_hr_title(ctx: ProjectContext, key: str, title: str) -> None:
+    _set_hr_value(ctx, key, "Title", title)
+
+
 def _edit(ctx: ProjectContext, values: dict[str, object], reason: str = "promotion, HR late",
           expires_at: datetime | None = None, now: datetime = T0, key: str = KEY,
-          entity_type: str = RECORD) -> object:
+          entity_type: str = RECORD) -> EditResult:
     return edit_resource(ctx.engine, _project(ctx), ManualEdit(entity_type, key, values, reason,
                                                                expires_at), "alice", now)
 
@@ -128,7 +129,7 @@ def test_decline_protects_a_manual_title_then_hr_questions_it_and_approve_takes_
     assert hr_title
 
     edited = _edit(ctx, {"Title": "Chief Tester"})
-    assert edited.states == {"Title": "unreconciled"}  # type: ignore[attr-defined]
+    assert edited.states == {"Title": "unreconciled"}
     assert _value(ctx, "Title") == "Chief Tester"
     state = _states(ctx)["Title"]
     assert (state.state, state.manual_value, state.proposed_value, state.changed_by,
@@ -189,12 +190,12 @@ def test_a_manual_run_moves_the_directory_version_on_and_names_the_person(
         before = conn.execute(sa.text(
             "SELECT version FROM connector_state WHERE connector = 'Directory'")).scalar_one()
     edited = _edit(ctx, {"PhoneNumber": "+33 1 23 45 67 89", "Suspended": "yes"})
-    assert edited.states == {"PhoneNumber": None, "Suspended": None}  # type: ignore[attr-defined]
+    assert edited.states == {"PhoneNumber": None, "Suspended": None}
     assert _states(ctx) == {}  # no rule computes them: they are the people's
     with ctx.engine.connect() as conn:
         after = conn.execute(sa.text(
             "SELECT version FROM connector_state WHERE connector = 'Directory'")).scalar_one()
-        run = runs.get_run(conn, edited.run_id)  # type: ignore[attr-defined]
+        run = runs.get_run(conn, edited.run_id)
         log = " ".join(m for _, _, m in runs.logs(conn, run.id))
     assert after == before + 1
     assert (run.connector, run.mode, run.reason) == ("Directory", "manual",
@@ -224,7 +225,7 @@ def test_editing_back_to_the_computed_value_ends_the_reconciliation(ctx: Project
     hr_title = _value(ctx, "Title")
     _edit(ctx, {"Title": "Chief Tester"})
     edited = _edit(ctx, {"Title": hr_title}, reason="typo")
-    assert edited.states == {"Title": None}  # type: ignore[attr-defined]
+    assert edited.states == {"Title": None}
     assert _states(ctx) == {}
 
 
@@ -233,7 +234,7 @@ def test_an_override_holds_until_its_expiry_then_hr_wins_again(ctx: ProjectConte
     hr_title = _value(ctx, "Title")
     expiry = T0 + timedelta(days=10)
     edited = _edit(ctx, {"Title": "Interim Head"}, expires_at=expiry)
-    assert edited.states == {"Title": "override"}  # type: ignore[attr-defined]
+    assert edited.states == {"Title": "override"}
 
     _sync(ctx, now=T0 + timedelta(days=1))
     evaluate_policy(ctx, "HR", now=expiry - timedelta(seconds=1))
@@ -275,7 +276,7 @@ def test_discard_manual_changes_lets_the_computed_value_win(ctx: ProjectContext)
 
     # From now on an edit is written but holds nothing: HR overwrites it at the next run.
     edited = _edit(ctx, {"Title": "Chief Tester"})
-    assert edited.discarded == ["Title"]  # type: ignore[attr-defined]
+    assert edited.discarded == ["Title"]
     assert _states(ctx) == {}
     _sync(ctx)
     assert _value(ctx, "Title") == hr_title
@@ -449,18 +450,6 @@ def test_reconcile_with_discard_manual_changes_keeps_every_change(ctx: ProjectCo
         assert property_states.every(conn) == []
     assert out[0].values == {"Title": ("manual", "hr2")}
 
-
-def _set_hr_value(ctx: ProjectContext, key: str, column: str, value: str) -> None:
-    path = ctx.directory / "data" / "hr_people.csv"
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="latin-1")), delimiter=";"))
-    for row in rows:
-        if row["EmployeeId"] == key:
-            row[column] = value
-    out = io.StringIO()
-    writer = csv.DictWriter(out, list(rows[0]), delimiter=";", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text(out.getvalue(), encoding="latin-1")
 
 
 @pytest.mark.xfail(strict=True, reason="evaluation decides a dated move from the difference "

@@ -32,7 +32,7 @@ from headcount.web.api.reconciliation import (
     take_decision,
 )
 from headcount.web.auth import app_state, require
-from headcount.web.rendering import render
+from headcount.web.rendering import TEMPLATES, render
 from headcount.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
@@ -134,9 +134,10 @@ def manual_values(request: Request, user: Reader, resource_id: Id) -> Response:
     with app.engine.connect() as conn:
         held = sorted(property_states.of_resource(conn, entity_type, key).values(),
                       key=lambda s: s.property)
-    return render(request, "_manual_values.html", {
-        "resource_id": resource_id, "held": held,
-        "can_edit": editable(project, entity_type) and user.can("edit")}, user)
+    # A fragment: without the left menu, whose counts would cost a scan per resource page.
+    return TEMPLATES.TemplateResponse(request, "_manual_values.html", {
+        "user": user, "resource_id": resource_id, "held": held,
+        "can_edit": editable(project, entity_type) and user.can("edit")})
 
 
 @router.get("/resources/{resource_id}/edit", response_class=HTMLResponse)
