@@ -161,6 +161,8 @@ def _mapped(graph: Graph, rt: ResourceType, source: Node | None, candidates: lis
                      == normalise(v, ["whitespace", "case", "diacritics"]) and v is not None
                      for v in current)
         text = f"source: {rule.source}" if rule.source else f"expression: {rule.expression}"
+        if rule.when == "on_create":  # a link keeps the candidate's value
+            text += " (only when creating)"
         out.append(MappedValue(rule.target, text, proposed, current, same))
     return out
 
