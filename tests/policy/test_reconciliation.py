@@ -452,9 +452,6 @@ def test_reconcile_with_discard_manual_changes_keeps_every_change(ctx: ProjectCo
 
 
 
-@pytest.mark.xfail(strict=True, reason="evaluation decides a dated move from the difference "
-                   "with the current values, held manual values included: it should leave "
-                   "the held properties out (policy/evaluation.py _opens_record)")
 def test_a_held_value_alone_does_not_open_a_dated_record(ctx: ProjectContext) -> None:
     _sync(ctx)
     _edit(ctx, {"Title": "Chief Tester"})

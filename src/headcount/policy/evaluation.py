@@ -37,6 +37,8 @@ class Planned:
     only: Mapping[str, Set[str]] | None = None
     # (resource type, property) → the cores of the unique values ever issued
     used: Mapping[tuple[str, str], Set[str]] = field(default_factory=dict)
+    # (entity type, key) → the properties people hold by hand
+    held: Mapping[tuple[str, str], Set[str]] = field(default_factory=dict)
     values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     cases: list[CorrelationCase] = field(default_factory=list)
 
@@ -62,12 +64,13 @@ def evaluate(project: Project, graph: Graph, ownership: Mapping[str, Mapping[str
              scheduled: Mapping[str, Mapping[str, date]] | None = None,
              only: Mapping[str, Set[str]] | None = None,
              used: Mapping[tuple[str, str], Set[str]] | None = None,
+             held: Mapping[tuple[str, str], Set[str]] | None = None,
              ) -> tuple[list[Order], list[CorrelationCase]]:
     """The orders of the resource types at the instant `now`; `decided_new` holds the
     (resource type, source key) that a person decided get a new target."""
     now = now or datetime.now(UTC)
     planned = Planned(now=now, decided_new=decided_new, scheduled=scheduled or {}, only=only,
-                      used=used or {})
+                      used=used or {}, held=held or {})
     orders: list[Order] = []
     for rt in resource_types:
         orders += _evaluate_one(project, graph, ownership.get(rt.identifier, {}), rt, planned)
@@ -303,7 +306,9 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             before = graph.linked_keys(target, nav)
             if before != keys:
                 changed_links[nav] = (before, keys)
-        opens = _opens_record(validity, d, target, changed, changed_links) \
+        movable = {k: v for k, v in changed.items()
+                   if k not in planned.held.get((target.entity_type, target.key), ())}
+        opens = _opens_record(validity, d, target, movable, changed_links) \
             if validity is not None and validity.effective else None
         if opens is not None and validity is not None:
             # A new record from `opens`; the current one ends the day before (a future-dated

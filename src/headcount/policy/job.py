@@ -19,6 +19,7 @@ from headcount.policy.evaluation import CorrelationCase, evaluate
 from headcount.policy.graph import Graph
 from headcount.policy.orders import Order
 from headcount.policy.reconciliation import reconcile
+from headcount.repository import property_states
 from headcount.repository.runs import ensure_connector, lock_connector
 from headcount.repository.schema import connector_state
 
@@ -47,9 +48,14 @@ def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
     graph = Graph.load(conn, types)
     if only is not None:
         only = _with_neighbours(graph, only)
+    # Values people hold by hand (SPEC §6.4) are no move of a dated record.
+    held: dict[tuple[str, str], set[str]] = {}
+    for state in property_states.every(conn):
+        if not state.expired(now):
+            held.setdefault((state.entity_type, state.resource_key), set()).add(state.property)
     orders, cases = evaluate(project, graph, owned(conn), chosen, now,
                              decided_new=decided_new(conn), scheduled=scheduled(conn),
-                             only=only, used=used(conn))
+                             only=only, used=used(conn), held=held)
     orders = reconcile(conn, project, orders, now)
     return graph, orders, cases, involved
 
