@@ -6,6 +6,7 @@ graph the evaluation loads."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -174,8 +175,7 @@ def _partial_graph(conn: sa.Connection, starts: list[tuple[str, str]], bindings:
     graph = Graph()
     rows = conn.execute(sa.select(resources.c.id, resources.c.entity_type, resources.c.key,
                                   resources.c.data)
-                        .where(sa.tuple_(resources.c.entity_type, resources.c.key).in_(starts))
-                        ).all()
+                        .where(keyed(starts))).all()
     frontier = _add(graph, rows)
     depth = max((b.count(".") for b in bindings), default=0)
     for step in range(depth + 1):
@@ -196,6 +196,17 @@ def _partial_graph(conn: sa.Connection, starts: list[tuple[str, str]], bindings:
     return graph
 
 
+def keyed(pairs: Iterable[tuple[str, str]]) -> sa.ColumnElement[bool]:
+    """Resources by (entity type, key): keys grouped by entity type, so that SQLite searches
+    its (entity_type, key) index — a row-value IN makes it scan the table."""
+    by_type: dict[str, set[str]] = {}
+    for et, key in pairs:
+        by_type.setdefault(et, set()).add(key)
+    return sa.or_(sa.false(), *(sa.and_(resources.c.entity_type == et,
+                                        resources.c.key.in_(sorted(keys)))
+                                for et, keys in sorted(by_type.items())))
+
+
 def _add(graph: Graph, rows: Any) -> list[int]:
     added = []
     for rid, et, key, data in rows:
@@ -213,8 +224,8 @@ def source_names(conn: sa.Connection, project: Project, cases: list[Case]) -> di
     if not wanted:
         return {}
     rows = conn.execute(sa.select(resources.c.entity_type, resources.c.key, resources.c.data)
-                        .where(sa.tuple_(resources.c.entity_type, resources.c.key).in_(
-                            sorted({(et.identifier, k) for et, k in wanted.values()})))).all()
+                        .where(keyed({(et.identifier, k) for et, k in wanted.values()}))
+                        ).all()
     data = {(et, k): json.loads(d) for et, k, d in rows}
     return {cid: et.display(data[(et.identifier, k)]) for cid, (et, k) in wanted.items()
             if (et.identifier, k) in data}

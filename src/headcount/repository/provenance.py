@@ -177,44 +177,49 @@ def provenance(conn: sa.Connection, project: Project, entity_type: str, key: str
 def last_changes(conn: sa.Connection, keys: Iterable[tuple[str, str]]
                  ) -> dict[tuple[str, str], dict[str, Origin]]:
     """For each (entity type, key), the applied change that last set each property (scalar or
-    navigation), in one query. A deletion forgets everything before it."""
-    wanted = sorted(set(keys))
-    out: dict[tuple[str, str], dict[str, Origin]] = {k: {} for k in wanted}
-    if not wanted:
-        return out
+    navigation): one indexed query per resource. A deletion forgets everything before it."""
+    out: dict[tuple[str, str], dict[str, Origin]] = {}
     files: dict[int, dict[str, str]] = {}
-    for ch in conn.execute(
-            sa.select(changes.c.id, changes.c.run_id, changes.c.kind, changes.c.entity_type,
-                      changes.c.resource_key, changes.c.data, changes.c.after,
-                      changes.c.navigation, changes.c.connection, changes.c.line, runs.c.mode,
-                      runs.c.finished_at, runs.c.files, runs.c.reason)
-            .join(runs, runs.c.id == changes.c.run_id)
-            .where(sa.tuple_(changes.c.entity_type, changes.c.resource_key).in_(wanted),
-                   runs.c.state.in_(APPLIED), runs.c.dry_run.is_(False))
-            .order_by(changes.c.id)):
-        if ch.run_id not in files:
-            files[ch.run_id] = {f["connection"]: f["name"] for f in json.loads(ch.files or "[]")}
-        named = files[ch.run_id]
-
-        def origin(line: int | None, ch: Any = ch, named: dict[str, str] = named) -> Origin:
-            return Origin(ch.id, ch.run_id, ch.mode, ch.finished_at, ch.kind, ch.connection,
-                          named.get(ch.connection or ""), line, ch.reason)
-
-        last = out[(ch.entity_type, ch.resource_key)]
-        if ch.kind == "delete":
-            last.clear()
-        elif ch.kind == "insert":
-            last.clear()
-            here = origin(ch.line)
-            last.update(dict.fromkeys(json.loads(ch.data or "{}"), here))
-            # The links of an inserted resource ride in its insert row, each with its line.
-            for link in json.loads(ch.after or "{}").get("links", []):
-                last[link["navigation"].partition(".")[2]] = origin(link.get("line"))
-        elif ch.kind == "update":
-            last.update(dict.fromkeys(json.loads(ch.data or "{}"), origin(ch.line)))
-        elif ch.navigation:
-            last[ch.navigation.partition(".")[2]] = origin(ch.line)
+    for entity_type, key in sorted(set(keys)):
+        # Equality on both columns, resource by resource: SQLite reads the (entity type, key)
+        # index this way, where a row-value IN or an OR makes it scan every change of a run.
+        last = out[(entity_type, key)] = {}
+        for ch in conn.execute(
+                sa.select(changes.c.id, changes.c.run_id, changes.c.kind, changes.c.data,
+                          changes.c.after, changes.c.navigation, changes.c.connection,
+                          changes.c.line, runs.c.mode, runs.c.finished_at, runs.c.files,
+                          runs.c.reason)
+                .join(runs, runs.c.id == changes.c.run_id)
+                .where(changes.c.entity_type == entity_type, changes.c.resource_key == key,
+                       runs.c.state.in_(APPLIED), runs.c.dry_run.is_(False))
+                .order_by(changes.c.id)):
+            if ch.run_id not in files:
+                files[ch.run_id] = {f["connection"]: f["name"]
+                                    for f in json.loads(ch.files or "[]")}
+            _walk(last, ch, files[ch.run_id])
     return out
+
+
+def _walk(last: dict[str, Origin], ch: Any, named: dict[str, str]) -> None:
+    """Move the properties `ch` sets to it."""
+
+    def origin(line: int | None) -> Origin:
+        return Origin(ch.id, ch.run_id, ch.mode, ch.finished_at, ch.kind, ch.connection,
+                      named.get(ch.connection or ""), line, ch.reason)
+
+    if ch.kind == "delete":
+        last.clear()
+    elif ch.kind == "insert":
+        last.clear()
+        here = origin(ch.line)
+        last.update(dict.fromkeys(json.loads(ch.data or "{}"), here))
+        # The links of an inserted resource ride in its insert row, each with its line.
+        for link in json.loads(ch.after or "{}").get("links", []):
+            last[link["navigation"].partition(".")[2]] = origin(link.get("line"))
+    elif ch.kind == "update":
+        last.update(dict.fromkeys(json.loads(ch.data or "{}"), origin(ch.line)))
+    elif ch.navigation:
+        last[ch.navigation.partition(".")[2]] = origin(ch.line)
 
 
 def rule_of(rt: ResourceType, prop: str) -> Rule | None:
