@@ -12,7 +12,7 @@ from headcount.repository import provenance
 from headcount.repository.users import User
 from headcount.web.api.models import Id
 from headcount.web.auth import app_state, require
-from headcount.web.rendering import render
+from headcount.web.rendering import TEMPLATES, render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[User, Depends(require("read"))]
@@ -27,6 +27,8 @@ def provenance_page(request: Request, user: Reader, resource_id: Id) -> Response
     located = project.entity_type(found.entity_type)
     et = located[1] if located else None
     labels = {p.identifier: p.display_name or p.identifier for p in et.properties} if et else {}
-    fragment = request.headers.get("HX-Request") == "true"
-    return render(request, "_provenance.html" if fragment else "provenance.html",
-                  {"prov": found, "labels": labels, "et": et}, user)
+    context = {"prov": found, "labels": labels, "et": et}
+    if request.headers.get("HX-Request") == "true":
+        # A fragment of the resource page: no left menu, whose counts would scan the resources.
+        return TEMPLATES.TemplateResponse(request, "_provenance.html", context)
+    return render(request, "provenance.html", context, user)
