@@ -378,3 +378,28 @@ def test_a_dated_move_rescheduled_or_cancelled_before_its_day(scenario: Scenario
     assert (e8["Title"], e8["EndDate"]) == ("Analyst", "2026-12-19")
     assert s.values("Directory_UserRecord", "E8-20261220")["Title"] == "Lead Analyst"
     assert s.sync("2026-11-28T10:00:00").counters.get("orders", {}) == {}
+
+
+def test_a_correlated_target_gets_the_create_only_values_it_lacks(scenario: Scenario) -> None:
+    import polars as pl
+
+    from headcount.repository.apply import apply_changes
+    from headcount.repository.database import begin_write
+    from headcount.sync.changes import RESOURCE_SCHEMA, ChangeSet
+
+    s = scenario
+    keyed_by_hand = [("E4", '{"RecordIdentifier": "E4"}'),
+                     ("E5", '{"RecordIdentifier": "E5", "Login": "chloe.d", '
+                            '"StartDate": "2026-11-20"}')]
+    with begin_write(s.ctx.engine) as conn:
+        apply_changes(conn, ChangeSet(pl.DataFrame([{
+            "kind": "insert", "entity_type": "Directory_UserRecord", "key": key, "data": data,
+            "after": None, "hash": 0, "connection": "manual", "line": None}
+            for key, data in keyed_by_hand], schema=RESOURCE_SCHEMA)), 0)
+    s.file(list(DAY_ONE))
+    run = s.sync("2026-11-26T08:00:00")
+    assert "E4" in s.orders(run, RECORDS)["modified"]
+    e4, e5 = s.values("Directory_UserRecord", "E4"), s.values("Directory_UserRecord", "E5")
+    assert (e4["Login"], e4["StartDate"]) == ("jedupont", "2023-09-01")
+    assert (e5["Login"], e5["StartDate"], e5["LastName"]) == ("chloe.d", "2026-11-20", "Durand")
+    assert s.sync("2026-11-26T09:00:00").counters.get("orders", {}) == {}

@@ -212,6 +212,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
                                     planned.used.get((rt.identifier, r.target), ()),
                                     r.reserved)
              for r in rt.scalars if r.unique}
+    on_create = [r.target for r in rt.scalars if r.when == "on_create"]
     # First pass: each source's target and values. The links come second, once every target of
     # this resource type is planned: an organization's parent may be decided after it.
     decided: list[_Decision] = []
@@ -247,12 +248,21 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             decision.start = as_date(graph.value(node, validity.start)) \
                 if validity.start else None
             decision.end = as_date(graph.value(node, validity.end)) if validity.end else None
-        expected = scalars.compute(graph, node, decision.today, creating=target_key is None)
+        # A target found by correlation (or linked by a person) gets the create-only values it
+        # lacks — a login — but keeps those it has.
+        current = targets[target_key].values if target_key is not None else {}
+        establishing = target_key is not None and owned.get(node.key) != target_key
+        expected = scalars.compute(graph, node, decision.today,
+                                   creating=target_key is None or establishing)
         if validity is not None:
             decision.effective = as_date(graph.value(node, validity.effective)) \
                 if validity.effective else None
-            _dates(validity, decision, expected, creating=target_key is None)
-        current = targets[target_key].values if target_key is not None else {}
+            _dates(validity, decision, expected,
+                   creating=target_key is None or establishing)
+        if establishing:
+            for prop in [*on_create, validity.start_property if validity else None]:
+                if prop and current.get(prop) is not None and prop in expected:
+                    del expected[prop]
         for prop, unique in taken.items():
             if prop in expected:  # an on_create rule is not computed for an existing target
                 alternatives, prefix, suffix = scalars.unique_parts(graph, node, decision.today,
@@ -274,7 +284,6 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     query_index = _query_indexes(project, graph, target_et, rt, planned)
     link_types = _link_types(project, target_et, rt)
     compare = {r.target: r.compare for r in rt.scalars}
-    on_create = [r.target for r in rt.scalars if r.when == "on_create"]
     orders: list[Order] = []
     kept: set[str] = set()
     for d in decided:

@@ -190,6 +190,7 @@ ownership = sa.Table(
     sa.Column("resource_type", sa.String(128), primary_key=True),
     sa.Column("source_key", sa.Text, primary_key=True),
     sa.Column("target_key", sa.Text, nullable=False),
+    sa.Index("ix_ownership_target", "resource_type", "target_key"),
 )
 
 # Provisioning orders (SPEC §6.3): what the policy decided for each target, per run.
@@ -204,6 +205,8 @@ provisioning_orders = sa.Table(
     # {"values": {property: [before, after]}, "links": {navigation: [[before], [after]]}}
     sa.Column("changes", sa.Text, nullable=False),
     sa.Index("ix_provisioning_orders_run", "run_id", "id"),
+    sa.Index("ix_provisioning_orders_target", "resource_type", "target_key"),
+    sa.Index("ix_provisioning_orders_source", "resource_type", "source_key"),
 )
 
 # Correlation cases (SPEC §6.1): sources matched only below confidence 100, for a person.
