@@ -403,3 +403,18 @@ def test_a_correlated_target_gets_the_create_only_values_it_lacks(scenario: Scen
     assert (e4["Login"], e4["StartDate"]) == ("jedupont", "2023-09-01")
     assert (e5["Login"], e5["StartDate"], e5["LastName"]) == ("chloe.d", "2026-11-20", "Durand")
     assert s.sync("2026-11-26T09:00:00").counters.get("orders", {}) == {}
+
+
+def test_a_pre_hire_whose_start_moves_keeps_one_record(scenario: Scenario) -> None:
+    s = scenario
+    s.file(list(DAY_ONE))
+    s.sync("2026-11-26T08:00:00")
+    people = {p[0]: list(p) for p in DAY_ONE}
+    people["E6"][8] = "05/01/2027"  # the future joiner will start later
+    s.file([tuple(p) for p in people.values()])
+    run = s.sync("2026-11-27T08:00:00")
+    assert s.orders(run, RECORDS) == {"modified": ["E6"]}
+    assert [k for k in s.keys("Directory_UserRecord") if k.startswith("E6")] == ["E6"]
+    assert s.values("Directory_UserRecord", "E6")["StartDate"] == "2027-01-05"
+    assert s.values("Directory_User", "E6")["StartDate"] == "2027-01-05"
+    assert s.state("E6") == "pre-hire"

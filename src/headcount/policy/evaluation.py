@@ -257,8 +257,12 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         if validity is not None:
             decision.effective = as_date(graph.value(node, validity.effective)) \
                 if validity.effective else None
+            # A record that has not begun follows its source's first day (a pre-hire whose
+            # contract start moves).
+            not_begun = validity.effective is not None and validity.start_property is not None \
+                and (as_date(current.get(validity.start_property)) or date.max) > decision.today
             _dates(validity, decision, expected,
-                   creating=target_key is None or establishing)
+                   creating=target_key is None or establishing or not_begun)
         if establishing:
             for prop in [*on_create, validity.start_property if validity else None]:
                 if prop and current.get(prop) is not None and prop in expected:
@@ -286,6 +290,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     compare = {r.target: r.compare for r in rt.scalars}
     orders: list[Order] = []
     kept: set[str] = set()
+    siblings: dict[str, list[Node]] | None = None  # records by their base key, when needed
     for d in decided:
         node, target_key, expected = d.node, d.target_key, d.expected
         expected_links = _expected_links(graph, node, rt, query_index)
@@ -298,7 +303,11 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             continue
         kept.add(target_key)
         if validity is not None and validity.effective:
-            earlier = _cancelled_record(validity, d, targets[target_key], targets)
+            if siblings is None:
+                siblings = {}
+                for node_ in targets.values():
+                    siblings.setdefault(_RECORD_SUFFIX.sub("", node_.key), []).append(node_)
+            earlier = _cancelled_record(validity, d, targets[target_key], siblings)
             if earlier is not None:
                 # HR moved or cancelled a dated change before its day: the future record goes,
                 # the record it was to replace is the person's again.
@@ -307,6 +316,8 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
                                     None, {k: (v, None) for k, v in future.values.items()}))
                 target_key = earlier.key
                 kept.add(target_key)
+                if validity.start_property:
+                    expected.pop(validity.start_property, None)  # it began long ago
         target = targets[target_key]
         changed = {k: (target.values.get(k), v) for k, v in expected.items()
                    if k != key_prop and not _same(target.values.get(k), v, compare.get(k, "exact"))}
@@ -397,19 +408,21 @@ def _opens_record(validity: Validity, d: _Decision, target: Node, changed: dict[
 
 
 def _cancelled_record(validity: Validity, d: _Decision, owned: Node,
-                      targets: Mapping[str, Node]) -> Node | None:
+                      siblings: Mapping[str, list[Node]]) -> Node | None:
     """The record an owned future record was to replace, when the source no longer asks for
-    that record: its effective day changed, or went. None otherwise."""
+    that record: its effective day changed, or went. None otherwise (a pre-hire's first record
+    starts in the future too, and replaces nothing)."""
     if not validity.start_property or not validity.end_property:
         return None
     first = as_date(owned.values.get(validity.start_property))
-    if first is None or first <= d.today or d.effective == first:
+    if first is None or first <= d.today:
         return None
-    base = _RECORD_SUFFIX.sub("", owned.key)
+    asked = max((x for x in (d.start, d.effective) if x is not None), default=None)
+    if asked == first:
+        return None
     last = day_before(first).isoformat()
-    for key, node in targets.items():
-        if key != owned.key and _RECORD_SUFFIX.sub("", key) == base \
-                and node.values.get(validity.end_property) == last:
+    for node in siblings.get(_RECORD_SUFFIX.sub("", owned.key), []):
+        if node.key != owned.key and node.values.get(validity.end_property) == last:
             return node
     return None
 
