@@ -16,9 +16,11 @@ from headcount.config.loader import load_project_config
 from headcount.jobs.evaluation import evaluate_policy
 from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.project import ProjectContext
-from headcount.repository import deployments, runs
+from headcount.repository import deployments, property_states, runs
 from headcount.repository.resources import get_resource
 from headcount.repository.schema import provisioning_orders, resources, scheduled_deletions
+from headcount.reviews.decisions import decide
+from headcount.reviews.edits import ManualEdit, edit_resource
 from headcount.samples import hrfiles
 
 SAMPLES = Path(hrfiles.__file__).parent
@@ -106,6 +108,15 @@ class Scenario:
     def state(self, employee: str) -> object:
         return self.values("Directory_User", employee)["State"]
 
+    def held(self, key: str) -> dict[str, object]:
+        """The state of the Title a person holds by hand on a record, if any."""
+        with self.ctx.engine.connect() as conn:
+            state = property_states.of_resource(conn, "Directory_UserRecord", key).get("Title")
+        if state is None:
+            return {}
+        return {"id": state.id, "state": state.state,
+                "proposed": state.proposed_value}
+
     def listed(self, run: runs.RunRecord) -> list[tuple[str, ...]]:
         with self.ctx.engine.connect() as conn:
             return [tuple(r) for r in conn.execute(
@@ -166,6 +177,20 @@ def test_joiners_movers_leavers_rehire_through_dated_files(scenario: Scenario) -
     assert s.orders(tokyo_midnight, USERS) == {"modified": ["E7"]}
     assert s.state("E5") == "active"  # still the 26th in Paris: nothing else moved
 
+    # --- Values changed by hand --------------------------------------------------------------
+    # E4's title is corrected by hand, reviewed and kept (declined): protected from HR.
+    project = s.ctx.deployed()[1]
+    edited = edit_resource(s.ctx.engine, project, ManualEdit(
+        "Directory_UserRecord", "E4", {"Title": "Staff Engineer"}, "title agreed with Tokyo"),
+        "hr.admin", at("2026-11-26T16:00:00"))
+    assert edited.states == {"Title": "unreconciled"}
+    decide(s.ctx.engine, project, [s.held("E4")["id"]], "decline", "keep it", "reviewer",
+           at("2026-11-26T16:30:00"))
+    # E5's title is overridden until 1 December: then HR's value comes back.
+    edit_resource(s.ctx.engine, project, ManualEdit(
+        "Directory_UserRecord", "E5", {"Title": "Onboarding buddy"}, "first week",
+        expires_at=at("2026-12-01T00:00:00")), "hr.admin", at("2026-11-26T16:00:00"))
+
     # --- Day two, 2026-11-27 ----------------------------------------------------------------
     day_two = [list(p) for p in DAY_ONE]
     people = {p[0]: p for p in day_two}
@@ -177,6 +202,9 @@ def test_joiners_movers_leavers_rehire_through_dated_files(scenario: Scenario) -
     people["E8"][10] = "15/12/2026"
     # A leaver by end date (inclusive, Paris).
     people["E2"][9] = "30/11/2026"
+    # HR retitles E4 (held by hand) and E5 (overridden).
+    people["E4"][3] = "Senior Engineer"
+    people["E5"][3] = "Software Engineer"
     # A manager who joins in the same file as her report, listed after him.
     day_two.append(["E11", "Ivan", "Moreau", "Engineer", "IT", "PAR", "E10", "permanent",
                     "27/11/2026", "", ""])
@@ -209,6 +237,11 @@ def test_joiners_movers_leavers_rehire_through_dated_files(scenario: Scenario) -
     assert s.link("Directory_UserRecord", "E8-20261215", "User") == ("E8", True)
     assert s.values("Directory_User", "E2")["EndDate"] == "2026-11-30"
     assert s.state("E2") == "active"
+    # The protected title stays, marked questioned with HR's new value; the override holds.
+    assert s.values("Directory_UserRecord", "E4")["Title"] == "Staff Engineer"
+    assert (s.held("E4")["state"], s.held("E4")["proposed"]) == ("questioned",
+                                                                 "Senior Engineer")
+    assert s.values("Directory_UserRecord", "E5")["Title"] == "Onboarding buddy"
     # The same file again: nothing to do.
     assert s.sync("2026-11-27T10:00:00").counters.get("orders", {}) == {}
 
@@ -217,6 +250,10 @@ def test_joiners_movers_leavers_rehire_through_dated_files(scenario: Scenario) -
     assert s.state("E2") == "active"
     s.evaluate("2026-11-30T23:00:00")   # midnight in Paris
     assert s.state("E2") == "left"
+    assert s.values("Directory_UserRecord", "E5")["Title"] == "Onboarding buddy"
+    s.evaluate("2026-12-01T00:00:00")   # the override expires: HR's title is back
+    assert s.values("Directory_UserRecord", "E5")["Title"] == "Software Engineer"
+    assert s.held("E5") == {}
     s.evaluate("2026-12-14T23:00:00")   # the 15th in Paris
     assert s.state("E6") == "active"   # the future-dated joiner's first day
 
