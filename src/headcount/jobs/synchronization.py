@@ -240,17 +240,8 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
             work.log("info", "dry run: nothing applied")
             return _finish(conn, work, runs.SUCCEEDED, "dry run: nothing applied")
     if blocking and not request.force:
-        with begin_write(ctx.engine) as conn:
-            _stage(conn, work, changes)
-            for b in blocking:
-                work.log("error", f"blocked: {b}")
-            if blocked and mode == "complete":
-                _replace_blocked(conn, blocked, work)
-            conn.execute(sa.update(connector_state)
-                         .where(connector_state.c.connector == connector.identifier)
-                         .values(blocked_run_id=work.run_id))
-            kind = "threshold exceeded" if crossings else "file-shape guard"
-            return _finish(conn, work, runs.BLOCKED, f"blocked ({kind}): " + "; ".join(blocking))
+        kind = "threshold exceeded" if crossings else "file-shape guard"
+        return _block(ctx, work, changes, blocked, blocking, kind)
     for b in blocking:
         work.log("warning", f"forced past: {b}")
     if request.force:
@@ -262,17 +253,25 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
     except ProvisioningThreshold as crossed:
         # Rolled back: the HR changes are staged, as for any blocked run; a resume applies
         # them and fulfills the orders (a person approved them).
-        with begin_write(ctx.engine) as conn:
-            _stage(conn, work, changes)
-            for c in crossed.crossings:
-                work.log("error", f"blocked: provisioning threshold: {c}")
-            if blocked and mode == "complete":
-                _replace_blocked(conn, blocked, work)
-            conn.execute(sa.update(connector_state)
-                         .where(connector_state.c.connector == connector.identifier)
-                         .values(blocked_run_id=work.run_id))
-            return _finish(conn, work, runs.BLOCKED,
-                           "blocked (provisioning threshold): " + str(crossed))
+        return _block(ctx, work, changes, blocked,
+                      [f"provisioning threshold: {c}" for c in crossed.crossings],
+                      "provisioning threshold")
+
+
+def _block(ctx: ProjectContext, work: RunWork, changes: ChangeSet, blocked: int | None,
+           reasons: list[str], kind: str) -> runs.RunRecord:
+    """Stage the run's changes and block the connector until a person resumes or cancels."""
+    with begin_write(ctx.engine) as conn:
+        _stage(conn, work, changes)
+        for reason in reasons:
+            work.log("error", f"blocked: {reason}")
+        if blocked and work.mode == "complete":
+            _replace_blocked(conn, blocked, work)
+        conn.execute(sa.update(connector_state)
+                     .where(connector_state.c.connector == work.connector.identifier)
+                     .values(blocked_run_id=work.run_id))
+        return _finish(conn, work, runs.BLOCKED, f"blocked ({kind}): " + "; ".join(
+            r.removeprefix("provisioning threshold: ") for r in reasons))
 
 
 def _apply(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequest,

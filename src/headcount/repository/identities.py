@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from headcount.config.model import EntityType, Project
 from headcount.errors import NotFound
+from headcount.policy.validity import as_date
 from headcount.repository.schema import links, ownership, provisioning_orders, resources, runs
 
 # The workforce template's names (SPEC §5).
@@ -72,15 +73,6 @@ class Identity:
     records: list[Record]
     orders: list[OrderLine]
     more_orders: bool
-
-
-def as_date(value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
 
 
 def validity(start: date | None, end: date | None, today: date) -> Validity:
