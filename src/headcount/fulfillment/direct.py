@@ -133,6 +133,7 @@ def _schedule(conn: sa.Connection, orders: list[Order], run_id: int) -> None:
     """Targets kept for a retention are scheduled for deletion; a target ordered again (its
     source is back) or deleted leaves the schedule."""
     touched = [(o.target_type, o.target_key) for o in orders]
+    touched += [(o.target_type, k) for o in orders for k in o.reclaimed]
     if not touched:
         return
     create_temp_table(conn, "hc_sched", [("et", "TEXT"), ("k", "TEXT")])
@@ -144,8 +145,8 @@ def _schedule(conn: sa.Connection, orders: list[Order], run_id: int) -> None:
     drop_temp_table(conn, "hc_sched")
     insert_rows(conn, "scheduled_deletions",
                 ["entity_type", "resource_key", "resource_type", "delete_on", "run_id"],
-                [(o.target_type, o.target_key, o.resource_type, o.retain_until, run_id)
-                 for o in orders if o.retain_until is not None])
+                [(o.target_type, o.target_key, o.resource_type, o.retain_until.isoformat(),
+                  run_id) for o in orders if o.retain_until is not None])
 
 
 def scheduled(conn: sa.Connection) -> dict[str, dict[str, date]]:

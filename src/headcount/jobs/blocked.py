@@ -87,7 +87,9 @@ def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") ->
         connector = project.connector(run.connector)
         types = [et.identifier for et in connector.entity_types] if connector else []
         snapshots.refresh(conn, types, staged, version, version + 1, {}, initial=False)
-        orders = run_policy(conn, project, connector, run_id) if connector else []
+        # As the blocked run would have: an incremental one evaluates the sources it changed.
+        only = staged.touched() if run.mode == "incremental" else None
+        orders = run_policy(conn, project, connector, run_id, only=only) if connector else []
         if run.mode != "incremental":
             for f in run.files:
                 remember_file(conn, run.connector, run_id, f)

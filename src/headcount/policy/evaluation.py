@@ -4,7 +4,6 @@ rules), and the difference with what the target holds — the provisioning order
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from headcount.config.resource_type import CorrelationRule, ResourceType, Scalar
 from headcount.errors import HeadcountError
 from headcount.policy.graph import Graph, Node
 from headcount.policy.orders import Order
+from headcount.policy.records import RecordIndex, record_key
 from headcount.policy.unique import UniqueValues
 from headcount.policy.validity import LEFT, as_date, day_before, local_today, state_on
 
@@ -118,17 +118,22 @@ class _Scalars:
                                   compile_expression(r.suffix) if r.suffix else None)
                        for r in rules if r.unique}
 
-    def unique_parts(self, graph: Graph, node: Node, today: date | None, target: str
-                     ) -> tuple[list[str | None], str, str]:
-        alternatives, prefix, suffix = self.extras[target]
+    def affixes(self, graph: Graph, node: Node, today: date | None, target: str
+                ) -> tuple[str, str]:
+        _, prefix, suffix = self.unique_parts(graph, node, today, target, alternatives=False)
+        return prefix, suffix
+
+    def unique_parts(self, graph: Graph, node: Node, today: date | None, target: str,
+                     alternatives: bool = True) -> tuple[list[str | None], str, str]:
+        tried, prefix, suffix = self.extras[target]
 
         def run(expression: Any) -> str | None:
             values = {name: graph.value(node, name) for name in expression.names}
             value = expression.evaluate(values, today=today)
             return None if value is None else str(value)
 
-        return ([run(a) for a in alternatives], (run(prefix) or "") if prefix else "",
-                (run(suffix) or "") if suffix else "")
+        return ([run(a) for a in tried] if alternatives else [],
+                (run(prefix) or "") if prefix else "", (run(suffix) or "") if suffix else "")
 
     def compute(self, graph: Graph, node: Node, today: date | None, creating: bool
                 ) -> dict[str, Any]:
@@ -193,6 +198,7 @@ class _Decision:
     end: date | None = None
     effective: date | None = None
     issued: dict[str, str] = field(default_factory=dict)  # unique property → its core
+    reclaimed: list[str] = field(default_factory=list)  # records back from the schedule
 
 
 def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: ResourceType,
@@ -206,12 +212,18 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     indexes = [(r, _correlation_index(graph, list(targets.values()), r)) for r in ordered]
     owners = {t: s for s, t in owned.items()}
     # In an incremental run only the sources the run changed are evaluated (SPEC §6.3).
-    only = planned.only.get(rt.source) if planned.only is not None else None
+    only = planned.only.get(rt.source, frozenset()) if planned.only is not None else None
+    records = RecordIndex(targets) if validity is not None and validity.effective else None
     # Values of `unique` rules held by a target or ever issued (compared ignoring case).
-    taken = {r.target: UniqueValues((n.values.get(r.target) for n in targets.values()),
-                                    planned.used.get((rt.identifier, r.target), ()),
-                                    r.reserved)
-             for r in rt.scalars if r.unique}
+    taken: dict[str, UniqueValues] = {}
+    for r in rt.scalars:
+        if r.unique:
+            affixes = [scalars.affixes(graph, n, planned.today, r.target)
+                       for n in graph.of_type(rt.source)] if r.prefix or r.suffix else []
+            taken[r.target] = UniqueValues(
+                (n.values.get(r.target) for n in targets.values()),
+                planned.used.get((rt.identifier, r.target), ()), r.reserved,
+                (p for p, _ in affixes), (x for _, x in affixes))
     on_create = [r.target for r in rt.scalars if r.when == "on_create"]
     # First pass: each source's target and values. The links come second, once every target of
     # this resource type is planned: an organization's parent may be decided after it.
@@ -241,7 +253,18 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         if case is not None:
             planned.cases.append(case)
             continue
-        decision = _Decision(node, target_key, {}, planned.today)
+        reclaimed: list[str] = []
+        if records is not None and target_key is not None and owned.get(node.key) != target_key:
+            # A person found again (back within the retention, a rehire): their latest record,
+            # and every record of theirs leaves the deletion schedule.
+            latest = records.latest(target_key, validity.start_property if validity else None)
+            if owners.get(latest) in (None, node.key):
+                target_key = latest
+            scheduled_here = planned.scheduled.get(rt.identifier, {})
+            reclaimed = [k for k in records.siblings(target_key) if k in scheduled_here]
+        if target_key is not None:
+            owners[target_key] = node.key  # claimed: no other source of this run takes it
+        decision = _Decision(node, target_key, {}, planned.today, reclaimed=reclaimed)
         if validity is not None:
             zone = graph.value(node, validity.timezone) if validity.timezone else None
             decision.today = local_today(planned.now, zone, validity.default_timezone)
@@ -290,7 +313,6 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     compare = {r.target: r.compare for r in rt.scalars}
     orders: list[Order] = []
     kept: set[str] = set()
-    siblings: dict[str, list[Node]] | None = None  # records by their base key, when needed
     for d in decided:
         node, target_key, expected = d.node, d.target_key, d.expected
         expected_links = _expected_links(graph, node, rt, query_index)
@@ -302,12 +324,8 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             kept.add(new_key)
             continue
         kept.add(target_key)
-        if validity is not None and validity.effective:
-            if siblings is None:
-                siblings = {}
-                for node_ in targets.values():
-                    siblings.setdefault(_RECORD_SUFFIX.sub("", node_.key), []).append(node_)
-            earlier = _cancelled_record(validity, d, targets[target_key], siblings)
+        if validity is not None and records is not None:
+            earlier = _cancelled_record(validity, d, targets[target_key], records)
             if earlier is not None:
                 # HR moved or cancelled a dated change before its day: the future record goes,
                 # the record it was to replace is the person's again.
@@ -334,8 +352,9 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             # A new record from `opens`; the current one ends the day before (a future-dated
             # change) or has already ended (a rehire). Create-only values carry over: a
             # rehired person keeps their login.
-            new_key = _record_key(str(expected[key_prop]), opens, targets, planned,
-                                  target_et.identifier)
+            new_key = record_key(
+                str(expected[key_prop]), opens,
+                lambda k: k in targets or (target_et.identifier, k) in planned.values)
             values = {**{p: target.values.get(p) for p in on_create}, **expected,
                       key_prop: new_key}
             if validity.start_property:
@@ -361,9 +380,19 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             order.establishes = owned.get(node.key) != target_key
             order.issued = {k: v for k, v in d.issued.items() if k in changed}
             orders.append(order)
+    back = {d.node.key: d.reclaimed for d in decided if d.reclaimed}
+    for order in orders:
+        if order.source_key in back:
+            order.reclaimed = back[order.source_key]
     if rt.allow_remove:
-        orders += _removed(rt, graph, owned, targets, kept, only, planned)
+        orders += _removed(rt, owned, targets, kept, only, planned, records)
     orders += _purged(rt, target_et.identifier, targets, kept, owners, planned)
+    for order in orders:
+        if order.kind == "deleted" and order.retain_until is None:
+            # A deleted target's login and e-mail are never issued again.
+            values = targets[order.target_key].values
+            order.issued = {p: u.core_of(values[p]) for p, u in taken.items()
+                            if values.get(p) is not None}
     return orders
 
 
@@ -408,7 +437,7 @@ def _opens_record(validity: Validity, d: _Decision, target: Node, changed: dict[
 
 
 def _cancelled_record(validity: Validity, d: _Decision, owned: Node,
-                      siblings: Mapping[str, list[Node]]) -> Node | None:
+                      records: RecordIndex) -> Node | None:
     """The record an owned future record was to replace, when the source no longer asks for
     that record: its effective day changed, or went. None otherwise (a pre-hire's first record
     starts in the future too, and replaces nothing)."""
@@ -421,29 +450,18 @@ def _cancelled_record(validity: Validity, d: _Decision, owned: Node,
     if asked == first:
         return None
     last = day_before(first).isoformat()
-    for node in siblings.get(_RECORD_SUFFIX.sub("", owned.key), []):
-        if node.key != owned.key and node.values.get(validity.end_property) == last:
+    for key in records.siblings(owned.key):
+        node = records.targets[key]
+        if key != owned.key and node.values.get(validity.end_property) == last:
             return node
     return None
 
 
-def _record_key(base: str, opens: date, targets: Mapping[str, Node], planned: Planned,
-                target_type: str) -> str:
-    key, n = f"{base}-{opens:%Y%m%d}", 1
-    while key in targets or (target_type, key) in planned.values:
-        n += 1
-        key = f"{base}-{opens:%Y%m%d}-{n}"
-    return key
-
-
-_RECORD_SUFFIX = re.compile(r"-\d{8}(?:-\d+)?$")
-
-
-def _removed(rt: ResourceType, graph: Graph, owned: Mapping[str, str],
-             targets: Mapping[str, Node], kept: set[str], only: Set[str] | None,
-             planned: Planned) -> list[Order]:
+def _removed(rt: ResourceType, owned: Mapping[str, str], targets: Mapping[str, Node],
+             kept: set[str], only: Set[str] | None, planned: Planned,
+             records: RecordIndex | None) -> list[Order]:
     """Targets whose source is gone: deleted, or with a retention, kept as left until then.
-    Dated records go with the source's earlier records (`E8`, `E8-20261215`)."""
+    Dated records go with the person's earlier records (`E8`, `E8-20261215`)."""
     gone: list[tuple[str | None, str]] = []
     for source_key, target_key in sorted(owned.items()):
         if target_key not in targets or target_key in kept:
@@ -451,15 +469,12 @@ def _removed(rt: ResourceType, graph: Graph, owned: Mapping[str, str],
         if only is not None and source_key not in only:
             continue  # an incremental run evaluated no change of this source
         gone.append((source_key, target_key))
-    if rt.validity is not None and rt.validity.effective and gone:
-        owners = set(owned.values())
-        by_base: dict[str, list[str]] = {}
-        for key in targets:
-            by_base.setdefault(_RECORD_SUFFIX.sub("", key), []).append(key)
-        scheduled = planned.scheduled.get(rt.identifier, {})
-        listed = {t for _, t in gone}
+    owners = set(owned.values())
+    listed = {t for _, t in gone}
+    scheduled = planned.scheduled.get(rt.identifier, {})
+    if records is not None:
         for _, target_key in list(gone):
-            for sibling in sorted(by_base.get(_RECORD_SUFFIX.sub("", target_key), [])):
+            for sibling in records.siblings(target_key):
                 if sibling not in owners and sibling not in kept and sibling not in listed \
                         and sibling not in scheduled:
                     gone.append((None, sibling))
@@ -467,14 +482,11 @@ def _removed(rt: ResourceType, graph: Graph, owned: Mapping[str, str],
     if rt.remove_orphans and only is None:
         # Targets no source owns — keyed in by hand, or left by an earlier configuration; a
         # person's earlier records are theirs, not orphans.
-        owned_bases = {_RECORD_SUFFIX.sub("", t) for t in owned.values()}
-        listed = {t for _, t in gone}
-        scheduled = planned.scheduled.get(rt.identifier, {})
+        owned_bases = {records.base(t) for t in owners} if records is not None else set()
         for key in sorted(targets):
-            if key in kept or key in listed or key in scheduled or key in owned.values():
+            if key in kept or key in listed or key in scheduled or key in owners:
                 continue
-            if rt.validity is not None and rt.validity.effective \
-                    and _RECORD_SUFFIX.sub("", key) in owned_bases:
+            if records is not None and records.base(key) in owned_bases:
                 continue
             gone.append((None, key))
     return [_gone(rt, targets[target_key], source_key, planned)
@@ -506,11 +518,14 @@ def _purged(rt: ResourceType, target_type: str, targets: Mapping[str, Node], kep
     """Targets kept for their retention, deleted once it is over — unless their source came
     back in the meantime (a rehire)."""
     orders = []
+    # The day is read where it was scheduled (the resource type's default time zone).
+    today = local_today(planned.now, None, rt.validity.default_timezone) if rt.validity \
+        else planned.today
     for target_key, delete_on in sorted(planned.scheduled.get(rt.identifier, {}).items()):
         target = targets.get(target_key)
         if target is None or target_key in kept or target_key in owners:
             continue
-        if delete_on <= planned.today:
+        if delete_on <= today:
             orders.append(Order(rt.identifier, "deleted", target_type, target_key, None,
                                 {k: (v, None) for k, v in target.values.items()}))
     return orders

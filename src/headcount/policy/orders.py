@@ -30,6 +30,8 @@ class Order:
     # Unique values this order issues: property → core (without prefix or suffix), kept so that
     # they are never issued again.
     issued: dict[str, str] = field(default_factory=dict)
+    # Earlier records of the same person that leave the deletion schedule with this order.
+    reclaimed: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"values": {k: list(v) for k, v in self.values.items()},

@@ -5,6 +5,7 @@ and `jdupont` are the same login); reserved values are never issued."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 
@@ -18,16 +19,43 @@ def numbered(core: str, n: int) -> str:
     return f"{name}{n}{at}{domain}"
 
 
+def _numbered_form(core: str, prefix: str, suffix: str, own: str) -> bool:
+    """Whether a target's own (folded) value is a numbered form of `core` (jean.dupont2)."""
+    name, at, domain = fold(core).partition("@")
+    pattern = re.escape(fold(prefix) + name) + r"\d+" + re.escape(at + domain + fold(suffix))
+    return re.fullmatch(pattern, own) is not None
+
+
 class UniqueValues:
     """The cores taken for one property of one resource type, for the rest of a run."""
 
-    def __init__(self, held: Iterable[object], used: Iterable[str], reserved: Iterable[str]
-                 ) -> None:
-        self.taken = {fold(v) for v in held if v is not None} | {fold(v) for v in used}
+    def __init__(self, held: Iterable[object], used: Iterable[str], reserved: Iterable[str],
+                 prefixes: Iterable[str] = (), suffixes: Iterable[str] = ()) -> None:
+        # The prefixes and suffixes the rule gives, longest first: a held `x-jdupont` takes
+        # the core `jdupont` too.
+        self.prefixes = sorted({fold(p) for p in prefixes if p}, key=len, reverse=True)
+        self.suffixes = sorted({fold(x) for x in suffixes if x}, key=len, reverse=True)
+        self.taken = {fold(v) for v in used}
+        for value in held:
+            if value is not None:
+                self.taken |= {fold(value), self.core_of(value)}
         self.reserved = {fold(v) for v in reserved}
         # The last number tried per value: numbers only grow within a run, so the thousandth
         # jmartin does not try the 999 numbers before (that would be quadratic).
         self.last: dict[str, int] = {}
+
+    def core_of(self, value: object) -> str:
+        """A held value without the prefix and suffix the rule may have given it, folded."""
+        text = fold(value)
+        for prefix in self.prefixes:
+            if text.startswith(prefix) and len(text) > len(prefix):
+                text = text[len(prefix):]
+                break
+        for suffix in self.suffixes:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text = text[:-len(suffix)]
+                break
+        return text
 
     def allocate(self, candidates: Sequence[str | None], prefix: str, suffix: str,
                  current: object) -> tuple[str | None, str | None]:
@@ -45,6 +73,8 @@ class UniqueValues:
             return folded not in self.taken and folded not in self.reserved
 
         chosen = next((c for c in cores if free(c)), None)
+        if chosen is None and own is not None and _numbered_form(cores[0], prefix, suffix, own):
+            return str(current), str(current)[len(prefix):len(str(current)) - len(suffix)]
         if chosen is None:
             base = fold(cores[0])
             n = self.last.get(base, 1)

@@ -1,0 +1,230 @@
+"""Edges of the identity lifecycle found by a review of the policy layer — dated records of
+look-alike employee ids, a person back within their retention, incremental runs and their
+resume, unique values kept by their targets, the day a retention ends — each a bug that was
+proven here first, then fixed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+import sqlalchemy as sa
+from test_scenario import DAY_ONE, RECORDS, USERS, Scenario, at
+
+from headcount.config.loader import load_project_config
+from headcount.jobs.synchronization import SyncRequest, synchronize
+from headcount.policy.unique import UniqueValues
+from headcount.repository import deployments, runs
+from headcount.repository.apply import apply_changes
+from headcount.repository.database import begin_write
+from headcount.repository.schema import scheduled_deletions
+from headcount.sync.changes import RESOURCE_SCHEMA, ChangeSet
+
+
+@pytest.fixture(name="scenario")
+def _scenario(tmp_path: Path, db_url: str) -> Iterator[Scenario]:
+    s = Scenario(tmp_path / "hr", db_url)
+    try:
+        yield s
+    finally:
+        s.ctx.close()
+
+
+def _policy(s: Scenario, old: str, new: str) -> None:
+    policy = s.folder / "config" / "policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert old in text
+    policy.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with begin_write(s.ctx.engine) as conn:
+        deployments.deploy(conn, load_project_config(s.folder))
+
+
+def _incremental(s: Scenario) -> None:
+    hr = s.folder / "config" / "hr.yaml"
+    hr.write_text(hr.read_text(encoding="utf-8").replace(
+        "        path: data/hr_people.csv\n",
+        "        path: data/hr_people.csv\n        path_incremental: data/hr_people_delta.csv\n",
+        1), encoding="utf-8")
+    with begin_write(s.ctx.engine) as conn:
+        deployments.deploy(conn, load_project_config(s.folder))
+
+
+def _delta(s: Scenario, rows: list[str]) -> None:
+    header = (s.folder / "data" / "hr_people.csv").read_text(encoding="latin-1").splitlines()[0]
+    (s.folder / "data" / "hr_people_delta.csv").write_text(
+        "\n".join([header, *rows]) + "\n", encoding="latin-1")
+
+
+def _scheduled(s: Scenario) -> list[str]:
+    with s.ctx.engine.connect() as conn:
+        return sorted(conn.execute(sa.select(scheduled_deletions.c.resource_key).where(
+            scheduled_deletions.c.resource_type == RECORDS)).scalars())
+
+
+# --- Unique values ----------------------------------------------------------------------------
+
+def test_a_target_keeps_its_own_number_after_a_higher_one_was_issued_in_the_run() -> None:
+    mails = UniqueValues(["jean.dupont@x", "jean.dupont2@x"], [], [])
+    assert mails.allocate(["jean.dupont@x"], "", "", None)[0] == "jean.dupont3@x"
+    # The target holding jean.dupont2 is evaluated next: it keeps its value.
+    assert mails.allocate(["jean.dupont@x"], "", "", "jean.dupont2@x")[0] == "jean.dupont2@x"
+
+
+def test_an_always_unique_email_is_not_renumbered_when_a_homonym_joins(
+        scenario: Scenario) -> None:
+    s = scenario
+    _policy(s, "'@headcount.example')\",\n         when: on_create, unique: true}",
+            "'@headcount.example')\",\n         unique: true}")
+    s.file(list(DAY_ONE))
+    s.sync("2026-11-26T08:00:00")
+    assert s.values("Directory_UserRecord", "E4")["Email"] == "jean.dupont2@headcount.example"
+    # A third Jean Dupont; his key (E12) sorts before E3 and E4.
+    s.file([*DAY_ONE, ("E12", "Jean", "Dupont", "Consultant", "IT", "PAR", "E1", "permanent",
+                       "27/11/2026", "", "")])
+    run = s.sync("2026-11-27T08:00:00")
+    assert s.values("Directory_UserRecord", "E12")["Email"] == "jean.dupont3@headcount.example"
+    assert s.orders(run, RECORDS) == {"added": ["E12"]}
+    assert s.values("Directory_UserRecord", "E4")["Email"] == "jean.dupont2@headcount.example"
+
+
+def test_a_held_prefixed_login_blocks_its_core(scenario: Scenario) -> None:
+    s = scenario
+    # E4's record exists already (migrated), with a contractor-style login.
+    with begin_write(s.ctx.engine) as conn:
+        apply_changes(conn, ChangeSet(pl.DataFrame([{
+            "kind": "insert", "entity_type": "Directory_UserRecord", "key": "E4",
+            "data": '{"RecordIdentifier": "E4", "Login": "x-jdupont"}', "after": None,
+            "hash": 0, "connection": "manual", "line": None}], schema=RESOURCE_SCHEMA)), 0)
+    s.file(list(DAY_ONE))
+    s.sync("2026-11-26T08:00:00")
+    assert s.values("Directory_UserRecord", "E4")["Login"] == "x-jdupont"  # kept
+    # x-jdupont and jdupont are the same login (docs/configuration.md, unique values).
+    assert s.values("Directory_UserRecord", "E3")["Login"] != "jdupont"
+
+
+# --- Dated records and retention ----------------------------------------------------------------
+
+def test_a_leaver_takes_only_their_own_records_along(scenario: Scenario) -> None:
+    s = scenario
+    k1 = ("K-10000001", "Karl", "Klein", "Analyst", "FIN", "PAR", "E2", "permanent",
+          "01/01/2020", "", "")
+    k2 = ["K-10000002", "Kim", "Kahn", "Analyst", "FIN", "PAR", "E2", "permanent",
+          "01/01/2020", "", ""]
+    s.file([*DAY_ONE, k1, tuple(k2)])
+    s.sync("2026-11-26T08:00:00")
+    k2[3], k2[10] = "Lead Analyst", "15/12/2026"  # K-10000002 moves on 15 December
+    s.file([*DAY_ONE, k1, tuple(k2)])
+    s.sync("2026-11-27T08:00:00")
+    assert s.values("Directory_UserRecord", "K-10000002")["EndDate"] == "2026-12-14"
+    s.file([*DAY_ONE, tuple(k2)])  # K-10000001 leaves the file
+    run = s.sync("2026-11-28T08:00:00")
+    assert s.orders(run, RECORDS) == {"deleted": ["K-10000001"]}
+    assert s.values("Directory_UserRecord", "K-10000002")["EndDate"] == "2026-12-14"
+    assert "K-10000002" not in _scheduled(s)
+
+
+def test_a_source_back_within_its_retention_keeps_its_records(scenario: Scenario) -> None:
+    s = scenario
+    s.file(list(DAY_ONE))
+    s.sync("2026-11-26T08:00:00")
+    people = {p[0]: list(p) for p in DAY_ONE}
+    people["E8"][3], people["E8"][10] = "Lead Analyst", "15/12/2026"
+    s.file([tuple(p) for p in people.values()])
+    s.sync("2026-11-27T08:00:00")
+    s.file([tuple(p) for k, p in people.items() if k != "E8"])
+    s.sync("2026-12-16T08:00:00")
+    assert _scheduled(s) == ["E8", "E8-20261215"]
+    s.file([tuple(p) for p in people.values()])  # back, the same row as before
+    s.sync("2026-12-20T08:00:00")
+    assert s.state("E8") == "active"
+    assert _scheduled(s) == []  # "a source that comes back first takes it back"
+    s.evaluate("2027-01-16T08:00:00")
+    assert {"E8", "E8-20261215"} <= set(s.keys("Directory_UserRecord"))
+    assert s.values("Directory_UserRecord", "E8")["Title"] == "Analyst"  # history unchanged
+
+
+def test_a_retained_target_is_purged_on_its_day_where_it_was_scheduled(
+        scenario: Scenario) -> None:
+    s = scenario
+    s.file(list(DAY_ONE))
+    s.sync("2026-11-26T08:00:00")
+    s.file([p for p in DAY_ONE if p[0] != "E8"])
+    s.sync("2026-12-16T08:00:00")   # kept until 2027-01-15 (Europe/Paris)
+    s.evaluate("2027-01-14T23:30:00")  # 00:30 on the 15th in Paris
+    assert "E8" not in s.keys("Directory_User")
+
+
+# --- Incremental runs and resume ------------------------------------------------------------------
+
+def test_an_incremental_run_that_changes_nothing_evaluates_nothing(scenario: Scenario) -> None:
+    s = scenario
+    _incremental(s)
+    s.file(list(DAY_ONE))
+    s.sync("2026-11-26T08:00:00")
+    _delta(s, [])
+    run = synchronize(s.ctx, SyncRequest("HR", mode="incremental",
+                                         now=at("2026-11-27T08:00:00")))
+    assert run.state in (runs.SUCCEEDED, runs.WARNINGS), run.message
+    assert s.state("E7") == "active"  # as when the delta changes someone else
+    assert run.counters.get("orders", {}) == {}
+
+
+def test_a_resumed_incremental_run_applies_the_orders_it_was_blocked_for(
+        scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime as real
+
+    import headcount.policy.job as job
+    from headcount.jobs.blocked import resume
+
+    s = scenario
+    _incremental(s)
+    _policy(s, "    target: Directory_UserRecord\n",
+            "    target: Directory_UserRecord\n    approvals_required: true\n")
+    s.file(list(DAY_ONE))
+    s.sync("2026-11-26T08:00:00")
+    row = next(r for r in (s.folder / "data" / "hr_people.csv").read_text(
+        encoding="latin-1").splitlines() if r.startswith("E3;"))
+    _delta(s, [row.replace(";Analyst;", ";Auditor;")])
+    run = synchronize(s.ctx, SyncRequest("HR", mode="incremental",
+                                         now=at("2026-11-27T08:00:00")))
+    assert run.state == runs.BLOCKED, run.message
+
+    class Clock(real):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+            return at("2026-11-27T08:00:00")
+
+    monkeypatch.setattr(job, "datetime", Clock)
+    resumed = resume(s.ctx, run.id, "approved")
+    assert s.values("Directory_UserRecord", "E3")["Title"] == "Auditor"
+    assert resumed.counters["orders"] == {RECORDS: {"modified": 1}}
+    assert s.state("E7") == "active"
+    assert USERS not in resumed.counters["orders"]
+
+
+# --- Ownership ------------------------------------------------------------------------------------
+
+def test_two_sources_of_one_run_never_own_the_same_target(scenario: Scenario) -> None:
+    from headcount.fulfillment.direct import owned
+
+    s = scenario
+    _policy(s, "    target: Directory_Site\n    correlation: [{source: [Code], target: "
+               "[Identifier]}]\n",
+            "    target: Directory_Site\n    correlation: [{source: [Name], target: "
+            "[DisplayName]}]\n")
+    (s.folder / "data" / "hr_sites.csv").write_text(
+        "Code,Name,City,Country,TimeZone\nPAR,Paris,Paris,FR,Europe/Paris\n"
+        "PA2,Paris,Paris,FR,Europe/Paris\nTYO,Tokyo,Tokyo,JP,Asia/Tokyo\n", encoding="utf-8")
+    with begin_write(s.ctx.engine) as conn:
+        apply_changes(conn, ChangeSet(pl.DataFrame([{
+            "kind": "insert", "entity_type": "Directory_Site", "key": "OLD",
+            "data": '{"Identifier": "OLD", "DisplayName": "Paris"}', "after": None,
+            "hash": 0, "connection": "manual", "line": None}], schema=RESOURCE_SCHEMA)), 0)
+    s.file(list(DAY_ONE))
+    s.sync("2026-11-26T08:00:00")
+    with s.ctx.engine.connect() as conn:
+        sites = owned(conn)["HR_Site_To_Directory_Site"]
+    claims = sorted(k for k, t in sites.items() if t == "OLD")
+    assert len(claims) == 1, claims
