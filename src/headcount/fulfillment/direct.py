@@ -15,7 +15,7 @@ from headcount.config.model import Project
 from headcount.policy.graph import Graph
 from headcount.policy.orders import Order
 from headcount.repository.apply import apply_changes, record_changes
-from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
+from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows, raw_rows
 from headcount.repository.schema import ownership, scheduled_deletions, used_values
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 from headcount.sync.prepare import text_hashes
@@ -123,7 +123,7 @@ def _remember_issued(conn: sa.Connection, orders: list[Order]) -> None:
 def used(conn: sa.Connection) -> dict[tuple[str, str], set[str]]:
     """(resource type, property) → the cores of the unique values ever issued."""
     out: dict[tuple[str, str], set[str]] = {}
-    for rt, prop, value in conn.execute(sa.select(
+    for rt, prop, value in raw_rows(conn, sa.select(
             used_values.c.resource_type, used_values.c.property, used_values.c.value)):
         out.setdefault((rt, prop), set()).add(value)
     return out
@@ -169,8 +169,8 @@ def record_orders(conn: sa.Connection, orders: list[Order], run_id: int) -> None
 def owned(conn: sa.Connection) -> dict[str, dict[str, str]]:
     """resource type → source key → target key."""
     out: dict[str, dict[str, str]] = {}
-    for rt, source, target in conn.execute(sa.select(ownership.c.resource_type,
-                                                     ownership.c.source_key,
-                                                     ownership.c.target_key)):
+    for rt, source, target in raw_rows(conn, sa.select(ownership.c.resource_type,
+                                                       ownership.c.source_key,
+                                                       ownership.c.target_key)):
         out.setdefault(rt, {})[source] = target
     return out

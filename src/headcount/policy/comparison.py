@@ -210,8 +210,7 @@ def keyed(pairs: Iterable[tuple[str, str]]) -> sa.ColumnElement[bool]:
 def _add(graph: Graph, rows: Any) -> list[int]:
     added = []
     for rid, et, key, data in rows:
-        graph.nodes[rid] = Node(rid, et, key, json.loads(data))
-        graph.by_key[(et, key)] = rid
+        graph.add(Node(rid, et, key, json.loads(data)))
         added.append(rid)
     return added
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from headcount.repository.bulk import raw_rows
 from headcount.repository.schema import links, resources
 
 
@@ -27,28 +28,37 @@ class Graph:
     by_key: dict[tuple[str, str], int] = field(default_factory=dict)
     # (source id, navigation name) → target keys, resolved or not
     targets: dict[tuple[int, str], list[tuple[str, int | None]]] = field(default_factory=dict)
+    _by_type: dict[str, list[Node]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: sa.Connection, entity_types: Iterable[str]) -> Graph:
         graph = cls()
         types = sorted(set(entity_types))
-        for rid, et, key, data in conn.execute(
-                sa.select(resources.c.id, resources.c.entity_type, resources.c.key,
-                          resources.c.data).where(resources.c.entity_type.in_(types))):
-            graph.nodes[rid] = Node(rid, et, key, json.loads(data))
-            graph.by_key[(et, key)] = rid
-        ids = list(graph.nodes)
-        for start in range(0, len(ids), 50_000):
-            chunk = ids[start:start + 50_000]
-            for source, nav, tkey, tid in conn.execute(
-                    sa.select(links.c.source_id, links.c.navigation, links.c.target_key,
-                              links.c.target_id).where(links.c.source_id.in_(chunk))):
-                name = nav.partition(".")[2]
-                graph.targets.setdefault((source, name), []).append((tkey, tid))
+        # Plain driver rows: a million links go through SQLAlchemy's row objects slowly.
+        for rid, et, key, data in raw_rows(conn, sa.select(
+                resources.c.id, resources.c.entity_type, resources.c.key, resources.c.data)
+                .where(resources.c.entity_type.in_(types))):
+            graph.add(Node(rid, et, key, json.loads(data)))
+        # The links of these types, read by the navigations' names (`HR_Person.Manager`):
+        # one scan rather than a probe per resource id.
+        navigations = [n for (n,) in conn.execute(sa.select(links.c.navigation).distinct())
+                       if n.partition(".")[0] in types]
+        if navigations:
+            for source, nav, tkey, tid in raw_rows(conn, sa.select(
+                    links.c.source_id, links.c.navigation, links.c.target_key,
+                    links.c.target_id).where(links.c.navigation.in_(navigations))):
+                if source in graph.nodes:
+                    name = nav.partition(".")[2]
+                    graph.targets.setdefault((source, name), []).append((tkey, tid))
         return graph
 
+    def add(self, node: Node) -> None:
+        self.nodes[node.id] = node
+        self.by_key[(node.entity_type, node.key)] = node.id
+        self._by_type.setdefault(node.entity_type, []).append(node)
+
     def of_type(self, entity_type: str) -> list[Node]:
-        return [n for n in self.nodes.values() if n.entity_type == entity_type]
+        return list(self._by_type.get(entity_type, []))
 
     def linked_keys(self, node: Node, navigation: str) -> list[str]:
         return sorted(k for k, _ in self.targets.get((node.id, navigation), []))
@@ -56,6 +66,11 @@ class Graph:
     def value(self, node: Node, binding: str) -> Any:
         """The value a binding reaches from a resource; None where a link is missing. A
         multi-valued step takes the first target (sorted by key)."""
+        if "." not in binding:
+            if binding in node.values:
+                return node.values[binding]
+            keys = self.linked_keys(node, binding)
+            return keys[0] if keys else None
         current: Node | None = node
         parts = binding.split(".")
         for part in parts[:-1]:

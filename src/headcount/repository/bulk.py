@@ -29,6 +29,21 @@ def insert_rows(conn: sa.Connection, table: str, columns: Sequence[str],
             copy.write_row(row)
 
 
+def raw_rows(conn: sa.Connection, statement: sa.Select[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a select, as the driver gives them: for the million-row reads of a policy
+    step, SQLAlchemy's row objects cost more than the query. The statement's values are
+    written into it (`literal_binds`): keep it to names and numbers of our own."""
+    sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def execute_many(conn: sa.Connection, sql: str, rows: Iterable[Sequence[Any]]) -> None:
     """A parameterised statement (written with `?` marks) for many rows, on the raw driver."""
     dbapi = conn.connection.driver_connection
