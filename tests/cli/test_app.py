@@ -122,3 +122,17 @@ def test_invalid_patterns_and_date_formats_are_configuration_errors(project: Pat
     code, out = run(project, "check")
     assert code == exitcodes.CONFIG_INVALID
     assert "unknown directive `%Q`" in out
+
+
+def test_evaluate_applies_dates_without_a_file(project: Path) -> None:
+    code, out = run(project, "sync", "HR", "-q", "--at", "2026-11-26T08:00:00Z")
+    assert code == exitcodes.OK, out
+    code, out = run(project, "show", "Directory_User", "E00002")
+    assert code == exitcodes.OK, out
+    # Years later every fixed-term contract has ended: its identity has left.
+    code, out = run(project, "evaluate", "HR", "--at", "2040-01-01T00:00:00")
+    assert code == exitcodes.OK, out
+    assert "evaluation" in out
+    assert re.search(r"HR_Person_To_Directory_User: [\d,]+ modified", out), out
+    assert run(project, "evaluate", "HR", "--at", "yesterday")[0] == exitcodes.FAILED
+    assert run(project, "evaluate", "Nope")[0] == exitcodes.NOT_FOUND
