@@ -123,6 +123,13 @@ class ResourceProvenance:
     key: str
     values: list[ValueProvenance] = field(default_factory=list)
 
+    def without_people(self) -> ResourceProvenance:
+        """Who changed a value by hand, and why, are for those who decide on such values (the
+        audit log is the administrators'): the rest read only that it was set by hand."""
+        for v in self.values:
+            v.changed_by = v.reason = None
+        return self
+
 
 def provenance_by_id(conn: sa.Connection, project: Project, resource_id: int
                      ) -> ResourceProvenance:

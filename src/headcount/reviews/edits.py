@@ -163,13 +163,17 @@ def _expiry(expires_at: datetime | None, now: datetime, wanted: Mapping[str, Any
             computed: Mapping[str, list[str]]) -> datetime | None:
     if expires_at is None:
         return None
-    moment = expires_at if expires_at.tzinfo is not None else expires_at.replace(tzinfo=UTC)
+    try:
+        moment = (expires_at if expires_at.tzinfo is not None
+                  else expires_at.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
+        raise EditRefused("the expiry date is out of range") from None
     if moment <= now:
         raise EditRefused("an expiry date is in the future: HR's value comes back then")
     if not any(p in computed for p in wanted):
         raise EditRefused("an expiry date applies to values HR computes ("
                           + ", ".join(sorted(computed)) + "); none is changed here")
-    return moment.astimezone(UTC)
+    return moment
 
 
 def _owners(conn: sa.Connection, computed: Mapping[str, list[str]], key: str

@@ -15,6 +15,10 @@ _FALSE = {"false", "no", "n", "0", "f"}
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
+# A value typed by a person: far beyond any name, title or address, far below a file.
+MAX_VALUE = 4000
+
+
 class InvalidValue(ValueError):
     """A value that its property cannot hold; the message says what a valid one looks like."""
 
@@ -23,6 +27,10 @@ def canonical(prop: Property, value: Any) -> str | None:
     """The stored form of `value` for `prop`; None (no value) for null or blank."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, str) and "\x00" in value:
+        raise InvalidValue(f"`{prop.identifier}` cannot hold a NUL character")
+    if isinstance(value, str) and len(value) > MAX_VALUE:
+        raise InvalidValue(f"`{prop.identifier}` holds at most {MAX_VALUE:,} characters")
     if isinstance(value, (dict, list)):
         raise InvalidValue(f"`{prop.identifier}` holds one value, not {type(value).__name__}")
     kind = prop.type
@@ -55,9 +63,9 @@ def _bool(prop: Property, value: Any) -> str:
 
 
 def _int(prop: Property, value: Any) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10 ** 30:
         return str(value)
-    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,30}", value.strip()):
         return str(int(value.strip()))
     raise InvalidValue(f"`{prop.identifier}` is a whole number, not {value!r}")
 
@@ -96,7 +104,10 @@ def _datetime(prop: Property, value: Any) -> str:
                            f"2026-03-01T08:00:00Z), not {value!r}") from None
     # Without an offset a time is UTC, as the repository stores every time.
     moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except OverflowError:
+        raise InvalidValue(f"`{prop.identifier}`: {value!r} is out of range") from None
 
 
 def _enum(prop: Property, value: Any) -> str:

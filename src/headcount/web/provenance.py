@@ -24,6 +24,8 @@ def provenance_page(request: Request, user: Reader, resource_id: Id) -> Response
     project = state.project()
     with state.engine.connect() as conn:
         found = provenance.provenance_by_id(conn, project, resource_id)
+    if not (user.can("decide") or user.can("edit")):
+        found = found.without_people()
     located = project.entity_type(found.entity_type)
     et = located[1] if located else None
     labels = {p.identifier: p.display_name or p.identifier for p in et.properties} if et else {}

@@ -13,6 +13,7 @@ from urllib.parse import quote, urlencode
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from headcount.config.model import EntityType, Project, PropertyType
@@ -110,7 +111,8 @@ def _rows(conn: sa.Connection, project: Project, items: list[PropertyState]
 @router.post("/reconciliation/decisions")
 def decide_page(request: Request, user: Decider,
                 decision: Annotated[str, Form(pattern="^(approve|decline|postpone)$")],
-                ids: Annotated[list[int] | None, Form()] = None,
+                ids: Annotated[list[Annotated[int, Field(ge=1, le=2_147_483_647)]] | None,
+                               Form()] = None,
                 comment: Annotated[str, Form(max_length=2000, pattern=r"^[^\x00]*$")] = "",
                 state: Annotated[str, Form(max_length=20)] = "open",
                 entity_type: Annotated[str, Form(max_length=128)] = "",
@@ -149,7 +151,10 @@ def edit_page(request: Request, user: Editor, resource_id: Id) -> Response:
 async def edit_submit(request: Request, user: Editor, resource_id: Id) -> Response:
     # The fields are the entity type's properties: read the form whole, not by declared names.
     form = await request.form()
-    sent = {k: str(v) for k, v in form.multi_items()}
+    if any(not isinstance(v, str) for _, v in form.multi_items()):
+        await form.close()  # the uploads' temporary files
+        raise HTTPException(UNPROCESSABLE, "values are text fields, not files")
+    sent = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     return await run_in_threadpool(_edit, request, user, resource_id, sent)
 
 
@@ -184,6 +189,8 @@ def _expiry(text: str) -> datetime | None:
         raise HTTPException(UNPROCESSABLE,
                             f"the override's last day is a date (YYYY-MM-DD), not {text!r}"
                             ) from None
+    if day >= date.max:
+        raise HTTPException(UNPROCESSABLE, "the override's last day is before 9999-12-31")
     return datetime.combine(day, time.min, UTC) + timedelta(days=1)
 
 

@@ -148,7 +148,7 @@ class UserOut(BaseModel):
 
 class TokenIn(BaseModel):
     name: str = Field(min_length=1, max_length=255, pattern=r"^[^\x00]*$")
-    scopes: list[Literal["read", "run", "admin"]] = Field(min_length=1)
+    scopes: list[Literal["read", "run", "admin", "edit", "decide"]] = Field(min_length=1)
 
 
 class TokenOut(BaseModel):

@@ -73,13 +73,18 @@ def provenance_out(found: ResourceProvenance) -> ProvenanceOut:
             state=v.state, changed_by=v.changed_by, reason=v.reason) for v in found.values])
 
 
+def _for(user: User, found: ResourceProvenance) -> ResourceProvenance:
+    return found if user.can("decide") or user.can("edit") else found.without_people()
+
+
 @router.get("/resources/{resource_id}/provenance", response_model=ProvenanceOut)
 def get_provenance(request: Request, user: Reader, resource_id: Id) -> ProvenanceOut:
     """For each property of a resource (by its id), the change that last set it: run, HR file
     and line, or the rule and the source resource with the HR file and line behind it."""
     state = app_state(request)
     with state.engine.connect() as conn:
-        return provenance_out(provenance.provenance_by_id(conn, state.project(), resource_id))
+        return provenance_out(_for(user, provenance.provenance_by_id(conn, state.project(),
+                                                                     resource_id)))
 
 
 @router.get("/entity-types/{entity_type}/provenance/{key:path}", response_model=ProvenanceOut)
@@ -88,4 +93,5 @@ def get_provenance_by_key(request: Request, user: Reader, entity_type: str, key:
     """The same, for the resource of an entity type with this key."""
     state = app_state(request)
     with state.engine.connect() as conn:
-        return provenance_out(provenance.provenance(conn, state.project(), entity_type, key))
+        return provenance_out(_for(user, provenance.provenance(conn, state.project(),
+                                                               entity_type, key)))

@@ -56,8 +56,8 @@ class StatePage(BaseModel):
 
 
 class EditIn(BaseModel):
-    values: dict[str, Any] = Field(min_length=1, description="Property → new value (null "
-                                                             "empties it).")
+    values: dict[str, Any] = Field(min_length=1, max_length=200,
+                                   description="Property → new value (null empties it).")
     reason: Text = Field(min_length=1)
     expires_at: datetime | None = Field(
         None, description="Makes the edited computed values overrides until then.")
