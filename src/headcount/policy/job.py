@@ -29,6 +29,17 @@ def resource_types_fed_by(project: Project, connector: Connector) -> list[str]:
     return [rt.identifier for rt in project.resource_types if rt.source.lower() in types]
 
 
+def involved_connectors(project: Project, connector: Connector) -> set[str]:
+    """The connector and those of its resource types' targets (the Directory)."""
+    names = set(resource_types_fed_by(project, connector))
+    involved = {connector.identifier}
+    for rt in project.resource_types:
+        found = project.entity_type(rt.target) if rt.identifier in names else None
+        if found is not None:
+            involved.add(found[0].identifier)
+    return involved
+
+
 def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
                 now: datetime | None = None, only: Mapping[str, Set[str]] | None = None
                 ) -> tuple[Graph, list[Order], list[CorrelationCase], set[str]]:
@@ -38,11 +49,7 @@ def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
     now = now or datetime.now(UTC)
     names = set(resource_types_fed_by(project, connector))
     chosen = [rt for rt in project.resource_types if rt.identifier in names]
-    involved = {connector.identifier}
-    for rt in chosen:
-        found = project.entity_type(rt.target)
-        if found is not None:
-            involved.add(found[0].identifier)
+    involved = involved_connectors(project, connector)
     types = [et.identifier for c in project.connectors if c.identifier in involved
              for et in c.entity_types]
     graph = Graph.load(conn, types)
@@ -123,15 +130,18 @@ def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_
 def _run_policy(conn: sa.Connection, project: Project, connector: Connector, run_id: int,
                 now: datetime | None, only: Mapping[str, Set[str]] | None, guard: bool
                 ) -> list[Order]:
+    # The targets' connectors are locked before the plan reads them: a manual edit committed
+    # between the plan and the fulfillment would be overwritten unseen (PostgreSQL; SQLite's
+    # write transaction holds the whole database already).
+    for name in sorted(involved_connectors(project, connector) - {connector.identifier}):
+        ensure_connector(conn, name)
+        lock_connector(conn, name)
     graph, orders, cases, involved = plan_policy(conn, project, connector, now, only)
     if guard:
         crossings = provisioning_crossings(project, graph, orders)
         if crossings:
             raise ProvisioningThreshold(crossings)
     open_cases(conn, cases, run_id)
-    for name in sorted(involved - {connector.identifier}):
-        ensure_connector(conn, name)
-        lock_connector(conn, name)
     fulfill(conn, project, graph, orders, run_id)
     for name in sorted(involved - {connector.identifier}):
         # The targets' connector moved on: its lists and snapshots are rebuilt.
