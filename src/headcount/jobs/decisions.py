@@ -45,7 +45,9 @@ def decide(ctx: ProjectContext, case_id: int, decision: str, target: str | None,
     done = (f"{case.source_key} now owns {target}" if decision == "link"
             else f"{case.source_key} gets a new target")
     try:
-        run = evaluate_policy(ctx, connector, actor=actor)
+        # Only the decided source: the rest of the population did not change.
+        run = evaluate_policy(ctx, connector, actor=actor,
+                              only={found[1].identifier: {case.source_key}})
     except RunRefused as refused:
         return Outcome(case, None, f"{done}; the decision takes effect at the next run of "
                                    f"{connector} ({refused})")

@@ -6,6 +6,7 @@ person's decision (a correlation case, a reconciliation) should take effect at o
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Set
 from datetime import UTC, datetime
 
 from headcount.errors import NotFound, RunRefused, user_error
@@ -20,9 +21,11 @@ MODE = "evaluation"
 
 
 def evaluate_policy(ctx: ProjectContext, connector_name: str, *, now: datetime | None = None,
-                    actor: str = "cli", progress: Progress | None = None) -> runs.RunRecord:
+                    actor: str = "cli", progress: Progress | None = None,
+                    only: Mapping[str, Set[str]] | None = None) -> runs.RunRecord:
     """Evaluate the resource types fed by the connector at `now` (default: the clock) and
-    fulfill their orders, in one transaction, recorded as a run of mode `evaluation`."""
+    fulfill their orders, in one transaction, recorded as a run of mode `evaluation`. With
+    `only` (entity type → source keys), just those sources: a decision about one person."""
     progress = progress or Silent()
     deployment_id, project = ctx.deployed()
     connector = project.connector(connector_name)
@@ -47,7 +50,7 @@ def evaluate_policy(ctx: ProjectContext, connector_name: str, *, now: datetime |
         try:
             with begin_write(ctx.engine) as conn:
                 progress.step("policy")
-                orders = run_policy(conn, project, connector, run_id, instant)
+                orders = run_policy(conn, project, connector, run_id, instant, only)
                 counts = order_counts(orders)
                 lines = [("info", f"date evaluation at {instant.isoformat()} by {actor}")]
                 lines += [("info", f"policy {rt}: " + ", ".join(
