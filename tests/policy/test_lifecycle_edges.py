@@ -5,14 +5,11 @@ proven here first, then fixed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import polars as pl
 import pytest
 import sqlalchemy as sa
-from test_scenario import DAY_ONE, RECORDS, USERS, Scenario, at
 
+from datedproject import DAY_ONE, RECORDS, USERS, Scenario, at
 from headcount.config.loader import load_project_config
 from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.policy.unique import UniqueValues
@@ -21,15 +18,6 @@ from headcount.repository.apply import apply_changes
 from headcount.repository.database import begin_write
 from headcount.repository.schema import scheduled_deletions
 from headcount.sync.changes import RESOURCE_SCHEMA, ChangeSet
-
-
-@pytest.fixture(name="scenario")
-def _scenario(tmp_path: Path, db_url: str) -> Iterator[Scenario]:
-    s = Scenario(tmp_path / "hr", db_url)
-    try:
-        yield s
-    finally:
-        s.ctx.close()
 
 
 def _policy(s: Scenario, old: str, new: str) -> None:
