@@ -319,3 +319,29 @@ def test_a_pre_hire_whose_start_moves_keeps_one_record(scenario: Scenario) -> No
     assert s.values("Directory_UserRecord", "E6")["StartDate"] == "2027-01-05"
     assert s.values("Directory_User", "E6")["StartDate"] == "2027-01-05"
     assert s.state("E6") == "pre-hire"
+
+
+def test_a_record_linked_by_a_person_gets_its_login_and_email(scenario: Scenario) -> None:
+    import polars as pl
+
+    from headcount.repository.apply import apply_changes
+    from headcount.repository.database import begin_write
+    from headcount.repository.schema import ownership
+    from headcount.sync.changes import RESOURCE_SCHEMA, ChangeSet
+
+    s = scenario
+    with begin_write(s.ctx.engine) as conn:
+        apply_changes(conn, ChangeSet(pl.DataFrame([{
+            "kind": "insert", "entity_type": "Directory_UserRecord", "key": "X5",
+            "data": '{"RecordIdentifier": "X5"}', "after": None, "hash": 0,
+            "connection": "manual", "line": None}], schema=RESOURCE_SCHEMA)), 0)
+        # As a correlation decision `link` leaves it: the source owns the record already.
+        conn.execute(sa.insert(ownership).values(resource_type=RECORDS, source_key="E5",
+                                                 target_key="X5"))
+    s.file(list(DAY_ONE))
+    s.sync("2026-11-26T08:00:00")
+    x5 = s.values("Directory_UserRecord", "X5")
+    assert (x5["Login"], x5["Email"], x5["StartDate"]) == \
+        ("cdurand", "chloe.durand@headcount.example", "2026-11-26")
+    assert "E5" not in s.keys("Directory_UserRecord")
+    assert s.sync("2026-11-26T09:00:00").counters.get("orders", {}) == {}

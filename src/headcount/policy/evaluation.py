@@ -271,12 +271,13 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             decision.start = as_date(graph.value(node, validity.start)) \
                 if validity.start else None
             decision.end = as_date(graph.value(node, validity.end)) if validity.end else None
-        # A target found by correlation (or linked by a person) gets the create-only values it
-        # lacks — a login — but keeps those it has.
+        # A target found by correlation, linked by a person or keyed in by hand gets the
+        # create-only values it lacks — a login — but keeps those it has.
         current = targets[target_key].values if target_key is not None else {}
         establishing = target_key is not None and owned.get(node.key) != target_key
+        lacking = target_key is not None and any(current.get(p) is None for p in on_create)
         expected = scalars.compute(graph, node, decision.today,
-                                   creating=target_key is None or establishing)
+                                   creating=target_key is None or establishing or lacking)
         if validity is not None:
             decision.effective = as_date(graph.value(node, validity.effective)) \
                 if validity.effective else None
@@ -286,10 +287,12 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
                 and (as_date(current.get(validity.start_property)) or date.max) > decision.today
             _dates(validity, decision, expected,
                    creating=target_key is None or establishing or not_begun)
-        if establishing:
-            for prop in [*on_create, validity.start_property if validity else None]:
-                if prop and current.get(prop) is not None and prop in expected:
-                    del expected[prop]
+        kept_as_is = [*on_create] if establishing or lacking else []
+        if establishing and validity is not None and validity.start_property:
+            kept_as_is.append(validity.start_property)
+        for prop in kept_as_is:
+            if current.get(prop) is not None and prop in expected:
+                del expected[prop]
         for prop, unique in taken.items():
             if prop in expected:  # an on_create rule is not computed for an existing target
                 alternatives, prefix, suffix = scalars.unique_parts(graph, node, decision.today,
