@@ -50,7 +50,8 @@ class ScalarRule(ConfigModel):
     source: Binding | None = None
     expression: str | None = None
     when: Literal["always", "on_create"] = Field(
-        "always", description="on_create: computed once, when the target is created (a login).")
+        "always", description="on_create: computed when the target is created, or while it "
+                              "has no value (a login), never changed after.")
     compare: Literal["exact", "ignore_case", "ignore_diacritics"] = Field(
         "exact", description="How a computed value is compared with the current one.")
     unique: bool = Field(
