@@ -6,28 +6,17 @@ passes axe-core with no serious violation; screenshots are saved as artifacts.""
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+from browsing import check_accessibility, log_in, new_page, serve, snap
 
 from webproject import PASSWORD, make_app, make_project
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -35,68 +24,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     folder = tmp_path_factory.mktemp("e2e") / "hr"
     url = f"sqlite:///{folder.parent}/headcount.db"
     make_project(folder, url, synchronized=False)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(make_app(folder, url), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", folder
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        message = "Debian's Chromium is not installed (apt-get install -y chromium)"
-        if os.environ.get("CI", "").lower() in ("true", "1"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"])
-        yield chromium
-        chromium.close()
+    with serve(make_app(folder, url)) as base:
+        yield base, folder
 
 
 @pytest.fixture
 def page(browser: Any, site: tuple[str, Path]) -> Iterator[Any]:
-    context = browser.new_context(base_url=site[0], viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
-def log_in(page: Any, name: str = "admin") -> None:
-    page.goto("/login")
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
-
-
-def snap(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def check_accessibility(page: Any) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"]
-               if v.get("impact") in ("serious", "critical")]
-    assert not serious, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
-                         for v in serious]
+    with new_page(browser, site[0]) as opened:
+        yield opened
 
 
 def wait_for_state(page: Any, states: tuple[str, ...]) -> str:

@@ -5,20 +5,16 @@ saved as artifacts."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
-from test_browser import _free_port, browser, check_accessibility, log_in, snap
+from browsing import check_accessibility, log_in, new_page, serve, snap
 
 from caseproject import make_case_project
 from webproject import make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-__all__ = ["browser"]  # the fixture, shared with the seed walk
 
 
 @pytest.fixture(scope="module")
@@ -26,27 +22,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("e2e-cases") / "hr"
     url = f"sqlite:///{folder.parent}/headcount.db"
     make_case_project(folder, url)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(make_app(folder, url), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(make_app(folder, url)) as base:
+        yield base
 
 
 @pytest.fixture
 def page(browser: Any, site: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=site, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    with new_page(browser, site) as opened:
+        yield opened
 
 
 def test_a_case_is_decided_then_the_identity_and_provenance_read(page: Any) -> None:
