@@ -7,7 +7,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from headcount.config.model import EntityType, Project
@@ -16,8 +16,9 @@ from headcount.errors import HeadcountError
 from headcount.policy.graph import Graph, Node
 from headcount.policy.orders import Order
 from headcount.policy.records import RecordIndex, record_key
+from headcount.policy.retention import purged, removed
 from headcount.policy.unique import UniqueValues
-from headcount.policy.validity import LEFT, as_date, day_before, local_today, state_on
+from headcount.policy.validity import as_date, day_before, local_today, state_on
 
 
 class PolicyError(HeadcountError):
@@ -214,6 +215,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     # In an incremental run only the sources the run changed are evaluated (SPEC §6.3).
     only = planned.only.get(rt.source, frozenset()) if planned.only is not None else None
     records = RecordIndex(targets) if validity is not None and validity.effective else None
+    scheduled_here = planned.scheduled.get(rt.identifier, {})
     # Values of `unique` rules held by a target or ever issued (compared ignoring case).
     taken: dict[str, UniqueValues] = {}
     for r in rt.scalars:
@@ -260,7 +262,6 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             latest = records.latest(target_key, validity.start_property if validity else None)
             if owners.get(latest) in (None, node.key):
                 target_key = latest
-            scheduled_here = planned.scheduled.get(rt.identifier, {})
             reclaimed = [k for k in records.siblings(target_key) if k in scheduled_here]
         if target_key is not None:
             owners[target_key] = node.key  # claimed: no other source of this run takes it
@@ -388,8 +389,8 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         if order.source_key in back:
             order.reclaimed = back[order.source_key]
     if rt.allow_remove:
-        orders += _removed(rt, owned, targets, kept, only, planned, records)
-    orders += _purged(rt, target_et.identifier, targets, kept, owners, planned)
+        orders += removed(rt, owned, targets, kept, only, scheduled_here, records, planned.now)
+    orders += purged(rt, targets, kept, owners, scheduled_here, planned.now)
     for order in orders:
         if order.kind == "deleted" and order.retain_until is None:
             # A deleted target's login and e-mail are never issued again.
@@ -458,80 +459,6 @@ def _cancelled_record(validity: Validity, d: _Decision, owned: Node,
         if key != owned.key and node.values.get(validity.end_property) == last:
             return node
     return None
-
-
-def _removed(rt: ResourceType, owned: Mapping[str, str], targets: Mapping[str, Node],
-             kept: set[str], only: Set[str] | None, planned: Planned,
-             records: RecordIndex | None) -> list[Order]:
-    """Targets whose source is gone: deleted, or with a retention, kept as left until then.
-    Dated records go with the person's earlier records (`E8`, `E8-20261215`)."""
-    gone: list[tuple[str | None, str]] = []
-    for source_key, target_key in sorted(owned.items()):
-        if target_key not in targets or target_key in kept:
-            continue
-        if only is not None and source_key not in only:
-            continue  # an incremental run evaluated no change of this source
-        gone.append((source_key, target_key))
-    owners = set(owned.values())
-    listed = {t for _, t in gone}
-    scheduled = planned.scheduled.get(rt.identifier, {})
-    if records is not None:
-        for _, target_key in list(gone):
-            for sibling in records.siblings(target_key):
-                if sibling not in owners and sibling not in kept and sibling not in listed \
-                        and sibling not in scheduled:
-                    gone.append((None, sibling))
-                    listed.add(sibling)
-    if rt.remove_orphans and only is None:
-        # Targets no source owns — keyed in by hand, or left by an earlier configuration; a
-        # person's earlier records are theirs, not orphans.
-        owned_bases = {records.base(t) for t in owners} if records is not None else set()
-        for key in sorted(targets):
-            if key in kept or key in listed or key in scheduled or key in owners:
-                continue
-            if records is not None and records.base(key) in owned_bases:
-                continue
-            gone.append((None, key))
-    return [_gone(rt, targets[target_key], source_key, planned)
-            for source_key, target_key in gone]
-
-
-def _gone(rt: ResourceType, target: Node, source_key: str | None, planned: Planned) -> Order:
-    if not rt.retention_days:
-        return Order(rt.identifier, "deleted", target.entity_type, target.key, source_key,
-                     {k: (v, None) for k, v in target.values.items()})
-    validity = rt.validity
-    today = local_today(planned.now, None, validity.default_timezone) if validity \
-        else planned.today
-    values: dict[str, tuple[Any, Any]] = {}
-    if validity is not None and validity.state and target.values.get(validity.state) != LEFT:
-        values[validity.state] = (target.values.get(validity.state), LEFT)
-    if validity is not None and validity.end_property:
-        end = as_date(target.values.get(validity.end_property))
-        if end is None or end >= today:
-            values[validity.end_property] = (target.values.get(validity.end_property),
-                                             day_before(today).isoformat())
-    order = Order(rt.identifier, "deleted", target.entity_type, target.key, source_key, values)
-    order.retain_until = today + timedelta(days=rt.retention_days)
-    return order
-
-
-def _purged(rt: ResourceType, target_type: str, targets: Mapping[str, Node], kept: set[str],
-            owners: Mapping[str, str], planned: Planned) -> list[Order]:
-    """Targets kept for their retention, deleted once it is over — unless their source came
-    back in the meantime (a rehire)."""
-    orders = []
-    # The day is read where it was scheduled (the resource type's default time zone).
-    today = local_today(planned.now, None, rt.validity.default_timezone) if rt.validity \
-        else planned.today
-    for target_key, delete_on in sorted(planned.scheduled.get(rt.identifier, {}).items()):
-        target = targets.get(target_key)
-        if target is None or target_key in kept or target_key in owners:
-            continue
-        if delete_on <= today:
-            orders.append(Order(rt.identifier, "deleted", target_type, target_key, None,
-                                {k: (v, None) for k, v in target.values.items()}))
-    return orders
 
 
 def _link_types(project: Project, target_et: EntityType, rt: ResourceType) -> dict[str, str]:
