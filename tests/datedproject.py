@@ -17,6 +17,7 @@ from headcount.repository import deployments, property_states, runs
 from headcount.repository.resources import get_resource
 from headcount.repository.schema import provisioning_orders, resources
 from headcount.samples import hrfiles
+from runorders import listed_orders
 
 SAMPLES = Path(hrfiles.__file__).parent
 SITES = "Code,Name,City,Country,TimeZone\nPAR,Paris,Paris,FR,Europe/Paris\n" \
@@ -113,13 +114,7 @@ class Scenario:
                 "proposed": state.proposed_value}
 
     def listed(self, run: runs.RunRecord) -> list[tuple[str, ...]]:
-        with self.ctx.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(
-                sa.select(provisioning_orders.c.resource_type, provisioning_orders.c.kind,
-                          provisioning_orders.c.source_key, provisioning_orders.c.target_key,
-                          provisioning_orders.c.changes)
-                .where(provisioning_orders.c.run_id == run.id)
-                .order_by(provisioning_orders.c.id))]
+        return listed_orders(self.ctx.engine, run.id)
 
     def orders(self, run: runs.RunRecord, rt: str) -> dict[str, list[str]]:
         with self.ctx.engine.connect() as conn:

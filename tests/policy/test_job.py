@@ -16,6 +16,7 @@ from headcount.repository import runs
 from headcount.repository.resources import get_resource
 from headcount.repository.schema import provisioning_orders
 from headcount.samples import hrfiles
+from runorders import listed_orders
 from webproject import make_project
 
 SAMPLES = Path(hrfiles.__file__).parent
@@ -90,16 +91,8 @@ def test_a_dry_run_lists_exactly_the_orders_of_the_real_run(tmp_path: Path,
         real = synchronize(ctx, SyncRequest("HR"))
         assert dry.counters["orders"] == real.counters["orders"]
 
-        def listed(run_id: int) -> list[tuple[str, ...]]:
-            with ctx.engine.connect() as conn:
-                return [tuple(r) for r in conn.execute(
-                    sa.select(provisioning_orders.c.resource_type, provisioning_orders.c.kind,
-                              provisioning_orders.c.target_key, provisioning_orders.c.changes)
-                    .where(provisioning_orders.c.run_id == run_id)
-                    .order_by(provisioning_orders.c.id))]
-
-        assert listed(dry.id) == listed(real.id)
-        assert listed(dry.id)
+        assert listed_orders(ctx.engine, dry.id) == listed_orders(ctx.engine, real.id)
+        assert listed_orders(ctx.engine, dry.id)
     finally:
         ctx.close()
 

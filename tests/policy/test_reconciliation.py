@@ -30,6 +30,7 @@ from headcount.repository.schema import audit_log, provisioning_orders
 from headcount.repository.schema import runs as runs_table
 from headcount.reviews.decisions import decide
 from headcount.reviews.edits import EditRefused, EditResult, ManualEdit, edit_resource
+from runorders import listed_orders
 from webproject import make_project
 
 RECORD = "Directory_UserRecord"
@@ -301,15 +302,7 @@ def test_a_dry_run_lists_the_orders_of_the_real_run_with_states_present(
     real = _sync(ctx, now=later)
     assert dry.counters["orders"] == real.counters["orders"]
 
-    def listed(run_id: int) -> list[tuple[str, ...]]:
-        with ctx.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(
-                sa.select(provisioning_orders.c.resource_type, provisioning_orders.c.kind,
-                          provisioning_orders.c.target_key, provisioning_orders.c.changes)
-                .where(provisioning_orders.c.run_id == run_id)
-                .order_by(provisioning_orders.c.id))]
-
-    assert listed(dry.id) == listed(real.id)
+    assert listed_orders(ctx.engine, dry.id) == listed_orders(ctx.engine, real.id)
     assert _states(ctx)["Title"].state == "questioned"
     assert _value(ctx, "Title") == "Chief Tester"
     assert _states(ctx, "E00003") == {}
