@@ -269,7 +269,7 @@ def test_a_ragged_row_keeps_the_stored_person(tmp_path: Path, db_url: str) -> No
         assert hr.manager_of("E14") == ("E7", "E7")
 
 
-def test_a_row_whose_key_cannot_be_read_blocks_a_complete_run(
+def test_a_row_whose_key_cannot_be_read_fails_a_complete_run(
         tmp_path: Path, db_url: str) -> None:
     with hr_project(tmp_path, db_url) as hr:
         hr.write_people(people(50))
@@ -278,10 +278,58 @@ def test_a_row_whose_key_cannot_be_read_blocks_a_complete_run(
         with path.open("a", encoding="utf-8") as handle:
             handle.write("\n")  # harmless blank line
             handle.write('"E50\n')  # an unclosed quote swallows the rest: no key to read
+        before = hr.state()
+        # Not even forced: a person the run cannot name could be anyone it deletes.
+        run = hr.sync(force=True, reason="try")
+        assert run.state == R.FAILED
+        assert "people.csv: rows whose key cannot be read (lines 52)" in (run.message or "")
+        assert hr.state() == before
+
+
+def test_a_quote_left_open_fails_a_complete_run_and_names_what_it_swallowed(
+        tmp_path: Path, db_url: str) -> None:
+    with hr_project(tmp_path, db_url, thresholds=GENEROUS) as hr:
+        hr.write_people(people(50))
+        hr.sync()
+        before = hr.state()
+        rows = people(50)
+        rows[39][2] = '"' + rows[39][2]  # line 41: the quote never closes
+        hr.write_people(rows)
         run = hr.sync()
-        assert run.state == R.BLOCKED
-        assert "rows whose key cannot be read (lines 52)" in (run.message or "")
-        assert hr.values("HR_Person", "E50") is not None
+        assert run.state == R.FAILED
+        assert ("people.csv, line 41: a quote opened on line 41 is not closed: it swallows the "
+                "10 lines after it (up to line 51)") in (run.message or "")
+        assert hr.state() == before
+
+
+def test_a_quote_closed_rows_later_fails_a_complete_run(tmp_path: Path, db_url: str) -> None:
+    with hr_project(tmp_path, db_url, thresholds=GENEROUS) as hr:
+        hr.write_people(people(50))
+        hr.sync()
+        before = hr.state()
+        rows = people(50)
+        rows[9][2] = '"' + rows[9][2]  # line 11 opens a quote…
+        rows[14][2] = 'x"'  # …that line 16 closes: a record of the right width, 6 rows inside
+        hr.write_people(rows)
+        run = hr.sync()
+        assert run.state == R.FAILED
+        assert "people.csv, line 12: a whole row inside a quoted field that opened on line 11" \
+            in (run.message or "")
+        assert hr.state() == before
+
+
+def test_a_line_cut_short_in_its_key_fails_a_complete_run(tmp_path: Path, db_url: str) -> None:
+    with hr_project(tmp_path, db_url, thresholds=GENEROUS) as hr:
+        hr.write_people(people(50))
+        hr.sync()
+        before = hr.state()
+        path = hr.write_people(people(49))
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write("E5\n")  # E50, cut after two characters: E5 is somebody else
+        run = hr.sync()
+        assert run.state == R.FAILED
+        assert "rows whose key cannot be read (lines 51)" in (run.message or "")
+        assert hr.state() == before
 
 
 def test_a_nul_character_sets_the_row_aside_on_every_database(

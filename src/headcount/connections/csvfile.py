@@ -20,10 +20,18 @@ from pathlib import Path
 import polars as pl
 
 from headcount.config.model import Connection
-from headcount.connections.reader import LINE, RejectedRow, SourceFile, SourceTable
+from headcount.connections.reader import (
+    LINE,
+    RejectedRow,
+    SourceFile,
+    SourceTable,
+    SpanningRecord,
+)
 from headcount.errors import Location, SourceError
 
 CHUNK_ROWS = 100_000
+# The line breaks the csv module counts in `line_num` (the stream is opened with newline="").
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # A field may hold long text, but a stray quote must not swallow the whole file unnoticed.
 csv.field_size_limit(16 * 1024 * 1024)
 _BOMS = [
@@ -119,19 +127,29 @@ def _locate_undecodable(path: Path, encoding: str) -> tuple[int | None, int | No
         return line, exc.start - (before.rfind(b"\n") + 1) + 1
 
 
-def _records(stream: io.TextIOBase, connection: Connection, first_line: int
-             ) -> Iterator[tuple[int, list[str]]]:
-    """(first line, fields) of each record; blank lines skipped."""
+def _records(stream: io.TextIOBase, connection: Connection, first_line: int, path: Path
+             ) -> Iterator[tuple[int, int, list[str]]]:
+    """(first line, last line, fields) of each record; blank lines skipped."""
     reader = csv.reader(
         stream, delimiter=connection.separator, quotechar=connection.quote,
         escapechar=connection.escape, doublequote=True, strict=False,
     )
     previous_end = first_line - 1
-    for record in reader:
+    while True:
         start = previous_end + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            limit = csv.field_size_limit()
+            detail = (f"a field is longer than {limit // (1024 * 1024)} MiB, the longest a field "
+                      "may be — a quote left open?") if "field limit" in str(exc) else str(exc)
+            raise SourceError(f"the record that starts on line {start} cannot be read as CSV: "
+                              f"{detail}", Location(path, start)) from None
         previous_end = reader.line_num + first_line - 1
         if record:
-            yield start, record
+            yield start, previous_end, record
 
 
 def _named(header: list[str], record: list[str], trim: list[str]) -> dict[str, str]:
@@ -153,14 +171,14 @@ def _read(path: Path, connection: Connection, encoding: str) -> SourceTable:
         stream = io.TextIOWrapper(raw, encoding=encoding, newline="")
         for _ in range(connection.lines_to_skip):
             stream.readline()
-        records = _records(stream, connection, connection.lines_to_skip + 1)
+        records = _records(stream, connection, connection.lines_to_skip + 1, path)
         first = next(records, None)
         if first is None:
             frame = pl.DataFrame(schema={LINE: pl.Int64})
             return SourceTable(
                 SourceFile(connection.identifier, path, size, _checksum(path), 0, encoding),
                 [], frame, warnings=["the file is empty"])
-        header_line, raw_header = first
+        header_line, _, raw_header = first
         trim = connection.values_to_trim
         header = _header(raw_header, trim)
         _check_header(header, path, header_line)
@@ -168,22 +186,21 @@ def _read(path: Path, connection: Connection, encoding: str) -> SourceTable:
         names = [header[i] for i in kept]
         width = len(header)
         rejected: list[RejectedRow] = []
+        spanning: list[SpanningRecord] = []
         chunks: list[pl.DataFrame] = []
         batch: list[list[str]] = []
         lines: list[int] = []
-        for line, record in records:
+        for line, last, record in records:
             if len(record) != width:
-                reason = f"{len(record)} fields where the header has {width}"
-                if any("\n" in field or "\r" in field for field in record):
-                    reason += (f" — a quote opened on line {line} may not be closed: the "
-                               "record spans several lines")
-                rejected.append(RejectedRow(line, reason, _named(header, record, trim)))
+                rejected.append(_ragged(header, record, line, last, trim))
                 continue
             if has_nul and any("\x00" in field for field in record):
                 # PostgreSQL cannot store it, and no HR value holds one: set the row aside.
                 rejected.append(RejectedRow(line, "a field holds a NUL character",
-                                            _named(header, record, trim)))
+                                            _named(header, record, trim), line))
                 continue
+            if last > line:
+                spanning.append(_spanning(record, line, last, connection.separator, width))
             batch.append(record)
             lines.append(line)
             if len(batch) >= CHUNK_ROWS:
@@ -193,7 +210,36 @@ def _read(path: Path, connection: Connection, encoding: str) -> SourceTable:
     frame = pl.concat(chunks) if len(chunks) > 1 else chunks[0]
     source = SourceFile(connection.identifier, path, size, _checksum(path), frame.height, encoding)
     warnings = [] if frame.height or rejected else ["the file has a header but no rows"]
-    return SourceTable(source, names, frame, rejected, warnings, header_line)
+    return SourceTable(source, names, frame, rejected, warnings, header_line, spanning)
+
+
+def _ragged(header: list[str], record: list[str], line: int, last: int, trim: list[str]
+            ) -> RejectedRow:
+    width = len(header)
+    reason = f"{len(record)} fields where the header has {width}"
+    if last > line:
+        reason += (f" — a quote opened on line {line} is not closed where its row "
+                   f"ends: lines {line}–{last} ({last - line + 1} lines) were read as "
+                   "one record")
+    # Fewer fields: the last one was not ended by a separator, so it may be cut short.
+    cut = (header[len(record) - 1] or None) if len(record) < width else None
+    return RejectedRow(line, reason, _named(header, record, trim), last, cut)
+
+
+def _spanning(record: list[str], line: int, last: int, separator: str, width: int
+              ) -> SpanningRecord:
+    broken = [field for field in record if "\n" in field or "\r" in field]
+    row_like: int | None = None
+    current = line
+    for field in record:
+        segments = _LINE_BREAK.split(field)
+        for offset, segment in enumerate(segments[1:], start=1):
+            # A line inside a quoted field with a row's worth of separators is a row swallowed
+            # by a quote left open, not an address on two lines (files of 3 columns and more).
+            if row_like is None and width >= 3 and segment.count(separator) >= width - 1:
+                row_like = current + offset
+        current += len(segments) - 1
+    return SpanningRecord(line, last, "\n".join(broken), row_like)
 
 
 def _frame(names: list[str], kept: list[int], batch: list[list[str]], lines: list[int],
@@ -231,6 +277,8 @@ def _read_unquoted(path: Path, connection: Connection, encoding: str) -> SourceT
     except pl.exceptions.ComputeError:
         return None  # not valid UTF-8: the exact reader names the line and column
     del utf8
+    if "raw" not in frame.columns:  # a file of 0 bytes has no line at all
+        frame = pl.DataFrame(schema={"raw": pl.String})
     frame = frame.with_row_index(LINE, offset=1).slice(connection.lines_to_skip)
     frame = frame.filter(pl.col("raw").is_not_null() & (pl.col("raw") != ""))
     size, checksum = len(data), hashlib.sha256(data).hexdigest()
@@ -249,10 +297,8 @@ def _read_unquoted(path: Path, connection: Connection, encoding: str) -> SourceT
         pl.col(LINE).cast(pl.Int64), (pl.col("raw").str.count_matches(sep, literal=True) + 1)
         .alias("__fields"))
     rejected = [
-        RejectedRow(line, f"{fields} fields where the header has {width}",
-                    _named(header, raw.split(sep), trim))
-        for line, raw, fields in body.filter(pl.col("__fields") != width)
-        .select(LINE, "raw", "__fields").iter_rows()
+        _ragged(header, raw.split(sep), line, line, trim)
+        for line, raw in body.filter(pl.col("__fields") != width).select(LINE, "raw").iter_rows()
     ]
     good = body.filter(pl.col("__fields") == width)
     split = good.select(
@@ -290,9 +336,9 @@ def header_only(path: Path, connection: Connection) -> list[str]:
         stream = io.TextIOWrapper(raw, encoding=encoding, newline="")
         for _ in range(connection.lines_to_skip):
             stream.readline()
-        first = next(_records(stream, connection, connection.lines_to_skip + 1), None)
+        first = next(_records(stream, connection, connection.lines_to_skip + 1, path), None)
     if first is None:
         return []
     trim = connection.values_to_trim
-    return [n for n in _header(first[1], trim) if n]
+    return [n for n in _header(first[2], trim) if n]
 

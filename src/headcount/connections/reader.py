@@ -38,6 +38,24 @@ class RejectedRow:
     line: int
     reason: str
     values: dict[str, str]
+    # The line the record ends on: past `line` when a quote left open swallowed line breaks.
+    last_line: int = 0
+    # With fewer fields than the header, the last one may be cut short (a truncated line): its
+    # column, whose value is no key to trust.
+    cut_column: str | None = None
+
+
+@dataclass(frozen=True)
+class SpanningRecord:
+    """A row read over several physical lines because a quoted field holds line breaks. Legal,
+    but it is also what a misplaced quote does: the lines it swallowed are rows of their own."""
+
+    line: int
+    last_line: int
+    # The fields that hold line breaks: the keys of swallowed rows would be found there.
+    text: str
+    # The first line inside those fields that has as many separators as a row; None if none.
+    row_like_line: int | None
 
 
 @dataclass
@@ -50,3 +68,4 @@ class SourceTable:
     rejected: list[RejectedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     header_line: int = 1
+    spanning: list[SpanningRecord] = field(default_factory=list)

@@ -47,6 +47,7 @@ from headcount.sync.changes import ChangeSet
 from headcount.sync.diff import diff_association, diff_entities
 from headcount.sync.guards import AcceptedFile, check_shape
 from headcount.sync.thresholds import check_thresholds
+from headcount.sync.wholeness import Evidence, FileNotReadWhole
 
 MODES = ("initial", "complete", "incremental")
 # A fault-injection point for the crash-safety test: the process stops here, mid-apply.
@@ -172,12 +173,16 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
     with work.timed("prepare", progress):
         entities, associations = prepare_files(connector, tables, incremental, work)
     blocking: list[str] = []
+    evidence = Evidence()
     if mode == "complete":
+        for cid, table in tables.items():
+            connection = connector.connection(cid)
+            evidence.add(table, connection.separator,
+                         connection.quote + "".join(connection.values_to_trim))
         for prep in entities:
-            if prep.unkeyed_lines:
-                lines = ", ".join(map(str, prep.unkeyed_lines[:10]))
-                blocking.append(f"{prep.connection}: rows whose key cannot be read (lines "
-                                f"{lines}): a complete run cannot tell whom they are")
+            evidence.unkeyed(tables[prep.connection].file.path.name, prep.unkeyed_lines)
+        if evidence.problems:
+            raise FileNotReadWhole(evidence.problems)
         with ctx.engine.connect() as conn:
             previous = _accepted(conn, connector.identifier)
         limits = connector.effective_thresholds()
@@ -214,6 +219,9 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
                              f"{row.line}: {row.reason}")
         stored, stored_links = _per_type(conn, connector)
         conn.rollback()
+    swallowed = evidence.swallowed(changes)
+    if swallowed:
+        raise FileNotReadWhole(swallowed)
     with work.timed("thresholds", progress):
         crossings = [] if mode == "initial" else check_thresholds(
             connector, changes, stored, stored_links)

@@ -80,8 +80,10 @@ def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTy
     unkeyed: list[int] = []
     for rej in table.rejected:
         key = rej.values.get(key_column) or None
-        if key is not None and ("\n" in key or "\r" in key):
-            key = None  # a quote left open swallowed the next lines: this is no key
+        if key is not None and ("\n" in key or "\r" in key or rej.cut_column == key_column):
+            # A quote left open swallowed the next lines, or the line was cut short in its key:
+            # this is no key to trust.
+            key = None
         if key is None:
             unkeyed.append(rej.line)
         else:
