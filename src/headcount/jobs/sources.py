@@ -74,8 +74,10 @@ def prepare_files(connector: Connector, tables: dict[str, SourceTable], incremen
         work.set_aside += prep_a.set_aside
         for w in prep_a.warnings:
             work.log("warning", w)
+    files = {cid: table.file.path.name for cid, table in tables.items()}
     for row in work.set_aside:
-        where = f"{row.connection} line {row.line}" if row.line else row.connection
+        where = files.get(row.connection, row.connection)
+        where = f"{where} line {row.line}" if row.line else where
         work.log("warning", f"set aside ({row.category}) {where}: {row.reason}")
     return entities, associations
 

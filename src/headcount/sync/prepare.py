@@ -38,6 +38,9 @@ TEXT = "__text"
 
 def require_columns(table: SourceTable, wanted: Iterable[tuple[str, str]]) -> None:
     """Fail when a mapped column is missing: a renamed column must not null out a property."""
+    if not table.header:
+        raise SourceError("the file is empty: no header, no rows",
+                          Location(table.file.path, table.header_line))
     missing = [(column, use) for column, use in wanted if column not in table.header]
     if not missing:
         return

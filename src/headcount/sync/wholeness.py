@@ -44,7 +44,7 @@ class Evidence:
             if row.last_line > row.line:
                 self.problems.append(
                     f"{name}, line {row.line}: a quote opened on line {row.line} is not closed: "
-                    f"it swallows the {row.last_line - row.line} lines after it (up to line "
+                    f"it swallows {_lines(row.last_line - row.line)} after it (up to line "
                     f"{row.last_line}), read as one record with it")
             beyond = [v for k, v in row.values.items() if k.startswith("#")]
             self._tokens(beyond, separator, strip, name, row.line)
@@ -86,3 +86,7 @@ class Evidence:
                 token = piece.strip().strip(strip).strip()
                 if token:
                     self.tokens.setdefault(token, (name, line))
+
+
+def _lines(n: int) -> str:
+    return "the line" if n == 1 else f"the {n} lines"
