@@ -5,6 +5,7 @@ recorded as running while its lock is free was interrupted."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from pathlib import Path
@@ -61,7 +62,14 @@ class RunLock:
             os.close(self._fd)
             self._fd = None
         if self._conn is not None:
-            # Closing the session frees the advisory lock; the pool must not reuse it.
+            # Unlocked before the session closes: a closed socket frees the lock only once the
+            # server's backend has noticed, and the next run of the connector, started at once,
+            # would be refused as "running" meanwhile. The pool must not reuse the connection.
+            # A connection that broke has lost its session, and the lock with it.
+            with contextlib.suppress(Exception), \
+                    self._conn.driver_connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))",
+                               (f"headcount-run:{self.name}",))
             self._conn.invalidate()
             self._conn = None
 
