@@ -59,11 +59,23 @@ def test_blocked_run_exit_code_then_resume(project: Path) -> None:
     code, out = run(project, "sync", "HR", "-q")
     assert code == exitcodes.BLOCKED, out
     assert "headcount resume 2" in out
+    # Before resume: the staged changes and the provisioning orders they give.
+    preview = re.findall(r"provisioning orders \(preview: resuming gives\) (\S+): (.*)", out)
+    assert dict(preview)["HR_Person_To_Directory_User"] == "151 deleted"
     code, out = run(project, "rejects", "2")
     assert code == 0
+    # A script must confirm the count it was shown; a wrong count applies nothing.
     code, out = run(project, "resume", "2", "--reason", "half the company left")
+    assert code == exitcodes.REFUSED, out
+    total = int(re.findall(r"--expect-orders (\d+)", out)[0])
+    code, out = run(project, "resume", "2", "--reason", "r", "--expect-orders", str(total + 1))
+    assert code == exitcodes.REFUSED, out
+    code, out = run(project, "resume", "2", "--reason", "half the company left",
+                    "--expect-orders", str(total))
     assert code == 0, out
     assert "resumed by cli: half the company left" in out
+    assert re.findall(r"provisioning orders (\S+): (.*)", out) == preview
+    assert "waited blocked" in out
 
 
 def test_invalid_configuration_exit_code(project: Path) -> None:

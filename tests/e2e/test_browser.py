@@ -115,7 +115,9 @@ def test_blocked_run_is_resumed_with_a_reason_and_audited(page: Any,
     assert page.locator("tr.kind-delete").count() > 0
     snap(page, "06-blocked-run")
     check_accessibility(page)
+    assert page.get_by_role("table", name="What resuming gives").count() == 1
     page.get_by_label("Reason to resume").fill("HR confirmed the reorganisation")
+    page.get_by_label("I confirm the").check()
     page.get_by_role("button", name="Resume").click()
     wait_for_state(page, ("succeeded with warnings",))
     page.goto("/audit")

@@ -107,11 +107,14 @@ def test_a_resumed_run_feeds_the_directory_too(tmp_path: Path, sqlite_url: str) 
         people.write_text("".join(lines[:200]), encoding="latin-1")
         blocked = synchronize(ctx, SyncRequest("HR"))
         assert blocked.state == runs.BLOCKED
-        from headcount.jobs.blocked import resume
+        from headcount.jobs.blocked import previewed_total, resume
 
-        resumed = resume(ctx, blocked.id, "reorganisation")
-        deleted = resumed.counters["orders"]["HR_Person_To_Directory_UserRecord"]["deleted"]
-        assert deleted == 101  # 300 people, 199 kept
+        # Before anyone resumes, the blocked run shows the orders its changes give.
+        preview = blocked.counters["orders"]
+        assert preview["HR_Person_To_Directory_UserRecord"]["deleted"] == 101  # 199 kept
+        resumed = resume(ctx, blocked.id, "reorganisation",
+                         expected_orders=previewed_total(blocked))
+        assert resumed.counters["orders"] == preview
     finally:
         ctx.close()
 

@@ -164,7 +164,7 @@ def test_a_resumed_incremental_run_applies_the_orders_it_was_blocked_for(
     from datetime import datetime as real
 
     import headcount.policy.job as job
-    from headcount.jobs.blocked import resume
+    from headcount.jobs.blocked import previewed_total, resume
 
     s = scenario
     _incremental(s)
@@ -185,7 +185,8 @@ def test_a_resumed_incremental_run_applies_the_orders_it_was_blocked_for(
             return at("2026-11-27T08:00:00")
 
     monkeypatch.setattr(job, "datetime", Clock)
-    resumed = resume(s.ctx, run.id, "approved")
+    assert run.counters["orders"] == {RECORDS: {"modified": 1}}  # the preview
+    resumed = resume(s.ctx, run.id, "approved", expected_orders=previewed_total(run))
     assert s.values("Directory_UserRecord", "E3")["Title"] == "Auditor"
     assert resumed.counters["orders"] == {RECORDS: {"modified": 1}}
     assert s.state("E7") == "active"

@@ -202,7 +202,7 @@ def test_an_incremental_run_evaluates_only_the_sources_it_changed(scenario: Scen
 
 
 def test_orders_beyond_the_provisioning_threshold_wait_for_a_person(scenario: Scenario) -> None:
-    from headcount.jobs.blocked import resume
+    from headcount.jobs.blocked import previewed_total, resume
 
     s = scenario
     company = [*DAY_ONE,
@@ -224,8 +224,11 @@ def test_orders_beyond_the_provisioning_threshold_wait_for_a_person(scenario: Sc
     assert "11 orders for 11 targets (100.0 % > max_changes_pct 30 %)" in (run.message or "")
     assert s.values("Directory_UserRecord", "E1")["Title"] == "CEO"  # nothing applied
     assert s.values("HR_Person", "E1")["Title"] == "CEO"
-    resumed = resume(s.ctx, run.id, "new title scheme, approved by HR")
-    assert resumed.counters["orders"][RECORDS] == {"modified": 11}
+    # The blocked run shows the orders resuming gives, and the resume gives exactly those.
+    assert run.counters["orders"][RECORDS] == {"modified": 11}
+    resumed = resume(s.ctx, run.id, "new title scheme, approved by HR",
+                     expected_orders=previewed_total(run))
+    assert resumed.counters["orders"] == run.counters["orders"]
     assert s.values("Directory_UserRecord", "E1")["Title"] == "CEO II"
 
 

@@ -28,8 +28,9 @@ def job_result(console: Console, run: RunRecord, logs: list[tuple[Any, str, str]
     if run.message:
         console.print(f"  {run.message}")
     if run.duration is not None:
-        steps = ", ".join(f"{k} {v:.2f}s" for k, v in run.timings.items())
-        console.print(f"  took {run.duration:.2f}s ({steps})")
+        steps = ", ".join(f"{k} {v:.2f}s" for k, v in run.steps.items())
+        waited = f" · waited blocked {run.waited:,.0f}s" if run.waited else ""
+        console.print(f"  took {run.duration:.2f}s ({steps}){waited}")
     for f in run.files:
         console.print(f"  file {f['name']}: {f['rows']:,} rows, {f['size']:,} bytes, "
                       f"{f['encoding']}, sha256 {str(f['checksum'])[:12]}…", soft_wrap=True)
@@ -49,9 +50,11 @@ def job_result(console: Console, run: RunRecord, logs: list[tuple[Any, str, str]
         table.add_row("[bold]total[/]", *(f"[bold]{c.get(k, 0):,}[/]" for k in (
             "inserted", "updated", "deleted", "links_inserted", "links_deleted")))
         console.print(table)
+        what = "provisioning orders (preview: resuming gives)" if run.state == "blocked" \
+            else "provisioning orders"
         for rt, kinds in (c.get("orders") or {}).items():
             shown = ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items()))
-            console.print(f"  provisioning orders {rt}: {shown}", highlight=False)
+            console.print(f"  {what} {rt}: {shown}", highlight=False)
     if logs:
         console.print("[bold]log[/]")
         for _at, level, message in logs:

@@ -17,9 +17,11 @@ from headcount.cli.render import job_result, runs_table
 from headcount.cli.root import command, console, err, open_project
 from headcount.errors import NotFound
 from headcount.jobs.blocked import cancel as cancel_run
+from headcount.jobs.blocked import previewed_total
 from headcount.jobs.blocked import resume as resume_run
 from headcount.jobs.evaluation import evaluate_policy
 from headcount.jobs.synchronization import SyncRequest, synchronize
+from headcount.project import ProjectContext
 from headcount.repository import runs
 from headcount.repository.rejects import write_rejects
 from headcount.repository.schema import changes
@@ -150,14 +152,34 @@ def job(cli: typer.Context, run_id: int,
 
 @command
 def resume(cli: typer.Context, run_id: int,
-           reason: Annotated[str, typer.Option(help="Why (recorded).")]) -> None:
-    """Apply exactly the staged changes of a blocked run."""
+           reason: Annotated[str, typer.Option(help="Why (recorded).")],
+           expect_orders: Annotated[int | None, typer.Option(
+               help="The number of provisioning orders the preview shows (`headcount job "
+                    "RUN`): the resume applies only if it gives exactly those; asked for at "
+                    "the terminal when not given.")] = None) -> None:
+    """Apply exactly the staged changes of a blocked run, and the orders its preview shows."""
     ctx = open_project(cli)
     try:
-        run = resume_run(ctx, run_id, reason)
+        if expect_orders is None and sys.stdin.isatty():
+            expect_orders = _confirm_preview(ctx, run_id)
+        run = resume_run(ctx, run_id, reason, expected_orders=expect_orders)
     finally:
         ctx.close()
     job_result(console, run)
+
+
+def _confirm_preview(ctx: ProjectContext, run_id: int) -> int | None:
+    """Show the staged changes and the orders of the preview, and ask to confirm them."""
+    with ctx.engine.connect() as conn:
+        run = runs.get_run(conn, run_id)
+    job_result(console, run)
+    total = previewed_total(run)
+    if not total:
+        return None
+    if not typer.confirm(f"Resume run {run_id}: apply its staged changes and {total:,} "
+                         "provisioning orders?"):
+        raise typer.Exit(exitcodes.REFUSED)
+    return total
 
 
 @command

@@ -4,14 +4,17 @@ reason recorded in the audit log; cancel drops them."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import polars as pl
 import sqlalchemy as sa
 
 from headcount.errors import RunRefused
-from headcount.jobs.synchronization import remember_file
+from headcount.fulfillment.direct import record_orders
+from headcount.jobs.synchronization import log_orders, preview_orders, remember_file
 from headcount.policy.job import order_counts, run_policy
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
@@ -19,7 +22,8 @@ from headcount.repository import runs
 from headcount.repository.apply import apply_changes, unresolved
 from headcount.repository.database import begin_write
 from headcount.repository.locks import RunLock
-from headcount.repository.schema import changes, connector_state
+from headcount.repository.schema import changes, connector_state, provisioning_orders
+from headcount.repository.schema import runs as runs_table
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 
 
@@ -69,11 +73,49 @@ def _connector_lock(ctx: ProjectContext, run_id: int) -> Iterator[None]:
         yield
 
 
-def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") -> runs.RunRecord:
+class PreviewChanged(RunRefused):
+    """The orders a resume would give are not the ones its preview showed: nothing was applied,
+    and the preview now shows the new ones, to be confirmed again."""
+
+
+def previewed_total(run: runs.RunRecord) -> int:
+    """How many provisioning orders the preview of a blocked run holds."""
+    return sum(sum(kinds.values()) for kinds in (run.counters.get("orders") or {}).values())
+
+
+def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli",
+           expected_orders: int | None = None, now: datetime | None = None) -> runs.RunRecord:
+    """Apply the staged changes of a blocked run and fulfill their orders — exactly those its
+    preview showed, which `expected_orders` confirms (SPEC §15.9). If the repository moved
+    since and the orders differ, nothing is applied and the preview is recomputed."""
     if not reason.strip():
         raise RunRefused("a resume needs a reason; it is recorded in the audit log")
-    with _connector_lock(ctx, run_id), begin_write(ctx.engine) as conn:
+    with _connector_lock(ctx, run_id):
+        with ctx.engine.connect() as conn:
+            run = _blocked_run(conn, run_id)
+        total = previewed_total(run)
+        if expected_orders != total and (total or expected_orders is not None):
+            confirmed = "" if expected_orders is None else f"{expected_orders:,} confirmed, but "
+            raise RunRefused(f"run {run_id}: {confirmed}resuming gives {total:,} provisioning "
+                             f"orders ({_shown(run.counters.get('orders') or {})}): confirm "
+                             f"them (--expect-orders {total})")
+        try:
+            return _resume(ctx, run, reason, actor, now)
+        except PreviewChanged:
+            _refresh_preview(ctx, run, now)
+            raise
+
+
+def _resume(ctx: ProjectContext, run: runs.RunRecord, reason: str, actor: str,
+            now: datetime | None) -> runs.RunRecord:
+    run_id = run.id
+    started = time.perf_counter()
+    with begin_write(ctx.engine) as conn:
         run = _blocked_run(conn, run_id)
+        blocked_at = run.finished_at
+        if blocked_at is not None and blocked_at.tzinfo is None:
+            blocked_at = blocked_at.replace(tzinfo=UTC)  # stored in UTC; SQLite keeps no offset
+        waited = (runs.now() - blocked_at).total_seconds() if blocked_at else 0.0
         version = runs.lock_connector(conn, run.connector)
         if version != run.base_version:
             raise RunRefused(f"the repository of {run.connector} changed since run {run_id} was "
@@ -87,23 +129,60 @@ def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") ->
         connector = project.connector(run.connector)
         types = [et.identifier for et in connector.entity_types] if connector else []
         snapshots.refresh(conn, types, staged, version, version + 1, {}, initial=False)
+        applied = time.perf_counter()
+        # The preview's orders make way for the real ones, which must be the same.
+        conn.execute(sa.delete(provisioning_orders).where(provisioning_orders.c.run_id == run_id))
         # As the blocked run would have: an incremental one evaluates the sources it changed.
         only = staged.touched() if run.mode == "incremental" else None
-        orders = run_policy(conn, project, connector, run_id, only=only) if connector else []
+        orders = run_policy(conn, project, connector, run_id, now, only=only) \
+            if connector else []
+        counts = order_counts(orders)
+        if counts != (run.counters.get("orders") or {}):
+            raise PreviewChanged(
+                f"run {run_id}: the repository moved since its preview — resuming now gives "
+                f"{len(orders):,} provisioning orders ({_shown(counts)}), not the "
+                f"{previewed_total(run):,} previewed; nothing was applied, and the preview "
+                f"shows them now: look again, then confirm them (--expect-orders {len(orders)})")
         if run.mode != "incremental":
             for f in run.files:
                 remember_file(conn, run.connector, run_id, f)
         navs = conn.execute(sa.select(changes.c.navigation).distinct().where(
             changes.c.run_id == run_id, changes.c.navigation.is_not(None))).scalars().all()
         pending, _ = unresolved(conn, [n for n in navs if n])
-        counters = dict(run.counters, unresolved=pending)
-        if orders:
-            counters["orders"] = order_counts(orders)
+        counters = dict(run.counters, unresolved=pending, orders=counts)
+        # The run's duration counts its work, not the time it waited for a person.
+        timings = dict(run.timings, waited=round(waited, 3),
+                       resume=round(applied - started, 3),
+                       policy=round(time.perf_counter() - applied, 3))
         runs.add_log(conn, run_id, "warning", f"resumed by {actor}: {reason}")
         runs.audit(conn, actor, "resume", f"run {run_id}", reason)
         runs.finish_run(conn, run_id, runs.WARNINGS, f"resumed by {actor}: {reason}",
-                     counters=counters)
+                        counters=counters, timings=timings)
         return runs.get_run(conn, run_id)
+
+
+def _refresh_preview(ctx: ProjectContext, run: runs.RunRecord, now: datetime | None) -> None:
+    """Show again what resuming gives, on the repository as it is now."""
+    _, project = ctx.deployed()
+    connector = project.connector(run.connector)
+    if connector is None:
+        return
+    with ctx.engine.connect() as conn:
+        staged = staged_changes(conn, run.id)
+    orders, _ = preview_orders(ctx, project, connector, staged, run.id, run.mode, now)
+    with begin_write(ctx.engine) as conn:
+        conn.execute(sa.delete(provisioning_orders).where(provisioning_orders.c.run_id == run.id))
+        record_orders(conn, orders, run.id)
+        counts = order_counts(orders)
+        conn.execute(sa.update(runs_table).where(runs_table.c.id == run.id).values(
+            counters=json.dumps(dict(run.counters, orders=counts), ensure_ascii=False)))
+        log_orders(lambda level, text: runs.add_log(conn, run.id, level, text), orders,
+                   "preview recomputed: resuming gives ")
+
+
+def _shown(counts: dict[str, dict[str, int]]) -> str:
+    return "; ".join(f"{rt}: " + ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items()))
+                     for rt, kinds in sorted(counts.items())) or "none"
 
 
 def cancel(ctx: ProjectContext, run_id: int, reason: str | None, actor: str = "cli"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -233,9 +234,8 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
     if request.dry_run:
         orders: list[Order] = []
         if resource_types_fed_by(project, connector) and not blocking:
-            orders, crossed = _dry_orders(
-                ctx, project, connector, changes, work.run_id, request.now,
-                changes.touched() if mode == "incremental" else None)
+            orders, crossed = preview_orders(ctx, project, connector, changes, work.run_id,
+                                             mode, request.now)
             if mode != "initial":
                 blocking += [f"provisioning threshold: {c}" for c in crossed]
         with begin_write(ctx.engine) as conn:
@@ -249,7 +249,7 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
             return _finish(conn, work, runs.SUCCEEDED, "dry run: nothing applied")
     if blocking and not request.force:
         kind = "threshold exceeded" if crossings else "file-shape guard"
-        return _block(ctx, work, changes, blocked, blocking, kind)
+        return _block(ctx, project, work, request, changes, blocked, blocking, kind)
     for b in blocking:
         work.log("warning", f"forced past: {b}")
     if request.force:
@@ -261,16 +261,26 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
     except ProvisioningThreshold as crossed:
         # Rolled back: the HR changes are staged, as for any blocked run; a resume applies
         # them and fulfills the orders (a person approved them).
-        return _block(ctx, work, changes, blocked,
+        return _block(ctx, project, work, request, changes, blocked,
                       [f"provisioning threshold: {c}" for c in crossed.crossings],
                       "provisioning threshold")
 
 
-def _block(ctx: ProjectContext, work: RunWork, changes: ChangeSet, blocked: int | None,
-           reasons: list[str], kind: str) -> runs.RunRecord:
-    """Stage the run's changes and block the connector until a person resumes or cancels."""
+def _block(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequest,
+           changes: ChangeSet, blocked: int | None, reasons: list[str], kind: str
+           ) -> runs.RunRecord:
+    """Stage the run's changes, and the orders they would give (the preview a person confirms
+    when resuming), and block the connector until a person resumes or cancels."""
+    orders: list[Order] = []
+    if resource_types_fed_by(project, work.connector):
+        with work.timed("preview", Silent()):
+            orders, _ = preview_orders(ctx, project, work.connector, changes, work.run_id,
+                                       work.mode, request.now)
     with begin_write(ctx.engine) as conn:
         _stage(conn, work, changes)
+        record_orders(conn, orders, work.run_id)
+        work.counters["orders"] = order_counts(orders)
+        log_orders(work.log, orders, "preview: resuming gives ")
         for reason in reasons:
             work.log("error", f"blocked: {reason}")
         if blocked and work.mode == "complete":
@@ -305,9 +315,7 @@ def _apply(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRe
                 orders = run_policy(conn, project, connector, work.run_id, request.now, only,
                                     guard=not request.force and mode != "initial")
             work.counters["orders"] = order_counts(orders)
-            for rt, kinds in sorted(order_counts(orders).items()):
-                shown = ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items()))
-                work.log("info", f"policy {rt}: {shown}")
+            log_orders(work.log, orders)
         if blocked and mode == "complete":
             _replace_blocked(conn, blocked, work)
         state = runs.WARNINGS if any(lvl in ("warning", "error") for lvl, _ in work.logs) \
@@ -330,11 +338,20 @@ def _stage(conn: sa.Connection, work: RunWork, changes: ChangeSet) -> None:
                   json.dumps(r.raw, ensure_ascii=False)) for r in work.set_aside))
 
 
-def _dry_orders(ctx: ProjectContext, project: Project, connector: Connector,
-                changes: ChangeSet, run_id: int, now: datetime | None,
-                only: dict[str, set[str]] | None) -> tuple[list[Order], list[str]]:
-    """The orders the run would give: its changes applied and the policy planned in a
-    transaction that is rolled back, so that they are exactly the real run's."""
+def log_orders(log: Callable[[str, str], None], orders: list[Order], prefix: str = "") -> None:
+    for rt, kinds in sorted(order_counts(orders).items()):
+        shown = ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items()))
+        log("info", f"{prefix}policy {rt}: {shown}")
+
+
+def preview_orders(ctx: ProjectContext, project: Project, connector: Connector,
+                   changes: ChangeSet, run_id: int, mode: str, now: datetime | None
+                   ) -> tuple[list[Order], list[str]]:
+    """The orders the run would give, and the provisioning thresholds they cross: its changes
+    applied and the policy planned in a transaction that is rolled back, so that they are
+    exactly the real run's (a dry run, and the preview of a blocked run)."""
+    # An incremental run evaluates the sources it changed (SPEC §6.3).
+    only = changes.touched() if mode == "incremental" else None
     with begin_write(ctx.engine) as conn:
         transaction = conn.get_transaction()
         assert transaction is not None

@@ -30,6 +30,9 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+WAITED = "waited"
+
+
 @dataclass
 class RunRecord:
     id: int
@@ -64,9 +67,20 @@ class RunRecord:
 
     @property
     def duration(self) -> float | None:
+        """Seconds of work: a resumed run does not count the time it waited blocked."""
         if self.started_at and self.finished_at:
-            return (self.finished_at - self.started_at).total_seconds()
+            return (self.finished_at - self.started_at).total_seconds() - self.waited
         return None
+
+    @property
+    def waited(self) -> float:
+        """Seconds a resumed run waited blocked for a person (timings' `waited`)."""
+        return float(self.timings.get(WAITED, 0.0))
+
+    @property
+    def steps(self) -> dict[str, float]:
+        """Seconds per step (export, prepare, …, resume, policy), the wait left out."""
+        return {k: v for k, v in self.timings.items() if k != WAITED}
 
 
 def ensure_connector(conn: sa.Connection, connector: str) -> None:

@@ -250,9 +250,11 @@ def run_rejects(request: Request, user: Reader, run_id: Id) -> Response:
 @router.post("/runs/{run_id}/resume")
 def resume_run(request: Request, user: Operator, run_id: Id,
                reason: Annotated[str, Form(min_length=1, max_length=2000,
-                                           pattern=r"^[^\x00]*$")]) -> Response:
+                                           pattern=r"^[^\x00]*$")],
+               expected_orders: Annotated[int, Form(ge=0, le=2**31 - 1)]) -> Response:
     state = app_state(request)
-    resume(ProjectContext(state.project_dir, state.engine), run_id, reason, actor=user.name)
+    resume(ProjectContext(state.project_dir, state.engine), run_id, reason, actor=user.name,
+           expected_orders=expected_orders)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 

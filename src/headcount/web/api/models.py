@@ -127,6 +127,14 @@ class ReasonIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000, pattern=r"^[^\x00]*$")
 
 
+class ResumeIn(ReasonIn):
+    expected_orders: int | None = Field(
+        None, ge=0, le=2**31 - 1,
+        description="The number of provisioning orders of the run's preview "
+                    "(`counters.orders`): the resume applies only if it gives exactly those. "
+                    "Required when the preview holds orders.")
+
+
 class AuditOut(BaseModel):
     at: datetime
     actor: str

@@ -28,6 +28,7 @@ from headcount.web.api.models import (
     LogOut,
     OrderOut,
     ReasonIn,
+    ResumeIn,
     RunOut,
 )
 from headcount.web.auth import app_state, require
@@ -165,11 +166,15 @@ def get_rejects(request: Request, user: Reader, run_id: Id) -> Response:
 
 
 @router.post("/runs/{run_id}/resume", response_model=RunOut)
-def post_resume(request: Request, user: Operator, run_id: Id, body: ReasonIn) -> RunOut:
-    """Apply exactly the staged changes of a blocked run (recorded in the audit log)."""
+def post_resume(request: Request, user: Operator, run_id: Id, body: ResumeIn) -> RunOut:
+    """Apply exactly the staged changes of a blocked run, and the provisioning orders its
+    preview shows (recorded in the audit log). Refused (409) when `expected_orders` is not the
+    preview's count, or when the repository moved since and the orders differ: the preview is
+    then recomputed, to be confirmed again."""
     state = app_state(request)
     ctx = ProjectContext(state.project_dir, state.engine)
-    return run_out(state, resume(ctx, run_id, body.reason, actor=user.name))
+    return run_out(state, resume(ctx, run_id, body.reason, actor=user.name,
+                                 expected_orders=body.expected_orders))
 
 
 @router.post("/runs/{run_id}/cancel", response_model=RunOut)

@@ -1,0 +1,85 @@
+"""A blocked run shows everything it will do before anyone resumes it (SPEC §15.9): its staged
+HR changes and the provisioning orders they give; a resume applies exactly those, confirmed by
+their count, or nothing — and when the repository moved since, the preview is recomputed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from headcount.errors import RunRefused
+from headcount.jobs.blocked import PreviewChanged, previewed_total, resume
+from headcount.jobs.synchronization import SyncRequest, synchronize
+from headcount.project import ProjectContext
+from headcount.repository import runs
+from headcount.repository.schema import provisioning_orders
+from webproject import make_project
+
+
+def orders_of(ctx: ProjectContext, run_id: int) -> dict[str, dict[str, int]]:
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(sa.select(provisioning_orders.c.resource_type,
+                                      provisioning_orders.c.kind, sa.func.count())
+                            .where(provisioning_orders.c.run_id == run_id)
+                            .group_by(provisioning_orders.c.resource_type,
+                                      provisioning_orders.c.kind)).all()
+    out: dict[str, dict[str, int]] = {}
+    for rt, kind, n in rows:
+        out.setdefault(rt, {})[kind] = int(n)
+    return out
+
+
+@pytest.fixture
+def blocked(tmp_path: Path, db_url: str) -> tuple[ProjectContext, runs.RunRecord]:
+    folder = make_project(tmp_path / "hr", db_url)
+    people = folder / "data" / "hr_people.csv"
+    lines = people.read_text(encoding="latin-1").splitlines(keepends=True)
+    people.write_text("".join(lines[:200]), encoding="latin-1")  # a truncated file
+    ctx = ProjectContext.open(folder, db_url)
+    run = synchronize(ctx, SyncRequest("HR"))
+    assert run.state == runs.BLOCKED
+    return ctx, run
+
+
+def test_a_blocked_run_previews_its_orders_and_the_resume_applies_exactly_them(
+        blocked: tuple[ProjectContext, runs.RunRecord]) -> None:
+    ctx, run = blocked
+    try:
+        preview = run.counters["orders"]
+        assert preview["HR_Person_To_Directory_User"] == {"deleted": 101}
+        assert orders_of(ctx, run.id) == preview  # listed, not only counted
+        with pytest.raises(RunRefused, match=r"confirm them \(--expect-orders \d+\)"):
+            resume(ctx, run.id, "ok")
+        with pytest.raises(RunRefused, match="1 confirmed, but resuming gives"):
+            resume(ctx, run.id, "ok", expected_orders=1)
+        resumed = resume(ctx, run.id, "ok", expected_orders=previewed_total(run))
+        assert resumed.counters["orders"] == preview
+        assert orders_of(ctx, run.id) == preview  # the preview's rows gave way to the real ones
+        assert {"resume", "policy", "waited"} <= set(resumed.timings)
+        assert resumed.duration is not None
+        assert resumed.duration == pytest.approx(
+            (resumed.finished_at - resumed.started_at).total_seconds()  # type: ignore[operator]
+            - resumed.timings["waited"])
+    finally:
+        ctx.close()
+
+
+def test_a_resume_on_a_moved_repository_applies_nothing_and_shows_the_new_preview(
+        blocked: tuple[ProjectContext, runs.RunRecord]) -> None:
+    ctx, run = blocked
+    try:
+        later = datetime(2100, 1, 1, tzinfo=UTC)  # every fixed-term contract has ended
+        with pytest.raises(PreviewChanged, match="the repository moved since its preview"):
+            resume(ctx, run.id, "ok", expected_orders=previewed_total(run), now=later)
+        with ctx.engine.connect() as conn:
+            again = runs.get_run(conn, run.id)
+        assert again.state == runs.BLOCKED
+        assert again.counters["orders"] != run.counters["orders"]
+        assert orders_of(ctx, run.id) == again.counters["orders"]
+        resumed = resume(ctx, run.id, "ok", expected_orders=previewed_total(again), now=later)
+        assert resumed.counters["orders"] == again.counters["orders"]
+    finally:
+        ctx.close()
