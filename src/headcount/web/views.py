@@ -76,6 +76,11 @@ def login(request: Request, name: Annotated[str, Form(max_length=255)],
         if user is None:
             runs.audit(conn, name, "login failed", key, None)
             return failed
+        # A log-in ends the client's earlier session: a session id planted or seen before the
+        # log-in (fixation) authenticates nothing after it.
+        earlier = request.cookies.get(SESSION_COOKIE)
+        if earlier:
+            users.close_session(conn, earlier)
         token, _ = users.open_session(conn, user)
         runs.audit(conn, user.name, "login", user.name, None)
     response = RedirectResponse(_safe_next(next), status_code=303)
