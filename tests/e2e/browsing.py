@@ -47,13 +47,19 @@ def serve(app: FastAPI) -> Iterator[str]:
 
 @contextmanager
 def new_page(browser: Any, base_url: str) -> Iterator[Any]:
+    """A page of a fresh context; a test whose pages broke the Content-Security-Policy (an
+    inline script or style, an eval, a foreign resource) fails when it ends."""
     context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+    violations: list[str] = []
+    context.on("console", lambda message: violations.append(message.text)
+               if "Content Security Policy" in message.text else None)
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
         yield page
     finally:
         context.close()
+    assert not violations, violations
 
 
 def log_in(page: Any, name: str = "admin") -> None:

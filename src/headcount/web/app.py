@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import exc as sa_exc
@@ -27,9 +26,10 @@ from headcount.web.api import identities as api_identities
 from headcount.web.api import provenance as api_provenance
 from headcount.web.api import reconciliation as api_reconciliation
 from headcount.web.auth import LoginRequired, current_user
+from headcount.web.headers import SecurityHeaders
 from headcount.web.launcher import Launcher
 from headcount.web.listing import ListCache
-from headcount.web.rendering import render
+from headcount.web.rendering import TEMPLATES, render
 from headcount.web.state import AppState
 
 STATIC = Path(__file__).parent / "static"
@@ -48,6 +48,7 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     state.launcher.finished = lambda: _warm_lists(state)
     app.state.headcount = state
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(SecurityHeaders)
     _warm_lists(state)
     for module in (catalog, runs, access):
         app.include_router(module.router, prefix="/api")
@@ -66,9 +67,12 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     def openapi(user: Annotated[User, Depends(current_user)]) -> dict[str, Any]:
         return app.openapi()
 
+    # Swagger UI from the package's own files: the page works without internet and under the
+    # Content-Security-Policy (FastAPI's page loads it from a CDN with an inline script).
     @app.get("/api/docs", include_in_schema=False)
-    def docs(user: Annotated[User, Depends(current_user)]) -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="headcount API")
+    def docs(request: Request, user: Annotated[User, Depends(current_user)]) -> HTMLResponse:
+        return TEMPLATES.TemplateResponse(request, "api_docs.html", {
+            "openapi_url": "/api/openapi.json", "csrf": getattr(request.state, "csrf", "")})
 
     @app.get("/health", include_in_schema=False)
     @app.get("/api/health", tags=["health"])

@@ -11,6 +11,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from headcount.jobs.blocked import cancel, resume
 from headcount.jobs.synchronization import SyncRequest
@@ -21,8 +22,9 @@ from headcount.repository.database import begin_write
 from headcount.repository.schema import audit_log
 from headcount.repository.users import User
 from headcount.web import catalog
+from headcount.web.api import access
 from headcount.web.api.catalog import connector_out
-from headcount.web.api.models import Id
+from headcount.web.api.models import Id, TokenIn
 from headcount.web.api.runs import KINDS, change_rows, order_rows, rejects_csv, run_out
 from headcount.web.auth import SESSION_COOKIE, app_state, current_user, require
 from headcount.web.rendering import render
@@ -76,6 +78,11 @@ def login(request: Request, name: Annotated[str, Form(max_length=255)],
         if user is None:
             runs.audit(conn, name, "login failed", key, None)
             return failed
+        # A log-in ends the client's earlier session: a session id planted or seen before the
+        # log-in (fixation) authenticates nothing after it.
+        earlier = request.cookies.get(SESSION_COOKIE)
+        if earlier:
+            users.close_session(conn, earlier)
         token, _ = users.open_session(conn, user)
         runs.audit(conn, user.name, "login", user.name, None)
     response = RedirectResponse(_safe_next(next), status_code=303)
@@ -277,12 +284,39 @@ def audit_page(request: Request, user: Admin,
 
 
 @router.get("/users", response_class=HTMLResponse)
-def users_page(request: Request, user: Admin, token: str | None = None) -> Response:
+def users_page(request: Request, user: Admin) -> Response:
+    return _users_page(request, user)
+
+
+def _users_page(request: Request, user: User, new_token: str | None = None,
+                token_error: str | None = None, status_code: int = 200) -> Response:
     with app_state(request).engine.connect() as conn:
         everyone = users.list_users(conn)
         tokens = users.list_tokens(conn, user)
-    return render(request, "users.html", {"users": everyone, "roles": users.ROLES,
-                                          "tokens": tokens, "new_token": token}, user)
+    return render(request, "users.html", {
+        "users": everyone, "roles": users.ROLES, "scopes": users.SCOPES, "tokens": tokens,
+        "new_token": new_token, "token_error": token_error}, user, status_code)
+
+
+@router.post("/users/tokens", response_class=HTMLResponse)
+def create_token(request: Request, user: Admin,
+                 name: Annotated[str, Form(max_length=1000)] = "",
+                 scopes: Annotated[list[str] | None, Form()] = None) -> Response:
+    """The same as `POST /api/tokens`; the token is shown once, in this answer (never in a URL,
+    where histories and logs would keep it)."""
+    try:
+        wanted = TokenIn.model_validate({"name": name, "scopes": scopes or []})
+    except ValidationError:
+        return _users_page(request, user, token_error="Give the token a name and at least one "
+                                                      "scope.", status_code=422)
+    created = access.create_token(request, access.session_user(user), wanted)
+    return _users_page(request, user, new_token=created.token)
+
+
+@router.post("/users/tokens/{token_id}/revoke")
+def revoke_token(request: Request, user: Admin, token_id: Id) -> Response:
+    access.revoke_token(request, access.session_user(user), token_id)
+    return RedirectResponse("/users", status_code=303)
 
 
 @router.post("/users")

@@ -1,0 +1,115 @@
+"""The security headers (SPEC §13): every route of the app, listed from the app itself, answers
+with the Content-Security-Policy, nosniff, the referrer policy and no caching, whoever asks and
+whatever the answer; only our static files may be cached."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx2
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+
+from webproject import bearer, login, make_app, make_project
+
+HTML = {"Accept": "text/html"}
+EXPECTED = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "cache-control": "no-store",
+}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    folder = tmp_path_factory.mktemp("headers")
+    url = f"sqlite:///{folder}/headcount.db"
+    application = make_app(make_project(folder / "hr", url, people=200), url)
+    try:
+        yield application
+    finally:
+        application.state.headcount.engine.dispose()
+
+
+def routes(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) the app answers, pages and API alike."""
+    found = [(method, route.path) for route in iter_route_contexts(app.routes)
+             for method in sorted(route.methods or [])]
+    return [(m, p) for m, p in found if m != "HEAD"]
+
+
+def path_values(app: FastAPI) -> dict[str, str]:
+    with app.state.headcount.engine.connect() as conn:
+        resource_id = conn.execute(sa.text(
+            "SELECT id FROM resources WHERE entity_type = 'Directory_UserRecord' "
+            "ORDER BY id LIMIT 1")).scalar_one()
+        user = conn.execute(sa.text(
+            "SELECT key FROM resources WHERE entity_type = 'Directory_User' "
+            "ORDER BY id LIMIT 1")).scalar_one()
+    return {"entity_type": "HR_Person", "key:path": "E00002", "name": "HR", "run_id": "1",
+            "resource_id": str(resource_id), "case_id": "1", "state_id": "1", "token_id": "1",
+            "identifier": user}
+
+
+def url_of(path: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        path = path.replace("{" + name + "}", value)
+    assert "{" not in path, f"no value for a parameter of {path}: add it to path_values"
+    return path
+
+
+def assert_secured(response: httpx2.Response, what: str) -> None:
+    for name, value in EXPECTED.items():
+        assert response.headers.get(name) == value, (what, response.status_code, name)
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy, what
+    assert "style-src 'self'" in policy, what
+    assert "frame-ancestors 'none'" in policy, what
+    assert "unsafe-inline" not in policy, what
+    assert "unsafe-eval" not in policy, what
+
+
+def test_every_page_and_endpoint_answers_with_the_security_headers(app: FastAPI) -> None:
+    values = path_values(app)
+    listed = routes(app)
+    assert len(listed) > 60
+    session = TestClient(app, raise_server_exceptions=False)
+    login(session, "admin")
+    token = bearer(app, "admin", ["read", "run", "admin", "edit", "decide"])
+    anonymous = TestClient(app, raise_server_exceptions=False)
+    answered = 0
+    for method, path in listed:
+        if path == "/static":
+            continue
+        url = url_of(path, values)
+        what = f"{method} {path}"
+        if method == "GET":
+            for client, headers in ((session, HTML), (session, {}), (anonymous, token)):
+                response = client.get(url, headers=headers, follow_redirects=False)
+                assert response.status_code < 500, what
+                answered += response.status_code == 200
+                assert_secured(response, what)
+        else:
+            # No change is made: without the CSRF token the session is refused, so is nobody,
+            # and the log-in form wants its fields.
+            for client in (session, anonymous):
+                response = client.request(method, url, headers=HTML, follow_redirects=False)
+                assert response.status_code in (303, 401, 403, 422), what
+                assert_secured(response, what)
+    # The GET answers were the real pages and data, not only refusals.
+    assert answered > 70
+
+
+def test_health_and_login_are_secured_too_and_static_files_may_be_cached(app: FastAPI) -> None:
+    client = TestClient(app)
+    for url in ("/health", "/api/health", "/login"):
+        assert_secured(client.get(url, headers=HTML), url)
+    for asset in ("/static/app.css", "/static/htmx.min.js", "/static/api-docs.js"):
+        answer = client.get(asset)
+        assert answer.status_code == 200
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert "no-store" not in answer.headers.get("cache-control", "")
