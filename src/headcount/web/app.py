@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import exc as sa_exc
+from starlette.exceptions import HTTPException
 
 from headcount import __version__
 from headcount.errors import HeadcountError, NotFound, RunRefused, user_error
@@ -22,6 +25,7 @@ from headcount.repository.users import User
 from headcount.web import cases, identities, provenance, reconciliation, views
 from headcount.web.api import access, catalog, runs
 from headcount.web.api import cases as api_cases
+from headcount.web.api import errors as api_errors
 from headcount.web.api import identities as api_identities
 from headcount.web.api import provenance as api_provenance
 from headcount.web.api import reconciliation as api_reconciliation
@@ -75,7 +79,7 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
             "openapi_url": "/api/openapi.json", "csrf": getattr(request.state, "csrf", "")})
 
     @app.get("/health", include_in_schema=False)
-    @app.get("/api/health", tags=["health"])
+    @app.get("/api/health", tags=["health"], responses=api_errors.responses(400))
     def health() -> dict[str, str]:
         """Liveness: answers without authentication."""
         return {"status": "ok", "version": __version__}
@@ -86,7 +90,8 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
         # at the door rather than deep in a query.
         if "%00" in request.url.path or "%00" in request.url.query or "\x00" in \
                 request.url.path:
-            return JSONResponse({"detail": "NUL characters are not accepted"}, status_code=400)
+            return JSONResponse(api_errors.error_body("NUL characters are not accepted"),
+                                status_code=400)
         response: Response = await call_next(request)
         return response
 
@@ -103,6 +108,14 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     @app.exception_handler(HTTPException)
     def _http_error(request: Request, exc: HTTPException) -> Response:
         return _error(request, exc.status_code, str(exc.detail), exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if not request.url.path.startswith("/api"):
+            return await request_validation_exception_handler(request, exc)
+        errors = api_errors.field_errors(exc)
+        return JSONResponse(api_errors.error_body(api_errors.summary(errors), errors),
+                            status_code=422)
 
     @app.exception_handler(sa_exc.DataError)
     def _data_error(request: Request, exc: sa_exc.DataError) -> Response:
@@ -134,6 +147,6 @@ def _error(request: Request, code: int, message: str,
            headers: Mapping[str, str] | None = None) -> Response:
     if request.url.path.startswith("/api") or "text/html" not in request.headers.get(
             "accept", ""):
-        return JSONResponse({"detail": message}, status_code=code, headers=headers)
+        return JSONResponse(api_errors.error_body(message), status_code=code, headers=headers)
     page = render(request, "error.html", {"code": code, "message": message}, None)
     return HTMLResponse(page.body, status_code=code, headers=headers)

@@ -11,10 +11,11 @@ from headcount.repository import runs, users
 from headcount.repository.database import begin_write
 from headcount.repository.schema import audit_log
 from headcount.repository.users import User
+from headcount.web.api.errors import GUARDED, responses
 from headcount.web.api.models import AuditOut, Id, NewTokenOut, TokenIn, TokenOut, UserIn, UserOut
 from headcount.web.auth import app_state, current_user, require
 
-router = APIRouter(tags=["access"])
+router = APIRouter(tags=["access"], responses=responses(*GUARDED))
 Reader = Annotated[User, Depends(require("read"))]
 Admin = Annotated[User, Depends(require("admin"))]
 
@@ -30,9 +31,12 @@ def list_users(request: Request, user: Admin) -> list[UserOut]:
         return [UserOut(name=u.name, role=u.role) for u in users.list_users(conn)]
 
 
-@router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+@router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED,
+             responses=responses(409, 422))
 def add_user(request: Request, user: Admin, body: UserIn) -> UserOut:
     with begin_write(app_state(request).engine) as conn:
+        if users.find_user(conn, body.name) is not None:
+            raise HTTPException(status.HTTP_409_CONFLICT, f"user `{body.name}` exists")
         added = users.add_user(conn, body.name, body.password, body.role)
         runs.audit(conn, user.name, "user added", f"{added.name} ({added.role})", None)
     return UserOut(name=added.name, role=added.role)
@@ -53,7 +57,8 @@ def session_user(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
-@router.post("/tokens", response_model=NewTokenOut, status_code=status.HTTP_201_CREATED)
+@router.post("/tokens", response_model=NewTokenOut, status_code=status.HTTP_201_CREATED,
+             responses=responses(422))
 def create_token(request: Request, user: Annotated[User, Depends(session_user)], body: TokenIn
                  ) -> NewTokenOut:
     """A new API token for the caller (from a session), with no more rights than the caller."""
@@ -67,7 +72,8 @@ def create_token(request: Request, user: Annotated[User, Depends(session_user)],
     return NewTokenOut(token=token)
 
 
-@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses=responses(404, 422))
 def revoke_token(request: Request, user: Annotated[User, Depends(session_user)],
                  token_id: Id) -> None:
     with begin_write(app_state(request).engine) as conn:
@@ -75,7 +81,7 @@ def revoke_token(request: Request, user: Annotated[User, Depends(session_user)],
         runs.audit(conn, user.name, "token revoked", str(token_id), None)
 
 
-@router.get("/audit", response_model=list[AuditOut])
+@router.get("/audit", response_model=list[AuditOut], responses=responses(422))
 def audit(request: Request, user: Admin,
           limit: Annotated[int, Query(ge=1, le=1000)] = 100,
           offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> list[AuditOut]:

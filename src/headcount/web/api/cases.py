@@ -3,7 +3,6 @@ its candidate targets, and the decision a person takes — link to a candidate, 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
@@ -15,11 +14,13 @@ from headcount.policy.cases import Case, CaseDecided, NotACandidate
 from headcount.policy.comparison import Comparison, Side, compare, source_names
 from headcount.project import ProjectContext
 from headcount.repository.users import User
+from headcount.web.api.errors import GUARDED, responses
 from headcount.web.api.models import Id
+from headcount.web.api.timestamps import Instant
 from headcount.web.auth import app_state, require
 from headcount.web.state import AppState
 
-router = APIRouter(tags=["correlation cases"])
+router = APIRouter(tags=["correlation cases"], responses=responses(*GUARDED))
 Reader = Annotated[User, Depends(require("read"))]
 Decider = Annotated[User, Depends(require("decide"))]
 
@@ -33,11 +34,11 @@ class CaseOut(BaseModel):
     confidence: int
     state: str = Field(description="open | resolved")
     run_id: int = Field(description="The run that opened the case.")
-    created_at: datetime
+    created_at: Instant
     decision: str | None = Field(description="link | new, once resolved")
     decided_target: str | None
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: Instant | None
     comment: str | None
 
 
@@ -158,7 +159,7 @@ def take_decision(state: AppState, user: User, case_id: int, decision: str,
         raise HTTPException(422, str(exc)) from exc
 
 
-@router.get("/correlation-cases", response_model=CasePage)
+@router.get("/correlation-cases", response_model=CasePage, responses=responses(422))
 def list_cases(request: Request, user: Reader,
                state: Annotated[Literal["open", "resolved"] | None, Query()] = "open",
                limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -168,14 +169,16 @@ def list_cases(request: Request, user: Reader,
     return CasePage(total=total, items=items)
 
 
-@router.get("/correlation-cases/{case_id}", response_model=CaseDetailOut)
+@router.get("/correlation-cases/{case_id}", response_model=CaseDetailOut,
+            responses=responses(404, 422))
 def get_case(request: Request, user: Reader, case_id: Id) -> CaseDetailOut:
     """A case: the source's values, each candidate's values, which correlation bindings
     matched, and what the scalar rules would write beside what each candidate holds."""
     return detail_out(comparison(app_state(request), case_id))
 
 
-@router.post("/correlation-cases/{case_id}/decision", response_model=DecisionOut)
+@router.post("/correlation-cases/{case_id}/decision", response_model=DecisionOut,
+             responses=responses(404, 409, 422))
 def post_decision(request: Request, user: Decider, case_id: Id, body: DecisionIn
                   ) -> DecisionOut:
     """Decide an open case (right `decide`; audited): `link` — the source owns `target`, one

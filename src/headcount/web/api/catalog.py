@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from headcount.repository import resources
 from headcount.repository.users import User
 from headcount.web import catalog
+from headcount.web.api.errors import GUARDED, responses
 from headcount.web.api.models import (
     ConnectionOut,
     ConnectorOut,
@@ -22,7 +23,7 @@ from headcount.web.api.models import (
 from headcount.web.auth import app_state, require
 from headcount.web.state import AppState
 
-router = APIRouter(tags=["resources"])
+router = APIRouter(tags=["resources"], responses=responses(*GUARDED))
 Reader = Annotated[User, Depends(require("read"))]
 
 
@@ -37,7 +38,8 @@ def entity_types(request: Request, user: Reader) -> list[EntityTypeOut]:
             for _, infos in groups for i in infos]
 
 
-@router.get("/entity-types/{entity_type}/resources", response_model=ResourcePage)
+@router.get("/entity-types/{entity_type}/resources", response_model=ResourcePage,
+            responses=responses(404, 422))
 def list_resources(request: Request, user: Reader, entity_type: str,
                    q: Annotated[str | None, Query(max_length=200)] = None,
                    sort: str | None = None, descending: bool = False,
@@ -55,7 +57,8 @@ def list_resources(request: Request, user: Reader, entity_type: str,
         for k, v in page.rows])
 
 
-@router.get("/entity-types/{entity_type}/resources/{key:path}", response_model=ResourceOut)
+@router.get("/entity-types/{entity_type}/resources/{key:path}", response_model=ResourceOut,
+            responses=responses(404, 422))
 def get_resource(request: Request, user: Reader, entity_type: str, key: str) -> ResourceOut:
     """One resource: its values, its links (and whether they resolve), the links that point at
     it (flip sides), and its history with provenance."""
@@ -82,7 +85,7 @@ def connectors(request: Request, user: Reader) -> list[ConnectorOut]:
     return [connector_out(state, c.identifier) for c in project.connectors]
 
 
-@router.get("/connectors/{name}", response_model=ConnectorOut)
+@router.get("/connectors/{name}", response_model=ConnectorOut, responses=responses(404, 422))
 def get_connector(request: Request, user: Reader, name: str) -> ConnectorOut:
     """A connector: its connections (secrets masked), entity types with counts, blocked run."""
     return connector_out(app_state(request), name)

@@ -3,7 +3,6 @@ main values, and the provisioning orders that concerned them."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,10 +11,12 @@ from pydantic import BaseModel, Field
 from headcount.repository import identities
 from headcount.repository.identities import Identity
 from headcount.repository.users import User
+from headcount.web.api.errors import GUARDED, responses
+from headcount.web.api.timestamps import Day, Instant
 from headcount.web.auth import app_state, require
 from headcount.web.state import AppState
 
-router = APIRouter(tags=["identities"])
+router = APIRouter(tags=["identities"], responses=responses(*GUARDED))
 Reader = Annotated[User, Depends(require("read"))]
 
 
@@ -30,8 +31,8 @@ class RecordOut(BaseModel):
     entity_type: str
     key: str
     display_name: str
-    start: date | None
-    end: date | None
+    start: Day | None
+    end: Day | None
     validity: str = Field(description="current | future | past, against the day asked")
     values: dict[str, Any]
     links: dict[str, list[LinkedOut]] = Field(
@@ -43,7 +44,7 @@ class IdentityOrderOut(BaseModel):
     run_id: int
     run_mode: str
     run_state: str
-    at: datetime | None
+    at: Instant | None
     resource_type: str
     kind: str
     source_key: str | None
@@ -55,15 +56,15 @@ class IdentityOut(BaseModel):
     key: str = Field(description="The identity's Identifier.")
     display_name: str
     state: str | None = Field(description="pre-hire | active | left")
-    start: date | None
-    end: date | None
+    start: Day | None
+    end: Day | None
     values: dict[str, Any]
     records: list[RecordOut]
     orders: list[IdentityOrderOut] = Field(description="Newest first.")
     more_orders: bool = Field(description="Older orders exist beyond those listed.")
 
 
-def identity_view(state: AppState, key: str, on: date | None = None) -> Identity:
+def identity_view(state: AppState, key: str, on: Day | None = None) -> Identity:
     with state.engine.connect() as conn:
         return identities.identity(conn, state.project(), key, on=on)
 
@@ -85,9 +86,10 @@ def identity_out(found: Identity) -> IdentityOut:
                                  changes=o.changes) for o in found.orders])
 
 
-@router.get("/identities/{key:path}", response_model=IdentityOut)
+@router.get("/identities/{key:path}", response_model=IdentityOut,
+            responses=responses(404, 422))
 def get_identity(request: Request, user: Reader, key: str,
-                 on: Annotated[date | None, Query(
+                 on: Annotated[Day | None, Query(
                      description="Date the records' validity against this day (default: "
                                  "today at each record's site).")] = None) -> IdentityOut:
     """An identity (a Directory_User, by its Identifier): state, start and end dates, records

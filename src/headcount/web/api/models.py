@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
 from pydantic import BaseModel, Field
+
+from headcount.web.api.timestamps import Instant
 
 # Ids are database integers: larger numbers are refused as invalid, not sent to the database.
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -40,7 +41,7 @@ class LinkOut(BaseModel):
 
 class HistoryOut(BaseModel):
     run_id: int
-    at: datetime | None
+    at: Instant | None
     kind: str
     data: str | None
     navigation: str | None
@@ -81,8 +82,8 @@ class RunOut(BaseModel):
     dry_run: bool
     forced: bool
     message: str | None
-    started_at: datetime | None
-    finished_at: datetime | None
+    started_at: Instant | None
+    finished_at: Instant | None
     counters: dict[str, Any]
     timings: dict[str, float]
     files: list[dict[str, Any]]
@@ -90,7 +91,7 @@ class RunOut(BaseModel):
 
 
 class LogOut(BaseModel):
-    at: datetime
+    at: Instant
     level: str
     message: str
 
@@ -136,7 +137,7 @@ class ResumeIn(ReasonIn):
 
 
 class AuditOut(BaseModel):
-    at: datetime
+    at: Instant
     actor: str
     action: str
     target: str | None
@@ -163,8 +164,8 @@ class TokenOut(BaseModel):
     id: int
     name: str
     scopes: list[str]
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: Instant
+    revoked_at: Instant | None
 
 
 class NewTokenOut(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -11,17 +10,19 @@ from pydantic import BaseModel, Field
 from headcount.repository import provenance
 from headcount.repository.provenance import Origin, ResourceProvenance
 from headcount.repository.users import User
+from headcount.web.api.errors import GUARDED, responses
 from headcount.web.api.models import Id
+from headcount.web.api.timestamps import Instant
 from headcount.web.auth import app_state, require
 
-router = APIRouter(tags=["resources"])
+router = APIRouter(tags=["resources"], responses=responses(*GUARDED))
 Reader = Annotated[User, Depends(require("read"))]
 
 
 class OriginOut(BaseModel):
     run_id: int
     run_mode: str
-    at: datetime | None
+    at: Instant | None
     kind: str
     connection: str | None
     file: str | None
@@ -77,7 +78,8 @@ def _for(user: User, found: ResourceProvenance) -> ResourceProvenance:
     return found if user.can("decide") or user.can("edit") else found.without_people()
 
 
-@router.get("/resources/{resource_id}/provenance", response_model=ProvenanceOut)
+@router.get("/resources/{resource_id}/provenance", response_model=ProvenanceOut,
+            responses=responses(404, 422))
 def get_provenance(request: Request, user: Reader, resource_id: Id) -> ProvenanceOut:
     """For each property of a resource (by its id), the change that last set it: run, HR file
     and line, or the rule and the source resource with the HR file and line behind it."""
@@ -87,7 +89,8 @@ def get_provenance(request: Request, user: Reader, resource_id: Id) -> Provenanc
                                                                      resource_id)))
 
 
-@router.get("/entity-types/{entity_type}/provenance/{key:path}", response_model=ProvenanceOut)
+@router.get("/entity-types/{entity_type}/provenance/{key:path}", response_model=ProvenanceOut,
+            responses=responses(404, 422))
 def get_provenance_by_key(request: Request, user: Reader, entity_type: str, key: str
                           ) -> ProvenanceOut:
     """The same, for the resource of an entity type with this key."""

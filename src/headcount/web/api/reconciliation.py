@@ -4,7 +4,6 @@ one by one or in bulk (right `decide`). Every change and decision is audited."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
@@ -18,11 +17,13 @@ from headcount.repository.schema import resources
 from headcount.repository.users import User
 from headcount.reviews.decisions import DecisionRefused, decide
 from headcount.reviews.edits import EditRefused, EditResult, ManualEdit, edit_resource
+from headcount.web.api.errors import GUARDED, responses
 from headcount.web.api.models import Id
+from headcount.web.api.timestamps import Instant
 from headcount.web.auth import app_state, require
 from headcount.web.state import AppState
 
-router = APIRouter(tags=["reconciliation"])
+router = APIRouter(tags=["reconciliation"], responses=responses(*GUARDED))
 Editor = Annotated[User, Depends(require("edit"))]
 Decider = Annotated[User, Depends(require("decide"))]
 StateFilter = Literal["open", "all", "unreconciled", "questioned", "postponed", "protected",
@@ -43,11 +44,11 @@ class PropertyStateOut(BaseModel):
     manual_value: Any = Field(description="The value a person set (the current value).")
     proposed_value: Any = Field(description="The value HR computes.")
     reason: str | None
-    expires_at: datetime | None = Field(description="override: HR's value comes back then.")
+    expires_at: Instant | None = Field(description="override: HR's value comes back then.")
     changed_by: str | None
-    changed_at: datetime
+    changed_at: Instant
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: Instant | None
 
 
 class StatePage(BaseModel):
@@ -59,7 +60,7 @@ class EditIn(BaseModel):
     values: dict[str, Any] = Field(min_length=1, max_length=200,
                                    description="Property → new value (null empties it).")
     reason: Text = Field(min_length=1)
-    expires_at: datetime | None = Field(
+    expires_at: Instant | None = Field(
         None, description="Makes the edited computed values overrides until then.")
 
 
@@ -135,7 +136,8 @@ def take_decision(state: AppState, user: User, ids: list[int], decision: str,
     return DecisionOut(decided=result.decided, run_ids=result.run_ids)
 
 
-@router.patch("/resources/{resource_id}", response_model=EditOut)
+@router.patch("/resources/{resource_id}", response_model=EditOut,
+              responses=responses(404, 422))
 def edit(request: Request, user: Editor, resource_id: Id, body: EditIn) -> EditOut:
     """Change values of a Directory resource by hand (right `edit`; audited with the reason).
     A value HR computes becomes unreconciled — or, with `expires_at`, an override until then —
@@ -150,7 +152,7 @@ def edit(request: Request, user: Editor, resource_id: Id, body: EditIn) -> EditO
                    states=result.states, discarded=result.discarded)
 
 
-@router.get("/reconciliation", response_model=StatePage)
+@router.get("/reconciliation", response_model=StatePage, responses=responses(422))
 def list_states(request: Request, user: Decider, state: StateFilter = "open",
                 entity_type: Annotated[str | None, Query(max_length=128)] = None,
                 resource_type: Annotated[str | None, Query(max_length=128)] = None,
@@ -164,7 +166,8 @@ def list_states(request: Request, user: Decider, state: StateFilter = "open",
     return StatePage(total=total, items=[state_out(s) for s in items])
 
 
-@router.get("/reconciliation/{state_id}", response_model=PropertyStateOut)
+@router.get("/reconciliation/{state_id}", response_model=PropertyStateOut,
+            responses=responses(404, 422))
 def get_state(request: Request, user: Decider, state_id: Id) -> PropertyStateOut:
     with app_state(request).engine.connect() as conn:
         found = property_states.by_ids(conn, [state_id])
@@ -173,7 +176,8 @@ def get_state(request: Request, user: Decider, state_id: Id) -> PropertyStateOut
     return state_out(found[0])
 
 
-@router.post("/reconciliation/decisions", response_model=DecisionOut)
+@router.post("/reconciliation/decisions", response_model=DecisionOut,
+             responses=responses(404, 422))
 def post_decisions(request: Request, user: Decider, body: DecisionsIn) -> DecisionOut:
     """One decision on several values, all or none (right `decide`; each audited):
     `approve` writes HR's proposed value and hands the property back to HR, `decline` keeps
@@ -182,7 +186,8 @@ def post_decisions(request: Request, user: Decider, body: DecisionsIn) -> Decisi
     return take_decision(app_state(request), user, body.ids, body.decision, body.comment)
 
 
-@router.post("/reconciliation/{state_id}/decision", response_model=DecisionOut)
+@router.post("/reconciliation/{state_id}/decision", response_model=DecisionOut,
+             responses=responses(404, 422))
 def post_decision(request: Request, user: Decider, state_id: Id, body: DecisionIn
                   ) -> DecisionOut:
     """The decision on one value (see POST /api/reconciliation/decisions)."""

@@ -20,6 +20,7 @@ from headcount.repository.runs import RunRecord
 from headcount.repository.schema import changes, provisioning_orders
 from headcount.repository.users import User
 from headcount.web import catalog
+from headcount.web.api.errors import GUARDED, responses
 from headcount.web.api.models import (
     ChangeOut,
     Id,
@@ -34,7 +35,7 @@ from headcount.web.api.models import (
 from headcount.web.auth import app_state, require
 from headcount.web.state import AppState
 
-router = APIRouter(tags=["runs"])
+router = APIRouter(tags=["runs"], responses=responses(*GUARDED))
 Reader = Annotated[User, Depends(require("read"))]
 Operator = Annotated[User, Depends(require("run"))]
 KINDS = ("insert", "update", "delete", "link_insert", "link_delete")
@@ -49,7 +50,7 @@ def run_out(state: AppState, run: RunRecord) -> RunOut:
 
 
 @router.post("/connectors/{name}/runs", response_model=LaunchOut,
-             status_code=status.HTTP_202_ACCEPTED)
+             status_code=status.HTTP_202_ACCEPTED, responses=responses(404, 409, 422))
 def launch(request: Request, user: Operator, name: str, body: LaunchIn) -> LaunchOut:
     """Launch a synchronization of the connector; follow it at /api/runs/{run_id}."""
     state = app_state(request)
@@ -62,7 +63,7 @@ def launch(request: Request, user: Operator, name: str, body: LaunchIn) -> Launc
 
 
 @router.post("/connectors/{name}/evaluate", response_model=LaunchOut,
-             status_code=status.HTTP_202_ACCEPTED)
+             status_code=status.HTTP_202_ACCEPTED, responses=responses(404, 409, 422))
 def evaluate(request: Request, user: Operator, name: str) -> LaunchOut:
     """Launch the date evaluation of the resource types fed by the connector (SPEC §8): joiners
     and leavers on their dates, dated records, expired overrides, retention; no new file."""
@@ -74,7 +75,7 @@ def evaluate(request: Request, user: Operator, name: str) -> LaunchOut:
     return LaunchOut(run_id=run_id)
 
 
-@router.get("/runs", response_model=list[RunOut])
+@router.get("/runs", response_model=list[RunOut], responses=responses(404, 422))
 def list_runs(request: Request, user: Reader, connector: str | None = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 50,
               offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> list[RunOut]:
@@ -85,14 +86,15 @@ def list_runs(request: Request, user: Reader, connector: str | None = None,
         return [run_out(state, r) for r in runs.list_runs(conn, name, limit, offset)]
 
 
-@router.get("/runs/{run_id}", response_model=RunOut)
+@router.get("/runs/{run_id}", response_model=RunOut, responses=responses(404, 422))
 def get_run(request: Request, user: Reader, run_id: Id) -> RunOut:
     state = app_state(request)
     with state.engine.connect() as conn:
         return run_out(state, runs.get_run(conn, run_id))
 
 
-@router.get("/runs/{run_id}/log", response_model=list[LogOut])
+@router.get("/runs/{run_id}/log", response_model=list[LogOut],
+            responses=responses(404, 422))
 def get_log(request: Request, user: Reader, run_id: Id) -> list[LogOut]:
     state = app_state(request)
     with state.engine.connect() as conn:
@@ -115,7 +117,8 @@ def change_rows(state: AppState, run_id: int, kind: str | None, limit: int, offs
                              connection=c, line=ln) for k, e, r, n, t, d, c, ln in rows]
 
 
-@router.get("/runs/{run_id}/changes", response_model=list[ChangeOut])
+@router.get("/runs/{run_id}/changes", response_model=list[ChangeOut],
+            responses=responses(404, 422))
 def get_changes(request: Request, user: Reader, run_id: Id,
                 kind: Annotated[str | None, Query(pattern="^(insert|update|delete|link_insert|"
                                                           "link_delete)$")] = None,
@@ -141,7 +144,8 @@ def order_rows(state: AppState, run_id: int, limit: int, offset: int
                             changes=json.loads(c)) for r, k, s, t, c in rows]
 
 
-@router.get("/runs/{run_id}/orders", response_model=list[OrderOut])
+@router.get("/runs/{run_id}/orders", response_model=list[OrderOut],
+            responses=responses(404, 422))
 def get_orders(request: Request, user: Reader, run_id: Id,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0) -> list[OrderOut]:
@@ -157,7 +161,7 @@ def rejects_csv(state: AppState, run_id: int) -> str:
 
 
 @router.get("/runs/{run_id}/rejects", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}}})
+            responses={200: {"content": {"text/csv": {}}}, **responses(404, 422)})
 def get_rejects(request: Request, user: Reader, run_id: Id) -> Response:
     """The rows a run set aside, as CSV with their line numbers and reasons."""
     return Response(rejects_csv(app_state(request), run_id), media_type="text/csv",
@@ -165,7 +169,8 @@ def get_rejects(request: Request, user: Reader, run_id: Id) -> Response:
                              f'attachment; filename="run-{run_id}-set-aside.csv"'})
 
 
-@router.post("/runs/{run_id}/resume", response_model=RunOut)
+@router.post("/runs/{run_id}/resume", response_model=RunOut,
+             responses=responses(404, 409, 422))
 def post_resume(request: Request, user: Operator, run_id: Id, body: ResumeIn) -> RunOut:
     """Apply exactly the staged changes of a blocked run, and the provisioning orders its
     preview shows (recorded in the audit log). Refused (409) when `expected_orders` is not the
@@ -177,7 +182,8 @@ def post_resume(request: Request, user: Operator, run_id: Id, body: ResumeIn) ->
                                  expected_orders=body.expected_orders))
 
 
-@router.post("/runs/{run_id}/cancel", response_model=RunOut)
+@router.post("/runs/{run_id}/cancel", response_model=RunOut,
+             responses=responses(404, 409, 422))
 def post_cancel(request: Request, user: Operator, run_id: Id, body: ReasonIn) -> RunOut:
     """Drop the staged changes of a blocked run."""
     state = app_state(request)
