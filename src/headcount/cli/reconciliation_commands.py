@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from headcount.cli.root import Command, Group, app, console, handled, open_project
+from headcount.display import shown
 from headcount.repository import property_states
 from headcount.repository.property_states import OPEN, STATES, Filters
 from headcount.reviews.decisions import DECISIONS, decide
@@ -22,7 +23,7 @@ app.add_typer(reconciliation_app, name="reconciliation")
 
 
 def _shown(value: Any) -> str:
-    return "—" if value is None else escape(str(value))
+    return escape(shown(value))
 
 
 def reconciliation_list(

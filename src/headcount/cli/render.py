@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from headcount.display import changed_values
@@ -67,7 +68,8 @@ def job_result(console: Console, run: RunRecord, logs: list[tuple[Any, str, str]
                               f"  [dim]{where}[/]", highlight=False)
             elif kind == "update":
                 values = ", ".join(f"{p}: {text}" for p, text in changed_values(kind, data))
-                console.print(f"  ~ {et} {key}: {values}  [dim]{where}[/]", highlight=False)
+                console.print(f"  ~ {et} {escape(key)}: {escape(values)}  [dim]{where}[/]",
+                              highlight=False)
             else:
                 sign = "+" if kind == "insert" else "-"
                 console.print(f"  {sign} {et} {key}  [dim]{where}[/]", highlight=False)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 import typer
+from rich.markup import escape
 
 from headcount.cli.root import command, console, open_project
 from headcount.config.model import EntityType, Project
@@ -60,25 +61,27 @@ def _list(conn: sa.Connection, et: EntityType, limit: int, as_json: bool) -> Non
     console.print(f"[bold]{et.display_name or et.identifier}[/] "
                   f"({et.identifier}): {total:,} resources")
     for k, values in rows:
-        console.print(f"  {k}  {shown(et.display(values))}")
+        console.print(f"  {escape(k)}  {escape(shown(et.display(values)))}")
 
 
 def _print_resource(et: EntityType, view: ResourceView) -> None:
-    console.print(f"[bold]{et.identifier} {view.key}[/] — {shown(et.display(view.values))}")
+    # Values are data, not Rich markup: a title such as `[Lab]` is printed as it is.
+    console.print(f"[bold]{et.identifier} {escape(view.key)}[/] — "
+                  f"{escape(shown(et.display(view.values)))}")
     for p in et.scalar_properties:
-        console.print(f"  {p.identifier}: {shown(view.values.get(p.identifier))}")
+        console.print(f"  {p.identifier}: {escape(shown(view.values.get(p.identifier)))}")
     for nav, targets in view.links.items():
-        linked = ", ".join(f"{t} {k}" + ("" if i else " (pending)") for t, k, i in targets)
+        linked = ", ".join(f"{t} {escape(k)}" + ("" if i else " (pending)") for t, k, i in targets)
         console.print(f"  {nav} → {linked}")
     for nav, sources in view.reverse.items():
-        console.print(f"  ← {nav}: " + ", ".join(f"{k}" for _, k, _ in sources[:20])
+        console.print(f"  ← {nav}: " + ", ".join(escape(k) for _, k, _ in sources[:20])
                       + (f" … ({len(sources)})" if len(sources) > 20 else ""))
     console.print("[bold]history[/]")
     for h in view.history:
         where = f"{h.file or h.connection} line {h.line}" if h.line else (h.file or "")
         what = ", ".join(f"{p}: {text}" for p, text in changed_values(h.kind, h.data)) \
             if h.data else f"{h.navigation} {shown(h.target_key)}"
-        console.print(f"  run {h.run_id} {h.kind}: {what}  [dim]{where}[/]")
+        console.print(f"  run {h.run_id} {h.kind}: {escape(what)}  [dim]{escape(where)}[/]")
 
 
 def _resource_json(et: EntityType, view: ResourceView) -> dict[str, Any]:
