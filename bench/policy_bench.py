@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sqlite3
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,7 +22,7 @@ from headcount.config.loader import load_project_config
 from headcount.jobs.evaluation import evaluate_policy
 from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.project import ProjectContext
-from headcount.repository import deployments
+from headcount.repository import deployments, runs
 from headcount.repository.database import begin_write
 from headcount.repository.schema import links, resources
 from headcount.samples import hrfiles
@@ -77,6 +78,11 @@ def main() -> None:
           f"{next_day.counters.get('orders')}")
     print(f"date evaluation (no file): {evaluation_wall:.2f} s, orders "
           f"{evaluation.counters.get('orders')}")
+    # The figures of a run that did not succeed mean nothing: the exit status says so.
+    unfinished = [r for r in (run, next_day, evaluation)
+                  if r.state not in (runs.SUCCEEDED, runs.WARNINGS)]
+    if unfinished:
+        sys.exit(f"runs that did not succeed: {[(r.id, r.state, r.message) for r in unfinished]}")
 
 
 def _directory_rows(ctx: ProjectContext) -> tuple[list[Any], list[Any]]:

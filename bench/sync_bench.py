@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import datagen
+from headcount.jobs.progress import Progress
 
 BENCH_DIR = Path(__file__).resolve().parent
 CONNECTOR = "Bench"
@@ -179,12 +180,16 @@ def current_rss_mb() -> float:
     return proc_status_mb("VmRSS")
 
 
-class StepMemory:
-    """A Progress for synchronize(): notes RSS and peak RSS as each step starts, so that the
-    peak of the phase can be pinned on a step (the peak reached by the end of a step)."""
+class StepMemory(Progress):
+    """A Progress for synchronize() (subclassed, so that mypy flags a member it lacks): notes RSS
+    and peak RSS as each step starts, so that the peak of the phase can be pinned on a step (the
+    peak reached by the end of a step)."""
 
     def __init__(self) -> None:
         self.marks: list[tuple[str, float, float]] = []
+
+    def run_started(self, run_id: int) -> None:
+        return None  # the run's own record says which run; the steps are what is measured
 
     def step(self, name: str) -> None:
         self.marks.append((name, current_rss_mb(), proc_status_mb("VmHWM")))

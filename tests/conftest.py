@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -155,3 +156,15 @@ def pytest_report_header(config: pytest.Config) -> str:
             shown = f"invalid URL {url!r}"
         where = f"{shown} (from {source})"
     return f"headcount test PostgreSQL: {where}"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the browser tests of a session."""
+    # Here rather than in tests/e2e/conftest.py: two modules named `conftest` cannot both be
+    # type-checked. `browsing` is importable once a test of tests/e2e is collected (pytest puts
+    # that folder on the path), and only those tests ask for this fixture.
+    from browsing import chromium
+
+    with chromium() as launched:
+        yield launched

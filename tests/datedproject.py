@@ -4,8 +4,10 @@ Tokyo whose files a test rewrites day by day, each run given its instant."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypedDict
 
 import sqlalchemy as sa
 
@@ -47,6 +49,14 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+class Held(TypedDict, total=False):
+    """A value held by hand: its property state (empty when none)."""
+
+    id: int
+    state: str
+    proposed: object
+
+
 class Scenario:
     def __init__(self, folder: Path, url: str) -> None:
         self.folder = folder
@@ -67,7 +77,7 @@ class Scenario:
         with self.ctx.engine.begin() as conn:
             deployments.deploy(conn, load_project_config(folder))
 
-    def file(self, people: list[tuple[str, ...]]) -> None:
+    def file(self, people: Sequence[tuple[str, ...]]) -> None:
         lines = [";".join(HEADER)]
         for p in people:
             employee, first, last, title, org, site, manager, kind, start, end, moved = p
@@ -104,12 +114,12 @@ class Scenario:
     def state(self, employee: str) -> object:
         return self.values("Directory_User", employee)["State"]
 
-    def held(self, key: str) -> dict[str, object]:
+    def held(self, key: str) -> Held:
         """The state of the Title a person holds by hand on a record, if any."""
         with self.ctx.engine.connect() as conn:
             state = property_states.of_resource(conn, "Directory_UserRecord", key).get("Title")
         if state is None:
-            return {}
+            return Held()
         return {"id": state.id, "state": state.state,
                 "proposed": state.proposed_value}
 

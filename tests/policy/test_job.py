@@ -63,7 +63,7 @@ def test_hr_becomes_identities_in_the_same_run(tmp_path: Path, db_url: str) -> N
         assert records["modified"] > 0
         assert records["deleted"] > 0
         with ctx.engine.connect() as conn:
-            kinds = dict(conn.execute(
+            kinds: dict[str, int] = dict(conn.execute(
                 sa.select(provisioning_orders.c.kind, sa.func.count())
                 .where(provisioning_orders.c.run_id == moved.id,
                        provisioning_orders.c.resource_type

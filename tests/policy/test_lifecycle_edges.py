@@ -181,7 +181,7 @@ def test_a_resumed_incremental_run_applies_the_orders_it_was_blocked_for(
 
     class Clock(real):
         @classmethod
-        def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+        def now(cls, tz=None):  # type: ignore[no-untyped-def]
             return at("2026-11-27T08:00:00")
 
     monkeypatch.setattr(job, "datetime", Clock)

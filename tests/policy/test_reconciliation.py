@@ -196,6 +196,7 @@ def test_a_manual_run_moves_the_directory_version_on_and_names_the_person(
     with ctx.engine.connect() as conn:
         after = conn.execute(sa.text(
             "SELECT version FROM connector_state WHERE connector = 'Directory'")).scalar_one()
+        assert edited.run_id is not None
         run = runs.get_run(conn, edited.run_id)
         log = " ".join(m for _, _, m in runs.logs(conn, run.id))
     assert after == before + 1

@@ -45,7 +45,7 @@ def api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute, dict[str, Any]]]:
         router = getattr(importlib.import_module(f"{api.__name__}.{module.name}"), "router", None)
         for route in router.routes if router else []:
             assert isinstance(route, APIRoute)
-            for method in route.methods:
+            for method in route.methods or ():
                 path = "/api" + route.path.replace(":path}", "}")
                 yield method, route, paths[path][method.lower()]
 

@@ -37,7 +37,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
 
 def routes(app: FastAPI) -> list[tuple[str, str]]:
     """Every (method, path) the app answers, pages and API alike."""
-    found = [(method, route.path) for route in iter_route_contexts(app.routes)
+    found = [(method, str(route.path)) for route in iter_route_contexts(app.routes)
              for method in sorted(route.methods or [])]
     return [(m, p) for m, p in found if m != "HEAD"]
 

@@ -22,7 +22,7 @@ from webproject import bearer, login, make_app, make_project
 HTML = {"Accept": "text/html"}
 # Records written by hand for identity T1: dates far from any clock, so validity holds on any
 # day this test runs (against `on` in the API, today on the page).
-RECORDS = {
+RECORDS: dict[str, dict[str, object]] = {
     "T1-PAST": {"StartDate": "2001-01-01", "EndDate": "2001-12-31", "Title": "Intern"},
     "T1-NOW": {"StartDate": "2002-01-01", "EndDate": None, "Title": "Engineer",
                "Email": "t1@example.com", "Login": "t.one"},

@@ -9,13 +9,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from headcount.cli import exitcodes
-from headcount.cli.root import app, console, handled, open_project
+from headcount.cli.root import Command, Group, app, console, handled, open_project
 from headcount.jobs.decisions import decide
 from headcount.policy import cases
 from headcount.policy.comparison import source_names
 
-cases_app = typer.Typer(help="Correlation cases: sources matched only below confidence 100, "
-                             "waiting for a person.", no_args_is_help=True)
+cases_app = typer.Typer(cls=Group, help="Correlation cases: sources matched only below confidence "
+                        "100, waiting for a person.", no_args_is_help=True)
 app.add_typer(cases_app, name="cases")
 
 
@@ -68,5 +68,5 @@ def cases_decide(cli: typer.Context, case_id: int,
         raise typer.Exit(exitcodes.STATE_CODES.get(outcome.run.state, exitcodes.FAILED))
 
 
-cases_app.command("list")(handled(cases_list))
-cases_app.command("decide")(handled(cases_decide))
+cases_app.command("list", cls=Command)(handled(cases_list))
+cases_app.command("decide", cls=Command)(handled(cases_decide))

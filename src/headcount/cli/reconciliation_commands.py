@@ -9,19 +9,21 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from headcount.cli.root import app, console, handled, open_project
+from headcount.cli.root import Command, Group, app, console, handled, open_project
+from headcount.display import shown
 from headcount.repository import property_states
 from headcount.repository.property_states import OPEN, STATES, Filters
 from headcount.reviews.decisions import DECISIONS, decide
 
 reconciliation_app = typer.Typer(
+    cls=Group,
     help="The Resource Reconciliation: computed values changed by hand, held against HR until "
          "someone decides.", no_args_is_help=True)
 app.add_typer(reconciliation_app, name="reconciliation")
 
 
 def _shown(value: Any) -> str:
-    return "—" if value is None else escape(str(value))
+    return escape(shown(value))
 
 
 def reconciliation_list(
@@ -80,5 +82,5 @@ def reconciliation_decide(
                   f"{decision}d{runs}")
 
 
-reconciliation_app.command("list")(handled(reconciliation_list))
-reconciliation_app.command("decide")(handled(reconciliation_decide))
+reconciliation_app.command("list", cls=Command)(handled(reconciliation_list))
+reconciliation_app.command("decide", cls=Command)(handled(reconciliation_decide))

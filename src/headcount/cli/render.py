@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from headcount.display import changed_values
 from headcount.repository.runs import RunRecord
 
 STATE_STYLES = {
@@ -69,9 +70,9 @@ def job_result(console: Console, run: RunRecord, logs: list[tuple[Any, str, str]
                 console.print(f"  {sign} link {et} {key} .{nav.partition('.')[2]} → {tkey}"
                               f"  [dim]{where}[/]", highlight=False)
             elif kind == "update":
-                diff = json.loads(data)
-                shown = ", ".join(f"{p}: {a!r} → {b!r}" for p, (a, b) in diff.items())
-                console.print(f"  ~ {et} {key}: {shown}  [dim]{where}[/]", highlight=False)
+                values = ", ".join(f"{p}: {text}" for p, text in changed_values(kind, data))
+                console.print(f"  ~ {et} {escape(key)}: {escape(values)}  [dim]{where}[/]",
+                              highlight=False)
             else:
                 sign = "+" if kind == "insert" else "-"
                 console.print(f"  {sign} {et} {key}  [dim]{where}[/]", highlight=False)
@@ -79,12 +80,15 @@ def job_result(console: Console, run: RunRecord, logs: list[tuple[Any, str, str]
 
 def runs_table(console: Console, runs: list[RunRecord]) -> None:
     table = Table("run", "connector", "mode", "state", "started", "duration", "ins", "upd",
-                  "del", "message")
+                  "del")
+    # The message is what a person reads to decide (why a run was blocked or failed): it wraps
+    # within its column, never cut.
+    table.add_column("message", overflow="fold")
     for r in runs:
         c = r.counters
         table.add_row(str(r.id), r.connector, r.mode + (" dry" if r.dry_run else ""),
                       state(r.state), r.started_at.strftime("%Y-%m-%d %H:%M:%S")
                       if r.started_at else "", f"{r.duration:.1f}s" if r.duration else "",
                       str(c.get("inserted", "")), str(c.get("updated", "")),
-                      str(c.get("deleted", "")), (r.message or "")[:60])
+                      str(c.get("deleted", "")), r.message or "")
     console.print(table)

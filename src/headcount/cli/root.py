@@ -11,13 +11,37 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from headcount import __version__
 from headcount.errors import ConfigError, HeadcountError, user_error
 from headcount.project import ProjectContext
 
+
+class Command(TyperCommand):
+    """A command whose flags show no `<bool>` placeholder in --help: a flag takes no value."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _bare_flags(super().get_params(ctx))
+
+
+class Group(TyperGroup):
+    """A group of commands (see `Command`)."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _bare_flags(super().get_params(ctx))
+
+
+def _bare_flags(params: list[Any]) -> list[Any]:
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""  # an empty metavar, not None: Typer then shows no type
+    return params
+
+
 app = typer.Typer(
-    name="headcount", no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
+    name="headcount", cls=Group, no_args_is_help=True, add_completion=False,
+    rich_markup_mode="rich",
     help="headcount — the HR connector of an open-source identity manager.\n\n"
          "Exit codes: 0 succeeded, 1 failed, 2 configuration invalid, 3 blocked (threshold "
          "exceeded; changes staged), 4 refused or skipped, 6 not found, 7 needs --confirm.",
@@ -55,7 +79,7 @@ def open_project(ctx: typer.Context) -> ProjectContext:
 
 def command(fn: F) -> F:
     """Register a command of the root app (see `handled`)."""
-    app.command()(handled(fn))
+    app.command(cls=Command)(handled(fn))
     return fn
 
 

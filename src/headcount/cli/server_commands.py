@@ -7,11 +7,21 @@ from typing import Annotated
 
 import typer
 
-from headcount.cli.root import app, command, console, handled, open_project, project_dir
+from headcount.cli.root import (
+    Command,
+    Group,
+    app,
+    command,
+    console,
+    handled,
+    open_project,
+    project_dir,
+)
 from headcount.repository import runs, users
 from headcount.repository.database import begin_write
 
-user_app = typer.Typer(help="Local users of the web UI and the API.", no_args_is_help=True)
+user_app = typer.Typer(cls=Group, help="Local users of the web UI and the API.",
+                       no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
 PASSWORD_ENV = "HEADCOUNT_PASSWORD"
@@ -56,4 +66,4 @@ def user_add(cli: typer.Context, name: str,
     console.print(f"user {user.name} added with role {user.role}")
 
 
-user_app.command("add")(handled(user_add))
+user_app.command("add", cls=Command)(handled(user_add))

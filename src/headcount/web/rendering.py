@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from headcount.display import changed_values, shown
 from headcount.policy.cases import count_open
 from headcount.repository.users import User
 from headcount.web import catalog
@@ -17,6 +18,9 @@ from headcount.web.auth import app_state
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["fromjson"] = json.loads
+# One way to show a value in every page: an empty one is `—` (headcount.display, as in the CLI).
+TEMPLATES.env.filters["shown"] = shown
+TEMPLATES.env.globals["changed_values"] = changed_values
 
 
 def render(request: Request, name: str, context: dict[str, Any], user: User | None,

@@ -1,0 +1,83 @@
+"""`headcount show`: values, links and history as people read them (an empty value is `—`,
+never `None`), as JSON for scripts, and a "did you mean" for a mistyped entity type."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from headcount.cli import exitcodes
+from headcount.cli.app import app
+from headcount.samples import hrfiles
+
+runner = CliRunner()
+
+
+def run(project: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["--project", str(project), *args])
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def project(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The sample after its day one and its next day (updates that fill empty values)."""
+    monkeypatch.setenv("HEADCOUNT_DATABASE_URL", db_url)
+    folder = tmp_path / "hr"
+    code, out = run(folder, "init", "--people", "300")
+    assert code == 0, out
+    code, out = run(folder, "sync", "HR", "-q")
+    assert code == exitcodes.OK, out
+    hrfiles.main(["--out", str(folder / "data"), "--people", "300", "--next-day"])
+    code, out = run(folder, "sync", "HR", "-q")
+    assert code == exitcodes.OK, out
+    return folder
+
+
+def test_show_json_then_text(project: Path) -> None:
+    code, out = run(project, "show", "HR_Person", "--json", "--limit", "1000")
+    assert code == 0, out
+    listing = json.loads(out)
+    assert listing["entity_type"] == "HR_Person"
+    assert listing["total"] == len(listing["resources"]) > 300
+    # A person with empty values, and one whose empty end date was filled the next day.
+    empty = next(r["key"] for r in listing["resources"] if r["values"]["BirthName"] is None)
+    code, out = run(project, "show", "HR_Person", empty, "--json")
+    assert code == 0, out
+    person = json.loads(out)
+    assert (person["key"], person["values"]["BirthName"]) == (empty, None)
+    assert person["links"]["Site"][0]["entity_type"] == "HR_Site"
+    assert person["history"][0]["kind"] == "insert"
+    assert person["history"][0]["run"] == 1
+    assert person["history"][0]["line"] > 1
+
+    code, out = run(project, "show", "HR_Person", empty)
+    assert code == 0, out
+    assert "None" not in out
+    assert "BirthName: —" in out
+    assert "run 1 insert: EmployeeId: " in out
+    assert "BirthName: —" in out.split("history")[1]
+
+
+def test_an_update_from_empty_reads_as_empty(project: Path) -> None:
+    code, out = run(project, "job", "2", "--changes", "--kind", "update", "--limit", "500")
+    assert code == 0, out
+    assert "None" not in out
+    filled = [line for line in out.splitlines() if "ContractEndDate: — → " in line]
+    assert filled, out
+    key = filled[0].split()[2].rstrip(":")
+    code, out = run(project, "show", "HR_Person", key)
+    assert code == 0, out
+    assert "run 2 update: ContractEndDate: — → " in out
+    assert "None" not in out
+
+
+def test_an_unknown_entity_type_gets_a_did_you_mean(project: Path) -> None:
+    code, out = run(project, "show", "HR_Persn", "E00002")
+    assert code == exitcodes.NOT_FOUND
+    assert "no entity type `HR_Persn` — did you mean `HR_Person`?" in out
+    code, out = run(project, "show", "Nothing_Like_It")
+    assert code == exitcodes.NOT_FOUND
+    assert "did you mean" not in out
