@@ -26,6 +26,7 @@ resource_types:
       - {target: LastName, source: LastName, compare: ignore_case}
       - {target: Login, expression: "slug(concat(FirstName, '.', LastName))", when: on_create}
       - {target: ContractStartDate, source: ContractStartDate}
+      - {target: RecordIdentifier, source: EmployeeId}
     queries:
       - {target: Organization, source: Organization.Code, match: Identifier}
       - {target: Site, source: Site.Code, match: Identifier}
@@ -57,7 +58,7 @@ def test_a_binding_that_does_not_resolve_is_named_with_a_suggestion(tmp_path: Pa
     shown = _problems(tmp_path, GOOD.replace("source: Organization.Code",
                                              "source: Organisation.Code"))
     assert len(shown) == 1
-    assert "policy.yaml, line 17" in shown[0]
+    assert "policy.yaml, line 18" in shown[0]
     assert ("`Organisation.Code` does not resolve on `HR_Person` — did you mean "
             "`Organization`?") in shown[0]
 
