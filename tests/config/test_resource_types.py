@@ -79,3 +79,20 @@ def test_a_scalar_rule_needs_one_origin_and_a_known_target(tmp_path: Path) -> No
                                                    "{target: EmployeId, source: EmployeeId}"))
     assert any("`EmployeId` is not a scalar property of `Directory_UserRecord` — did you mean "
                "`EmployeeId`?" in s for s in shown)
+
+
+def test_a_binding_through_a_flip_side_says_to_bind_the_identity_itself(
+        tmp_path: Path) -> None:
+    policy = (SAMPLES / "policy.yaml").read_text("utf-8").replace(
+        "correlation: [{source: [EmployeeId], target: [Identifier]}]\n    scalars:\n"
+        "      - {target: Identifier, source: EmployeeId}",
+        "correlation: [{source: [LastName], target: [Records.LastName], confidence: 60}]\n"
+        "    scalars:\n      - {target: Identifier, source: EmployeeId}", 1)
+    shown = _problems(tmp_path, policy)
+    assert len(shown) == 1, shown
+    assert ("resource_types[1].correlation[0].target[0]: `Records` is the flip side of "
+            "`Directory_UserRecord.User`: bindings follow navigations forward only") in shown[0]
+    # What the workforce template offers instead: the names on the identity.
+    project = load_project_config(_project(tmp_path / "2", policy.replace(
+        "target: [Records.LastName]", "target: [LastName]")))
+    assert project.resource_types[1].correlation[0].target == ["LastName"]

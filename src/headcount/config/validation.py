@@ -291,11 +291,31 @@ def resolve(project: Project, entity_type: EntityType, binding: str) -> Property
     return None
 
 
+def _flip_side(project: Project, entity_type: EntityType, binding: str) -> str | None:
+    """`Source.Navigation` when the first step of a binding names a flip side of
+    `entity_type` (`Records` of Directory_User is Directory_UserRecord.User)."""
+    first = binding.split(".")[0].lower()
+    for connector in project.connectors:
+        for et in connector.entity_types:
+            for p in et.properties:
+                if p.is_navigation and p.flip and p.flip.lower() == first and p.target \
+                        and p.target.lower() == entity_type.identifier.lower():
+                    return f"{et.identifier}.{p.identifier}"
+    return None
+
+
 def _binding_problem(project: Project, et: EntityType, binding: str, scalar: bool
                      ) -> str | None:
     prop = resolve(project, et, binding)
     if prop is None:
         first = binding.split(".")[0]
+        flip = _flip_side(project, et, binding)
+        if flip is not None:
+            # A flip side reaches several resources (a person's records: past, current,
+            # future-dated): which one's value would be arbitrary.
+            return (f"`{first}` is the flip side of `{flip}`: bindings follow navigations "
+                    f"forward only; bind a property of `{et.identifier}` itself (the workforce "
+                    "template's Directory_User carries LastName and FirstName for correlation)")
         return (f"`{binding}` does not resolve on `{et.identifier}`"
                 f"{suggest(first, [p.identifier for p in et.properties])}")
     if scalar and prop.is_navigation:
