@@ -82,7 +82,8 @@ def test_every_problem_at_once_sorted_by_file_and_line(project: Path) -> None:
          "target: Directory_Site\n    allow_add: maybe\n")                # the schema
     edit(project, "policy.yaml", "{target: Identifier, source: EmployeeId}",
          "{target: Identifier, source: EmployeId}")                       # a binding
-    edit(project, "policy.yaml", "prefix: \"'x-' if", "prefix: \"lookup('prefixes', X) if")
+    edit(project, "policy.yaml", "prefix: \"coalesce(UserType.LoginPrefix, '')\"",
+         "prefix: \"lookup('prefixes', X)\"")
     (project / "config" / "zz.yaml").write_text("connectors: [\n", encoding="utf-8")
     code, out = run(project, "check")
     assert code == exitcodes.CONFIG_INVALID, out
@@ -117,7 +118,7 @@ def test_a_resource_type_that_computes_no_key_property_is_refused(project: Path)
     edit(project, "policy.yaml", "      - {target: RecordIdentifier, source: EmployeeId}\n", "")
     code, out = run(project, "check")
     assert code == exitcodes.CONFIG_INVALID, out
-    assert ("resource_types[3].scalars: computes no key property of `Directory_UserRecord` "
+    assert ("resource_types[4].scalars: computes no key property of `Directory_UserRecord` "
             "(RecordIdentifier)") in out
     assert run(project, "reload")[0] == exitcodes.CONFIG_INVALID
 

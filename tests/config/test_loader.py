@@ -27,7 +27,7 @@ def _errors(tmp_path: Path, text: str) -> list[str]:
 def test_the_sample_configuration_is_valid(tmp_path: Path) -> None:
     project = load_project_config(_project(tmp_path, SAMPLE.read_text(encoding="utf-8")))
     assert [et.identifier for et in project.connectors[0].entity_types] == [
-        "HR_Person", "HR_Organization", "HR_Site"]
+        "HR_Person", "HR_Organization", "HR_Site", "HR_ContractType"]
 
 
 def test_unknown_property_in_a_mapping_suggests_the_right_one(tmp_path: Path) -> None:

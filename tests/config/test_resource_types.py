@@ -90,9 +90,9 @@ def test_a_binding_through_a_flip_side_says_to_bind_the_identity_itself(
         "    scalars:\n      - {target: Identifier, source: EmployeeId}", 1)
     shown = _problems(tmp_path, policy)
     assert len(shown) == 1, shown
-    assert ("resource_types[1].correlation[0].target[0]: `Records` is the flip side of "
+    assert ("resource_types[2].correlation[0].target[0]: `Records` is the flip side of "
             "`Directory_UserRecord.User`: bindings follow navigations forward only") in shown[0]
     # What the workforce template offers instead: the names on the identity.
     project = load_project_config(_project(tmp_path / "2", policy.replace(
         "target: [Records.LastName]", "target: [LastName]")))
-    assert project.resource_types[1].correlation[0].target == ["LastName"]
+    assert project.resource_types[2].correlation[0].target == ["LastName"]
