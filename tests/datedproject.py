@@ -73,6 +73,7 @@ class Scenario:
             " max_rows_drop_pct: 50}\n    connections:", 1), encoding="utf-8")
         (folder / "data" / "hr_sites.csv").write_text(SITES, encoding="utf-8")
         (folder / "data" / "hr_organizations.csv").write_text(ORGS, encoding="utf-8-sig")
+        hrfiles.write_contract_types(folder / "data")
         self.ctx = ProjectContext.open(folder, url)
         with self.ctx.engine.begin() as conn:
             deployments.deploy(conn, load_project_config(folder))

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from headcount.config.loader import load_project_config
 from headcount.config.model import Project
-from headcount.errors import NotFound
+from headcount.errors import ConfigError, NotFound
 from headcount.repository import deployments, migrate
 from headcount.repository.database import create_engine, database_url
 
@@ -30,6 +31,20 @@ class ProjectContext:
     def deployed(self) -> tuple[int, Project]:
         with self.engine.connect() as conn:
             return deployments.require_latest(conn)
+
+    def undeployed_changes(self) -> list[str]:
+        """How the configuration on disk differs from the deployed one, as `reload` would print
+        it (nothing when they agree or nothing is deployed yet): a run uses the deployed one."""
+        with self.engine.connect() as conn:
+            current = deployments.latest(conn)
+        if current is None:
+            return []
+        try:
+            on_disk = load_project_config(self.directory)
+        except ConfigError as exc:
+            return [f"the configuration on disk does not validate ({len(exc.problems)} "
+                    "problem(s): headcount check)"]
+        return deployments.config_diff(current[1], on_disk).lines()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -14,7 +14,8 @@ DOC = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_t
 MODELS: list[type[BaseModel]] = [
     model.Connector, model.Connection, model.EntityType, model.Property,
     model.EntityTypeMapping, model.AssociationMapping, model.Thresholds, model.DateShift,
-    model.RowFilter, model.Concatenate, resource_type.ResourceType, resource_type.TypeRule,
+    model.RowFilter, model.Concatenate, model.LookupTable, resource_type.ResourceType,
+    resource_type.TypeRule,
     resource_type.CorrelationRule, resource_type.ScalarRule, resource_type.QueryRule,
 ]
 

@@ -27,7 +27,7 @@ def _errors(tmp_path: Path, text: str) -> list[str]:
 def test_the_sample_configuration_is_valid(tmp_path: Path) -> None:
     project = load_project_config(_project(tmp_path, SAMPLE.read_text(encoding="utf-8")))
     assert [et.identifier for et in project.connectors[0].entity_types] == [
-        "HR_Person", "HR_Organization", "HR_Site"]
+        "HR_Person", "HR_Organization", "HR_Site", "HR_ContractType"]
 
 
 def test_unknown_property_in_a_mapping_suggests_the_right_one(tmp_path: Path) -> None:
@@ -105,3 +105,35 @@ def test_the_workforce_template_is_valid_beside_the_hr_connector(tmp_path: Path)
     assert directory is not None
     record = directory.entity_type("Directory_UserRecord")
     assert record.find_property("Manager") is not None
+
+
+def test_a_date_in_file_names_needs_a_pattern_with_its_group(tmp_path: Path) -> None:
+    text = SAMPLE.read_text(encoding="utf-8").replace(
+        "        path: data/hr_sites.csv\n",
+        "        path: data/hr_sites_(?P<day>\\d{8})\\.csv\n        path_is_regex: true\n"
+        "        path_date_format: '%Y%m%Q'\n")
+    errors = _errors(tmp_path, text)
+    assert any("connections[2].path: the pattern has no group `(?P<date>…)`" in e
+               for e in errors), errors
+    assert any("connections[2].path_date_format: date format `%Y%m%Q`: unknown directive"
+               in e for e in errors), errors
+    text = text.replace("        path_is_regex: true\n", "").replace("(?P<day>", "(?P<date>")
+    (tmp_path / "2").mkdir()
+    errors = _errors(tmp_path / "2", text)
+    assert any("set `path_is_regex: true`" in e for e in errors), errors
+
+
+def test_lookup_tables_are_declared_in_the_configuration(tmp_path: Path) -> None:
+    text = SAMPLE.read_text(encoding="utf-8") + (
+        "tables:\n"
+        "  - identifier: countries\n"
+        "    values: {FR: France, 42: answer, true: yes, BE: null}\n")
+    project = load_project_config(_project(tmp_path, text))
+    assert project.lookup_tables() == {
+        "countries": {"FR": "France", "42": "answer", "true": True, "BE": None}}
+    (tmp_path / "2").mkdir()
+    errors = _errors(tmp_path / "2", text + "  - {identifier: Countries, values: {}}\n"
+                                           "  - {identifier: sites, valeus: {}}\n")
+    assert any("table `Countries` is declared twice" in e for e in errors), errors
+    assert any("tables[2].valeus: unknown setting `valeus` — did you mean `values`?" in e
+               for e in errors), errors

@@ -26,6 +26,7 @@ resource_types:
       - {target: LastName, source: LastName, compare: ignore_case}
       - {target: Login, expression: "slug(concat(FirstName, '.', LastName))", when: on_create}
       - {target: ContractStartDate, source: ContractStartDate}
+      - {target: RecordIdentifier, source: EmployeeId}
     queries:
       - {target: Organization, source: Organization.Code, match: Identifier}
       - {target: Site, source: Site.Code, match: Identifier}
@@ -57,7 +58,7 @@ def test_a_binding_that_does_not_resolve_is_named_with_a_suggestion(tmp_path: Pa
     shown = _problems(tmp_path, GOOD.replace("source: Organization.Code",
                                              "source: Organisation.Code"))
     assert len(shown) == 1
-    assert "policy.yaml, line 17" in shown[0]
+    assert "policy.yaml, line 18" in shown[0]
     assert ("`Organisation.Code` does not resolve on `HR_Person` — did you mean "
             "`Organization`?") in shown[0]
 
@@ -78,3 +79,20 @@ def test_a_scalar_rule_needs_one_origin_and_a_known_target(tmp_path: Path) -> No
                                                    "{target: EmployeId, source: EmployeeId}"))
     assert any("`EmployeId` is not a scalar property of `Directory_UserRecord` — did you mean "
                "`EmployeeId`?" in s for s in shown)
+
+
+def test_a_binding_through_a_flip_side_says_to_bind_the_identity_itself(
+        tmp_path: Path) -> None:
+    policy = (SAMPLES / "policy.yaml").read_text("utf-8").replace(
+        "correlation: [{source: [EmployeeId], target: [Identifier]}]\n    scalars:\n"
+        "      - {target: Identifier, source: EmployeeId}",
+        "correlation: [{source: [LastName], target: [Records.LastName], confidence: 60}]\n"
+        "    scalars:\n      - {target: Identifier, source: EmployeeId}", 1)
+    shown = _problems(tmp_path, policy)
+    assert len(shown) == 1, shown
+    assert ("resource_types[2].correlation[0].target[0]: `Records` is the flip side of "
+            "`Directory_UserRecord.User`: bindings follow navigations forward only") in shown[0]
+    # What the workforce template offers instead: the names on the identity.
+    project = load_project_config(_project(tmp_path / "2", policy.replace(
+        "target: [Records.LastName]", "target: [LastName]")))
+    assert project.resource_types[2].correlation[0].target == ["LastName"]

@@ -99,6 +99,22 @@ def test_duplicate_header_is_an_error(tmp_path: Path) -> None:
         read_csv(path, _conn())
 
 
+def test_path_regex_with_a_date_format_takes_the_latest_date_in_a_name(tmp_path: Path) -> None:
+    newer, old = tmp_path / "hr_20261126.csv", tmp_path / "hr_20261120.csv"
+    newer.write_text("A\n2\n")
+    # The old file delivered again, after the new one: created last, it must not win.
+    old.write_text("A\n1\n")
+    pattern = r"hr_(?P<date>\d{8})\.csv"
+    assert csvfile.resolve_path(tmp_path, pattern, True, "%Y%m%d") == newer
+    (tmp_path / "hr_20261131.csv").write_text("A\n3\n")  # no 31 November: never skipped
+    with pytest.raises(SourceError, match=r"`hr_20261131.csv` matches the pattern but its "
+                                          r"group `date` \('20261131'\) is not a date"):
+        csvfile.resolve_path(tmp_path, pattern, True, "%Y%m%d")
+    (tmp_path / "hr_20261131.csv").unlink()
+    assert csvfile.resolve_path(tmp_path, r"hr_(?P<day>\d{8})\.csv", True, "%Y%m%d",
+                                "day") == newer
+
+
 def test_path_regex_takes_the_most_recent_file(tmp_path: Path) -> None:
     import os
 

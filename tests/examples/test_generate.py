@@ -20,7 +20,8 @@ DAY_ONE = date(2026, 11, 26)
 PEOPLE = "hr_people.csv"
 ORGANIZATIONS = "hr_organizations.csv"
 SITES = "hr_sites.csv"
-FILES = [PEOPLE, ORGANIZATIONS, SITES]
+CONTRACT_TYPES = "hr_contract_types.csv"
+FILES = [PEOPLE, ORGANIZATIONS, SITES, CONTRACT_TYPES]
 PEOPLE_HEADER = [
     "EmployeeId", "FirstName", "LastName", "BirthName", "Email", "Title", "OrganizationCode",
     "SiteCode", "ManagerId", "ContractType", "ContractStartDate", "ContractEndDate",
@@ -39,6 +40,7 @@ def generate(out: Path, *args: str, hash_seed: str = "0") -> None:
 def read(folder: Path, name: str) -> Rows:
     encoding, separator = {
         PEOPLE: ("latin-1", ";"), ORGANIZATIONS: ("utf-8-sig", ","), SITES: ("utf-8", ","),
+        CONTRACT_TYPES: ("utf-8", ","),
     }[name]
     with (folder / name).open(encoding=encoding, newline="") as handle:
         return list(csv.DictReader(handle, delimiter=separator))
@@ -310,3 +312,11 @@ def test_connection_reads_the_people_file(data: Path) -> None:
     people = read_csv(data / PEOPLE, connector.connection("HR_People"))
     first_names = people.frame["FirstName"].to_list()
     assert all(n == n.strip() for n in first_names)  # values_to_trim
+
+
+def test_user_types_come_from_the_contract_types_of_the_hr_data(data: Path) -> None:
+    contract_types = {row["Code"]: row for row in read(data, CONTRACT_TYPES)}
+    assert set(contract_types) == {p["ContractType"] for p in read(data, PEOPLE)}
+    external = {code for code, row in contract_types.items() if row["IsExternal"] == "true"}
+    assert external == {"interim", "contractor"}
+    assert {contract_types[c]["LoginPrefix"] for c in external} == {"x-"}

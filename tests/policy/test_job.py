@@ -34,6 +34,7 @@ def test_hr_becomes_identities_in_the_same_run(tmp_path: Path, db_url: str) -> N
         assert first.state == runs.SUCCEEDED, first.message
         assert first.counters["orders"] == {
             "HR_Site_To_Directory_Site": {"added": 8},
+            "HR_ContractType_To_Directory_UserType": {"added": 5},
             "HR_Person_To_Directory_User": {"added": 300},
             "HR_Organization_To_Directory_Organization": {"added": 60},
             "HR_Person_To_Directory_UserRecord": {"added": 300},
@@ -188,5 +189,27 @@ def test_homonyms_get_distinct_logins(tmp_path: Path, sqlite_url: str) -> None:
         assert any(login[-1].isdigit() for login in logins)
         again = synchronize(ctx, SyncRequest("HR"))
         assert again.counters.get("orders", {}) == {}  # logins are stable
+    finally:
+        ctx.close()
+
+
+def test_the_sample_sets_user_types_from_the_hr_contract_types(tmp_path: Path,
+                                                                db_url: str) -> None:
+    folder = _project(tmp_path, db_url)
+    ctx = ProjectContext.open(folder, db_url)
+    try:
+        synchronize(ctx, SyncRequest("HR"))
+        people = (folder / "data" / "hr_people.csv").read_text("latin-1").splitlines()[1:]
+        contract = {row.split(";")[0]: row.split(";")[9] for row in people}
+        with ctx.engine.connect() as conn:
+            contractor = get_resource(conn, "Directory_UserType", "contractor")
+            assert contractor.values["IsExternal"] in (True, "true")
+            assert contractor.values["LoginPrefix"] == "x-"
+            for kind in ("contractor", "permanent"):
+                key = next(k for k, c in contract.items() if c == kind)
+                record = get_resource(conn, "Directory_UserRecord", key)
+                assert record.links["UserType"][0][1] == kind
+                login = str(record.values["Login"])
+                assert login.startswith("x-") == (kind == "contractor"), login
     finally:
         ctx.close()

@@ -107,7 +107,7 @@ def test_resources_search_filter_and_links(app: FastAPI) -> None:
     types = {t["identifier"]: t["count"] for t in
              client.get("/api/entity-types", headers=headers).json()}
     assert {k: v for k, v in types.items() if k.startswith("HR_")} == {
-        "HR_Person": 300, "HR_Organization": 60, "HR_Site": 8}
+        "HR_Person": 300, "HR_Organization": 60, "HR_Site": 8, "HR_ContractType": 5}
     assert types["Directory_User"] == 300  # the workforce template, filled by the policy
     page = client.get("/api/entity-types/HR_Person/resources",
                       params={"limit": 5, "ContractType": "permanent"}, headers=headers).json()

@@ -14,11 +14,10 @@ from headcount.cli import exitcodes
 from headcount.cli.root import command, console, err, open_project, project_dir
 from headcount.config.loader import load_project_config
 from headcount.config.model import Project
-from headcount.connections.csvfile import header_only, resolve_path
-from headcount.errors import HeadcountError
+from headcount.policy.expression_check import expression_problems
 from headcount.repository import deployments
 from headcount.repository.database import begin_write
-from headcount.sync.prepare import mapped_columns
+from headcount.sync.headers import HeaderCheck
 
 
 @command
@@ -49,41 +48,31 @@ def init(cli: typer.Context,
                   f"database deployed. Next: headcount -p {folder} sync HR")
 
 
+AllowMissing = Annotated[bool, typer.Option(
+    "--allow-missing-files",
+    help="A mapped file that is absent is not an error: its columns are not checked.")]
+
+
+def _checked(folder: Path, allow_missing: bool) -> Project:
+    """The configuration as `check` and `reload` both see it: valid, its expressions compiled,
+    and every file it maps holding the columns a run will ask for. Raises ConfigError listing
+    every problem, sorted by file and line."""
+    headers = HeaderCheck(folder, allow_missing)
+    try:
+        return load_project_config(folder, [expression_problems, headers])
+    finally:
+        for note in headers.unchecked:
+            console.print(f"  [dim]{note}; columns not checked[/]")
+
+
 @command
-def check(cli: typer.Context) -> None:
-    """Validate the configuration files (and the headers of the files they map)."""
-    project = load_project_config(project_dir(cli))
-    problems = _check_headers(project, project_dir(cli))
-    for p in problems:
-        err.print(f"  [red]{p}[/]")
-    if problems:
-        raise typer.Exit(exitcodes.CONFIG_INVALID)
+def check(cli: typer.Context, allow_missing_files: AllowMissing = False) -> None:
+    """Validate the configuration files, their expressions and the headers of the files they
+    map: every problem at once, sorted by file and line."""
+    project = _checked(project_dir(cli), allow_missing_files)
     n = sum(len(c.entity_types) for c in project.connectors)
     console.print(f"[green]configuration valid[/]: {len(project.connectors)} connector(s), "
                   f"{n} entity type(s)")
-
-
-def _check_headers(project: Project, folder: Path) -> list[str]:
-    problems = []
-    for connector in project.connectors:
-        for mapping in connector.mappings:
-            connection = connector.connection(mapping.connection)
-            if not connection.path:
-                continue
-            try:
-                path = resolve_path(folder, connection.path, connection.path_is_regex)
-            except HeadcountError:
-                console.print(f"  [dim]{connection.identifier}: {connection.path} not present; "
-                              "columns not checked[/]")
-                continue
-            header = header_only(path, connection)
-            assocs = [a for a in connector.associations if a.column
-                      and a.connection.lower() == connection.identifier.lower()]
-            for column, use in mapped_columns(mapping, assocs):
-                if column not in header:
-                    problems.append(f"{path}: mapped column `{column}` ({use}) is not in the "
-                                    f"header ({', '.join(header)})")
-    return problems
 
 
 @command
@@ -94,10 +83,11 @@ def schema(cli: typer.Context) -> None:
 
 @command
 def reload(cli: typer.Context, confirm: Annotated[bool, typer.Option(
-        help="Deploy even when it removes configuration that holds data.")] = False
-           ) -> None:
-    """Validate the configuration and deploy it atomically; print what changed."""
-    project = load_project_config(project_dir(cli))
+        help="Deploy even when it removes configuration that holds data.")] = False,
+           allow_missing_files: AllowMissing = False) -> None:
+    """Check the configuration as `check` does and deploy it atomically; print what changed.
+    What `check` refuses is not deployed (exit 2)."""
+    project = _checked(project_dir(cli), allow_missing_files)
     ctx = open_project(cli)
     try:
         with begin_write(ctx.engine) as conn:

@@ -50,6 +50,7 @@ def sync(
     instant = _instant(at)
     ctx = open_project(cli)
     try:
+        _warn_undeployed(ctx)
         progress = RichProgress(err) if not quiet and err.is_terminal else None
         with progress or nullcontext():
             run = synchronize(ctx, SyncRequest(connector, mode, dry_run, force, reason,
@@ -68,6 +69,23 @@ def sync(
                       f"headcount resume {run.id} --reason … · drop them: headcount cancel "
                       f"{run.id}")
     raise typer.Exit(exitcodes.STATE_CODES.get(run.state, exitcodes.FAILED))
+
+
+SHOWN_CHANGES = 5
+
+
+def _warn_undeployed(ctx: ProjectContext) -> None:
+    """A run uses the deployed configuration: say so when the files on disk say otherwise,
+    before someone reads the result as that of the configuration they just edited."""
+    changes = ctx.undeployed_changes()
+    if not changes:
+        return
+    err.print("[yellow]warning:[/] the configuration on disk differs from the deployed one, "
+              "which this run uses (`headcount reload` deploys it):")
+    for line in changes[:SHOWN_CHANGES]:
+        err.print(f"  {line}")
+    if len(changes) > SHOWN_CHANGES:
+        err.print(f"  … {len(changes) - SHOWN_CHANGES} more")
 
 
 def _instant(at: str | None) -> datetime | None:

@@ -1,19 +1,36 @@
-"""Load a project's configuration: every `config/*.yaml` file, merged, validated, located."""
+"""Load a project's configuration: every `config/*.yaml` file, merged, validated, located.
+
+Every problem is reported at once, sorted by file and line: a broken file does not hide the
+mistakes of the others, nor a setting the schema refuses the cross-references of what is valid."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from headcount.config.model import Project
-from headcount.config.validation import check_project, suggest
+from headcount.config.model import Connector, LookupTable, Project
+from headcount.config.resource_type import ResourceType
+from headcount.config.validation import (
+    Problem,
+    check_connectors,
+    check_project,
+    check_resource_types,
+    suggest,
+)
 from headcount.config.yamlsource import PathKey, dotted, read_yaml
 from headcount.errors import ConfigError, ConfigProblem, Location
 
 CONFIG_DIR = "config"
-SECTIONS = ("connectors", "resource_types")
+SECTIONS = ("connectors", "resource_types", "tables")
+_ITEMS: dict[str, type[BaseModel]] = {
+    "connectors": Connector, "resource_types": ResourceType, "tables": LookupTable}
+
+# A check beyond the configuration itself (the headers of the files it maps, its expressions):
+# given the valid part of the project, the problems it sees, keyed by configuration path.
+ProjectCheck = Callable[[Project], Iterable[Problem]]
 
 
 def config_files(project_dir: Path) -> list[Path]:
@@ -23,8 +40,9 @@ def config_files(project_dir: Path) -> list[Path]:
     return sorted(p for p in [*folder.glob("*.yaml"), *folder.glob("*.yml")] if p.is_file())
 
 
-def load_project_config(project_dir: Path) -> Project:
-    """Read, merge and validate the configuration; raise ConfigError listing every problem."""
+def load_project_config(project_dir: Path, checks: Sequence[ProjectCheck] = ()) -> Project:
+    """Read, merge and validate the configuration, then run `checks` on it; raise ConfigError
+    listing every problem, sorted by file and line."""
     files = config_files(project_dir)
     if not files:
         raise ConfigError(
@@ -34,10 +52,17 @@ def load_project_config(project_dir: Path) -> Project:
     merged: dict[str, list[Any]] = {section: [] for section in SECTIONS}
     locations: dict[PathKey, Location] = {}
     problems: list[ConfigProblem] = []
+    whole = True  # every file was read: checks across connectors can be trusted
     for path in files:
-        doc = read_yaml(path)
+        try:
+            doc = read_yaml(path)
+        except ConfigError as exc:
+            problems += exc.problems
+            whole = False
+            continue
         if not isinstance(doc.data, dict):
             problems.append(ConfigProblem(Location(path, 1), "", "expected a mapping at top level"))
+            whole = False
             continue
         for key in doc.data:
             if key not in SECTIONS:
@@ -51,6 +76,7 @@ def load_project_config(project_dir: Path) -> Project:
             if not isinstance(items, list):
                 problems.append(ConfigProblem(doc.locations[(section,)], section,
                                               f"expected a list of {section.replace('_', ' ')}"))
+                whole = whole and section != "connectors"
                 continue
             # Files are merged section by section: paths are renumbered, locations kept.
             offset = len(merged[section])
@@ -60,31 +86,75 @@ def load_project_config(project_dir: Path) -> Project:
                     locations[(section, key[1] + offset, *key[2:])] = loc
                 elif key and key[0] == section:
                     locations.setdefault(key, loc)
+    project, more = _validate(merged, locations, files[0], whole, checks)
+    problems += more
     if problems:
-        raise ConfigError(problems)
-    return validate(merged, locations, default_file=files[0])
+        raise ConfigError(sorted(problems, key=_order))
+    assert project is not None
+    return project
 
 
-def validate(data: dict[str, Any], locations: dict[PathKey, Location],
-             default_file: Path | None = None) -> Project:
+def _validate(data: dict[str, Any], locations: dict[PathKey, Location],
+              default_file: Path | None, whole: bool, checks: Sequence[ProjectCheck]
+              ) -> tuple[Project | None, list[ConfigProblem]]:
+    """The project (None when something is invalid) and every problem: the schema's, then the
+    cross-references and `checks` of the items the schema accepted."""
     def locate(key: PathKey) -> Location:
         for n in range(len(key), -1, -1):
             if key[:n] in locations:
                 return locations[key[:n]]
         return Location(default_file)
 
-    try:
-        project = Project.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError([_problem(err, locate) for err in exc.errors()]) from None
-    problems = [ConfigProblem(locate(key), dotted(key), msg) for key, msg in check_project(project)]
-    if problems:
-        raise ConfigError(problems)
-    return project
+    problems: list[ConfigProblem] = []
+    kept: dict[str, list[Any]] = {}
+    # Position of each kept item in the merged configuration, to locate its problems.
+    original: dict[str, list[int]] = {}
+    for section, cls in _ITEMS.items():
+        items = data.get(section) or []
+        kept[section], original[section] = [], []
+        for index, item in enumerate(items):
+            try:
+                cls.model_validate(item)
+            except ValidationError as exc:
+                problems += [_problem(err, locate, (section, index)) for err in exc.errors()]
+                whole = whole and section != "connectors"
+                continue
+            kept[section].append(item)
+            original[section].append(index)
+    project = Project.model_validate(kept)
+
+    def renumbered(key: PathKey) -> PathKey:
+        if len(key) >= 2 and isinstance(key[0], str) and isinstance(key[1], int) \
+                and key[0] in original:
+            return (key[0], original[key[0]][key[1]], *key[2:])
+        return key
+
+    # A connector the schema refused (or a file that is not YAML) is missing: checks across
+    # connectors would report its absence. What does not reach it is still checked.
+    found = list(check_project(project)) if whole else [
+        *check_connectors(project),
+        *(p for p in check_resource_types(project) if _reaches_known_types(project, p[0]))]
+    for check in checks:
+        found += check(project)
+    problems += [ConfigProblem(locate(renumbered(key)), dotted(renumbered(key)), message)
+                 for key, message in found]
+    return (None if problems else project), problems
 
 
-def _problem(err: Any, locate: Any) -> ConfigProblem:
-    loc: PathKey = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
+def _reaches_known_types(project: Project, key: PathKey) -> bool:
+    rt = project.resource_types[int(key[1])]
+    return project.entity_type(rt.source) is not None \
+        and project.entity_type(rt.target) is not None
+
+
+def _order(problem: ConfigProblem) -> tuple[str, int, int, str]:
+    loc = problem.location
+    column = loc.column if isinstance(loc.column, int) else 0
+    return (str(loc.file or ""), loc.line or 0, column, problem.message)
+
+
+def _problem(err: Any, locate: Any, prefix: PathKey) -> ConfigProblem:
+    loc: PathKey = prefix + tuple(p for p in err["loc"] if isinstance(p, (str, int)))
     # Pydantic adds the tag of a discriminated union to the path: drop it from what we show.
     shown = tuple(p for p in loc if p not in ("date_shift", "filter", "concatenate"))
     message = err["msg"]
@@ -109,6 +179,7 @@ def _model_at(key: PathKey) -> type[BaseModel] | None:
         "associations": m.AssociationMapping, "thresholds": m.Thresholds,
         "resource_types": rt.ResourceType, "type_rules": rt.TypeRule,
         "correlation": rt.CorrelationRule, "scalars": rt.ScalarRule, "queries": rt.QueryRule,
+        "validity": rt.Validity, "tables": m.LookupTable,
     }
     for part in key:
         if isinstance(part, int):

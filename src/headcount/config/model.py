@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from headcount.config.base import ConfigModel, Identifier, Name
 from headcount.config.resource_type import ResourceType
@@ -78,6 +78,14 @@ class EntityType(ConfigModel):
     def scalar_properties(self) -> list[Property]:
         return [p for p in self.properties if not p.is_navigation]
 
+    def key_computed_by(self, rt: ResourceType) -> str | None:
+        """The key property a resource type computes for its targets of this type — the first
+        of `keys` (or the first scalar property) that one of its scalar rules names — or None:
+        such a resource type could not tell one target from another."""
+        computed = {r.target for r in rt.scalars}
+        keys = self.keys or [p.identifier for p in self.scalar_properties[:1]]
+        return next((key for key in keys if key in computed), None)
+
 
 class DateShift(ConfigModel):
     type: Literal["date_shift"]
@@ -114,8 +122,15 @@ class Connection(ConfigModel):
     path: str | None = Field(None, description="File for complete runs (relative to the project).")
     path_incremental: str | None = Field(None, description="File for incremental runs.")
     path_is_regex: bool = Field(
-        False, description="The file name is a pattern; the most recently created match is used."
+        False, description="The file name is a pattern; the most recently created match is used "
+                           "(or the one with the latest date in its name, with `path_date_format`)."
     )
+    path_date_format: str | None = Field(
+        None, description="With `path_is_regex`: the newest file is the one whose name holds the "
+                          "latest date, read from the pattern's group `path_date_group` with this "
+                          "strftime format (e.g. %Y%m%d), not the most recently created one.")
+    path_date_group: Name = Field(
+        "date", description="The named group of the pattern holding the date of a file name.")
     encoding: str = "utf-8"
     separator: str = Field(",", min_length=1, max_length=1)
     quote: str = Field('"', min_length=1, max_length=1)
@@ -212,11 +227,36 @@ class Connector(ConfigModel):
         return Thresholds(**merged)
 
 
+TableValue = str | int | float | bool | None
+
+
+class LookupTable(ConfigModel):
+    """A static table read by the expression function `lookup()` (docs/expressions.md)."""
+
+    identifier: Identifier
+    values: dict[str, TableValue] = Field(
+        description="Key → value. Keys are texts (a number written as a key is its text).")
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _keys_as_text(cls, value: Any) -> Any:
+        # YAML reads `42: x` and `true: x` with non-text keys; lookup() compares texts.
+        if isinstance(value, dict):
+            return {("true" if k is True else "false" if k is False else str(k)): v
+                    for k, v in value.items()}
+        return value
+
+
 class Project(ConfigModel):
     """The whole configuration of a project, all files merged."""
 
     connectors: list[Connector] = Field(default_factory=list)
     resource_types: list[ResourceType] = Field(default_factory=list)
+    tables: list[LookupTable] = Field(default_factory=list)
+
+    def lookup_tables(self) -> dict[str, dict[str, TableValue]]:
+        """The static tables of `lookup()`, by identifier."""
+        return {t.identifier: dict(t.values) for t in self.tables}
 
     def connector(self, identifier: str) -> Connector | None:
         low = identifier.lower()

@@ -24,22 +24,36 @@ Problem = tuple[PathKey, str]
 
 
 def check_project(project: Project) -> list[Problem]:
+    """Every problem of a whole configuration."""
+    all_types: dict[str, EntityType] = {}
+    for connector in project.connectors:
+        for et in connector.entity_types:
+            all_types.setdefault(et.identifier.lower(), et)
+    problems = check_connectors(project)
+    problems += list(_check_navigations(project, all_types))
+    problems += list(check_resource_types(project))
+    return problems
+
+
+def check_connectors(project: Project) -> list[Problem]:
+    """The problems each connector and table shows on its own, without looking across
+    connectors (what can be trusted when a connector is missing from the configuration)."""
     problems: list[Problem] = []
     problems += _unique(
         [("connectors", i, "identifier") for i in range(len(project.connectors))],
         [c.identifier for c in project.connectors], "connector",
     )
-    all_types: dict[str, EntityType] = {}
+    problems += _unique([("tables", i, "identifier") for i in range(len(project.tables))],
+                        [t.identifier for t in project.tables], "table")
+    seen_types: set[str] = set()
     for ci, connector in enumerate(project.connectors):
         base: PathKey = ("connectors", ci)
         problems += list(_check_connector(connector, base))
         for ti, et in enumerate(connector.entity_types):
-            if et.identifier.lower() in all_types:
+            if et.identifier.lower() in seen_types:
                 problems.append(((*base, "entity_types", ti, "identifier"),
                                  f"entity type `{et.identifier}` is declared twice"))
-            all_types[et.identifier.lower()] = et
-    problems += list(_check_navigations(project, all_types))
-    problems += list(check_resource_types(project))
+            seen_types.add(et.identifier.lower())
     return problems
 
 
@@ -108,8 +122,20 @@ def _check_connector(connector: Connector, base: PathKey) -> Iterator[Problem]:
             for key in ("path", "path_incremental"):
                 value = getattr(conn, key)
                 problem = _check_regex(value.rsplit("/", 1)[-1]) if value else None
+                if not problem and value and conn.path_date_format:
+                    group = conn.path_date_group
+                    if group not in re.compile(value.rsplit("/", 1)[-1]).groupindex:
+                        problem = (f"the pattern has no group `(?P<{group}>…)` holding the "
+                                   "date that `path_date_format` reads")
                 if problem:
                     yield (*base, "connections", i, key), problem
+        if conn.path_date_format:
+            problem = _check_date_format(conn.path_date_format)
+            if not conn.path_is_regex:
+                problem = "`path_date_format` chooses among the files of a pattern: " \
+                          "set `path_is_regex: true`"
+            if problem:
+                yield (*base, "connections", i, "path_date_format"), problem
         for ti, step in enumerate(conn.transformations):
             if isinstance(step, RowFilter) and step.operator == "matches":
                 problem = _check_regex(step.value)
@@ -265,11 +291,31 @@ def resolve(project: Project, entity_type: EntityType, binding: str) -> Property
     return None
 
 
+def _flip_side(project: Project, entity_type: EntityType, binding: str) -> str | None:
+    """`Source.Navigation` when the first step of a binding names a flip side of
+    `entity_type` (`Records` of Directory_User is Directory_UserRecord.User)."""
+    first = binding.split(".")[0].lower()
+    for connector in project.connectors:
+        for et in connector.entity_types:
+            for p in et.properties:
+                if p.is_navigation and p.flip and p.flip.lower() == first and p.target \
+                        and p.target.lower() == entity_type.identifier.lower():
+                    return f"{et.identifier}.{p.identifier}"
+    return None
+
+
 def _binding_problem(project: Project, et: EntityType, binding: str, scalar: bool
                      ) -> str | None:
     prop = resolve(project, et, binding)
     if prop is None:
         first = binding.split(".")[0]
+        flip = _flip_side(project, et, binding)
+        if flip is not None:
+            # A flip side reaches several resources (a person's records: past, current,
+            # future-dated): which one's value would be arbitrary.
+            return (f"`{first}` is the flip side of `{flip}`: bindings follow navigations "
+                    f"forward only; bind a property of `{et.identifier}` itself (the workforce "
+                    "template's Directory_User carries LastName and FirstName for correlation)")
         return (f"`{binding}` does not resolve on `{et.identifier}`"
                 f"{suggest(first, [p.identifier for p in et.properties])}")
     if scalar and prop.is_navigation:
@@ -293,6 +339,11 @@ def check_resource_types(project: Project) -> Iterator[Problem]:
         if source is None or target is None:
             continue
         src, tgt = source[1], target[1]
+        if tgt.key_computed_by(rt) is None:
+            keys = tgt.keys or [p.identifier for p in tgt.scalar_properties[:1]]
+            yield ((*base, "scalars"), f"computes no key property of `{tgt.identifier}` "
+                   f"({', '.join(keys)}): add a scalar rule whose `target` is one of them "
+                   "(a run could not tell one target from another)")
         for ti, type_rule in enumerate(rt.type_rules):
             for binding in type_rule.filter:
                 problem = _binding_problem(project, src, binding, scalar=True)

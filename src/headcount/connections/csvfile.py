@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -41,8 +42,12 @@ _BOMS = [
 ]
 
 
-def resolve_path(project_dir: Path, pattern: str, is_regex: bool) -> Path:
-    """The file to read. With a pattern, the most recently created match (ctime on POSIX)."""
+def resolve_path(project_dir: Path, pattern: str, is_regex: bool,
+                 date_format: str | None = None, date_group: str = "date") -> Path:
+    """The file to read. With a pattern, the most recently created match (ctime on POSIX); with
+    a `date_format`, the match whose name holds the latest date (group `date_group` of the
+    pattern; the most recently created among those of that date), so that an old file
+    delivered again does not win."""
     path = Path(pattern)
     if not path.is_absolute():
         path = project_dir / path
@@ -51,11 +56,28 @@ def resolve_path(project_dir: Path, pattern: str, is_regex: bool) -> Path:
             raise SourceError("file not found", Location(path))
         return path
     folder, regex = path.parent, re.compile(path.name)
-    matches = [p for p in folder.iterdir() if p.is_file() and regex.fullmatch(p.name)] \
+    found = [(p, regex.fullmatch(p.name)) for p in folder.iterdir() if p.is_file()] \
         if folder.is_dir() else []
+    matches = [(p, m) for p, m in found if m is not None]
     if not matches:
         raise SourceError(f"no file matches the pattern `{path.name}`", Location(folder))
-    return max(matches, key=lambda p: (p.stat().st_ctime, p.name))
+    if date_format is None:
+        return max((p for p, _ in matches), key=lambda p: (p.stat().st_ctime, p.name))
+    dated: list[tuple[datetime, Path]] = []
+    for p, m in matches:
+        text = m.groupdict().get(date_group)
+        try:
+            if text is None:
+                raise ValueError
+            dated.append((datetime.strptime(text, date_format), p))
+        except ValueError:
+            # A file the pattern takes but whose date cannot be read is never skipped silently:
+            # it might be the newest one.
+            raise SourceError(f"`{p.name}` matches the pattern but its group `{date_group}` "
+                              f"({text!r}) is not a date in the format `{date_format}`",
+                              Location(p)) from None
+    # Two files of the same date: the most recently created one, as without a date format.
+    return max(dated, key=lambda wp: (wp[0], wp[1].stat().st_ctime, wp[1].name))[1]
 
 
 def effective_encoding(path: Path, declared: str) -> str:

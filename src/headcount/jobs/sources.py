@@ -32,7 +32,8 @@ def export_files(project_dir: Path, connector: Connector, incremental: bool, wor
                 continue
             raise SourceError(f"connection {connection.identifier} has no `path` for "
                               f"{'incremental' if incremental else 'complete'} runs")
-        path = resolve_path(project_dir, pattern, connection.path_is_regex)
+        path = resolve_path(project_dir, pattern, connection.path_is_regex,
+                            connection.path_date_format, connection.path_date_group)
         table = apply_transformations(read_csv(path, connection), connection)
         tables[connection.identifier] = table
         info = table.file.as_dict()

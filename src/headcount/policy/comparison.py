@@ -18,6 +18,7 @@ from headcount.config.resource_type import ResourceType
 from headcount.errors import HeadcountError
 from headcount.policy.cases import Case
 from headcount.policy.evaluation import PolicyError, normalise
+from headcount.policy.expressions import Tables
 from headcount.policy.graph import Graph, Node
 from headcount.repository.schema import links, resources
 
@@ -113,7 +114,8 @@ def compare(conn: sa.Connection, project: Project, case: Case,
                 for s, t in zip(rule.source, rule.target, strict=True))))
         candidates.append(candidate)
     return Comparison(case, source, candidates,
-                      _mapped(graph, rt, source_node, candidates, now or datetime.now(UTC)))
+                      _mapped(graph, rt, source_node, candidates, now or datetime.now(UTC),
+                              project.lookup_tables()))
 
 
 def _entity_type(project: Project, name: str) -> EntityType:
@@ -142,7 +144,7 @@ def _binding(graph: Graph, source: Node | None, target: Node | None, s: str, t: 
 
 
 def _mapped(graph: Graph, rt: ResourceType, source: Node | None, candidates: list[Candidate],
-            now: datetime) -> list[MappedValue]:
+            now: datetime, tables: Tables) -> list[MappedValue]:
     from headcount.policy.expressions import compile_expression
 
     out = []
@@ -151,7 +153,7 @@ def _mapped(graph: Graph, rt: ResourceType, source: Node | None, candidates: lis
         if source is not None and rule.source is not None:
             proposed = graph.value(source, rule.source)
         elif source is not None and rule.expression is not None:
-            expression = compile_expression(rule.expression)
+            expression = compile_expression(rule.expression, tables=tables)
             values = {n: graph.value(source, n) for n in expression.names}
             try:
                 proposed = expression.evaluate(values, today=now.date())

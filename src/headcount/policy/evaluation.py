@@ -13,6 +13,7 @@ from typing import Any
 from headcount.config.model import EntityType, Project
 from headcount.config.resource_type import CorrelationRule, ResourceType, ScalarRule, Validity
 from headcount.errors import HeadcountError
+from headcount.policy.expressions import Expression, Tables
 from headcount.policy.graph import Graph, Node
 from headcount.policy.orders import Order
 from headcount.policy.records import RecordIndex, record_key
@@ -107,16 +108,19 @@ def _same(before: Any, after: Any, compare: str) -> bool:
 class _Scalars:
     """The compiled scalar rules of a resource type."""
 
-    def __init__(self, rules: list[ScalarRule]) -> None:
+    def __init__(self, rules: list[ScalarRule], tables: Tables) -> None:
         from headcount.policy.expressions import compile_expression
 
+        def compiled(text: str) -> Expression:
+            return compile_expression(text, tables=tables)
+
         self.rules = rules
-        self.compiled = {r.target: compile_expression(r.expression) for r in rules
+        self.compiled = {r.target: compiled(r.expression) for r in rules
                          if r.expression is not None}
         # Unique rules: their alternatives (more letters), prefix and suffix.
-        self.extras = {r.target: ([compile_expression(a) for a in r.alternatives],
-                                  compile_expression(r.prefix) if r.prefix else None,
-                                  compile_expression(r.suffix) if r.suffix else None)
+        self.extras = {r.target: ([compiled(a) for a in r.alternatives],
+                                  compiled(r.prefix) if r.prefix else None,
+                                  compiled(r.suffix) if r.suffix else None)
                        for r in rules if r.unique}
 
     def affixes(self, graph: Graph, node: Node, today: date | None, target: str
@@ -153,10 +157,9 @@ class _Scalars:
 
 
 def _key_property(target: EntityType, rt: ResourceType) -> str:
-    names = {r.target for r in rt.scalars}
-    for key in target.keys or [target.scalar_properties[0].identifier]:
-        if key in names:
-            return key
+    key = target.key_computed_by(rt)
+    if key is not None:
+        return key
     raise PolicyError(f"resource type `{rt.identifier}` computes no key property of "
                       f"`{target.identifier}` ({', '.join(target.keys)}): add a scalar rule")
 
@@ -206,7 +209,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
                   planned: Planned) -> list[Order]:
     target_et = _entity_type(project, rt.target)
     key_prop = _key_property(target_et, rt)
-    scalars = _Scalars(rt.scalars)
+    scalars = _Scalars(rt.scalars, project.lookup_tables())
     validity = rt.validity
     targets = {n.key: n for n in graph.of_type(target_et.identifier)}
     ordered = sorted(rt.correlation, key=lambda r: -r.confidence)

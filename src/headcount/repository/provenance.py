@@ -169,7 +169,7 @@ def provenance(conn: sa.Connection, project: Project, entity_type: str, key: str
             continue
         name = (v.origin.connection or "").lower()
         if name in rule_types:
-            v.by, v.rule = POLICY, rule_of(rule_types[name], v.name)
+            v.by, v.rule = POLICY, rule_of(rule_types[name], v.name, project)
         elif name in hr_connections or v.origin.file:
             v.by = HR
         elif name == RECONCILIATION or v.origin.mode == RECONCILIATION:
@@ -229,14 +229,15 @@ def _walk(last: dict[str, Origin], ch: Any, named: dict[str, str]) -> None:
         last[ch.navigation.partition(".")[2]] = origin(ch.line)
 
 
-def rule_of(rt: ResourceType, prop: str) -> Rule | None:
+def rule_of(rt: ResourceType, prop: str, project: Project) -> Rule | None:
     low = prop.lower()
     for scalar in rt.scalars:
         if scalar.target.lower() == low:
             if scalar.source is not None:
                 return Rule(rt.identifier, scalar.target, f"source: {scalar.source}",
                             (_first(scalar.source),))
-            names = compile_expression(scalar.expression or "").names
+            names = compile_expression(scalar.expression or "",
+                                       tables=project.lookup_tables()).names
             return Rule(rt.identifier, scalar.target, f"expression: {scalar.expression}",
                         tuple(sorted({_first(n) for n in names})))
     for query in rt.queries:

@@ -1,13 +1,15 @@
 """Generate the HR files of the sample project `examples/hr` (SPEC §3–§4).
 
-Three files, each with the traits real HR exports have:
+Four files, each with the traits real HR exports have:
 
 - `hr_people.csv`: `;`-separated, latin-1, `\\n` line endings, dates written dd/mm/yyyy, accented
   European names, homonyms, stray spaces, a quoted title, managers listed after their reports,
   fixed-term contracts with an end date, contract dates in the future;
 - `hr_organizations.csv`: a tree of organizations, UTF-8 with a BOM, CRLF line endings, names
   holding commas and quotes, parents listed after their children;
-- `hr_sites.csv`: sites in several time zones, UTF-8 (with non-latin characters).
+- `hr_sites.csv`: sites in several time zones, UTF-8 (with non-latin characters);
+- `hr_contract_types.csv`: the reference table of contract types (external or not, the prefix
+  of their logins), from which the sample computes its user types.
 
 A "next day" set, with the same dialects, holds joiners, movers, leavers, announced end dates, a
 new organization and a renamed one: few enough changes to stay under the default thresholds.
@@ -54,6 +56,7 @@ EMAIL_DOMAIN = "example.com"
 PEOPLE_FILE = "hr_people.csv"
 ORGANIZATIONS_FILE = "hr_organizations.csv"
 SITES_FILE = "hr_sites.csv"
+CONTRACT_TYPES_FILE = "hr_contract_types.csv"
 NEXT_DAY_DIR = "next_day"
 
 PEOPLE_COLUMNS = [
@@ -65,6 +68,16 @@ ORGANIZATION_COLUMNS = ["Code", "Name", "ParentCode", "ManagerId"]
 SITE_COLUMNS = ["Code", "Name", "City", "Country", "TimeZone"]
 CONTRACT_TYPES = ["permanent", "fixed-term", "interim", "contractor", "trainee"]
 CONTRACT_WEIGHTS = [76.0, 10.0, 5.0, 5.0, 4.0]
+CONTRACT_TYPE_COLUMNS = ["Code", "Name", "IsExternal", "LoginPrefix"]
+# The HR system's reference table of contract types: which are external staff, and the prefix
+# their logins carry. The sample's user types (Directory_UserType) are computed from it.
+CONTRACT_TYPE_ROWS = [
+    ["permanent", "Permanent", "false", ""],
+    ["fixed-term", "Fixed-term", "false", ""],
+    ["interim", "Interim", "true", "x-"],
+    ["contractor", "Contractor", "true", "x-"],
+    ["trainee", "Trainee", "false", ""],
+]
 DATE_FORMAT = "%d/%m/%Y"
 
 _NON_DECOMPOSING = str.maketrans({
@@ -551,6 +564,15 @@ def write_dataset(data: Dataset, out: Path) -> None:
         writer = csv.writer(handle, delimiter=",", lineterminator="\n")
         writer.writerow(SITE_COLUMNS)
         writer.writerows([s.code, s.name, s.city, s.country, s.timezone] for s in data.sites)
+    write_contract_types(out)
+
+
+def write_contract_types(out: Path) -> None:
+    """The reference table of contract types: the same every day."""
+    with (out / CONTRACT_TYPES_FILE).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=",", lineterminator="\n")
+        writer.writerow(CONTRACT_TYPE_COLUMNS)
+        writer.writerows(CONTRACT_TYPE_ROWS)
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -174,8 +174,11 @@ def connector_page(request: Request, user: Reader, name: str) -> Response:
     project = state.project()
     found = project.connector(info.identifier)
     evaluates = bool(found and resource_types_fed_by(project, found))
+    # A launched run uses the deployed configuration: say so when the files on disk differ.
+    undeployed = ProjectContext(state.project_dir, state.engine).undeployed_changes()
     return render(request, "connector.html", {"connector": info, "runs": latest,
-                                              "evaluates": evaluates}, user)
+                                              "evaluates": evaluates,
+                                              "undeployed": undeployed}, user)
 
 
 @router.get("/connectors/{name}/runs-table", response_class=HTMLResponse)
