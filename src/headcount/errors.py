@@ -73,6 +73,16 @@ class RepositoryUnavailable(HeadcountError):
     """The database cannot be reached, or stayed locked by another process too long."""
 
 
+def outside_failures() -> tuple[type[Exception], ...]:
+    """The exception classes of the outside world that `user_error` turns into a message."""
+    import csv
+    import re
+
+    from sqlalchemy import exc as sa_exc
+
+    return (OSError, csv.Error, re.error, sa_exc.OperationalError)
+
+
 def user_error(exc: BaseException) -> HeadcountError | None:
     """The message a person should see for an exception from the outside world (files,
     patterns, the database); None for a bug, which keeps its traceback."""

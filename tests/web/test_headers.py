@@ -5,6 +5,7 @@ whatever the answer; only our static files may be cached."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -113,3 +114,19 @@ def test_health_and_login_are_secured_too_and_static_files_may_be_cached(app: Fa
         assert answer.status_code == 200
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert "no-store" not in answer.headers.get("cache-control", "")
+
+
+def test_an_unavailable_repository_answers_503_with_the_headers(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/headcount.db"
+    application = make_app(make_project(tmp_path / "hr", url, people=200), url)
+    try:
+        token = bearer(application, "admin", ["read"])
+        client = TestClient(application, raise_server_exceptions=False)
+        with application.state.headcount.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE runs"))  # as if the database were another one
+        for headers in (token, {**token, **HTML}):
+            answer = client.get("/api/runs", headers=headers)
+            assert answer.status_code == 503, answer.text
+            assert_secured(answer, "503")
+    finally:
+        application.state.headcount.engine.dispose()

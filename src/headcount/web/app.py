@@ -18,7 +18,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 
 from headcount import __version__
-from headcount.errors import HeadcountError, NotFound, RunRefused, user_error
+from headcount.errors import HeadcountError, NotFound, RunRefused, outside_failures, user_error
 from headcount.project import ProjectContext
 from headcount.repository.database import database_url
 from headcount.repository.users import User
@@ -121,12 +121,16 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     def _data_error(request: Request, exc: sa_exc.DataError) -> Response:
         return _error(request, 400, "the repository refused a value of this request")
 
-    @app.exception_handler(Exception)
-    def _other(request: Request, exc: Exception) -> Response:
+    def _unavailable(request: Request, exc: Exception) -> Response:
         error = user_error(exc)
         if error is None:
             raise exc
         return _error(request, 503, str(error))
+
+    # The outside world's failures, by class: a handler of `Exception` would run outside every
+    # middleware, and the answer would lose its security headers. Anything else is a bug (500).
+    for failure in outside_failures():
+        app.add_exception_handler(failure, _unavailable)
 
     return app
 
