@@ -217,3 +217,23 @@ def test_two_sources_of_one_run_never_own_the_same_target(scenario: Scenario) ->
         sites = owned(conn)["HR_Site_To_Directory_Site"]
     claims = sorted(k for k, t in sites.items() if t == "OLD")
     assert len(claims) == 1, claims
+
+
+def test_a_move_before_a_pre_hire_begins_rewrites_the_record_once(scenario: Scenario) -> None:
+    # Found by tests/policy/test_twice.py: a dated move whose day came before the contract's
+    # first day opened a record from the move's day, and the next run replaced it by one from
+    # the contract's first day.
+    s = scenario
+    people = [list(p) for p in DAY_ONE]
+    e2 = next(p for p in people if p[0] == "E2")
+    e2[8:11] = ["01/12/2026", "", ""]
+    s.file([tuple(p) for p in people])
+    s.sync("2026-11-26T08:00:00")
+    e2[3], e2[8:11] = "Controller", ["10/02/2027", "", "22/01/2027"]
+    s.file([tuple(p) for p in people])
+    moved = s.sync("2026-11-27T08:00:00")
+    assert s.orders(moved, RECORDS) == {"modified": ["E2"]}
+    record = s.values("Directory_UserRecord", "E2")
+    assert (record["StartDate"], record["Title"]) == ("2027-02-10", "Controller")
+    again = s.sync("2026-11-27T08:00:00")
+    assert s.listed(again) == []

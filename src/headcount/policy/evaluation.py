@@ -438,12 +438,15 @@ def _opens_record(validity: Validity, d: _Decision, target: Node, changed: dict[
         if validity.end_property else None
     if d.start is not None and current_end is not None and d.start > current_end:
         return d.start  # a rehire: the contract starts after the record ended
+    if current_start is not None and current_start > d.today:
+        return None  # a pre-hire's record that has not begun follows its source, whole
     effective = d.effective
     dates = {validity.start_property, validity.end_property, validity.state}
     moved = [k for k in changed if k not in dates] or changed_links
     if (effective is not None and effective > d.today and moved
             and (current_start is None or effective > current_start)):
-        return effective
+        # A record begins with its contract: the first day the next run asks for too.
+        return max(effective, d.start) if d.start is not None else effective
     return None
 
 
