@@ -131,3 +131,48 @@ def test_documented_commands_run(document: str, sample: Path) -> None:
             assert done.returncode == 0, (
                 f"{document}:{command.line}: `{step.text}` exited {done.returncode}\n"
                 f"{done.stdout[-2000:]}{done.stderr[-2000:]}")
+
+
+def served_recipes() -> list[tuple[str, int, str]]:
+    """(document, line, script) of each ```sh served block: a script run whole against a
+    running server, whose address is the one written in it (http://127.0.0.1:8000)."""
+    return [(document, first, "\n".join(lines)) for document in DOCUMENTS
+            for language, first, lines in fenced_blocks(document) if language == "sh served"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("document", "line", "script"), served_recipes())
+def test_documented_recipes_run_against_a_served_project(
+        document: str, line: int, script: str, tmp_path: Path) -> None:
+    import socket
+    import threading
+
+    import uvicorn
+
+    from headcount.repository import users
+    from webproject import PASSWORD, make_app, make_project
+
+    url = f"sqlite:///{tmp_path}/headcount.db"
+    app = make_app(make_project(tmp_path / "hr", url, people=200), url)
+    with app.state.headcount.engine.begin() as conn:
+        users.add_user(conn, "alice", PASSWORD, "viewer")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            thread.join(0.05)
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c",
+             script.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{port}")],
+            cwd=tmp_path, env={**os.environ, "PASSWORD": PASSWORD}, capture_output=True,
+            text=True, check=False, timeout=120)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        app.state.headcount.engine.dispose()
+    assert done.returncode == 0, f"{document}:{line}: {done.stdout}{done.stderr}"
+    assert '"name":"alice"' in done.stdout, done.stdout  # /api/me answered the new token
