@@ -67,6 +67,16 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     app.include_router(reconciliation.router)
 
     # The schema and its page describe personal-data endpoints: they need a log-in too.
+    generated = app.openapi
+
+    def openapi_schema() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            api_errors.refuse_nul(generated())
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    app.openapi = openapi_schema  # type: ignore[method-assign]
+
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi(user: Annotated[User, Depends(current_user)]) -> dict[str, Any]:
         return app.openapi()

@@ -59,3 +59,20 @@ def summary(errors: Sequence[FieldError]) -> str:
     shown = [f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors[:3]]
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
     return "; ".join(shown) + more if shown else "the request is invalid"
+
+
+NO_NUL = "^[^\u0000]*$"
+
+
+def refuse_nul(node: Any) -> None:
+    """Say in the OpenAPI what the app refuses at its door (400): no text holds a NUL. Every
+    free string schema (no pattern, format or enum of its own) gets the pattern, in place."""
+    if isinstance(node, dict):
+        if (node.get("type") == "string"
+                and not {"pattern", "format", "enum", "const"} & node.keys()):
+            node["pattern"] = NO_NUL
+        for value in node.values():
+            refuse_nul(value)
+    elif isinstance(node, list):
+        for value in node:
+            refuse_nul(value)
