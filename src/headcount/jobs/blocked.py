@@ -16,9 +16,10 @@ from headcount.policy.job import order_counts, run_policy
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
 from headcount.repository import runs
-from headcount.repository.apply import apply_changes, unresolved
+from headcount.repository.apply import apply_changes
 from headcount.repository.database import begin_write
 from headcount.repository.locks import RunLock
+from headcount.repository.references import record_pending, split_link_counters
 from headcount.repository.schema import changes, connector_state
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 
@@ -93,10 +94,9 @@ def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli") ->
         if run.mode != "incremental":
             for f in run.files:
                 remember_file(conn, run.connector, run_id, f)
-        navs = conn.execute(sa.select(changes.c.navigation).distinct().where(
-            changes.c.run_id == run_id, changes.c.navigation.is_not(None))).scalars().all()
-        pending, _ = unresolved(conn, [n for n in navs if n])
-        counters = dict(run.counters, unresolved=pending)
+        counters = dict(run.counters)
+        if connector:
+            split_link_counters(counters, record_pending(conn, run_id, connector, staged.links))
         if orders:
             counters["orders"] = order_counts(orders)
         runs.add_log(conn, run_id, "warning", f"resumed by {actor}: {reason}")
