@@ -116,8 +116,8 @@ def describe(ref: PendingReference) -> str:
 def why(ref: PendingReference) -> str:
     if ref.cause == ABSENT:
         return f"no {ref.target_type} has this key: absent from the file"
-    where = f" at {ref.connection} line {ref.line}" if ref.connection else ""
-    return f"its {ref.target_type} row was set aside ({ref.cause}){where}"
+    where = f", {ref.connection} line {ref.line}" if ref.connection else ""
+    return f"its {ref.target_type} row was set aside as {ref.cause}{where}"
 
 
 def split_link_counters(counters: dict[str, Any], tally: PendingTally) -> None:
