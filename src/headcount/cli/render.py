@@ -9,6 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from headcount.display import changed_values
+from headcount.repository.changelist import ChangeRow
+from headcount.repository.references import PendingReference, why
 from headcount.repository.runs import RunRecord
 
 STATE_STYLES = {
@@ -17,12 +19,15 @@ STATE_STYLES = {
 }
 
 
+COUNTED = ("inserted", "updated", "deleted", "links_inserted", "links_pending", "links_deleted")
+
+
 def state(text: str) -> str:
     return f"[{STATE_STYLES.get(text, 'white')}]{text}[/]"
 
 
 def job_result(console: Console, run: RunRecord, logs: list[tuple[Any, str, str]] | None = None,
-               changes: list[tuple[Any, ...]] | None = None) -> None:
+               changes: list[ChangeRow] | None = None) -> None:
     mode = run.mode + (" (dry run)" if run.dry_run else "") + (" (forced)" if run.forced else "")
     console.print(f"[bold]Job result — run {run.id}[/] · connector [bold]{run.connector}[/] · "
                   f"{mode} · {state(run.state)}")
@@ -42,14 +47,12 @@ def job_result(console: Console, run: RunRecord, logs: list[tuple[Any, str, str]
         console.print(f"  read {c.get('read', 0):,} · set aside {aside_text} · "
                       f"unresolved references {c.get('unresolved', 0):,}")
         table = Table("entity type", "inserted", "updated", "deleted", "links inserted",
-                      "links deleted", title=None, box=None, pad_edge=False)
+                      "links pending", "links deleted", title=None, box=None, pad_edge=False)
         per_type: dict[str, dict[str, int]] = c.get("per_entity_type", {})
         for et in sorted(per_type):
             n = per_type[et]
-            table.add_row(et, *(f"{n.get(k, 0):,}" for k in (
-                "inserted", "updated", "deleted", "links_inserted", "links_deleted")))
-        table.add_row("[bold]total[/]", *(f"[bold]{c.get(k, 0):,}[/]" for k in (
-            "inserted", "updated", "deleted", "links_inserted", "links_deleted")))
+            table.add_row(et, *(f"{n.get(k, 0):,}" for k in COUNTED))
+        table.add_row("[bold]total[/]", *(f"[bold]{c.get(k, 0):,}[/]" for k in COUNTED))
         console.print(table)
         what = "provisioning orders (preview: resuming gives)" if run.state == "blocked" \
             else "provisioning orders"
@@ -63,19 +66,40 @@ def job_result(console: Console, run: RunRecord, logs: list[tuple[Any, str, str]
             console.print(f"  [{style}]{level:7}[/] {message}", highlight=False)
     if changes:
         console.print("[bold]changes[/]")
-        for kind, et, key, nav, tkey, data, cid, line in changes:
-            where = f"{cid}:{line}" if line else (cid or "")
-            if kind.startswith("link_"):
-                sign = "+" if kind == "link_insert" else "-"
-                console.print(f"  {sign} link {et} {key} .{nav.partition('.')[2]} → {tkey}"
-                              f"  [dim]{where}[/]", highlight=False)
-            elif kind == "update":
-                values = ", ".join(f"{p}: {text}" for p, text in changed_values(kind, data))
-                console.print(f"  ~ {et} {escape(key)}: {escape(values)}  [dim]{where}[/]",
+        for ch in changes:
+            where = f"{ch.connection}:{ch.line}" if ch.line else (ch.connection or "")
+            if ch.kind.startswith("link_"):
+                sign = "+" if ch.kind == "link_insert" else "-"
+                nav = (ch.navigation or "").partition(".")[2]
+                console.print(f"  {sign} link {ch.entity_type} {escape(ch.key)} .{nav} → "
+                              f"{escape(ch.target_key or '')}  [dim]{where}[/]", highlight=False)
+            elif ch.kind == "update":
+                values = ", ".join(f"{p}: {text}" for p, text in changed_values(ch.kind, ch.data))
+                console.print(f"  ~ {ch.entity_type} {escape(ch.key)}: {escape(values)}  "
+                              f"[dim]{where}[/]",
                               highlight=False)
             else:
-                sign = "+" if kind == "insert" else "-"
-                console.print(f"  {sign} {et} {key}  [dim]{where}[/]", highlight=False)
+                sign = "+" if ch.kind == "insert" else "-"
+                console.print(f"  {sign} {ch.entity_type} {escape(ch.key)}  [dim]{where}[/]",
+                              highlight=False)
+            for link in ch.links:
+                console.print(f"    + link .{link.navigation.partition('.')[2]} → "
+                              f"{escape(link.target_key)}", highlight=False)
+
+
+def unresolved_list(console: Console, run: RunRecord, total: int,
+                    refs: list[PendingReference], offset: int) -> None:
+    """The references a run left pending, with why each target is missing."""
+    console.print(f"[bold]unresolved references[/] of run {run.id}: {total:,}", highlight=False)
+    for ref in refs:
+        nav = ref.navigation.partition(".")[2]
+        since = "" if ref.new else " · pending since an earlier run"
+        console.print(f"  {ref.entity_type} {escape(ref.key)} .{nav} → {ref.target_type} "
+                      f"{escape(ref.target_key)}: {escape(why(ref))}{since}", highlight=False,
+                      soft_wrap=True)
+    shown = offset + len(refs)
+    if shown < total:
+        console.print(f"  … {total - shown:,} more: --offset {shown}", highlight=False)
 
 
 def runs_table(console: Console, runs: list[RunRecord]) -> None:

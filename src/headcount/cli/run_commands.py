@@ -8,12 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
-import sqlalchemy as sa
 import typer
 
 from headcount.cli import exitcodes
 from headcount.cli.progress import RichProgress
-from headcount.cli.render import job_result, runs_table
+from headcount.cli.render import job_result, runs_table, unresolved_list
 from headcount.cli.root import command, console, err, open_project
 from headcount.errors import NotFound
 from headcount.jobs.blocked import cancel as cancel_run
@@ -23,8 +22,9 @@ from headcount.jobs.evaluation import evaluate_policy
 from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.project import ProjectContext
 from headcount.repository import runs
+from headcount.repository.changelist import KINDS, UnknownKind, change_page
+from headcount.repository.references import pending_page
 from headcount.repository.rejects import write_rejects
-from headcount.repository.schema import changes
 
 SHOWN_LOG_LINES = 40
 
@@ -146,24 +146,26 @@ def job(cli: typer.Context, run_id: int,
         show_changes: Annotated[bool, typer.Option("--changes", help="List the changes.")]
         = False,
         kind: Annotated[str | None, typer.Option(
-            help="Only changes of this kind: insert, update, delete, link_insert, "
-                 "link_delete.")] = None,
+            help="Only changes of this kind: " + ", ".join(KINDS) + ".")] = None,
+        show_unresolved: Annotated[bool, typer.Option(
+            "--unresolved", help="List every reference the run left pending, with why.")]
+        = False,
         limit: int = 200, offset: int = 0) -> None:
-    """Show a job result: counters, timings, files, log and (with --changes) the changes."""
+    """Show a job result: counters, timings, files, log, and (with --changes) the changes or
+    (with --unresolved) the pending references, paged by --limit and --offset."""
+    if kind is not None and kind not in KINDS:
+        raise UnknownKind(kind)  # before opening the project: a usage error, exit code 2
     ctx = open_project(cli)
     try:
         with ctx.engine.connect() as conn:
             run = runs.get_run(conn, run_id)
             rows = None
             if show_changes or kind:
-                q = sa.select(changes.c.kind, changes.c.entity_type, changes.c.resource_key,
-                              changes.c.navigation, changes.c.target_key, changes.c.data,
-                              changes.c.connection, changes.c.line
-                              ).where(changes.c.run_id == run_id).order_by(changes.c.id)
-                if kind:
-                    q = q.where(changes.c.kind == kind)
-                rows = [tuple(r) for r in conn.execute(q.limit(limit).offset(offset))]
+                rows = change_page(conn, run_id, kind, limit, offset)[1]
             job_result(console, run, runs.logs(conn, run_id), rows)
+            if show_unresolved:
+                total, refs = pending_page(conn, run_id, limit, offset)
+                unresolved_list(console, run, total, refs, offset)
     finally:
         ctx.close()
 

@@ -19,9 +19,10 @@ from headcount.policy.job import order_counts, run_policy
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
 from headcount.repository import runs
-from headcount.repository.apply import apply_changes, unresolved
+from headcount.repository.apply import apply_changes
 from headcount.repository.database import begin_write
 from headcount.repository.locks import RunLock
+from headcount.repository.references import record_pending, split_link_counters
 from headcount.repository.schema import changes, connector_state, provisioning_orders
 from headcount.repository.schema import runs as runs_table
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
@@ -146,10 +147,9 @@ def _resume(ctx: ProjectContext, run: runs.RunRecord, reason: str, actor: str,
         if run.mode != "incremental":
             for f in run.files:
                 remember_file(conn, run.connector, run_id, f)
-        navs = conn.execute(sa.select(changes.c.navigation).distinct().where(
-            changes.c.run_id == run_id, changes.c.navigation.is_not(None))).scalars().all()
-        pending, _ = unresolved(conn, [n for n in navs if n])
-        counters = dict(run.counters, unresolved=pending, orders=counts)
+        counters = dict(run.counters, orders=counts)
+        if connector:
+            split_link_counters(counters, record_pending(conn, run_id, connector, staged.links))
         # The run's duration counts its work, not the time it waited for a person.
         timings = dict(run.timings, waited=round(waited, 3),
                        resume=round(applied - started, 3),

@@ -37,10 +37,11 @@ from headcount.policy.orders import Order
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
 from headcount.repository import runs
-from headcount.repository.apply import apply_changes, record_changes, unresolved
+from headcount.repository.apply import apply_changes, record_changes
 from headcount.repository.bulk import insert_rows
 from headcount.repository.database import begin_write
 from headcount.repository.locks import RunLock
+from headcount.repository.references import describe, record_pending, split_link_counters
 from headcount.repository.schema import accepted_files, connector_state, links, resources
 from headcount.repository.schema import runs as runs_table
 from headcount.repository.snapshot import SqlSnapshot
@@ -228,8 +229,6 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
             connector, changes, stored, stored_links)
         blocking += [str(c) for c in crossings]
     work.count(changes)
-    nav_names = [f"{et.identifier}.{p.identifier}" for et in connector.entity_types
-                 for p in et.properties if p.is_navigation]
 
     if request.dry_run:
         orders: list[Order] = []
@@ -257,7 +256,7 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
             runs.audit(conn, request.actor, "force", f"run {work.run_id}", request.reason)
     try:
         return _apply(ctx, project, work, request, progress, blocked, changes,
-                      accepted_files_of_run, nav_names, version, snapshot.whole)
+                      accepted_files_of_run, version, snapshot.whole)
     except ProvisioningThreshold as crossed:
         # Rolled back: the HR changes are staged, as for any blocked run; a resume applies
         # them and fulfills the orders (a person approved them).
@@ -294,7 +293,7 @@ def _block(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRe
 
 def _apply(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequest,
            progress: Progress, blocked: int | None, changes: ChangeSet, accepted: set[str],
-           nav_names: list[str], version: int, whole: Any) -> runs.RunRecord:
+           version: int, whole: Any) -> runs.RunRecord:
     connector, mode = work.connector, work.mode
     with begin_write(ctx.engine) as conn:
         with work.timed("apply", progress):
@@ -304,7 +303,7 @@ def _apply(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRe
             _stage(conn, work, changes)
             apply_changes(conn, changes, work.run_id)
             _pause_for_test()
-            _after_apply(conn, work, accepted, nav_names)
+            _after_apply(conn, work, accepted, changes)
             snapshots.refresh(conn, [et.identifier for et in connector.entity_types], changes,
                               version, version + 1, whole, initial=mode == "initial")
         if resource_types_fed_by(project, connector):
@@ -367,20 +366,21 @@ def _version(conn: sa.Connection, connector: str) -> int:
 
 
 def _after_apply(conn: sa.Connection, work: RunWork, accepted: set[str],
-                 nav_names: list[str]) -> None:
+                 changes: ChangeSet) -> None:
     connector = work.connector.identifier
     conn.execute(sa.update(connector_state).where(connector_state.c.connector == connector)
                  .values(version=connector_state.c.version + 1))
     for info in work.files:
         if info["connection"] in accepted:
             remember_file(conn, connector, work.run_id, info)
-    pending, sample = unresolved(conn, nav_names)
-    work.counters["unresolved"] = pending
-    if pending:
-        shown = "; ".join(f"{et} {key}: {nav.partition('.')[2]} = {value}"
-                          for et, key, nav, value in sample)
-        work.log("warning", f"{pending:,} unresolved references kept pending "
-                 f"(they resolve when their target appears): {shown}")
+    pending = record_pending(conn, work.run_id, work.connector, changes.links)
+    split_link_counters(work.counters, pending)
+    if pending.total:
+        shown = "; ".join(describe(ref) for ref in pending.sample)
+        more = f"; … all of them: headcount job {work.run_id} --unresolved" \
+            if pending.total > len(pending.sample) else ""
+        work.log("warning", f"{pending.total:,} unresolved references kept pending "
+                 f"(they resolve when their target appears): {shown}{more}")
 
 
 def remember_file(conn: sa.Connection, connector: str, run_id: int, info: dict[str, object]

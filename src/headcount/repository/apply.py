@@ -165,18 +165,3 @@ def _resolve_pending(conn: sa.Connection, target_types: list[str]) -> None:
                 "WHERE target_id IS NULL AND target_type IN :types")
         .bindparams(sa.bindparam("types", expanding=True)),
         {"types": target_types})
-
-
-def unresolved(conn: sa.Connection, navigations: list[str], limit: int = 20
-               ) -> tuple[int, list[tuple[str, str, str, str]]]:
-    """How many references are pending, and a sample: (entity type, key, navigation, value)."""
-    if not navigations:
-        return 0, []
-    params = {f"n{i}": n for i, n in enumerate(navigations)}
-    where = f"l.target_id IS NULL AND l.navigation IN ({', '.join(':' + p for p in params)})"
-    count = conn.execute(sa.text(f"SELECT count(*) FROM links l WHERE {where}"), params).scalar()
-    sample = conn.execute(sa.text(
-        f"SELECT r.entity_type, r.key, l.navigation, l.target_key FROM links l "
-        f"JOIN resources r ON r.id = l.source_id WHERE {where} "
-        f"ORDER BY r.entity_type, r.key LIMIT {int(limit)}"), params).all()
-    return int(count or 0), [(a, b, c, d) for a, b, c, d in sample]

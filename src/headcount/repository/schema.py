@@ -115,6 +115,27 @@ set_aside = sa.Table(
     sa.Column("raw", sa.Text, nullable=True),
 )
 
+# The references a run left pending (SPEC §4.3, §4.6), all of them: the links of the connector
+# whose target does not exist after the run, and why — absent from the file, or set aside by it.
+pending_references = sa.Table(
+    "pending_references", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("run_id", sa.Integer, nullable=False),
+    sa.Column("entity_type", sa.String(128), nullable=False),
+    sa.Column("resource_key", sa.Text, nullable=False),
+    sa.Column("navigation", sa.String(260), nullable=False),
+    sa.Column("target_type", sa.String(128), nullable=False),
+    sa.Column("target_key", sa.Text, nullable=False),
+    # absent, or the category of the run's set-aside row holding the target's key
+    sa.Column("cause", sa.String(32), nullable=False),
+    # the connection and line of that set-aside row
+    sa.Column("connection", sa.String(128), nullable=True),
+    sa.Column("line", sa.Integer, nullable=True),
+    # written by this run (else left pending by an earlier one)
+    sa.Column("new", sa.Boolean, nullable=False),
+    sa.Index("ix_pending_references_run_id", "run_id", "id"),
+)
+
 accepted_files = sa.Table(
     "accepted_files", metadata,
     sa.Column("connector", sa.String(128), primary_key=True),

@@ -18,6 +18,7 @@ from headcount.jobs.synchronization import SyncRequest
 from headcount.policy.job import resource_types_fed_by
 from headcount.project import ProjectContext
 from headcount.repository import resources, runs, users
+from headcount.repository.changelist import KINDS
 from headcount.repository.database import begin_write
 from headcount.repository.schema import audit_log
 from headcount.repository.users import User
@@ -25,7 +26,14 @@ from headcount.web import catalog
 from headcount.web.api import access
 from headcount.web.api.catalog import connector_out
 from headcount.web.api.models import Id, TokenIn
-from headcount.web.api.runs import KINDS, change_rows, order_rows, rejects_csv, run_out
+from headcount.web.api.runs import (
+    change_rows,
+    order_rows,
+    rejects_csv,
+    run_out,
+    unresolved_csv,
+    unresolved_rows,
+)
 from headcount.web.auth import SESSION_COOKIE, app_state, current_user, require
 from headcount.web.rendering import render
 
@@ -228,8 +236,15 @@ def job_execution(request: Request, user: Reader,
 def run_page(request: Request, user: Reader, run_id: Id,
              kind: Annotated[str | None, Query(pattern="^(insert|update|delete|link_insert|"
                                                        "link_delete)$")] = None,
-             page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
-    return render(request, "run.html", _run_context(request, run_id, kind, page), user)
+             page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+             unresolved: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
+    context = _run_context(request, run_id, kind, page)
+    total, refs = unresolved_rows(app_state(request), run_id, PAGE_SIZE,
+                                  (unresolved - 1) * PAGE_SIZE)
+    context.update({"unresolved": refs, "unresolved_total": total,
+                    "unresolved_page": unresolved,
+                    "unresolved_pages": max(1, -(-total // PAGE_SIZE))})
+    return render(request, "run.html", context, user)
 
 
 @router.get("/runs/{run_id}/status", response_class=HTMLResponse)
@@ -255,6 +270,13 @@ def run_rejects(request: Request, user: Reader, run_id: Id) -> Response:
     return Response(rejects_csv(app_state(request), run_id), media_type="text/csv",
                     headers={"Content-Disposition":
                              f'attachment; filename="run-{run_id}-set-aside.csv"'})
+
+
+@router.get("/runs/{run_id}/unresolved.csv")
+def run_unresolved(request: Request, user: Reader, run_id: Id) -> Response:
+    return Response(unresolved_csv(app_state(request), run_id), media_type="text/csv",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="run-{run_id}-unresolved.csv"'})
 
 
 @router.post("/runs/{run_id}/resume")

@@ -96,6 +96,13 @@ class LogOut(BaseModel):
     message: str
 
 
+class LinkChangeOut(BaseModel):
+    navigation: str
+    target_type: str
+    target_key: str
+    line: int | None
+
+
 class ChangeOut(BaseModel):
     kind: str
     entity_type: str
@@ -105,6 +112,30 @@ class ChangeOut(BaseModel):
     data: str | None
     connection: str | None
     line: int | None
+    links: list[LinkChangeOut] = Field(
+        default_factory=list,
+        description="An inserted resource's links, written with it (also listed with "
+                    "kind=link_insert).")
+
+
+class UnresolvedOut(BaseModel):
+    entity_type: str
+    key: str
+    navigation: str
+    target_type: str
+    target_key: str
+    cause: str = Field(description="`absent`: no resource has the target key (absent from the "
+                                   "file); else the category of the run's set-aside row that "
+                                   "held it: duplicate, invalid, ragged.")
+    connection: str | None = Field(description="Where the target's row was set aside.")
+    line: int | None
+    new: bool = Field(description="Written by this run (else left pending by an earlier one).")
+    explanation: str
+
+
+class UnresolvedPage(BaseModel):
+    total: int
+    items: list[UnresolvedOut]
 
 
 class OrderOut(BaseModel):

@@ -14,10 +14,17 @@ from headcount.jobs.blocked import cancel, resume
 from headcount.jobs.synchronization import SyncRequest
 from headcount.project import ProjectContext
 from headcount.repository import runs
+from headcount.repository.changelist import ChangeRow, change_page
 from headcount.repository.database import begin_write
+from headcount.repository.references import (
+    PendingReference,
+    pending_page,
+    why,
+    write_pending_csv,
+)
 from headcount.repository.rejects import write_rejects
 from headcount.repository.runs import RunRecord
-from headcount.repository.schema import changes, provisioning_orders
+from headcount.repository.schema import provisioning_orders
 from headcount.repository.users import User
 from headcount.web import catalog
 from headcount.web.api.errors import GUARDED, responses
@@ -26,11 +33,14 @@ from headcount.web.api.models import (
     Id,
     LaunchIn,
     LaunchOut,
+    LinkChangeOut,
     LogOut,
     OrderOut,
     ReasonIn,
     ResumeIn,
     RunOut,
+    UnresolvedOut,
+    UnresolvedPage,
 )
 from headcount.web.auth import app_state, require
 from headcount.web.state import AppState
@@ -38,7 +48,6 @@ from headcount.web.state import AppState
 router = APIRouter(tags=["runs"], responses=responses(*GUARDED))
 Reader = Annotated[User, Depends(require("read"))]
 Operator = Annotated[User, Depends(require("run"))]
-KINDS = ("insert", "update", "delete", "link_insert", "link_delete")
 
 
 def run_out(state: AppState, run: RunRecord) -> RunOut:
@@ -104,17 +113,18 @@ def get_log(request: Request, user: Reader, run_id: Id) -> list[LogOut]:
 
 def change_rows(state: AppState, run_id: int, kind: str | None, limit: int, offset: int
                 ) -> tuple[int, list[ChangeOut]]:
-    where = [changes.c.run_id == run_id] + ([changes.c.kind == kind] if kind else [])
     with state.engine.connect() as conn:
-        runs.get_run(conn, run_id)
-        total = int(conn.execute(sa.select(sa.func.count()).select_from(changes)
-                                 .where(*where)).scalar_one())
-        rows = conn.execute(sa.select(
-            changes.c.kind, changes.c.entity_type, changes.c.resource_key, changes.c.navigation,
-            changes.c.target_key, changes.c.data, changes.c.connection, changes.c.line,
-        ).where(*where).order_by(changes.c.id).limit(limit).offset(offset)).all()
-    return total, [ChangeOut(kind=k, entity_type=e, key=r, navigation=n, target_key=t, data=d,
-                             connection=c, line=ln) for k, e, r, n, t, d, c, ln in rows]
+        total, rows = change_page(conn, run_id, kind, limit, offset)
+    return total, [_change_out(r) for r in rows]
+
+
+def _change_out(row: ChangeRow) -> ChangeOut:
+    return ChangeOut(kind=row.kind, entity_type=row.entity_type, key=row.key,
+                     navigation=row.navigation, target_key=row.target_key, data=row.data,
+                     connection=row.connection, line=row.line,
+                     links=[LinkChangeOut(navigation=n.navigation, target_type=n.target_type,
+                                          target_key=n.target_key, line=n.line)
+                            for n in row.links])
 
 
 @router.get("/runs/{run_id}/changes", response_model=list[ChangeOut],
@@ -124,8 +134,51 @@ def get_changes(request: Request, user: Reader, run_id: Id,
                                                           "link_delete)$")] = None,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                 offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0) -> list[ChangeOut]:
-    """The change list of a run (staged, for a blocked run), paged, filterable by kind."""
+    """The change list of a run (staged, for a blocked run), paged, filterable by kind. An
+    inserted resource carries its links; kind=link_insert lists them with the other link
+    inserts."""
     return change_rows(app_state(request), run_id, kind, limit, offset)[1]
+
+
+def unresolved_rows(state: AppState, run_id: int, limit: int, offset: int
+                    ) -> tuple[int, list[UnresolvedOut]]:
+    with state.engine.connect() as conn:
+        total, refs = pending_page(conn, run_id, limit, offset)
+    return total, [_unresolved_out(r) for r in refs]
+
+
+def _unresolved_out(ref: PendingReference) -> UnresolvedOut:
+    return UnresolvedOut(entity_type=ref.entity_type, key=ref.key, navigation=ref.navigation,
+                         target_type=ref.target_type, target_key=ref.target_key,
+                         cause=ref.cause, connection=ref.connection, line=ref.line, new=ref.new,
+                         explanation=why(ref))
+
+
+@router.get("/runs/{run_id}/unresolved", response_model=UnresolvedPage,
+            responses=responses(404, 422))
+def get_unresolved(request: Request, user: Reader, run_id: Id,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                   offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0) -> UnresolvedPage:
+    """Every reference the run left pending (its target does not exist), paged, with why:
+    the target absent from the file, or its row set aside by the run."""
+    total, items = unresolved_rows(app_state(request), run_id, limit, offset)
+    return UnresolvedPage(total=total, items=items)
+
+
+def unresolved_csv(state: AppState, run_id: int) -> str:
+    out = io.StringIO()
+    with state.engine.connect() as conn:
+        write_pending_csv(conn, run_id, out)
+    return out.getvalue()
+
+
+@router.get("/runs/{run_id}/unresolved.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}, **responses(404, 422)})
+def get_unresolved_csv(request: Request, user: Reader, run_id: Id) -> Response:
+    """Every reference the run left pending, as CSV."""
+    return Response(unresolved_csv(app_state(request), run_id), media_type="text/csv",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="run-{run_id}-unresolved.csv"'})
 
 
 def order_rows(state: AppState, run_id: int, limit: int, offset: int
