@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from headcount.errors import RunRefused
 from headcount.repository import runs as R
 from headcount.repository.locks import RunLock
 from headcount.repository.schema import runs
-from hrproject import hr_project, people
+from hrproject import HRProject, hr_project, people
 
 
 def _fake_running(hr: object) -> int:
@@ -53,7 +54,25 @@ def test_the_lock_is_freed_when_its_process_dies(tmp_path: Path, db_url: str) ->
             hr.sync()
         child.kill()
         child.communicate()
+        _wait_until_the_server_saw_it_die(hr)
         run = hr.sync()
         assert run.state == R.WARNINGS
         with hr.ctx.engine.connect() as conn:
             assert R.get_run(conn, dead).state == R.INTERRUPTED
+
+
+def _wait_until_the_server_saw_it_die(hr: HRProject) -> None:
+    """PostgreSQL frees a dead client's advisory locks once its backend has noticed the closed
+    socket, a moment after the process is gone; SQLite's file lock went with the process."""
+    if hr.ctx.engine.dialect.name != "postgresql":
+        return
+    for _ in range(400):
+        with hr.ctx.engine.connect() as conn:
+            held = conn.execute(sa.text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND pid <> pg_backend_pid() AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())")).scalar_one()
+        if not held:
+            return
+        time.sleep(0.05)
+    pytest.fail("the dead client's advisory lock was never freed")
