@@ -53,3 +53,21 @@ def test_a_changed_resource_type_is_deployed(tmp_path: Path) -> None:
         assert diff.changed == ["resource type HR_Site_To_Directory_Site"]
     finally:
         ctx.close()
+
+
+def test_a_changed_calendar_is_deployed(tmp_path: Path, db_url: str) -> None:
+    with hr_project(tmp_path, db_url) as hr:
+        calendars = tmp_path / "config" / "calendars.yaml"
+        calendars.write_text("calendars:\n  - {identifier: FR, country: FR}\n", encoding="utf-8")
+        with hr.ctx.engine.begin() as conn:
+            new_id, diff = deployments.deploy(conn, load_project_config(tmp_path))
+        assert new_id is not None
+        assert diff.added == ["calendar FR"]
+        calendars.write_text("calendars:\n  - {identifier: FR, country: FR, holidays: "
+                             "[2026-12-24]}\n", encoding="utf-8")
+        with hr.ctx.engine.begin() as conn:
+            new_id, diff = deployments.deploy(conn, load_project_config(tmp_path))
+            _, deployed = deployments.require_latest(conn)
+        assert new_id is not None
+        assert diff.lines() == ["~ calendar FR"]
+        assert [d.isoformat() for d in deployed.calendars[0].holidays] == ["2026-12-24"]

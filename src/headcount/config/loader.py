@@ -11,10 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from headcount.config.calendar import CalendarSpec
 from headcount.config.model import Connector, LookupTable, Project
 from headcount.config.resource_type import ResourceType
 from headcount.config.validation import (
     Problem,
+    check_calendars,
     check_connectors,
     check_project,
     check_resource_types,
@@ -24,9 +26,10 @@ from headcount.config.yamlsource import PathKey, dotted, read_yaml
 from headcount.errors import ConfigError, ConfigProblem, Location
 
 CONFIG_DIR = "config"
-SECTIONS = ("connectors", "resource_types", "tables")
+SECTIONS = ("connectors", "resource_types", "tables", "calendars")
 _ITEMS: dict[str, type[BaseModel]] = {
-    "connectors": Connector, "resource_types": ResourceType, "tables": LookupTable}
+    "connectors": Connector, "resource_types": ResourceType, "tables": LookupTable,
+    "calendars": CalendarSpec}
 
 # A check beyond the configuration itself (the headers of the files it maps, its expressions):
 # given the valid part of the project, the problems it sees, keyed by configuration path.
@@ -132,7 +135,7 @@ def _validate(data: dict[str, Any], locations: dict[PathKey, Location],
     # A connector the schema refused (or a file that is not YAML) is missing: checks across
     # connectors would report its absence. What does not reach it is still checked.
     found = list(check_project(project)) if whole else [
-        *check_connectors(project),
+        *check_connectors(project), *check_calendars(project),
         *(p for p in check_resource_types(project) if _reaches_known_types(project, p[0]))]
     for check in checks:
         found += check(project)
@@ -164,6 +167,8 @@ def _problem(err: Any, locate: Any, prefix: PathKey) -> ConfigProblem:
         message = f"unknown setting `{shown[-1]}`{hint}"
     elif err["type"] == "missing":
         message = f"`{shown[-1]}` is required" if shown else message
+    elif err["type"] == "value_error":
+        message = str(err.get("ctx", {}).get("error", message))  # without "Value error, "
     return ConfigProblem(locate(shown), dotted(shown), message)
 
 
@@ -179,7 +184,7 @@ def _model_at(key: PathKey) -> type[BaseModel] | None:
         "associations": m.AssociationMapping, "thresholds": m.Thresholds,
         "resource_types": rt.ResourceType, "type_rules": rt.TypeRule,
         "correlation": rt.CorrelationRule, "scalars": rt.ScalarRule, "queries": rt.QueryRule,
-        "validity": rt.Validity, "tables": m.LookupTable,
+        "validity": rt.Validity, "tables": m.LookupTable, "calendars": CalendarSpec,
     }
     for part in key:
         if isinstance(part, int):

@@ -4,10 +4,14 @@ known properties, navigations with a flip side, one mapping key, known connectio
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import string
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from holidays import registry
 
 from headcount.config.model import (
     Connector,
@@ -32,6 +36,7 @@ def check_project(project: Project) -> list[Problem]:
     problems = check_connectors(project)
     problems += list(_check_navigations(project, all_types))
     problems += list(check_resource_types(project))
+    problems += list(check_calendars(project))
     return problems
 
 
@@ -410,3 +415,83 @@ def _check_validity(project: Project, validity: Validity, src: EntityType, tgt: 
         ZoneInfo(validity.default_timezone)
     except (ZoneInfoNotFoundError, ValueError):
         yield (*base, "default_timezone"), f"unknown time zone `{validity.default_timezone}`"
+
+
+def check_calendars(project: Project) -> Iterator[Problem]:
+    """Known countries and subdivisions, a week with a working day, one default calendar."""
+    yield from _unique([("calendars", i, "identifier") for i in range(len(project.calendars))],
+                       [c.identifier for c in project.calendars], "calendar")
+    default: str | None = None
+    for i, cal in enumerate(project.calendars):
+        base: PathKey = ("calendars", i)
+        code = cal.country_code
+        if cal.country is not None and code not in _countries():
+            yield ((*base, "country"), f"unknown country code `{cal.country}` (ISO 3166-1 "
+                   "alpha-2 or alpha-3, as the `holidays` package knows them)"
+                   f"{_suggest_country(cal.country)}")
+        elif cal.subdivision is not None:
+            if code is None:
+                yield (*base, "subdivision"), "a subdivision needs its `country`"
+            elif cal.subdivision not in _subdivisions(code):
+                yield (*base, "subdivision"), _subdivision_problem(code, cal.subdivision)
+        if len(set(cal.weekend)) == 7:
+            yield (*base, "weekend"), "every day of the week is a weekend day: keep one to work"
+        days_off = set(cal.holidays)
+        for di, day in enumerate(cal.working_days):
+            if day in days_off:
+                yield ((*base, "working_days", di),
+                       f"{day.isoformat()} is declared both a holiday and a working day")
+        for prop, values in cal.sites.items():
+            if values == [] or values == "":
+                yield (*base, "sites", prop), f"no value of `{prop}` picks this calendar"
+        if cal.default:
+            if default is not None:
+                yield ((*base, "default"), f"calendar `{default}` is already the default (a "
+                       "project has one default calendar)")
+            default = default or cal.identifier
+
+
+@functools.cache
+def _countries() -> frozenset[str]:
+    return frozenset(holidays.list_supported_countries())
+
+
+@functools.cache
+def _country_aliases() -> dict[str, str]:
+    """What people write instead of a code — its English name, its alpha-3 code — → the code."""
+    aliases: dict[str, str] = {}
+    for entry in registry.COUNTRIES.values():
+        name, code, alpha3 = entry[0], entry[1], entry[2]
+        aliases[re.sub(r"[^a-z]", "", name.lower())] = code
+        aliases[alpha3] = code
+    return aliases
+
+
+def _suggest_country(written: str) -> str:
+    aliases = _country_aliases()
+    squeezed = re.sub(r"[^a-z]", "", written.lower())
+    code = aliases.get(squeezed) or aliases.get(written.strip().upper())
+    if code is None:
+        names = [alias for alias in aliases if alias.islower()]
+        close = difflib.get_close_matches(squeezed, names, n=1, cutoff=0.8)
+        code = aliases[close[0]] if close else None
+    return f" — did you mean `{code}`?" if code else suggest(written, sorted(_countries()))
+
+
+@functools.cache
+def _subdivisions(country: str) -> dict[str, str]:
+    """A country's subdivision codes and their aliases (Alsace → 6AE)."""
+    entity = holidays.country_holidays(country)
+    aliases: dict[str, str] = dict(getattr(entity, "subdivisions_aliases", {}) or {})
+    return {**{code: code for code in entity.subdivisions}, **aliases}
+
+
+def _subdivision_problem(country: str, written: str) -> str:
+    known = _subdivisions(country)
+    if not known:
+        return f"`{country}` has no subdivisions with holidays of their own"
+    hint = suggest(written, list(known))
+    codes = sorted(set(known.values()))
+    listed = "" if hint else f" (the codes are: {', '.join(codes[:30])}" \
+        f"{', …' if len(codes) > 30 else ''})"
+    return f"unknown subdivision `{written}` of `{country}`{hint}{listed}"

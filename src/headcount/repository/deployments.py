@@ -78,6 +78,8 @@ def _objects(project: Project) -> dict[str, str]:
             out[f"association {a.navigation} ← {a.connection}"] = a.model_dump_json()
     for rt in project.resource_types:
         out[f"resource type {rt.identifier}"] = rt.model_dump_json()
+    for cal in project.calendars:
+        out[f"calendar {cal.identifier}"] = cal.model_dump_json()
     return out
 
 

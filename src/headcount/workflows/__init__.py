@@ -1,0 +1,1 @@
+"""The workflow engine: definitions, activities, tasks inbox (SPEC §7.3)."""
