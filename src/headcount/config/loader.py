@@ -22,14 +22,16 @@ from headcount.config.validation import (
     check_resource_types,
     suggest,
 )
+from headcount.config.workflow import Workflow
+from headcount.config.workflow_checks import check_workflows
 from headcount.config.yamlsource import PathKey, dotted, read_yaml
 from headcount.errors import ConfigError, ConfigProblem, Location
 
 CONFIG_DIR = "config"
-SECTIONS = ("connectors", "resource_types", "tables", "calendars")
+SECTIONS = ("connectors", "resource_types", "tables", "calendars", "workflows")
 _ITEMS: dict[str, type[BaseModel]] = {
     "connectors": Connector, "resource_types": ResourceType, "tables": LookupTable,
-    "calendars": CalendarSpec}
+    "calendars": CalendarSpec, "workflows": Workflow}
 
 # A check beyond the configuration itself (the headers of the files it maps, its expressions):
 # given the valid part of the project, the problems it sees, keyed by configuration path.
@@ -135,7 +137,7 @@ def _validate(data: dict[str, Any], locations: dict[PathKey, Location],
     # A connector the schema refused (or a file that is not YAML) is missing: checks across
     # connectors would report its absence. What does not reach it is still checked.
     found = list(check_project(project)) if whole else [
-        *check_connectors(project), *check_calendars(project),
+        *check_connectors(project), *check_calendars(project), *check_workflows(project),
         *(p for p in check_resource_types(project) if _reaches_known_types(project, p[0]))]
     for check in checks:
         found += check(project)
@@ -176,6 +178,7 @@ def _model_at(key: PathKey) -> type[BaseModel] | None:
     """The model class found at a path of the configuration, to suggest its field names."""
     from headcount.config import model as m
     from headcount.config import resource_type as rt
+    from headcount.config.workflow import Activity
 
     current: type[BaseModel] = m.Project
     children: dict[str, type[BaseModel]] = {
@@ -185,6 +188,7 @@ def _model_at(key: PathKey) -> type[BaseModel] | None:
         "resource_types": rt.ResourceType, "type_rules": rt.TypeRule,
         "correlation": rt.CorrelationRule, "scalars": rt.ScalarRule, "queries": rt.QueryRule,
         "validity": rt.Validity, "tables": m.LookupTable, "calendars": CalendarSpec,
+        "workflows": Workflow, "activities": Activity,
     }
     for part in key:
         if isinstance(part, int):

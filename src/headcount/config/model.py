@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 from headcount.config.base import ConfigModel, Identifier, Name
 from headcount.config.calendar import CalendarSpec
 from headcount.config.resource_type import ResourceType
+from headcount.config.workflow import Workflow
 
 
 class PropertyType(StrEnum):
@@ -255,6 +256,11 @@ class Project(ConfigModel):
     resource_types: list[ResourceType] = Field(default_factory=list)
     tables: list[LookupTable] = Field(default_factory=list)
     calendars: list[CalendarSpec] = Field(default_factory=list)
+    workflows: list[Workflow] = Field(default_factory=list)
+
+    def workflow(self, identifier: str) -> Workflow | None:
+        return next((w for w in self.workflows if w.identifier.lower() == identifier.lower()),
+                    None)
 
     def lookup_tables(self) -> dict[str, dict[str, TableValue]]:
         """The static tables of `lookup()`, by identifier."""

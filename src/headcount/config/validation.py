@@ -22,6 +22,7 @@ from headcount.config.model import (
     RowFilter,
 )
 from headcount.config.resource_type import Validity
+from headcount.config.workflow_checks import check_workflows
 from headcount.config.yamlsource import PathKey
 
 Problem = tuple[PathKey, str]
@@ -37,6 +38,7 @@ def check_project(project: Project) -> list[Problem]:
     problems += list(_check_navigations(project, all_types))
     problems += list(check_resource_types(project))
     problems += list(check_calendars(project))
+    problems += list(check_workflows(project))
     return problems
 
 

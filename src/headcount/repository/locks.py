@@ -8,6 +8,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -15,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from headcount.repository.database import is_sqlite
+from headcount.repository.runs import refuse_running
 
 
 class RunLock:
@@ -79,3 +83,22 @@ class RunLock:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.release()
+
+
+# A person waits this long for a run of the same connector (another edit, a task) before being
+# refused.
+LOCK_WAIT_SECONDS = 5.0
+
+
+@contextmanager
+def connector_lock(engine: sa.Engine, connector: str) -> Iterator[None]:
+    """The connector's run lock (one run at a time), waited for a few seconds: edits are short."""
+    lock = RunLock(engine, connector)
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while not lock.try_acquire():
+        if time.monotonic() > deadline:
+            with engine.connect() as conn:
+                raise refuse_running(conn, connector)
+        time.sleep(0.05)
+    with lock:
+        yield

@@ -293,3 +293,60 @@ used_values = sa.Table(
     sa.Column("property", sa.String(128), primary_key=True),
     sa.Column("value", sa.Text, primary_key=True),
 )
+
+# Workflows (SPEC §7.3): an instance carries its change set until its Persist activity; its
+# tasks are its activities, one at a time; every decision is kept.
+workflow_instances = sa.Table(
+    "workflow_instances", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workflow", sa.String(128), nullable=False),
+    sa.Column("entity_type", sa.String(128), nullable=False),
+    # The subject's key: none for a creation until it persists.
+    sa.Column("subject_key", sa.Text, nullable=True),
+    sa.Column("message", sa.Text, nullable=True),
+    # running | completed | aborted
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    # JSON: the change set (values and links, before and after), and where it came from.
+    sa.Column("change_set", sa.Text, nullable=False),
+    sa.Column("origin", sa.Text, nullable=False),
+    sa.Column("started_by", sa.String(255), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    # The run that persisted it: its history and provenance.
+    sa.Column("run_id", sa.Integer, nullable=True),
+    sa.Index("ix_workflow_instances_subject", "entity_type", "subject_key"),
+    sa.Index("ix_workflow_instances_state", "state"),
+)
+workflow_tasks = sa.Table(
+    "workflow_tasks", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("instance_id", sa.Integer, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("activity", sa.String(128), nullable=False),
+    sa.Column("template", sa.String(32), nullable=False),
+    # ActionPending, ReviewPending, RefinePending while open; then Executed, Approved…
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("open", sa.Boolean, nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("deadline", sa.DateTime(timezone=True), nullable=True),
+    # A person it was delegated to: they may act on it, whatever their role.
+    sa.Column("delegated_to", sa.String(255), nullable=True),
+    sa.Column("approvals", sa.Integer, nullable=False),
+    sa.Index("ix_workflow_tasks_open", "open", "instance_id"),
+    sa.Index("ix_workflow_tasks_instance", "instance_id", "position"),
+)
+workflow_decisions = sa.Table(
+    "workflow_decisions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("instance_id", sa.Integer, nullable=False),
+    sa.Column("task_id", sa.Integer, nullable=False),
+    sa.Column("actor", sa.String(255), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    # Activity-State-Transition, e.g. Review-ReviewPending-Approve
+    sa.Column("transition", sa.String(300), nullable=False),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.Column("delegated_to", sa.String(255), nullable=True),
+    sa.Index("ix_workflow_decisions_instance", "instance_id", "id"),
+)

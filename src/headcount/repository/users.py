@@ -17,18 +17,10 @@ from argon2.exceptions import VerificationError, VerifyMismatchError
 from headcount.errors import HeadcountError, NotFound
 from headcount.repository.runs import now
 from headcount.repository.schema import api_tokens, audit_log, sessions, users
+from headcount.roles import PERMISSIONS as PERMISSIONS
+from headcount.roles import ROLES as ROLES
+from headcount.roles import SCOPES as SCOPES
 
-# What each role may do. `edit`: change a Directory value by hand (SPEC §6.4); `decide`: decide
-# correlation cases and unreconciled properties.
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "administrator": frozenset({"read", "run", "admin", "edit", "decide"}),
-    "operator": frozenset({"read", "run"}),
-    "hr": frozenset({"read", "edit", "decide"}),
-    "reviewer": frozenset({"read", "decide"}),
-    "viewer": frozenset({"read"}),
-}
-ROLES = tuple(PERMISSIONS)
-SCOPES = ("read", "run", "admin", "edit", "decide")
 SESSION_LIFETIME = timedelta(hours=8)
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)

@@ -6,9 +6,7 @@ version moves on (its lists and snapshots are rebuilt)."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
@@ -17,29 +15,13 @@ import sqlalchemy as sa
 from headcount.config.model import Connector, EntityType
 from headcount.repository import deployments, runs
 from headcount.repository.apply import apply_changes, record_changes
-from headcount.repository.locks import RunLock
+from headcount.repository.locks import connector_lock as connector_lock
 from headcount.repository.schema import connector_state, resources
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 from headcount.sync.prepare import text_hashes
 
 # property → (before, after), per resource key
 Updates = Mapping[str, Mapping[str, tuple[Any, Any]]]
-# A person waits this long for a run of the same connector (another edit) before being refused.
-LOCK_WAIT_SECONDS = 5.0
-
-
-@contextmanager
-def connector_lock(engine: sa.Engine, connector: str) -> Iterator[None]:
-    """The connector's run lock (one run at a time), waited for a few seconds: edits are short."""
-    lock = RunLock(engine, connector)
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    while not lock.try_acquire():
-        if time.monotonic() > deadline:
-            with engine.connect() as conn:
-                raise runs.refuse_running(conn, connector)
-        time.sleep(0.05)
-    with lock:
-        yield
 
 
 def current_values(conn: sa.Connection, entity_type: str, key: str) -> dict[str, Any] | None:

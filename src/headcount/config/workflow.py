@@ -1,0 +1,109 @@
+"""Workflows (SPEC §7.3): a business process on one entity type, a sequence of activities that
+builds a change set and persists it. Each activity follows a template whose states and
+transitions are fixed; a transition reads `Activity-State-Transition`
+(`Review-ReviewPending-Approve`)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from headcount.config.base import ConfigModel, Identifier, Name
+
+
+class Template(StrEnum):
+    ACTION = "Action"
+    ACTION_WITH_REFINE = "ActionWithRefine"
+    REVIEW = "Review"
+    REVIEW_WITH_FEEDBACK = "ReviewWithFeedback"
+    PERSIST = "Persist"
+    PERSIST_ONLY_RESOURCES = "PersistOnlyResources"
+
+
+# Template → its pending state → transition → what it does: `next` (to the next activity),
+# `abort` (the workflow ends, nothing persisted), `stay` (the activity stays pending: a
+# delegation), `refine` (back to the last activity that can be refined).
+PENDING: dict[Template, str] = {
+    Template.ACTION: "ActionPending",
+    Template.ACTION_WITH_REFINE: "ActionPending",
+    Template.REVIEW: "ReviewPending",
+    Template.REVIEW_WITH_FEEDBACK: "ReviewPending",
+}
+REFINE_PENDING = "RefinePending"
+TRANSITIONS: dict[Template, dict[str, str]] = {
+    Template.ACTION: {"Execute": "next", "Abort": "abort", "Delegate": "stay"},
+    Template.ACTION_WITH_REFINE: {"Execute": "next", "Abort": "abort", "Delegate": "stay"},
+    Template.REVIEW: {"Approve": "next", "Decline": "abort", "Delegate": "stay"},
+    Template.REVIEW_WITH_FEEDBACK: {"Approve": "next", "Decline": "abort", "Delegate": "stay",
+                                    "Refine": "refine"},
+}
+# What the state of an activity becomes after each kind of transition.
+OUTCOMES = {"Execute": "Executed", "Abort": "Aborted", "Approve": "Approved",
+            "Decline": "Declined", "Refine": "Refined"}
+AUTOMATIC = (Template.PERSIST, Template.PERSIST_ONLY_RESOURCES)
+# The relations to a workflow's subject that may allow a person to act.
+RELATIONS = ("manager", "organization_manager")
+
+
+class Activity(ConfigModel):
+    identifier: Name | None = Field(
+        None, description="Name of the activity in its workflow (default: its template), the "
+                          "first part of its transitions' ids.")
+    template: Template
+    display_name: str | None = None
+    roles: list[Identifier] = Field(
+        default_factory=list, description="Roles whose members may act on it (administrator "
+                                          "always may).")
+    relations: list[str] = Field(
+        default_factory=list,
+        description="Relations to the subject that allow a person to act: `manager` (of the "
+                    "identity), `organization_manager` (of its organization).")
+    quorum: int = Field(1, ge=1, le=100, description="Approvals a Review needs.")
+    deadline_days: float | None = Field(
+        None, gt=0, le=365, description="Business days to act, in the subject's site calendar.")
+
+    @property
+    def name(self) -> str:
+        return self.identifier or self.template.value
+
+    @model_validator(mode="after")
+    def _fits_its_template(self) -> Activity:
+        if self.template in AUTOMATIC and (self.roles or self.relations):
+            raise ValueError(f"`{self.template}` runs by itself: no roles nor relations")
+        if self.quorum > 1 and self.template not in (Template.REVIEW,
+                                                     Template.REVIEW_WITH_FEEDBACK):
+            raise ValueError("only a Review needs a quorum")
+        unknown = [r for r in self.relations if r not in RELATIONS]
+        if unknown:
+            raise ValueError(f"unknown relation `{unknown[0]}`: one of {', '.join(RELATIONS)}")
+        return self
+
+    def transition_id(self, transition: str, state: str | None = None) -> str:
+        return f"{self.name}-{state or PENDING[self.template]}-{transition}"
+
+
+class Workflow(ConfigModel):
+    """A workflow of the `workflows:` section."""
+
+    identifier: Identifier
+    entity_type: Identifier = Field(description="The entity type of its subject.")
+    display_name: str | None = None
+    properties: list[Name] = Field(
+        default_factory=list, description="The properties its change set and form may hold.")
+    activities: list[Activity] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ends_by_persisting(self) -> Workflow:
+        names = [a.name.lower() for a in self.activities]
+        if len(set(names)) != len(names):
+            raise ValueError("two activities have one name: give them an `identifier`")
+        if self.activities[-1].template not in AUTOMATIC:
+            raise ValueError("the last activity must persist the change set (`Persist` or "
+                             "`PersistOnlyResources`): nothing reaches the repository before")
+        if any(a.template in AUTOMATIC for a in self.activities[:-1]):
+            raise ValueError("only the last activity persists")
+        return self
+
+    def activity(self, name: str) -> Activity | None:
+        return next((a for a in self.activities if a.name.lower() == name.lower()), None)

@@ -1,0 +1,43 @@
+"""Cross-references of the `workflows:` section: the subject's entity type, the properties of
+the change set, the roles that may act — each problem located, with a "did you mean"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from headcount.config.yamlsource import PathKey
+from headcount.roles import ROLES
+
+if TYPE_CHECKING:
+    from headcount.config.model import Project
+
+Problem = tuple[PathKey, str]
+
+
+def check_workflows(project: Project) -> Iterator[Problem]:
+    from headcount.config.validation import suggest
+
+    types = [et.identifier for c in project.connectors for et in c.entity_types]
+    seen: set[str] = set()
+    for i, wf in enumerate(project.workflows):
+        base: PathKey = ("workflows", i)
+        if wf.identifier.lower() in seen:
+            yield ((*base, "identifier"),
+                   f"workflow `{wf.identifier}` is declared twice (identifiers ignore case)")
+        seen.add(wf.identifier.lower())
+        found = project.entity_type(wf.entity_type)
+        if found is None:
+            yield (*base, "entity_type"), f"unknown entity type `{wf.entity_type}`" \
+                f"{suggest(wf.entity_type, types)}"
+            continue
+        names = [p.identifier for p in found[1].properties]
+        for pi, prop in enumerate(wf.properties):
+            if found[1].find_property(prop) is None:
+                yield ((*base, "properties", pi),
+                       f"unknown property `{prop}` of `{wf.entity_type}`{suggest(prop, names)}")
+        for ai, activity in enumerate(wf.activities):
+            for ri, role in enumerate(activity.roles):
+                if role not in ROLES:
+                    yield ((*base, "activities", ai, "roles", ri),
+                           f"unknown role `{role}`{suggest(role, list(ROLES))}")

@@ -1,0 +1,161 @@
+"""My Tasks (SPEC §7.3): the open tasks a person may act on — by their role, or delegated to
+them — newest first, with what each is about; and the story of one workflow instance."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from headcount.config.model import Project
+from headcount.config.workflow import TRANSITIONS, Template
+from headcount.errors import NotFound
+from headcount.repository.schema import workflow_decisions, workflow_instances, workflow_tasks
+from headcount.repository.users import User
+from headcount.workflows.changes import WorkflowChanges
+from headcount.workflows.engine import may_act
+
+
+@dataclass(frozen=True)
+class Task:
+    id: int
+    instance_id: int
+    workflow: str
+    activity: str
+    template: str
+    state: str
+    open: bool
+    opened_at: datetime
+    deadline: datetime | None
+    delegated_to: str | None
+    approvals: int
+    quorum: int
+    entity_type: str
+    subject_key: str | None
+    message: str | None
+    started_by: str
+    # The transition ids a person may take now (`Review-ReviewPending-Approve`…).
+    transitions: list[str]
+
+
+@dataclass(frozen=True)
+class Decision:
+    actor: str
+    at: datetime
+    transition: str
+    comment: str | None
+    delegated_to: str | None
+
+
+@dataclass(frozen=True)
+class Instance:
+    id: int
+    workflow: str
+    entity_type: str
+    subject_key: str | None
+    message: str | None
+    state: str
+    started_by: str
+    started_at: datetime
+    finished_at: datetime | None
+    run_id: int | None
+    changes: WorkflowChanges
+    origin: dict[str, Any]
+    tasks: list[Task]
+    decisions: list[Decision]
+
+
+def _columns() -> list[sa.ColumnElement[Any]]:
+    t, i = workflow_tasks.c, workflow_instances.c
+    return [t.id, t.instance_id, i.workflow, t.activity, t.template, t.state, t.open,
+            t.opened_at, t.deadline, t.delegated_to, t.approvals, i.entity_type,
+            i.subject_key, i.message, i.started_by, t.position]
+
+
+def _task(project: Project, row: Any) -> Task:
+    wf = project.workflow(row.workflow)
+    activity = wf.activities[row.position] if wf and row.position < len(wf.activities) else None
+    quorum = activity.quorum if activity else 1
+    template = Template(row.template)
+    transitions = [activity.transition_id(name, row.state)
+                   for name in TRANSITIONS.get(template, {})] if activity and row.open else []
+    return Task(row.id, row.instance_id, row.workflow, row.activity, row.template, row.state,
+                bool(row.open), row.opened_at, row.deadline, row.delegated_to, row.approvals,
+                quorum, row.entity_type, row.subject_key, row.message, row.started_by,
+                transitions)
+
+
+def _acting(project: Project, user: User) -> sa.ColumnElement[bool]:
+    """The open tasks `user` may act on, as a condition: the (workflow, activity) pairs their
+    role allows, or a delegation to them."""
+    t, i = workflow_tasks.c, workflow_instances.c
+    if user.role == "administrator":
+        return sa.true()
+    pairs = [(wf.identifier, activity.name) for wf in project.workflows
+             for activity in wf.activities if may_act(project, wf, activity, None, user)]
+    allowed: list[sa.ColumnElement[bool]] = [t.delegated_to == user.name]
+    allowed += [sa.and_(i.workflow == w, t.activity == a) for w, a in pairs]
+    return sa.or_(*allowed)
+
+
+def inbox(conn: sa.Connection, project: Project, user: User, workflow: str | None = None,
+          subject: str | None = None, limit: int = 50, offset: int = 0
+          ) -> tuple[int, list[Task]]:
+    """The open tasks `user` may act on, oldest first (the longest waiting), and their count."""
+    t, i = workflow_tasks.c, workflow_instances.c
+    where = [t.open.is_(True), _acting(project, user)]
+    if workflow:
+        where.append(i.workflow == workflow)
+    if subject:
+        where.append(i.subject_key == subject)
+    joined = workflow_tasks.join(workflow_instances, t.instance_id == i.id)
+    total = int(conn.execute(sa.select(sa.func.count()).select_from(joined)
+                             .where(*where)).scalar_one())
+    rows = conn.execute(sa.select(*_columns()).select_from(joined).where(*where)
+                        .order_by(t.opened_at, t.id).limit(limit).offset(offset)).all()
+    return total, [_task(project, r) for r in rows]
+
+
+def open_count(conn: sa.Connection, project: Project, user: User) -> int:
+    return inbox(conn, project, user, limit=0)[0]
+
+
+def get_task(conn: sa.Connection, project: Project, task_id: int) -> Task:
+    t, i = workflow_tasks.c, workflow_instances.c
+    row = conn.execute(sa.select(*_columns()).select_from(
+        workflow_tasks.join(workflow_instances, t.instance_id == i.id))
+        .where(t.id == task_id)).first()
+    if row is None:
+        raise NotFound(f"no task {task_id}")
+    return _task(project, row)
+
+
+def get_instance(conn: sa.Connection, project: Project, instance_id: int) -> Instance:
+    row = conn.execute(sa.select(workflow_instances).where(
+        workflow_instances.c.id == instance_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no workflow instance {instance_id}")
+    t, i = workflow_tasks.c, workflow_instances.c
+    tasks = [_task(project, r) for r in conn.execute(
+        sa.select(*_columns()).select_from(workflow_tasks.join(workflow_instances,
+                                                               t.instance_id == i.id))
+        .where(t.instance_id == instance_id).order_by(t.id))]
+    d = workflow_decisions.c
+    decisions = [Decision(a, at, tr, c, to) for a, at, tr, c, to in conn.execute(
+        sa.select(d.actor, d.at, d.transition, d.comment, d.delegated_to)
+        .where(d.instance_id == instance_id).order_by(d.id))]
+    return Instance(row["id"], row["workflow"], row["entity_type"], row["subject_key"],
+                    row["message"], row["state"], row["started_by"], row["started_at"],
+                    row["finished_at"], row["run_id"],
+                    WorkflowChanges.from_text(row["change_set"]),
+                    dict(json.loads(row["origin"] or "{}")), tasks, decisions)
+
+
+def of_subject(conn: sa.Connection, entity_type: str, key: str) -> list[int]:
+    """The workflow instances about one resource, newest first (its identity page)."""
+    i = workflow_instances.c
+    return [int(x) for x in conn.execute(sa.select(i.id).where(
+        i.entity_type == entity_type, i.subject_key == key).order_by(i.id.desc())).scalars()]
