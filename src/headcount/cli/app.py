@@ -9,12 +9,13 @@ from headcount.cli import (
     resource_commands,
     run_commands,
     server_commands,
+    task_commands,
 )
 from headcount.cli.root import app
 
 __all__ = ["app", "main"]
 _COMMANDS = (project_commands, resource_commands, run_commands, server_commands, case_commands,
-             reconciliation_commands)
+             reconciliation_commands, task_commands)
 
 
 def main() -> None:

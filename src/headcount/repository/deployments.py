@@ -78,8 +78,11 @@ def _objects(project: Project) -> dict[str, str]:
             out[f"association {a.navigation} ← {a.connection}"] = a.model_dump_json()
     for rt in project.resource_types:
         out[f"resource type {rt.identifier}"] = rt.model_dump_json()
-    for cal in project.calendars:
-        out[f"calendar {cal.identifier}"] = cal.model_dump_json()
+    # Every other section, whole items: a change to one of them alone is deployed too.
+    for section in sorted(set(Project.model_fields) - {"connectors", "resource_types"}):
+        for item in getattr(project, section):
+            out[f"{section.rstrip('s').replace('_', ' ')} {item.identifier}"] = \
+                item.model_dump_json()
     return out
 
 

@@ -26,6 +26,8 @@ from headcount.config.workflow import (
 from headcount.errors import HeadcountError, NotFound, RunRefused
 from headcount.repository import deployments, runs
 from headcount.repository.apply import apply_changes, record_changes
+from headcount.repository.database import begin_write
+from headcount.repository.locks import connector_lock
 from headcount.repository.schema import (
     connector_state,
     workflow_decisions,
@@ -141,6 +143,24 @@ def decide(conn: sa.Connection, project: Project, task_id: int, user: User, tran
             if run_id is not None:
                 instance_state = COMPLETED
     return Decided(task_id, state, instance["id"], instance_state, run_id)
+
+
+def decide_task(engine: sa.Engine, project: Project, task_id: int, user: User,
+                transition: str, comment: str | None = None, delegate_to: str | None = None,
+                now: datetime | None = None) -> Decided:
+    """`decide` in a transaction of its own, holding the lock of the connector its workflow's
+    change set is written to: a decision may persist it."""
+    with engine.connect() as conn:
+        workflow = conn.execute(sa.select(workflow_instances.c.workflow).select_from(
+            workflow_tasks.join(workflow_instances,
+                                workflow_tasks.c.instance_id == workflow_instances.c.id))
+            .where(workflow_tasks.c.id == task_id)).scalar()
+    if workflow is None:
+        raise NotFound(f"no task {task_id}")
+    found = project.entity_type(_workflow(project, workflow).entity_type)
+    assert found is not None
+    with connector_lock(engine, found[0].identifier), begin_write(engine) as conn:
+        return decide(conn, project, task_id, user, transition, comment, delegate_to, now)
 
 
 def may_act(project: Project, wf: Workflow, activity: Activity, delegated_to: str | None,

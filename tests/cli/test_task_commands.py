@@ -1,0 +1,84 @@
+"""My Tasks from the terminal: `tasks --as`, `task ID`, `task ID approve --as`, with exit codes
+a script can trust."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from headcount.cli import exitcodes
+from headcount.cli.app import app
+from headcount.project import ProjectContext
+from headcount.repository.database import begin_write
+from headcount.workflows.changes import ResourceChange, WorkflowChanges, current
+from headcount.workflows.engine import start
+
+runner = CliRunner()
+WORKFLOWS = """
+workflows:
+  - identifier: Retitle
+    entity_type: Directory_UserRecord
+    activities:
+      - {template: Review, roles: [hr]}
+      - {template: Persist}
+"""
+
+
+def run(project: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["--project", str(project), *args])
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("HEADCOUNT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("HEADCOUNT_PASSWORD", "correct-horse-battery")
+    folder = tmp_path / "hr"
+    assert run(folder, "init", "--people", "200")[0] == 0
+    (folder / "config" / "workflows.yaml").write_text(WORKFLOWS, encoding="utf-8")
+    for args in (("reload",), ("sync", "HR", "-q"), ("user", "add", "hr1", "--role", "hr"),
+                 ("user", "add", "viewer1", "--role", "viewer")):
+        code, out = run(folder, *args)
+        assert code == 0, out
+    ctx = ProjectContext.open(folder)
+    try:
+        project = ctx.deployed()[1]
+        with begin_write(ctx.engine) as conn:
+            found = current(conn, "Directory_UserRecord", "E00002")
+            assert found is not None
+            start(conn, project, "Retitle", WorkflowChanges([ResourceChange(
+                "Directory_UserRecord", "E00002", "update",
+                {"Title": (found[1]["Title"], "Chief of staff")})]), actor="cli",
+                message="Retitle E00002")
+    finally:
+        ctx.close()
+    return folder
+
+
+def test_an_hr_user_sees_and_approves_a_task_a_viewer_cannot(project: Path) -> None:
+    code, out = run(project, "tasks", "--as", "hr1")
+    assert code == 0, out
+    assert "1 open task for hr1" in out
+    task = re.search(r"^(\d+)\s+Retitle\s+Review\s+ReviewPending", out, re.M)
+    assert task is not None, out
+    code, out = run(project, "tasks", "--as", "viewer1")
+    assert "0 open tasks" in out
+    code, out = run(project, "task", task[1])
+    assert code == 0, out
+    assert "Title:" in out and "→ Chief of staff" in out
+    assert "Review-ReviewPending-Approve" in out
+    code, out = run(project, "task", task[1], "approve", "--as", "viewer1")
+    assert code == exitcodes.NOT_ALLOWED, out
+    code, out = run(project, "task", task[1], "decline", "--as", "hr1")
+    assert code == exitcodes.REFUSED, out
+    assert "needs a comment" in out
+    code, out = run(project, "task", task[1], "approve", "--as", "hr1", "--comment", "ok")
+    assert code == 0, out
+    assert "Approved; workflow #1 completed — persisted by run" in out
+    code, out = run(project, "show", "Directory_UserRecord", "E00002")
+    assert "Chief of staff" in out
+    code, out = run(project, "task", task[1], "approve", "--as", "nobody")
+    assert code == exitcodes.NOT_FOUND, out
