@@ -68,7 +68,8 @@ def test_an_hr_user_sees_and_approves_a_task_a_viewer_cannot(project: Path) -> N
     assert "0 open tasks" in out
     code, out = run(project, "task", task[1])
     assert code == 0, out
-    assert "Title:" in out and "→ Chief of staff" in out
+    assert "Title:" in out
+    assert "→ Chief of staff" in out
     assert "Review-ReviewPending-Approve" in out
     code, out = run(project, "task", task[1], "approve", "--as", "viewer1")
     assert code == exitcodes.NOT_ALLOWED, out
