@@ -84,3 +84,20 @@ def test_an_unknown_kind_is_an_error_naming_the_kinds(hr: HRProject) -> None:
     assert code == 2
     assert "unknown change kind `inserted`" in out
     assert "insert, update, delete, link_insert, link_delete" in out
+
+
+@pytest.mark.parametrize("how", ["dry run", "blocked"])
+def test_a_run_that_applies_nothing_lists_what_it_would_leave_pending(
+        hr: HRProject, how: str) -> None:
+    hr.write_people([["E0", "Only", "One", "01/02/2020", "", "O1"]])
+    hr.sync()  # a connector holding one person: the next file crosses its thresholds
+    write_files_with_pending(hr)
+    run = hr.sync(dry_run=True) if how == "dry run" else hr.sync()
+    assert run.state == ("succeeded" if how == "dry run" else "blocked"), run.message
+    assert run.counters["unresolved"] == PENDING
+    assert (run.counters["links_inserted"], run.counters["links_pending"]) == (RESOLVED, PENDING)
+    code, out = job(hr, str(run.id), "--unresolved", "--limit", "1000")
+    assert code == 0, out
+    assert f"unresolved references of run {run.id}: {PENDING}" in out
+    assert "its HR_Person row was set aside as invalid, People line 232" in out
+    assert hr.state()["links"] == [("E0", "HR_Person.Organization", "O1", "O1")]  # nothing

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from headcount.errors import RunRefused
 from headcount.fulfillment.direct import record_orders
-from headcount.jobs.synchronization import log_orders, preview_orders, remember_file
+from headcount.jobs.synchronization import log_orders, preview_run, remember_file
 from headcount.policy.job import order_counts, run_policy
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
@@ -169,7 +169,8 @@ def _refresh_preview(ctx: ProjectContext, run: runs.RunRecord, now: datetime | N
         return
     with ctx.engine.connect() as conn:
         staged = staged_changes(conn, run.id)
-    orders, _ = preview_orders(ctx, project, connector, staged, run.id, run.mode, now)
+    seen = preview_run(ctx, project, connector, staged, run.id, run.mode, now)
+    orders = seen.orders
     with begin_write(ctx.engine) as conn:
         conn.execute(sa.delete(provisioning_orders).where(provisioning_orders.c.run_id == run.id))
         record_orders(conn, orders, run.id)

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 
 from headcount.config.model import Connector, Project
@@ -41,7 +42,13 @@ from headcount.repository.apply import apply_changes, record_changes
 from headcount.repository.bulk import insert_rows
 from headcount.repository.database import begin_write
 from headcount.repository.locks import RunLock
-from headcount.repository.references import describe, record_pending, split_link_counters
+from headcount.repository.references import (
+    describe,
+    find_pending,
+    record_pending,
+    split_link_counters,
+    store_pending,
+)
 from headcount.repository.schema import accepted_files, connector_state, links, resources
 from headcount.repository.schema import runs as runs_table
 from headcount.repository.snapshot import SqlSnapshot
@@ -231,14 +238,15 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
     work.count(changes)
 
     if request.dry_run:
-        orders: list[Order] = []
-        if resource_types_fed_by(project, connector) and not blocking:
-            orders, crossed = preview_orders(ctx, project, connector, changes, work.run_id,
-                                             mode, request.now)
-            if mode != "initial":
-                blocking += [f"provisioning threshold: {c}" for c in crossed]
         with begin_write(ctx.engine) as conn:
             _stage(conn, work, changes)
+        seen = preview_run(ctx, project, connector, changes, work.run_id, mode, request.now,
+                           plan=bool(resource_types_fed_by(project, connector)) and not blocking)
+        orders = seen.orders
+        if mode != "initial":
+            blocking += [f"provisioning threshold: {c}" for c in seen.crossed]
+        with begin_write(ctx.engine) as conn:
+            split_link_counters(work.counters, store_pending(conn, work.run_id, seen.pending))
             record_orders(conn, orders, work.run_id)
             if orders:
                 work.counters["orders"] = order_counts(orders)
@@ -268,15 +276,17 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
 def _block(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequest,
            changes: ChangeSet, blocked: int | None, reasons: list[str], kind: str
            ) -> runs.RunRecord:
-    """Stage the run's changes, and the orders they would give (the preview a person confirms
-    when resuming), and block the connector until a person resumes or cancels."""
-    orders: list[Order] = []
-    if resource_types_fed_by(project, work.connector):
-        with work.timed("preview", Silent()):
-            orders, _ = preview_orders(ctx, project, work.connector, changes, work.run_id,
-                                       work.mode, request.now)
+    """Stage the run's changes, the references they leave pending and the orders they would
+    give (the preview a person confirms when resuming), and block the connector until a person
+    resumes or cancels."""
     with begin_write(ctx.engine) as conn:
         _stage(conn, work, changes)
+    with work.timed("preview", Silent()):
+        seen = preview_run(ctx, project, work.connector, changes, work.run_id, work.mode,
+                           request.now, plan=bool(resource_types_fed_by(project, work.connector)))
+    orders = seen.orders
+    with begin_write(ctx.engine) as conn:
+        split_link_counters(work.counters, store_pending(conn, work.run_id, seen.pending))
         record_orders(conn, orders, work.run_id)
         work.counters["orders"] = order_counts(orders)
         log_orders(work.log, orders, "preview: resuming gives ")
@@ -343,21 +353,38 @@ def log_orders(log: Callable[[str, str], None], orders: list[Order], prefix: str
         log("info", f"{prefix}policy {rt}: {shown}")
 
 
-def preview_orders(ctx: ProjectContext, project: Project, connector: Connector,
-                   changes: ChangeSet, run_id: int, mode: str, now: datetime | None
-                   ) -> tuple[list[Order], list[str]]:
-    """The orders the run would give, and the provisioning thresholds they cross: its changes
-    applied and the policy planned in a transaction that is rolled back, so that they are
-    exactly the real run's (a dry run, and the preview of a blocked run)."""
+@dataclass
+class Preview:
+    """What a run would leave, seen in a transaction rolled back."""
+
+    orders: list[Order]
+    # The provisioning thresholds those orders cross.
+    crossed: list[str]
+    # The references it would leave pending, with why (repository.references).
+    pending: pl.DataFrame | None
+
+
+def preview_run(ctx: ProjectContext, project: Project, connector: Connector,
+                changes: ChangeSet, run_id: int, mode: str, now: datetime | None,
+                plan: bool = True) -> Preview:
+    """The run's changes applied and, with `plan`, the policy planned, in a transaction that
+    is rolled back — so that a dry run and the preview of a blocked run show exactly what the
+    real run gives. The run's set-aside rows are staged already (they tell why a reference is
+    pending)."""
     # An incremental run evaluates the sources it changed (SPEC §6.3).
     only = changes.touched() if mode == "incremental" else None
     with begin_write(ctx.engine) as conn:
         transaction = conn.get_transaction()
         assert transaction is not None
         apply_changes(conn, changes, run_id)
-        graph, orders, _, _ = plan_policy(conn, project, connector, now, only)
+        pending = find_pending(conn, run_id, connector, changes.links)
+        orders: list[Order] = []
+        crossed: list[str] = []
+        if plan:
+            graph, orders, _, _ = plan_policy(conn, project, connector, now, only)
+            crossed = provisioning_crossings(project, graph, orders)
         transaction.rollback()
-    return orders, provisioning_crossings(project, graph, orders)
+    return Preview(orders, crossed, pending)
 
 
 def _version(conn: sa.Connection, connector: str) -> int:

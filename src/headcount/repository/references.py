@@ -58,26 +58,18 @@ def record_pending(conn: sa.Connection, run_id: int, connector: Connector,
     """Record every pending reference of the connector as the run leaves it. `written` is the
     run's link changes: those it inserted are marked new. Call it after the run's set-aside
     rows are staged and its changes applied, in the same transaction."""
-    navs = navigations(connector)
-    if not navs:
+    return store_pending(conn, run_id, find_pending(conn, run_id, connector, written),
+                         sample)
+
+
+def store_pending(conn: sa.Connection, run_id: int, pending: pl.DataFrame | None,
+                  sample: int = 5) -> PendingTally:
+    # Recorded again (a resume, a recomputed preview): the run's earlier list goes.
+    conn.execute(sa.delete(pending_references).where(pending_references.c.run_id == run_id))
+    """Record the references `find_pending` found (in this transaction or in one rolled
+    back: a blocked run's, a dry run's)."""
+    if pending is None or pending.height == 0:
         return PendingTally()
-    rows = conn.execute(sa.text(
-        "SELECT r.entity_type, r.key, l.navigation, l.target_type, l.target_key FROM links l "
-        "JOIN resources r ON r.id = l.source_id "
-        "WHERE l.target_id IS NULL AND l.navigation IN :navs "
-        "ORDER BY r.entity_type, r.key, l.navigation, l.target_key")
-        .bindparams(sa.bindparam("navs", expanding=True)), {"navs": navs}).all()
-    if not rows:
-        return PendingTally()
-    pending = pl.DataFrame([tuple(r) for r in rows], orient="row", schema={
-        "entity_type": pl.String, "key": pl.String, "navigation": pl.String,
-        "target_type": pl.String, "target_key": pl.String})
-    inserted = written.filter(pl.col("kind") == "link_insert").select(_REF).unique()
-    pending = pending.join(inserted.with_columns(pl.lit(True).alias("new")), on=_REF,
-                           how="left").with_columns(pl.col("new").fill_null(False))
-    pending = pending.join(_set_aside_targets(conn, run_id, connector),
-                           on=["target_type", "target_key"], how="left")
-    pending = pending.with_columns(pl.col("cause").fill_null(ABSENT))
     insert_rows(conn, "pending_references", _COLUMNS, pending.select(
         pl.lit(run_id).alias("run_id"), "entity_type", pl.col("key").alias("resource_key"),
         "navigation", "target_type", "target_key", "cause", "connection", "line",
@@ -86,6 +78,32 @@ def record_pending(conn: sa.Connection, run_id: int, connector: Connector,
     return PendingTally(
         total=pending.height, new={str(et): int(n) for et, n in new.iter_rows()},
         sample=[PendingReference(**r) for r in pending.head(sample).iter_rows(named=True)])
+
+
+def find_pending(conn: sa.Connection, run_id: int, connector: Connector,
+                 written: pl.DataFrame) -> pl.DataFrame | None:
+    """Every pending reference of the connector as the repository holds it now, with why, and
+    whether `written` (the run's link changes) inserted it."""
+    navs = navigations(connector)
+    if not navs:
+        return None
+    rows = conn.execute(sa.text(
+        "SELECT r.entity_type, r.key, l.navigation, l.target_type, l.target_key FROM links l "
+        "JOIN resources r ON r.id = l.source_id "
+        "WHERE l.target_id IS NULL AND l.navigation IN :navs "
+        "ORDER BY r.entity_type, r.key, l.navigation, l.target_key")
+        .bindparams(sa.bindparam("navs", expanding=True)), {"navs": navs}).all()
+    if not rows:
+        return None
+    pending = pl.DataFrame([tuple(r) for r in rows], orient="row", schema={
+        "entity_type": pl.String, "key": pl.String, "navigation": pl.String,
+        "target_type": pl.String, "target_key": pl.String})
+    inserted = written.filter(pl.col("kind") == "link_insert").select(_REF).unique()
+    pending = pending.join(inserted.with_columns(pl.lit(True).alias("new")), on=_REF,
+                           how="left").with_columns(pl.col("new").fill_null(False))
+    pending = pending.join(_set_aside_targets(conn, run_id, connector),
+                           on=["target_type", "target_key"], how="left")
+    return pending.with_columns(pl.col("cause").fill_null(ABSENT))
 
 
 def _set_aside_targets(conn: sa.Connection, run_id: int, connector: Connector) -> pl.DataFrame:
