@@ -237,3 +237,22 @@ def test_a_move_before_a_pre_hire_begins_rewrites_the_record_once(scenario: Scen
     assert (record["StartDate"], record["Title"]) == ("2027-02-10", "Controller")
     again = s.sync("2026-11-27T08:00:00")
     assert s.listed(again) == []
+
+
+def test_a_pre_hire_back_before_their_record_began_takes_their_new_first_day(
+        scenario: Scenario) -> None:
+    # Found by tests/policy/test_twice.py: a pre-hire removed from the file, back with an
+    # earlier contract, kept the first day of the record that had not begun; the next run of
+    # the same file moved it.
+    s = scenario
+    s.file([("E1", "Alice", "Martin", "Engineer", "ROOT", "TYO", "", "contractor",
+             "25/01/2027", "24/08/2027", "23/05/2027")])
+    s.sync("2026-11-26T08:00:00")
+    s.file([("E6", "Emi", "Tanaka", "CFO", "FIN", "PAR", "E1", "permanent", "20/01/2026", "",
+             "")])
+    s.sync("2026-11-27T08:00:00")
+    s.file([("E1", "Alice", "Martin", "CFO", "ROOT", "PAR", "", "contractor", "20/10/2026",
+             "13/08/2027", "03/12/2026")])
+    s.sync("2026-12-12T08:00:00")
+    assert s.values("Directory_UserRecord", "E1")["StartDate"] == "2026-12-03"
+    assert s.listed(s.sync("2026-12-12T08:00:00")) == []

@@ -293,10 +293,11 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
                    creating=target_key is None or establishing or not_begun)
         kept_as_is = [*on_create] if establishing or lacking else []
         # A record's first day is set when it is created and never computed again, so a record
-        # found keeps its own. An identity's first day follows its source on every run: kept
-        # here, it would change on the next run of the same file (a rehire's StartDate).
+        # found keeps its own — once it has begun: before, it follows its source (not_begun).
+        # An identity's first day follows its source on every run. Kept otherwise, it would
+        # change on the next run of the same file (a rehire's StartDate).
         if establishing and validity is not None and validity.start_property \
-                and validity.effective:
+                and validity.effective and not not_begun:
             kept_as_is.append(validity.start_property)
         for prop in kept_as_is:
             if current.get(prop) is not None and prop in expected:
