@@ -256,3 +256,18 @@ def test_a_pre_hire_back_before_their_record_began_takes_their_new_first_day(
     s.sync("2026-12-12T08:00:00")
     assert s.values("Directory_UserRecord", "E1")["StartDate"] == "2026-12-03"
     assert s.listed(s.sync("2026-12-12T08:00:00")) == []
+
+
+def test_a_rehire_whose_position_starts_after_the_contract_opens_one_record_once(
+        scenario: Scenario) -> None:
+    # Found by tests/policy/test_twice.py: the rehire's new record began with the contract,
+    # and the next run of the same file moved it to the later position start.
+    s = scenario
+    s.file([("E1", "Alice", "Martin", "Engineer", "ROOT", "TYO", "", "fixed-term",
+             "27/11/2025", "26/08/2026", "")])
+    s.sync("2026-11-26T08:00:00")
+    s.file([("E1", "Alice", "Martin", "Analyst", "IT", "PAR", "", "fixed-term", "31/12/2026",
+             "11/05/2027", "15/02/2027")])
+    s.sync("2026-12-16T08:00:00")
+    assert s.values("Directory_UserRecord", "E1-20270215")["StartDate"] == "2027-02-15"
+    assert s.listed(s.sync("2026-12-16T08:00:00")) == []

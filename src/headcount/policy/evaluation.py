@@ -438,7 +438,9 @@ def _opens_record(validity: Validity, d: _Decision, target: Node, changed: dict[
     current_end = as_date(target.values.get(validity.end_property)) \
         if validity.end_property else None
     if d.start is not None and current_end is not None and d.start > current_end:
-        return d.start  # a rehire: the contract starts after the record ended
+        # A rehire: the contract starts after the record ended. Its record's first day is the
+        # later of contract and position, as any record's (`_dates`).
+        return max(d.start, d.effective) if d.effective is not None else d.start
     if current_start is not None and current_start > d.today:
         return None  # a pre-hire's record that has not begun follows its source, whole
     effective = d.effective
