@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from headcount.config.base import ConfigModel, Identifier, Name
+from headcount.config.notifications import Notifications
 from headcount.config.resource_type import ResourceType
 
 
@@ -253,6 +254,7 @@ class Project(ConfigModel):
     connectors: list[Connector] = Field(default_factory=list)
     resource_types: list[ResourceType] = Field(default_factory=list)
     tables: list[LookupTable] = Field(default_factory=list)
+    notifications: Notifications = Field(default_factory=Notifications)
 
     def lookup_tables(self) -> dict[str, dict[str, TableValue]]:
         """The static tables of `lookup()`, by identifier."""
