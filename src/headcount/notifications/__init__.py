@@ -17,7 +17,7 @@ from headcount.notifications.settings import configured_notifier
 from headcount.notifications.signature import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    signature,
+    sign,
     verify,
 )
 from headcount.notifications.smtp import SmtpNotifier
@@ -44,6 +44,6 @@ __all__ = [
     "configured_notifier",
     "daily_digests",
     "immediate",
-    "signature",
+    "sign",
     "verify",
 ]

@@ -16,7 +16,7 @@ TOLERANCE = timedelta(minutes=5)
 _SCHEME = "sha256="
 
 
-def signature(secret: bytes, timestamp: int, body: bytes) -> str:
+def sign(secret: bytes, timestamp: int, body: bytes) -> str:
     """The value of the signature header: `sha256=<hex>`."""
     mac = hmac.new(secret, str(timestamp).encode("ascii") + b"." + body, hashlib.sha256)
     return _SCHEME + mac.hexdigest()
@@ -32,7 +32,7 @@ def verify(secret: bytes, body: bytes, timestamp: str, signed: str, now: datetim
         raise BadSignature(f"{TIMESTAMP_HEADER} is not a number of seconds: {timestamp!r}") \
             from None
     # Compared first, in constant time: nothing is told about a forged request's timing.
-    if not hmac.compare_digest(signature(secret, seconds, body), signed):
+    if not hmac.compare_digest(sign(secret, seconds, body), signed):
         raise BadSignature("the signature does not match the body and timestamp "
                            "(a wrong secret, or a changed body)")
     age = abs(now.timestamp() - seconds)

@@ -14,7 +14,7 @@ import httpx
 from headcount.notifications.errors import DeliveryFailed
 from headcount.notifications.notification import EventKind, Notification
 from headcount.notifications.notifier import Notifier
-from headcount.notifications.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
+from headcount.notifications.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
 EVENT_HEADER = "X-Headcount-Event"
 DELIVERY_HEADER = "X-Headcount-Delivery"
@@ -93,7 +93,7 @@ class WebhookNotifier(Notifier):
             EVENT_HEADER: notification.kind,
             DELIVERY_HEADER: delivery,
             TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: signature(self._secret, timestamp, content),
+            SIGNATURE_HEADER: sign(self._secret, timestamp, content),
         }
         try:
             response = client.post(self.url, content=content, headers=headers)
