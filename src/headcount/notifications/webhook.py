@@ -79,7 +79,8 @@ class WebhookNotifier(Notifier):
                 if not retry:
                     break
             else:
-                reason = f"{reason} (after {self._retries + 1} attempts)"
+                if self._retries:
+                    reason = f"{reason} (after {self._retries + 1} attempts)"
         raise DeliveryFailed(self.url, reason)
 
     def _attempt(self, client: httpx.Client, notification: Notification, delivery: str,
