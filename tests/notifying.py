@@ -1,5 +1,6 @@
-"""What the notification tests share: a notification to send, an SMTP server (aiosmtpd) that
-keeps what arrives, and the webhook receiver that docs/notifications.md gives to integrators."""
+"""What the notification tests share, and the tests of packages that notify can use: a
+notification to send, a real SMTP server (aiosmtpd) that keeps what arrives, and a real HTTP
+server running the webhook receiver that docs/notifications.md gives to integrators."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ import email
 import re
 import socket
 import ssl
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import default
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from headcount.notifications import Notification, Recipient
@@ -115,3 +119,61 @@ class Hook:
     requests: list[dict[str, str]] = field(default_factory=list)
 
 
+@contextmanager
+def running_mail_server(security: str = "none") -> Iterator[MailServer]:
+    """An SMTP server on 127.0.0.1 for a security (`none`: no log-in; `starttls`: log-in
+    required, as USER / PASSWORD; `tls`: log-in offered), stopped at the end."""
+    server = MailServer(free_port())
+    options: dict[str, Any] = {}
+    if security == "starttls":
+        options = {"tls_context": server_tls(), "require_starttls": True,
+                   "authenticator": authenticate, "auth_required": True}
+    elif security == "tls":
+        options = {"ssl_context": server_tls(), "authenticator": authenticate,
+                   "auth_require_tls": False}  # it is TLS, which aiosmtpd cannot see
+    controller = Controller(server, hostname="127.0.0.1", port=server.port, **options)
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+@contextmanager
+def running_hook(secret: bytes = b"the shared secret", planned: tuple[int, ...] = ()
+                 ) -> Iterator[Hook]:
+    """The documented webhook receiver on 127.0.0.1, answering `planned` statuses first."""
+    port = free_port()
+    hook = Hook(f"http://127.0.0.1:{port}/hooks/headcount", secret, list(planned))
+    documented = documented_receiver()
+
+    class Handler(documented):  # type: ignore[valid-type,misc]  # a class read from the doc
+        secret = hook.secret
+        seen: set[str] = set()  # noqa: RUF012  # each receiver its own
+
+        def do_POST(self) -> None:
+            hook.requests.append({"path": self.path, **dict(self.headers)})
+            if hook.planned:
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                status = hook.planned.pop(0)
+                self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", "/elsewhere")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            super().do_POST()
+
+        def handle_event(self, event: dict[str, Any]) -> None:
+            hook.events.append(event)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # the test's output stays readable
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+    try:
+        yield hook
+    finally:
+        server.shutdown()
+        server.server_close()
