@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from headcount.config.calendar import CalendarSpec
 from headcount.config.model import Connector, LookupTable, Project
+from headcount.config.notifications import Notifications
 from headcount.config.resource_type import ResourceType
 from headcount.config.validation import (
     Problem,
@@ -32,6 +33,8 @@ SECTIONS = ("connectors", "resource_types", "tables", "calendars", "workflows")
 _ITEMS: dict[str, type[BaseModel]] = {
     "connectors": Connector, "resource_types": ResourceType, "tables": LookupTable,
     "calendars": CalendarSpec, "workflows": Workflow}
+# Sections of settings (a mapping, not a list): given in one file of the project.
+SETTINGS: dict[str, type[BaseModel]] = {"notifications": Notifications}
 
 # A check beyond the configuration itself (the headers of the files it maps, its expressions):
 # given the valid part of the project, the problems it sees, keyed by configuration path.
@@ -55,6 +58,7 @@ def load_project_config(project_dir: Path, checks: Sequence[ProjectCheck] = ()) 
                            "no configuration files (*.yaml)")]
         )
     merged: dict[str, list[Any]] = {section: [] for section in SECTIONS}
+    settings: dict[str, Any] = {}
     locations: dict[PathKey, Location] = {}
     problems: list[ConfigProblem] = []
     whole = True  # every file was read: checks across connectors can be trusted
@@ -70,8 +74,8 @@ def load_project_config(project_dir: Path, checks: Sequence[ProjectCheck] = ()) 
             whole = False
             continue
         for key in doc.data:
-            if key not in SECTIONS:
-                hint = suggest(str(key), list(SECTIONS))
+            if key not in SECTIONS and key not in SETTINGS:
+                hint = suggest(str(key), [*SECTIONS, *SETTINGS])
                 problems.append(
                     ConfigProblem(doc.locations.get((str(key),), Location(path)), str(key),
                                   f"unknown section{hint}")
@@ -91,12 +95,32 @@ def load_project_config(project_dir: Path, checks: Sequence[ProjectCheck] = ()) 
                     locations[(section, key[1] + offset, *key[2:])] = loc
                 elif key and key[0] == section:
                     locations.setdefault(key, loc)
-    project, more = _validate(merged, locations, files[0], whole, checks)
+        problems += _merge_settings(doc.data, doc.locations, settings, locations)
+    project, more = _validate({**merged, **settings}, locations, files[0], whole, checks)
     problems += more
     if problems:
         raise ConfigError(sorted(problems, key=_order))
     assert project is not None
     return project
+
+
+def _merge_settings(data: dict[Any, Any], found: dict[PathKey, Location],
+                    settings: dict[str, Any], locations: dict[PathKey, Location]
+                    ) -> list[ConfigProblem]:
+    """Take the sections of settings of one file into `settings`; a section another file gave
+    already is a problem (merging two halves of it would hide which file wins)."""
+    problems: list[ConfigProblem] = []
+    for section in SETTINGS:
+        if data.get(section) is None:
+            continue
+        if section in settings:
+            problems.append(ConfigProblem(
+                found[(section,)], section,
+                f"given twice: also at {locations[(section,)]}; give it in one file"))
+            continue
+        settings[section] = data[section]
+        locations.update({k: loc for k, loc in found.items() if k and k[0] == section})
+    return problems
 
 
 def _validate(data: dict[str, Any], locations: dict[PathKey, Location],
@@ -111,7 +135,7 @@ def _validate(data: dict[str, Any], locations: dict[PathKey, Location],
         return Location(default_file)
 
     problems: list[ConfigProblem] = []
-    kept: dict[str, list[Any]] = {}
+    kept: dict[str, Any] = {}
     # Position of each kept item in the merged configuration, to locate its problems.
     original: dict[str, list[int]] = {}
     for section, cls in _ITEMS.items():
@@ -126,6 +150,15 @@ def _validate(data: dict[str, Any], locations: dict[PathKey, Location],
                 continue
             kept[section].append(item)
             original[section].append(index)
+    for section, model in SETTINGS.items():
+        if section not in data:
+            continue
+        try:
+            model.model_validate(data[section])
+        except ValidationError as exc:
+            problems += [_problem(err, locate, (section,)) for err in exc.errors()]
+            continue
+        kept[section] = data[section]
     project = Project.model_validate(kept)
 
     def renumbered(key: PathKey) -> PathKey:
@@ -165,7 +198,9 @@ def _problem(err: Any, locate: Any, prefix: PathKey) -> ConfigProblem:
     message = err["msg"]
     if err["type"] == "extra_forbidden" and shown:
         parent = _model_at(shown[:-1])
-        hint = suggest(str(shown[-1]), list(parent.model_fields)) if parent else ""
+        names = [field.alias or name for name, field in parent.model_fields.items()] \
+            if parent else []
+        hint = suggest(str(shown[-1]), names)
         message = f"unknown setting `{shown[-1]}`{hint}"
     elif err["type"] == "missing":
         message = f"`{shown[-1]}` is required" if shown else message
@@ -177,6 +212,7 @@ def _problem(err: Any, locate: Any, prefix: PathKey) -> ConfigProblem:
 def _model_at(key: PathKey) -> type[BaseModel] | None:
     """The model class found at a path of the configuration, to suggest its field names."""
     from headcount.config import model as m
+    from headcount.config import notifications as n
     from headcount.config import resource_type as rt
     from headcount.config.workflow import Activity
 
@@ -189,6 +225,7 @@ def _model_at(key: PathKey) -> type[BaseModel] | None:
         "correlation": rt.CorrelationRule, "scalars": rt.ScalarRule, "queries": rt.QueryRule,
         "validity": rt.Validity, "tables": m.LookupTable, "calendars": CalendarSpec,
         "workflows": Workflow, "activities": Activity,
+        "notifications": n.Notifications, "smtp": n.SmtpSettings, "webhooks": n.Webhook,
     }
     for part in key:
         if isinstance(part, int):

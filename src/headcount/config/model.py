@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 
 from headcount.config.base import ConfigModel, Identifier, Name
 from headcount.config.calendar import CalendarSpec
+from headcount.config.notifications import Notifications
 from headcount.config.resource_type import ResourceType
 from headcount.config.workflow import Workflow
 
@@ -257,6 +258,7 @@ class Project(ConfigModel):
     tables: list[LookupTable] = Field(default_factory=list)
     calendars: list[CalendarSpec] = Field(default_factory=list)
     workflows: list[Workflow] = Field(default_factory=list)
+    notifications: Notifications = Field(default_factory=Notifications)
 
     def workflow(self, identifier: str) -> Workflow | None:
         return next((w for w in self.workflows if w.identifier.lower() == identifier.lower()),

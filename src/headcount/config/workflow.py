@@ -42,8 +42,6 @@ TRANSITIONS: dict[Template, dict[str, str]] = {
 OUTCOMES = {"Execute": "Executed", "Abort": "Aborted", "Approve": "Approved",
             "Decline": "Declined", "Refine": "Refined"}
 AUTOMATIC = (Template.PERSIST, Template.PERSIST_ONLY_RESOURCES)
-# The relations to a workflow's subject that may allow a person to act.
-RELATIONS = ("manager", "organization_manager")
 
 
 class Activity(ConfigModel):
@@ -55,10 +53,6 @@ class Activity(ConfigModel):
     roles: list[Identifier] = Field(
         default_factory=list, description="Roles whose members may act on it (administrator "
                                           "always may).")
-    relations: list[str] = Field(
-        default_factory=list,
-        description="Relations to the subject that allow a person to act: `manager` (of the "
-                    "identity), `organization_manager` (of its organization).")
     quorum: int = Field(1, ge=1, le=100, description="Approvals a Review needs.")
     deadline_days: float | None = Field(
         None, gt=0, le=365, description="Business days to act, in the subject's site calendar.")
@@ -69,14 +63,11 @@ class Activity(ConfigModel):
 
     @model_validator(mode="after")
     def _fits_its_template(self) -> Activity:
-        if self.template in AUTOMATIC and (self.roles or self.relations):
-            raise ValueError(f"`{self.template}` runs by itself: no roles nor relations")
+        if self.template in AUTOMATIC and self.roles:
+            raise ValueError(f"`{self.template}` runs by itself: no roles")
         if self.quorum > 1 and self.template not in (Template.REVIEW,
                                                      Template.REVIEW_WITH_FEEDBACK):
             raise ValueError("only a Review needs a quorum")
-        unknown = [r for r in self.relations if r not in RELATIONS]
-        if unknown:
-            raise ValueError(f"unknown relation `{unknown[0]}`: one of {', '.join(RELATIONS)}")
         return self
 
     def transition_id(self, transition: str, state: str | None = None) -> str:
