@@ -83,3 +83,19 @@ def test_an_hr_user_sees_and_approves_a_task_a_viewer_cannot(project: Path) -> N
     assert "Chief of staff" in out
     code, out = run(project, "task", task[1], "approve", "--as", "nobody")
     assert code == exitcodes.NOT_FOUND, out
+
+
+def test_a_workflow_started_by_hand_waits_for_its_review(project: Path) -> None:
+    code, out = run(project, "workflow", "start", "Retitle", "E00003", "--set", "Title=Auditor",
+                    "--as", "hr1", "--message", "Promotion")
+    assert code == 0, out
+    assert "workflow Retitle #2 started" in out
+    code, out = run(project, "tasks", "--as", "hr1", "--subject", "E00003")
+    assert "Promotion" in out
+    code, out = run(project, "workflow", "start", "Retitle", "E00003", "--set", "Titel=X",
+                    "--as", "hr1")
+    assert code == exitcodes.CONFIG_INVALID, out
+    assert "no property `Titel`" in out
+    code, out = run(project, "workflow", "start", "Retitle", "NOPE", "--set", "Title=X",
+                    "--as", "hr1")
+    assert code == exitcodes.NOT_FOUND, out

@@ -1,7 +1,9 @@
-"""Commands about workflow tasks (SPEC §7.3): My Tasks from the terminal — tasks, task."""
+"""Commands about workflows (SPEC §7.3): My Tasks from the terminal — tasks, task — and a
+workflow started by hand."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -9,10 +11,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from headcount.cli.root import Command, app, console, handled, open_project
+from headcount.cli.root import Command, Group, app, console, handled, open_project
+from headcount.config.model import Project
 from headcount.errors import NotFound
+from headcount.repository.database import begin_write
 from headcount.repository.users import User, find_user
-from headcount.workflows.engine import decide_task
+from headcount.workflows.changes import ResourceChange, WorkflowChanges, current
+from headcount.workflows.engine import decide_task, start
 from headcount.workflows.tasks import get_instance, get_task, inbox
 
 AS = typer.Option("--as", help="The user acting (a name from `headcount user list`).")
@@ -99,3 +104,66 @@ def task(cli: typer.Context, task_id: int,
 
 app.command("tasks", cls=Command)(handled(tasks))
 app.command("task", cls=Command)(handled(task))
+
+
+def workflow_start(cli: typer.Context, workflow: str,
+                   key: Annotated[str, typer.Argument(help="The subject's key.")],
+                   values: Annotated[list[str], typer.Option(
+                       "--set", help="PROPERTY=VALUE to change (repeat it); an empty VALUE "
+                                     "empties the property.")],
+                   name: Annotated[str, AS],
+                   message: Annotated[str | None, typer.Option(help="What it is about.")] = None
+                   ) -> None:
+    """Start a workflow by hand that changes values of one resource, its subject."""
+    ctx = open_project(cli)
+    try:
+        project = ctx.deployed()[1]
+        wf = project.workflow(workflow)
+        if wf is None:
+            raise NotFound(f"no workflow `{workflow}`")
+        wanted: dict[str, str | None] = {}
+        for pair in values:
+            prop, sep, value = pair.partition("=")
+            if not sep:
+                raise typer.BadParameter(f"`{pair}` is not PROPERTY=VALUE", param_hint="--set")
+            wanted[prop.strip()] = value or None
+        with begin_write(ctx.engine) as conn:
+            user = _user(conn, name)
+            found = current(conn, wf.entity_type, key)
+            if found is None:
+                raise NotFound(f"no {wf.entity_type} with key `{key}`")
+            typed = {p: _typed(project, wf.entity_type, p, v) for p, v in wanted.items()}
+            change = ResourceChange(wf.entity_type, key, "update",
+                                    {p: (found[1].get(p), v) for p, v in typed.items()})
+            instance = start(conn, project, wf.identifier, WorkflowChanges([change]),
+                             actor=user.name, message=message)
+    finally:
+        ctx.close()
+    console.print(f"workflow {wf.identifier} #{instance} started: headcount tasks --as NAME")
+
+
+workflows_app = typer.Typer(cls=Group, help="Workflows: start one by hand.",
+                            no_args_is_help=True)
+app.add_typer(workflows_app, name="workflow")
+workflows_app.command("start", cls=Command)(handled(workflow_start))
+
+
+def _typed(project: Project, entity_type: str, prop: str, text: str | None) -> object:
+    """A value given on the command line, as the repository holds its property's type."""
+    found = project.entity_type(entity_type)
+    assert found is not None
+    definition = found[1].find_property(prop)
+    if text is None or definition is None or definition.is_navigation:
+        return text  # the change set's check names an unknown property or a navigation
+    kind = definition.type.value
+    try:
+        if kind == "int":
+            return int(text)
+        if kind == "bool":
+            return {"true": True, "false": False}[text.lower()]
+        if kind == "date":
+            return date.fromisoformat(text).isoformat()
+    except (ValueError, KeyError):
+        raise typer.BadParameter(f"`{text}` is not a {kind} for {prop}",
+                                 param_hint="--set") from None
+    return text
