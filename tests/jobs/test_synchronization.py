@@ -313,8 +313,9 @@ def test_a_quote_closed_rows_later_fails_a_complete_run(tmp_path: Path, db_url: 
         hr.write_people(rows)
         run = hr.sync()
         assert run.state == R.FAILED
-        assert "people.csv, line 12: a whole row inside a quoted field that opened on line 11" \
-            in (run.message or "")
+        assert ("people.csv, line 11: it appears in line 12, a whole row inside a quoted field "
+                "that opened on line 11 and closed on line 16 — a quote may be misplaced; the "
+                "run would delete HR_Person `E12`") in (run.message or "")
         assert hr.state() == before
 
 
@@ -342,3 +343,33 @@ def test_a_nul_character_sets_the_row_aside_on_every_database(
         assert run.state == R.WARNINGS
         assert run.counters["set_aside"] == {"ragged": 1}
         assert run.counters["inserted"] == 6
+
+
+def test_a_key_shifted_by_a_separator_too_many_keeps_its_person(
+        tmp_path: Path, db_url: str) -> None:
+    # A review found it: with the key in the second column, an unquoted comma in the first
+    # moved E5 into a named column, the row was held as `rst5`, and E5 was deleted.
+    with hr_project(tmp_path, db_url, thresholds=GENEROUS) as hr:
+        header = ["FirstName", "EmployeeId", "LastName", "StartDate", "ManagerId", "OrgCode"]
+        rows = [[r[1], r[0], *r[2:]] for r in people(20)]
+        hr.write_people(rows, header=header)
+        hr.sync()
+        before = hr.state()
+        rows[4][0] = "Fi,rst5"
+        hr.write_people(rows, header=header)
+        run = hr.sync(force=True, reason="try")
+        assert run.state == R.FAILED
+        assert "the run would delete HR_Person `E5`" in (run.message or "")
+        assert hr.state() == before
+
+
+def test_a_quoted_address_over_several_lines_is_no_alarm(tmp_path: Path, db_url: str) -> None:
+    with hr_project(tmp_path, db_url, thresholds=GENEROUS) as hr:
+        rows = people(10)
+        hr.write_people(rows)
+        hr.sync()
+        rows[3][2] = '"Last4\n12 Main St, Springfield, IL, 62701, US"'
+        hr.write_people(rows[:9])  # E10 leaves, legitimately
+        run = hr.sync()
+        assert run.state in (R.SUCCEEDED, R.WARNINGS), run.message
+        assert run.counters["deleted"] == 1

@@ -271,3 +271,23 @@ def test_a_rehire_whose_position_starts_after_the_contract_opens_one_record_once
     s.sync("2026-12-16T08:00:00")
     assert s.values("Directory_UserRecord", "E1-20270215")["StartDate"] == "2027-02-15"
     assert s.listed(s.sync("2026-12-16T08:00:00")) == []
+
+
+def test_a_pre_hire_moved_after_their_first_day_keeps_those_first_days(
+        scenario: Scenario) -> None:
+    # A review found it: the record of a pre-hire who moves two weeks after starting began on
+    # the day of the move, and the first two weeks had no record.
+    s = scenario
+    people = [list(p) for p in DAY_ONE]
+    e2 = next(p for p in people if p[0] == "E2")
+    e2[8:11] = ["01/12/2026", "", ""]
+    s.file([tuple(p) for p in people])
+    s.sync("2026-11-26T08:00:00")
+    e2[3], e2[10] = "Controller", "15/12/2026"
+    s.file([tuple(p) for p in people])
+    s.sync("2026-11-27T08:00:00")
+    first, moved = (s.values("Directory_UserRecord", k) for k in ("E2", "E2-20261215"))
+    assert (first["StartDate"], first["EndDate"], first["Title"]) == (
+        "2026-12-01", "2026-12-14", "CFO")
+    assert (moved["StartDate"], moved["Title"]) == ("2026-12-15", "Controller")
+    assert s.listed(s.sync("2026-11-27T08:00:00")) == []

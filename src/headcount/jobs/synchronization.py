@@ -186,8 +186,8 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
     if mode == "complete":
         for cid, table in tables.items():
             connection = connector.connection(cid)
-            evidence.add(table, connection.separator,
-                         connection.quote + "".join(connection.values_to_trim))
+            evidence.add(table, connection.separator, connection.quote,
+                         connection.values_to_trim)
         for prep in entities:
             evidence.unkeyed(tables[prep.connection].file.path.name, prep.unkeyed_lines)
         if evidence.problems:

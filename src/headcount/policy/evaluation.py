@@ -441,9 +441,12 @@ def _opens_record(validity: Validity, d: _Decision, target: Node, changed: dict[
         # A rehire: the contract starts after the record ended. Its record's first day is the
         # later of contract and position, as any record's (`_dates`).
         return max(d.start, d.effective) if d.effective is not None else d.start
-    if current_start is not None and current_start > d.today:
-        return None  # a pre-hire's record that has not begun follows its source, whole
     effective = d.effective
+    if current_start is not None and current_start > d.today and (
+            effective is None or d.start is None or effective <= d.start):
+        # A pre-hire's record that has not begun follows its source, whole, when the move
+        # comes no later than the contract's first day; a move after it opens its own record.
+        return None
     dates = {validity.start_property, validity.end_property, validity.state}
     moved = [k for k in changed if k not in dates] or changed_links
     if (effective is not None and effective > d.today and moved

@@ -2,10 +2,11 @@
 (SPEC §15.10): a quote left open swallows the rows after it, and those people would look absent.
 
 Two checks, both before anything is applied: the reader's own evidence (a ragged record that
-runs over several lines, a line inside a quoted field with a row's worth of separators, a row
-whose key cannot be read) and, once the diff is known, every key the run would delete that
-still appears in the file inside a record read over several lines or past the end of a ragged
-row. Either one fails the run; --force does not pass it: the file must be mended."""
+runs over several lines, a row whose key cannot be read) and, once the diff is known, every key
+the run would delete that still appears in the file, in a row set aside as ragged or inside a
+quoted field read over several lines (a legal multi-line address is no alarm, unless it holds
+a key the run deletes). Either one fails the run; --force does not pass it: the file must be
+mended."""
 
 from __future__ import annotations
 
@@ -34,11 +35,11 @@ class Evidence:
     """What the files of a run tell about their own damage, kept once their tables are gone."""
 
     problems: list[str] = field(default_factory=list)
-    # A value seen inside a record read over several lines, or past the end of a ragged row →
-    # (file, line of that record): were it a key the run deletes, its row was swallowed.
-    tokens: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # A value seen in a row set aside as ragged, or inside a record read over several lines →
+    # where, for a person: were it a key the run deletes, its row was swallowed or shifted.
+    tokens: dict[str, str] = field(default_factory=dict)
 
-    def add(self, table: SourceTable, separator: str, strip: str) -> None:
+    def add(self, table: SourceTable, separator: str, quote: str, trim: list[str]) -> None:
         name = table.file.path.name
         for row in table.rejected:
             if row.last_line > row.line:
@@ -46,15 +47,17 @@ class Evidence:
                     f"{name}, line {row.line}: a quote opened on line {row.line} is not closed: "
                     f"it swallows {_lines(row.last_line - row.line)} after it (up to line "
                     f"{row.last_line}), read as one record with it")
-            beyond = [v for k, v in row.values.items() if k.startswith("#")]
-            self._tokens(beyond, separator, strip, name, row.line)
+            # Every value: a separator too many or too few shifts a key into another column.
+            where = f"{name}, line {row.line}: it appears in a row set aside as ragged " \
+                    f"({row.reason.partition(' — ')[0]})"
+            self._tokens(list(row.values.values()), separator, quote, trim, where)
         for span in table.spanning:
-            if span.row_like_line is not None:
-                self.problems.append(
-                    f"{name}, line {span.row_like_line}: a whole row inside a quoted field that "
-                    f"opened on line {span.line} (lines {span.line}–{span.last_line} were read "
-                    "as one record) — a quote is misplaced")
-            self._tokens([span.text], separator, strip, name, span.line)
+            inside = f"line {span.row_like_line}, a whole row" if span.row_like_line else \
+                "a line"
+            where = (f"{name}, line {span.line}: it appears in {inside} inside a quoted field "
+                     f"that opened on line {span.line} and closed on line {span.last_line} — "
+                     "a quote may be misplaced")
+            self._tokens([span.text], separator, quote, trim, where)
 
     def unkeyed(self, file: str, lines: list[int]) -> None:
         if lines:
@@ -64,28 +67,31 @@ class Evidence:
 
     def swallowed(self, changes: ChangeSet) -> list[str]:
         """The keys the run would delete (resources, or the links of a source) that the file
-        still holds inside a damaged record."""
+        still holds in a damaged record."""
         if not self.tokens:
             return []
         out = []
         for frame, kind in ((changes.resources, "delete"), (changes.links, "link_delete")):
             gone = frame.filter(frame["kind"] == kind).select("entity_type", "key").unique()
             for entity_type, key in gone.sort("entity_type", "key").iter_rows():
-                seen = self.tokens.get(key)
-                if seen is not None:
-                    what = "delete" if kind == "delete" else "delete links of"
-                    out.append(f"{seen[0]}, line {seen[1]}: the run would {what} {entity_type} "
-                               f"`{key}`, whose key appears inside the record that starts on "
-                               f"line {seen[1]}")
+                where = self.tokens.get(key)
+                if where is not None:
+                    what = "delete" if kind == "delete" else "delete the links of"
+                    out.append(f"{where}; the run would {what} {entity_type} `{key}`")
         return out
 
-    def _tokens(self, texts: list[str], separator: str, strip: str, name: str,
-                line: int) -> None:
+    def _tokens(self, texts: list[str], separator: str, quote: str, trim: list[str],
+                where: str) -> None:
         for text in texts:
             for piece in text.replace("\r", "\n").replace(separator, "\n").split("\n"):
-                token = piece.strip().strip(strip).strip()
-                if token:
-                    self.tokens.setdefault(token, (name, line))
+                # As the reader makes a value of it: quotes around it, then values_to_trim
+                # one after the other; and without the spaces a key rarely holds.
+                value = piece.strip(quote) if quote else piece
+                for ch in trim:
+                    value = value.strip(ch)
+                for token in {value, value.strip(), piece.strip().strip(quote).strip()}:
+                    if token:
+                        self.tokens.setdefault(token, where)
 
 
 def _lines(n: int) -> str:
