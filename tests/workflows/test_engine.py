@@ -19,7 +19,12 @@ from headcount.repository import runs
 from headcount.repository.database import begin_write
 from headcount.repository.schema import changes as changes_table
 from headcount.repository.users import User, find_user
-from headcount.workflows.changes import ResourceChange, WorkflowChanges, current
+from headcount.workflows.changes import (
+    InvalidChanges,
+    ResourceChange,
+    WorkflowChanges,
+    current,
+)
 from headcount.workflows.engine import (
     ABORTED,
     COMPLETED,
@@ -181,6 +186,34 @@ def test_a_refinement_sends_it_back_and_a_delegation_lets_another_act(
     assert [t[0] for t in open_tasks(ctx, project, "view")] == [review]
     act(ctx, project, review, "view", "Approve")
     assert title(ctx, "E00004") == "Analyst II"
+
+
+def test_a_quorum_counts_people_not_delegations(sample: tuple[ProjectContext, Project]) -> None:
+    # A review found it: an approver who then delegated let the delegate fill the quorum.
+    ctx, project = sample
+    with begin_write(ctx.engine) as conn:
+        start(conn, project, "Directory_UserRecord_TwoReviews",
+              retitle(ctx, "E00007", "Auditor"), actor="op", now=NOW)
+    ((review, *_),) = open_tasks(ctx, project, "rev")
+    act(ctx, project, review, "hr", "Approve")
+    with pytest.raises(TaskRefused, match="approved it already"):
+        act(ctx, project, review, "hr", "Delegate", "away", to="view")
+    act(ctx, project, review, "rev", "Delegate", "on leave", to="view")
+    with pytest.raises(TaskRefused, match="the delegate decides"):
+        act(ctx, project, review, "rev", "Approve")
+    with pytest.raises(TaskRefused, match="act for another"):
+        act(ctx, project, review, "view", "Delegate", "again", to="op")
+    act(ctx, project, review, "view", "Approve")  # for rev: the second voice
+    assert title(ctx, "E00007") == "Auditor"
+
+
+def test_a_workflow_changes_only_its_properties(sample: tuple[ProjectContext, Project]) -> None:
+    ctx, project = sample
+    changes = WorkflowChanges([ResourceChange("Directory_UserRecord", "E00008", "update",
+                                              {"Email": ("a@x", "b@x")})])
+    with begin_write(ctx.engine) as conn, pytest.raises(InvalidChanges,
+                                                        match="changes Title: not Email"):
+        start(conn, project, "Directory_UserRecord_Retitle", changes, actor="op", now=NOW)
 
 
 def test_a_quorum_counts_people(sample: tuple[ProjectContext, Project]) -> None:

@@ -15,6 +15,7 @@ from headcount.cli.root import Command, Group, app, console, handled, open_proje
 from headcount.config.model import Project
 from headcount.errors import NotFound
 from headcount.repository.database import begin_write
+from headcount.repository.locks import connector_lock
 from headcount.repository.users import User, find_user
 from headcount.workflows.changes import ResourceChange, WorkflowChanges, current
 from headcount.workflows.engine import decide_task, start
@@ -127,7 +128,10 @@ def workflow_start(cli: typer.Context, workflow: str,
             if not sep:
                 raise typer.BadParameter(f"`{pair}` is not PROPERTY=VALUE", param_hint="--set")
             wanted[prop.strip()] = value or None
-        with begin_write(ctx.engine) as conn:
+        subject = project.entity_type(wf.entity_type)
+        assert subject is not None
+        # A workflow whose first activity persists writes at once: the connector's lock first.
+        with connector_lock(ctx.engine, subject[0].identifier), begin_write(ctx.engine) as conn:
             user = _user(conn, name)
             found = current(conn, wf.entity_type, key)
             if found is None:

@@ -22,7 +22,7 @@ from headcount.repository import runs
 from headcount.repository.apply import apply_changes
 from headcount.repository.database import begin_write
 from headcount.repository.locks import RunLock
-from headcount.repository.references import record_pending, split_link_counters
+from headcount.repository.references import record_pending, split_link_counters, store_pending
 from headcount.repository.schema import changes, connector_state, provisioning_orders
 from headcount.repository.schema import runs as runs_table
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
@@ -175,8 +175,10 @@ def _refresh_preview(ctx: ProjectContext, run: runs.RunRecord, now: datetime | N
         conn.execute(sa.delete(provisioning_orders).where(provisioning_orders.c.run_id == run.id))
         record_orders(conn, orders, run.id)
         counts = order_counts(orders)
+        counters = dict(run.counters, orders=counts)
+        split_link_counters(counters, store_pending(conn, run.id, seen.pending))
         conn.execute(sa.update(runs_table).where(runs_table.c.id == run.id).values(
-            counters=json.dumps(dict(run.counters, orders=counts), ensure_ascii=False)))
+            counters=json.dumps(counters, ensure_ascii=False)))
         log_orders(lambda level, text: runs.add_log(conn, run.id, level, text), orders,
                    "preview recomputed: resuming gives ")
 

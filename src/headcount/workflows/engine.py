@@ -36,7 +36,7 @@ from headcount.repository.schema import (
 )
 from headcount.repository.users import User, find_user
 from headcount.workflows.calendar import Calendars, add_business_days
-from headcount.workflows.changes import WorkflowChanges, change_set, conflicts
+from headcount.workflows.changes import InvalidChanges, WorkflowChanges, change_set, conflicts
 
 RUNNING, COMPLETED, ABORTED = "running", "completed", "aborted"
 MODE = "workflow"
@@ -70,6 +70,7 @@ def start(conn: sa.Connection, project: Project, workflow: str, changes: Workflo
     """A new instance of `workflow` carrying `changes`, at its first activity."""
     wf = _workflow(project, workflow)
     changes.check(project)
+    _within(project, wf, changes)
     at = _now(now)
     subject = subject_key or next((c.key for c in changes.resources
                                    if c.entity_type.lower() == wf.entity_type.lower()), None)
@@ -99,7 +100,13 @@ def decide(conn: sa.Connection, project: Project, task_id: int, user: User, tran
     instance = conn.execute(sa.select(workflow_instances).where(
         workflow_instances.c.id == task["instance_id"])).mappings().one()
     wf = _workflow(project, instance["workflow"])
-    activity = wf.activities[task["position"]]
+    activity = wf.activity(task["activity"])
+    if activity is None or activity.template.value != task["template"]:
+        # A reload changed the workflow under the task: never take another activity's rules.
+        raise TaskRefused(f"task {task_id}: activity {task['activity']} ({task['template']}) is "
+                          f"no longer in {wf.identifier} as it is deployed now: decline it "
+                          "through an administrator, or deploy the workflow back")
+    position = wf.activities.index(activity)
     if not task["open"]:
         raise TaskRefused(f"task {task_id} is {task['state']}: it was decided already")
     name = _transition(activity, task["state"], transition)
@@ -107,15 +114,23 @@ def decide(conn: sa.Connection, project: Project, task_id: int, user: User, tran
         raise NotAllowed(f"{user.name} may not act on task {task_id} ({wf.identifier}, "
                          f"{activity.name}): roles {', '.join(activity.roles) or 'none'}")
     effect = TRANSITIONS[activity.template][name]
+    earlier = {str(t).rpartition("-")[2] for t in conn.execute(
+        sa.select(workflow_decisions.c.transition).where(
+            workflow_decisions.c.task_id == task_id,
+            workflow_decisions.c.actor == user.name)).scalars()}
     if effect == "stay":
+        # One person, one voice: who approved may not hand the task on too, and a delegate acts
+        # for the one who delegated, without delegating again.
+        if earlier & {"Approve", "Execute"} or task["delegated_to"] == user.name:
+            raise TaskRefused(f"{user.name} may not delegate task {task_id}: they "
+                              + ("approved it already" if earlier else "act for another"))
         delegate_to = _delegate(conn, delegate_to, user)
     elif name in ("Decline", "Abort", "Refine") and not (comment or "").strip():
         raise TaskRefused(f"{name} needs a comment: it is kept and shown to the requester")
-    decided_before = conn.execute(sa.select(workflow_decisions.c.id).where(
-        workflow_decisions.c.task_id == task_id, workflow_decisions.c.actor == user.name)
-    ).first()
-    if effect == "next" and decided_before is not None:
+    if effect == "next" and earlier & {"Approve", "Execute"}:
         raise TaskRefused(f"{user.name} approved task {task_id} already: a quorum counts people")
+    if effect == "next" and "Delegate" in earlier:
+        raise TaskRefused(f"{user.name} delegated task {task_id}: the delegate decides")
     conn.execute(sa.insert(workflow_decisions).values(
         instance_id=instance["id"], task_id=task_id, actor=user.name, at=at,
         transition=activity.transition_id(name, task["state"]), comment=comment,
@@ -135,11 +150,10 @@ def decide(conn: sa.Connection, project: Project, task_id: int, user: User, tran
         if effect == "abort":
             instance_state = _finish(conn, instance["id"], ABORTED, at)
         elif effect == "refine":
-            back = _refinable(wf, task["position"])
+            back = _refinable(wf, position)
             _enter(conn, project, wf, instance["id"], back, at, user.name, refine=True)
         else:
-            run_id = _enter(conn, project, wf, instance["id"], task["position"] + 1, at,
-                            user.name)
+            run_id = _enter(conn, project, wf, instance["id"], position + 1, at, user.name)
             if run_id is not None:
                 instance_state = COMPLETED
     return Decided(task_id, state, instance["id"], instance_state, run_id)
@@ -196,15 +210,17 @@ def _persist(conn: sa.Connection, project: Project, wf: Workflow, instance_id: i
     instance = conn.execute(sa.select(workflow_instances).where(
         workflow_instances.c.id == instance_id)).mappings().one()
     changes = WorkflowChanges.from_text(instance["change_set"])
-    moved = conflicts(conn, changes)
-    if moved:
-        raise TaskRefused(f"{wf.identifier} #{instance_id}: the repository moved since the "
-                          f"change set was written — {'; '.join(moved)}; nothing was persisted")
     found = project.entity_type(wf.entity_type)
     assert found is not None
     connector = found[0]
     runs.ensure_connector(conn, connector.identifier)
+    # Locked before the values are compared: a run committing meanwhile is seen, not overwritten.
     runs.lock_connector(conn, connector.identifier)
+    moved = conflicts(conn, changes)
+    if moved:
+        raise TaskRefused(f"{wf.identifier} #{instance_id}: the repository moved since the "
+                          f"change set was written — {'; '.join(moved)}; nothing was persisted: "
+                          "decline it, and start it again on the repository as it is")
     deployment_id = deployments.require_latest(conn)[0]
     reason = _approvals(conn, instance_id)
     run_id, _ = runs.start_run(conn, connector.identifier, MODE, MODE, False, False, reason,
@@ -226,6 +242,25 @@ def _persist(conn: sa.Connection, project: Project, wf: Workflow, instance_id: i
     _finish(conn, instance_id, COMPLETED, at)
     runs.audit(conn, actor, "workflow persisted", provenance, reason)
     return run_id
+
+
+def _within(project: Project, wf: Workflow, changes: WorkflowChanges) -> None:
+    """A workflow changes its `properties` (all, when it names none) of resources of its
+    subject's connector: the one its Persist locks and writes."""
+    subject = project.entity_type(wf.entity_type)
+    assert subject is not None
+    names = {p.lower() for p in wf.properties}
+    for change in changes.resources:
+        found = project.entity_type(change.entity_type)
+        assert found is not None
+        if found[0].identifier != subject[0].identifier:
+            raise InvalidChanges(f"{wf.identifier} writes to {subject[0].identifier}: not to "
+                                 f"{found[1].identifier}")
+        outside = [p for p in [*change.values, *change.links] if names and p.lower() not in names
+                   and change.entity_type.lower() == wf.entity_type.lower()]
+        if outside:
+            raise InvalidChanges(f"{wf.identifier} changes {', '.join(wf.properties)}: not "
+                                 f"{', '.join(outside)}")
 
 
 def _approvals(conn: sa.Connection, instance_id: int) -> str:
