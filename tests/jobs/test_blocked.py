@@ -4,6 +4,7 @@ their count, or nothing — and when the repository moved since, the preview is 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from headcount.jobs.blocked import PreviewChanged, previewed_total, resume
 from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.project import ProjectContext
 from headcount.repository import runs
-from headcount.repository.schema import provisioning_orders
+from headcount.repository.database import begin_write
+from headcount.repository.schema import provisioning_orders, resources
 from webproject import make_project
 
 
@@ -81,5 +83,46 @@ def test_a_resume_on_a_moved_repository_applies_nothing_and_shows_the_new_previe
         assert orders_of(ctx, run.id) == again.counters["orders"]
         resumed = resume(ctx, run.id, "ok", expected_orders=previewed_total(again), now=later)
         assert resumed.counters["orders"] == again.counters["orders"]
+    finally:
+        ctx.close()
+
+
+def test_as_many_orders_with_other_values_are_not_the_preview(
+        blocked: tuple[ProjectContext, runs.RunRecord]) -> None:
+    # A review found it: the resume compared counts only, so the same number of orders with
+    # other values (a reload, a Directory edited meanwhile) was applied unseen.
+    ctx, run = blocked
+    try:
+        with ctx.engine.connect() as conn:
+            rows = conn.execute(sa.select(
+                provisioning_orders.c.resource_type, provisioning_orders.c.target_key,
+                provisioning_orders.c.changes).where(provisioning_orders.c.run_id == run.id)
+            ).all()
+        # An order that changes a value: its target's value moves, its count stays.
+        rt, target, changed = next((rt, t, next(iter(json.loads(c)["values"])))
+                                   for rt, t, c in rows if json.loads(c)["values"])
+        entity_type = rt.partition("_To_")[2]
+        with begin_write(ctx.engine) as conn:
+            data = conn.execute(sa.select(resources.c.data).where(
+                resources.c.entity_type == entity_type,
+                resources.c.key == target)).scalar_one()
+            values = {**json.loads(data), changed: "moved meanwhile"}
+            conn.execute(sa.update(resources).where(
+                resources.c.entity_type == entity_type,
+                resources.c.key == target).values(data=json.dumps(values)))
+        shown = run.counters["preview"]
+        with pytest.raises(PreviewChanged):
+            resume(ctx, run.id, "ok", expected_orders=previewed_total(run))
+        with ctx.engine.connect() as conn:
+            again = runs.get_run(conn, run.id)
+        assert again.state == runs.BLOCKED
+        assert again.counters["orders"] == run.counters["orders"]  # as many…
+        assert again.counters["preview"] != shown  # …but not the same orders
+        with pytest.raises(PreviewChanged, match="changed since it was shown"):
+            resume(ctx, run.id, "ok", expected_orders=previewed_total(again),
+                   expected_preview=shown)
+        resumed = resume(ctx, run.id, "ok", expected_orders=previewed_total(again),
+                         expected_preview=again.counters["preview"])
+        assert resumed.counters["preview"] == again.counters["preview"]
     finally:
         ctx.close()

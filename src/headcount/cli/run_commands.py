@@ -180,26 +180,29 @@ def resume(cli: typer.Context, run_id: int,
     """Apply exactly the staged changes of a blocked run, and the orders its preview shows."""
     ctx = open_project(cli)
     try:
+        preview: str | None = None
         if expect_orders is None and sys.stdin.isatty():
-            expect_orders = _confirm_preview(ctx, run_id)
-        run = resume_run(ctx, run_id, reason, expected_orders=expect_orders)
+            expect_orders, preview = _confirm_preview(ctx, run_id)
+        run = resume_run(ctx, run_id, reason, expected_orders=expect_orders,
+                         expected_preview=preview)
     finally:
         ctx.close()
     job_result(console, run)
 
 
-def _confirm_preview(ctx: ProjectContext, run_id: int) -> int | None:
-    """Show the staged changes and the orders of the preview, and ask to confirm them."""
+def _confirm_preview(ctx: ProjectContext, run_id: int) -> tuple[int | None, str | None]:
+    """Show the staged changes and the orders of the preview, and ask to confirm them: the
+    count, and the preview's fingerprint (exactly what was shown)."""
     with ctx.engine.connect() as conn:
         run = runs.get_run(conn, run_id)
     job_result(console, run)
     total = previewed_total(run)
     if not total:
-        return None
+        return None, None
     if not typer.confirm(f"Resume run {run_id}: apply its staged changes and {total:,} "
                          "provisioning orders?"):
         raise typer.Exit(exitcodes.REFUSED)
-    return total
+    return total, run.counters.get("preview")
 
 
 @command

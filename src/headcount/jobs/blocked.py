@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from headcount.errors import RunRefused
 from headcount.fulfillment.direct import record_orders
 from headcount.jobs.synchronization import log_orders, preview_run, remember_file
-from headcount.policy.job import order_counts, run_policy
+from headcount.policy.job import order_counts, order_digest, run_policy
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
 from headcount.repository import runs
@@ -85,7 +85,8 @@ def previewed_total(run: runs.RunRecord) -> int:
 
 
 def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli",
-           expected_orders: int | None = None, now: datetime | None = None) -> runs.RunRecord:
+           expected_orders: int | None = None, now: datetime | None = None,
+           expected_preview: str | None = None) -> runs.RunRecord:
     """Apply the staged changes of a blocked run and fulfill their orders — exactly those its
     preview showed, which `expected_orders` confirms (SPEC §15.9). If the repository moved
     since and the orders differ, nothing is applied and the preview is recomputed."""
@@ -95,6 +96,9 @@ def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli",
         with ctx.engine.connect() as conn:
             run = _blocked_run(conn, run_id)
         total = previewed_total(run)
+        if expected_preview is not None and expected_preview != run.counters.get("preview"):
+            raise PreviewChanged(f"run {run_id}: its preview changed since it was shown (the "
+                                 "repository moved): look at it again, then confirm it")
         if expected_orders != total and (total or expected_orders is not None):
             confirmed = "" if expected_orders is None else f"{expected_orders:,} confirmed, but "
             raise RunRefused(f"run {run_id}: {confirmed}resuming gives {total:,} provisioning "
@@ -138,7 +142,12 @@ def _resume(ctx: ProjectContext, run: runs.RunRecord, reason: str, actor: str,
         orders = run_policy(conn, project, connector, run_id, now, only=only) \
             if connector else []
         counts = order_counts(orders)
-        if counts != (run.counters.get("orders") or {}):
+        digest = order_digest(orders)
+        # The orders themselves, not only their counts: a reload or a moved Directory may give
+        # as many orders with other values. (Runs blocked before previews had digests compare
+        # their counts.)
+        if counts != (run.counters.get("orders") or {}) or \
+                digest != run.counters.get("preview", digest):
             raise PreviewChanged(
                 f"run {run_id}: the repository moved since its preview — resuming now gives "
                 f"{len(orders):,} provisioning orders ({_shown(counts)}), not the "
@@ -147,7 +156,7 @@ def _resume(ctx: ProjectContext, run: runs.RunRecord, reason: str, actor: str,
         if run.mode != "incremental":
             for f in run.files:
                 remember_file(conn, run.connector, run_id, f)
-        counters = dict(run.counters, orders=counts)
+        counters = dict(run.counters, orders=counts, preview=digest)
         if connector:
             split_link_counters(counters, record_pending(conn, run_id, connector, staged.links))
         # The run's duration counts its work, not the time it waited for a person.
@@ -175,7 +184,7 @@ def _refresh_preview(ctx: ProjectContext, run: runs.RunRecord, now: datetime | N
         conn.execute(sa.delete(provisioning_orders).where(provisioning_orders.c.run_id == run.id))
         record_orders(conn, orders, run.id)
         counts = order_counts(orders)
-        counters = dict(run.counters, orders=counts)
+        counters = dict(run.counters, orders=counts, preview=order_digest(orders))
         split_link_counters(counters, store_pending(conn, run.id, seen.pending))
         conn.execute(sa.update(runs_table).where(runs_table.c.id == run.id).values(
             counters=json.dumps(counters, ensure_ascii=False)))

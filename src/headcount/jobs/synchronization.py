@@ -29,6 +29,7 @@ from headcount.jobs.work import RunWork
 from headcount.policy.job import (
     ProvisioningThreshold,
     order_counts,
+    order_digest,
     plan_policy,
     provisioning_crossings,
     resource_types_fed_by,
@@ -289,6 +290,7 @@ def _block(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRe
         split_link_counters(work.counters, store_pending(conn, work.run_id, seen.pending))
         record_orders(conn, orders, work.run_id)
         work.counters["orders"] = order_counts(orders)
+        work.counters["preview"] = order_digest(orders)
         log_orders(work.log, orders, "preview: resuming gives ")
         for reason in reasons:
             work.log("error", f"blocked: {reason}")

@@ -5,6 +5,8 @@ fulfilled directly into the Directory, and the Directory's version moved on."""
 from __future__ import annotations
 
 import gc
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Mapping, Set
 from datetime import UTC, datetime
@@ -148,6 +150,15 @@ def _run_policy(conn: sa.Connection, project: Project, connector: Connector, run
         conn.execute(sa.update(connector_state).where(connector_state.c.connector == name)
                      .values(version=connector_state.c.version + 1))
     return orders
+
+
+def order_digest(orders: list[Order]) -> str:
+    """A fingerprint of the orders themselves (not only their counts): what a person who
+    confirms a preview saw, and what a resume must give."""
+    lines = sorted(json.dumps([o.resource_type, o.kind, o.target_type, o.target_key,
+                               o.source_key, o.as_json()], ensure_ascii=False, sort_keys=True,
+                              default=str) for o in orders)
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:16]
 
 
 def order_counts(orders: list[Order]) -> dict[str, dict[str, int]]:

@@ -283,10 +283,12 @@ def run_unresolved(request: Request, user: Reader, run_id: Id) -> Response:
 def resume_run(request: Request, user: Operator, run_id: Id,
                reason: Annotated[str, Form(min_length=1, max_length=2000,
                                            pattern=r"^[^\x00]*$")],
-               expected_orders: Annotated[int, Form(ge=0, le=2**31 - 1)]) -> Response:
+               expected_orders: Annotated[int, Form(ge=0, le=2**31 - 1)],
+               expected_preview: Annotated[str, Form(max_length=64,
+                                                     pattern=r"^[0-9a-f]*$")] = "") -> Response:
     state = app_state(request)
     resume(ProjectContext(state.project_dir, state.engine), run_id, reason, actor=user.name,
-           expected_orders=expected_orders)
+           expected_orders=expected_orders, expected_preview=expected_preview or None)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 

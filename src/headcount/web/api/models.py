@@ -165,6 +165,10 @@ class ResumeIn(ReasonIn):
         description="The number of provisioning orders of the run's preview "
                     "(`counters.orders`): the resume applies only if it gives exactly those. "
                     "Required when the preview holds orders.")
+    expected_preview: str | None = Field(
+        None, max_length=64, pattern=r"^[0-9a-f]*$",
+        description="The fingerprint of the preview that was shown (`counters.preview`): the "
+                    "resume is refused if the preview changed since.")
 
 
 class AuditOut(BaseModel):

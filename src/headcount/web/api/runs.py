@@ -232,7 +232,8 @@ def post_resume(request: Request, user: Operator, run_id: Id, body: ResumeIn) ->
     state = app_state(request)
     ctx = ProjectContext(state.project_dir, state.engine)
     return run_out(state, resume(ctx, run_id, body.reason, actor=user.name,
-                                 expected_orders=body.expected_orders))
+                                 expected_orders=body.expected_orders,
+                                 expected_preview=body.expected_preview))
 
 
 @router.post("/runs/{run_id}/cancel", response_model=RunOut,
