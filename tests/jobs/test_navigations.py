@@ -150,3 +150,24 @@ connectors:
             assert [k for _, k, _ in get_resource(conn, "P", "p1").links["Org"]] == ["ORG-001"]
     finally:
         ctx.close()
+
+
+def test_an_association_row_cut_in_its_source_key_fails_a_complete_run(
+        tmp_path: Path, db_url: str) -> None:
+    # A review found it: `p12,s1` cut to `p1` held `p1` and deleted p12's link.
+    ctx = _setup(tmp_path, db_url)
+    try:
+        _write(tmp_path, "people.csv", "Key,Roles\np1,\np12,\n")
+        _write(tmp_path, "roles.csv", "Code\nr1\n")
+        _write(tmp_path, "skills.csv", "Person,Skill\np1,s1\np12,s1\n")
+        synchronize(ctx, SyncRequest("HR", mode="initial"))
+        with ctx.engine.connect() as conn:
+            before = conn.execute(sa.text("SELECT count(*) FROM links")).scalar_one()
+        _write(tmp_path, "skills.csv", "Person,Skill\np1,s1\np1\n")
+        run = synchronize(ctx, SyncRequest("HR", force=True, reason="try"))
+        assert run.state == R.FAILED
+        assert "skills.csv: rows whose key cannot be read (lines 3)" in (run.message or "")
+        with ctx.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM links")).scalar_one() == before
+    finally:
+        ctx.close()

@@ -189,8 +189,10 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
             connection = connector.connection(cid)
             evidence.add(table, connection.separator, connection.quote,
                          connection.values_to_trim)
-        for prep in entities:
-            evidence.unkeyed(tables[prep.connection].file.path.name, prep.unkeyed_lines)
+        unread = [(p.connection, p.unkeyed_lines) for p in entities]
+        unread += [(a.connection, a.unkeyed_lines) for a in associations]
+        for cid, lines in unread:
+            evidence.unkeyed(tables[cid].file.path.name, lines)
         if evidence.problems:
             raise FileNotReadWhole(evidence.problems)
         with ctx.engine.connect() as conn:

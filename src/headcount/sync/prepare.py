@@ -82,11 +82,7 @@ def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTy
 
     unkeyed: list[int] = []
     for rej in table.rejected:
-        key = rej.values.get(key_column) or None
-        if key is not None and ("\n" in key or "\r" in key or rej.cut_column == key_column):
-            # A quote left open swallowed the next lines, or the line was cut short in its key:
-            # this is no key to trust.
-            key = None
+        key = _trusted_key(rej.values.get(key_column), rej.cut_column == key_column)
         if key is None:
             unkeyed.append(rej.line)
         else:
@@ -196,8 +192,13 @@ def prepare_association(table: SourceTable, connector: Connector,
     connection = connector.connection(assoc.connection)
     cid = connection.identifier
     frame = table.frame
-    set_aside = [SetAsideRow(cid, r.line, r.values.get(assoc.source_column), "ragged", r.reason,
-                             dict(r.values)) for r in table.rejected]
+    set_aside: list[SetAsideRow] = []
+    unkeyed: list[int] = []
+    for r in table.rejected:
+        key = _trusted_key(r.values.get(assoc.source_column), r.cut_column == assoc.source_column)
+        if key is None:
+            unkeyed.append(r.line)
+        set_aside.append(SetAsideRow(cid, r.line, key, "ragged", r.reason, dict(r.values)))
     empty = frame.filter(pl.col(assoc.source_column).is_null()
                          | pl.col(assoc.target_column).is_null())
     for row in empty.iter_rows(named=True):
@@ -225,7 +226,15 @@ def prepare_association(table: SourceTable, connector: Connector,
             held.add(key)
     source_type = assoc.navigation.partition(".")[0]
     return PreparedAssociation(assoc.navigation, source_type, cid, pairs.sort(KEY, TARGET),
-                               set_aside, warnings, held)
+                               set_aside, warnings, held, unkeyed)
+
+
+def _trusted_key(value: str | None, cut: bool) -> str | None:
+    """The key of a ragged row, unless a quote left open swallowed the next lines into it or
+    the line was cut short in it: no key to trust then."""
+    if not value or cut or "\n" in value or "\r" in value:
+        return None
+    return value
 
 
 def _column_for(mapping: EntityTypeMapping, prop: str) -> str:

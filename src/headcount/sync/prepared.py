@@ -62,3 +62,5 @@ class PreparedAssociation:
     warnings: list[str] = field(default_factory=list)
     # Sources whose rows were set aside: their stored links are left as they are.
     held_sources: set[str] = field(default_factory=set)
+    # Lines of rows set aside before their source's key could be read.
+    unkeyed_lines: list[int] = field(default_factory=list)
