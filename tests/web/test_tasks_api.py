@@ -137,6 +137,7 @@ def test_approving_persists_the_change_set_and_declining_needs_a_comment(app: Fa
 def test_who_may_not_act_is_refused_with_403(app: FastAPI) -> None:
     client = TestClient(app)
     task_id = _inbox(client, bearer(app, "hr", DECIDER))["items"][0]["id"]
+    # Tokens given `decide` here (the API would not mint them): refused for the person.
     for name, scopes in (("view", DECIDER), ("op", ["read", "run", "decide"])):
         refused = client.post(f"/api/tasks/{task_id}/decision", headers=bearer(app, name, scopes),
                               json={"transition": "Approve"})
@@ -168,6 +169,12 @@ def test_a_task_delegated_to_a_viewer_is_theirs_to_decide(app: FastAPI) -> None:
                                   "comment": "you know them"})
     assert delegated.status_code == 200, delegated.text
     assert delegated.json()["state"] == "ReviewPending"
-    viewer = bearer(app, "view", ["read", "decide"])
-    assert [t["id"] for t in _inbox(client, viewer)["items"]] == [task_id]
-    assert _inbox(client, viewer)["items"][0]["delegated_to"] == "view"
+    # A viewer's token never holds `decide`: the person delegated to decides from a session.
+    session = TestClient(app)
+    viewer = {"X-CSRF-Token": login(session, "view")}
+    assert [t["id"] for t in _inbox(session, viewer)["items"]] == [task_id]
+    assert _inbox(session, viewer)["items"][0]["delegated_to"] == "view"
+    approved = session.post(f"/api/tasks/{task_id}/decision", headers=viewer,
+                            json={"transition": "Approve", "comment": "checked"})
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["instance_state"] == "completed"
