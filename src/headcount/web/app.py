@@ -22,19 +22,21 @@ from headcount.errors import HeadcountError, NotFound, RunRefused, outside_failu
 from headcount.project import ProjectContext
 from headcount.repository.database import database_url
 from headcount.repository.users import User
-from headcount.web import cases, identities, provenance, reconciliation, views
+from headcount.web import cases, identities, provenance, reconciliation, tasks, views
 from headcount.web.api import access, catalog, runs
 from headcount.web.api import cases as api_cases
 from headcount.web.api import errors as api_errors
 from headcount.web.api import identities as api_identities
 from headcount.web.api import provenance as api_provenance
 from headcount.web.api import reconciliation as api_reconciliation
+from headcount.web.api import tasks as api_tasks
 from headcount.web.auth import LoginRequired, current_user
 from headcount.web.headers import SecurityHeaders
 from headcount.web.launcher import Launcher
 from headcount.web.listing import ListCache
 from headcount.web.rendering import TEMPLATES, render
 from headcount.web.state import AppState
+from headcount.workflows.engine import NotAllowed
 
 STATIC = Path(__file__).parent / "static"
 
@@ -65,6 +67,9 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     # Manual edits and the Resource Reconciliation (SPEC §6.4): API, then pages.
     app.include_router(api_reconciliation.router, prefix="/api")
     app.include_router(reconciliation.router)
+    # My Tasks (SPEC §7.3): the workflow tasks people act on — API, then pages.
+    app.include_router(api_tasks.router, prefix="/api")
+    app.include_router(tasks.router)
 
     # The schema and its page describe personal-data endpoints: they need a log-in too.
     generated = app.openapi
@@ -112,7 +117,8 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
 
     @app.exception_handler(HeadcountError)
     def _headcount_error(request: Request, exc: HeadcountError) -> Response:
-        code = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, RunRefused) else 400
+        code = (404 if isinstance(exc, NotFound) else 409 if isinstance(exc, RunRefused)
+                else 403 if isinstance(exc, NotAllowed) else 400)
         return _error(request, code, str(exc))
 
     @app.exception_handler(HTTPException)

@@ -15,6 +15,7 @@ from headcount.policy.cases import count_open
 from headcount.repository.users import User
 from headcount.web import catalog
 from headcount.web.auth import app_state
+from headcount.workflows.tasks import open_count
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["fromjson"] = json.loads
@@ -27,12 +28,15 @@ def render(request: Request, name: str, context: dict[str, Any], user: User | No
            status_code: int = 200) -> HTMLResponse:
     state = app_state(request)
     menu: list[Any] = []
-    open_cases = 0
+    open_cases = open_tasks = 0
     if user is not None:
+        project = state.project()
         with state.engine.connect() as conn:
-            menu = catalog.menu(state.project(), conn)
+            menu = catalog.menu(project, conn)
             open_cases = count_open(conn)  # the count beside "Correlation cases"
+            # Beside "My Tasks": also for a person who decides nothing but was delegated a task.
+            open_tasks = open_count(conn, project, user)
     return TEMPLATES.TemplateResponse(request, name, {
         "user": user, "menu": menu, "csrf": getattr(request.state, "csrf", ""),
-        "open_cases": open_cases, **context,
+        "open_cases": open_cases, "open_tasks": open_tasks, **context,
     }, status_code=status_code)

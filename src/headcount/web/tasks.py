@@ -1,0 +1,68 @@
+"""The My Tasks pages (SPEC §7.3, §12): the open tasks of the logged-in person, filtered by
+workflow and subject, and one task — its subject, message, change set, the decisions so far and
+a form per transition. The same code as the API decides; a refusal is shown on the page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from headcount.errors import HeadcountError, NotFound
+from headcount.repository.users import User
+from headcount.web.api.models import Id
+from headcount.web.api.tasks import take_decision, task_detail, task_page
+from headcount.web.auth import app_state, require
+from headcount.web.rendering import render
+from headcount.workflows.engine import NotAllowed
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[User, Depends(require("read"))]
+PAGE_SIZE = 50
+NoNul = r"^[^\x00]*$"
+
+
+@router.get("/tasks", response_class=HTMLResponse)
+def tasks_page(request: Request, user: Reader,
+               workflow: Annotated[str, Query(max_length=200, pattern=NoNul)] = "",
+               subject: Annotated[str, Query(max_length=1000, pattern=NoNul)] = "",
+               page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
+    state = app_state(request)
+    total, items = task_page(state, user, workflow.strip(), subject.strip(), PAGE_SIZE,
+                             (page - 1) * PAGE_SIZE)
+    return render(request, "tasks.html", {
+        "tasks": items, "total": total, "workflow": workflow, "subject": subject,
+        "workflows": state.project().workflows, "page": page,
+        "pages": max(1, -(-total // PAGE_SIZE))}, user)
+
+
+@router.get("/tasks/{task_id}", response_class=HTMLResponse)
+def task_page_view(request: Request, user: Reader, task_id: Id,
+                   decided: Annotated[str, Query(max_length=200, pattern=NoNul)] = ""
+                   ) -> Response:
+    detail = task_detail(app_state(request), user, task_id)
+    return render(request, "task.html", {"d": detail, "decided": decided}, user)
+
+
+@router.post("/tasks/{task_id}/decision")
+def decide(request: Request, user: Reader, task_id: Id,
+           transition: Annotated[str, Form(max_length=200, pattern=NoNul)] = "",
+           comment: Annotated[str, Form(max_length=2000, pattern=NoNul)] = "",
+           delegate_to: Annotated[str, Form(max_length=200, pattern=NoNul)] = ""
+           ) -> Response:
+    state = app_state(request)
+    try:
+        decided = take_decision(state, user, task_id, transition, comment, delegate_to)
+    except (HeadcountError, HTTPException) as exc:
+        # Any refusal is read beside the forms, with what was typed kept; a task that does
+        # not exist is the error page (task_detail raises its NotFound).
+        detail = task_detail(state, user, task_id)
+        code = (exc.status_code if isinstance(exc, HTTPException) else 403
+                if isinstance(exc, NotAllowed) else 404 if isinstance(exc, NotFound) else 409)
+        message = str(exc.detail) if isinstance(exc, HTTPException) else str(exc)
+        return render(request, "task.html", {
+            "d": detail, "error": message, "tried": transition, "comment": comment,
+            "delegate_to": delegate_to}, user, status_code=code)
+    outcome = transition.rpartition("-")[2] or transition
+    return RedirectResponse(f"/tasks/{decided.task_id}?decided={outcome}", status_code=303)
