@@ -168,3 +168,12 @@ def browser() -> Iterator[Any]:
 
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture
+def page(browser: Any, site: str) -> Iterator[Any]:
+    """A fresh page of the module's `site` (the URL a module's own fixture serves)."""
+    from browsing import new_page
+
+    with new_page(browser, site) as opened:
+        yield opened

@@ -104,3 +104,14 @@ def check_accessibility(page: Any) -> None:
                if v.get("impact") in ("serious", "critical")]
     assert not serious, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
                          for v in serious]
+
+
+@contextmanager
+def served_sample(folder: Path, people: int = 200) -> Iterator[str]:
+    """The synchronized sample project in `folder`, served on a free port: its base URL."""
+    from webproject import make_app, make_project
+
+    url = f"sqlite:///{folder.parent}/headcount.db"
+    make_project(folder, url, people=people)
+    with serve(make_app(folder, url)) as base:
+        yield base

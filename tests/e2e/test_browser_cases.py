@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browsing import check_accessibility, log_in, new_page, serve, snap
+from browsing import check_accessibility, log_in, serve, snap
 
 from caseproject import make_case_project
 from webproject import make_app
@@ -25,11 +25,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with serve(make_app(folder, url)) as base:
         yield base
 
-
-@pytest.fixture
-def page(browser: Any, site: str) -> Iterator[Any]:
-    with new_page(browser, site) as opened:
-        yield opened
 
 
 def test_a_case_is_decided_then_the_identity_and_provenance_read(page: Any) -> None:

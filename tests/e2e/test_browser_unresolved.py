@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsing import check_accessibility, log_in, new_page, serve, snap
+from browsing import check_accessibility, log_in, serve, snap
 
 from webproject import make_app, make_project
 
@@ -40,11 +40,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with serve(make_app(folder, url)) as base:
         yield base
 
-
-@pytest.fixture
-def page(browser: Any, site: str) -> Iterator[Any]:
-    with new_page(browser, site) as opened:
-        yield opened
 
 
 def test_every_unresolved_reference_is_listed_with_why(page: Any) -> None:

@@ -9,9 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from browsing import check_accessibility, log_in, new_page, serve, snap
-
-from webproject import make_app, make_project
+from browsing import check_accessibility, log_in, served_sample, snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -19,16 +17,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("hardening") / "hr"
-    url = f"sqlite:///{folder.parent}/headcount.db"
-    make_project(folder, url, people=200)
-    with serve(make_app(folder, url)) as base:
+    with served_sample(folder) as base:
         yield base
 
-
-@pytest.fixture
-def page(browser: Any, site: str) -> Iterator[Any]:
-    with new_page(browser, site) as opened:
-        yield opened
 
 
 def test_api_docs_render_without_internet(page: Any) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browsing import check_accessibility, log_in, new_page, serve, snap
+from browsing import check_accessibility, log_in, serve, snap
 
 from taskproject import make_task_project
 from webproject import make_app
@@ -27,11 +27,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with serve(make_app(folder, url)) as base:
         yield base
 
-
-@pytest.fixture
-def page(browser: Any, site: str) -> Iterator[Any]:
-    with new_page(browser, site) as opened:
-        yield opened
 
 
 def _my_tasks(page: Any) -> Any:
