@@ -47,6 +47,11 @@ workflows:
       - {identifier: Request, template: ActionWithRefine}
       - {identifier: Review, template: ReviewWithFeedback, roles: [hr], deadline_days: 2}
       - {template: Persist}
+  - identifier: Directory_UserRecord_ManagerReview
+    entity_type: Directory_UserRecord
+    activities:
+      - {template: Review, roles: [hr], relations: [Manager]}
+      - {template: Persist}
   - identifier: Directory_UserRecord_TwoReviews
     entity_type: Directory_UserRecord
     activities:
@@ -254,6 +259,8 @@ def test_a_change_set_the_repository_moved_away_from_is_shown_not_written(
     ("properties: [Titel]", "unknown property `Titel` of `Directory_UserRecord` — did you mean "
                             "`Title`?"),
     ("roles: [hrr]", "unknown role `hrr` — did you mean `hr`?"),
+    ("roles: [hr], relations: [Managr]", "`Managr` is no navigation of `Directory_UserRecord` — "
+                                         "did you mean `Manager`?"),
     ("last: Action", "the last activity must persist the change set"),
 ])
 def test_a_workflow_is_checked_with_its_line_and_a_suggestion(
@@ -285,3 +292,28 @@ def test_a_workflow_is_checked_with_its_line_and_a_suggestion(
         load_project_config(folder)
     assert said in str(error.value)
     assert "workflows.yaml, line" in str(error.value)
+
+
+def test_a_manager_acts_on_the_tasks_of_their_reports_only(
+        sample: tuple[ProjectContext, Project]) -> None:
+    ctx, project = sample
+    with ctx.engine.connect() as conn:
+        record, manager = conn.execute(sa.text(
+            "SELECT r.key, l.target_key FROM links l JOIN resources r ON r.id = l.source_id "
+            "WHERE l.navigation = 'Directory_UserRecord.Manager' ORDER BY r.key LIMIT 1")).one()
+        stranger = conn.execute(sa.text(
+            "SELECT key FROM resources WHERE entity_type = 'Directory_User' AND key <> :m "
+            "ORDER BY key LIMIT 1"), {"m": manager}).scalar_one()
+    with begin_write(ctx.engine) as conn:
+        from headcount.repository import users
+
+        users.add_user(conn, "boss", "correct-horse-battery", "viewer", identity=manager)
+        users.add_user(conn, "other", "correct-horse-battery", "viewer", identity=stranger)
+        start(conn, project, "Directory_UserRecord_ManagerReview",
+              retitle(ctx, record, "Lead"), actor="op", now=NOW)
+    ((review, *_),) = open_tasks(ctx, project, "boss")
+    assert open_tasks(ctx, project, "other") == []
+    with pytest.raises(NotAllowed):
+        act(ctx, project, review, "other", "Approve")
+    act(ctx, project, review, "boss", "Approve", "my report, agreed")
+    assert title(ctx, record) == "Lead"

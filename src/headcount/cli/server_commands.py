@@ -53,13 +53,16 @@ def _password(given: str | None) -> str:
 def user_add(cli: typer.Context, name: str,
              role: Annotated[str, typer.Option(help=f"One of: {', '.join(users.ROLES)}.")],
              password: Annotated[str | None, typer.Option(
-                 help=f"The password (better: ${PASSWORD_ENV}, or the prompt).")] = None
+                 help=f"The password (better: ${PASSWORD_ENV}, or the prompt).")] = None,
+             identity: Annotated[str | None, typer.Option(
+                 help="The key of the person's own identity (Directory_User): who they are "
+                      "to workflows, e.g. the manager of their reports.")] = None
              ) -> None:
     """Add a local user with a role."""
     ctx = open_project(cli)
     try:
         with begin_write(ctx.engine) as conn:
-            user = users.add_user(conn, name, _password(password), role)
+            user = users.add_user(conn, name, _password(password), role, identity)
             runs.audit(conn, "cli", "user added", f"{user.name} ({user.role})", None)
     finally:
         ctx.close()

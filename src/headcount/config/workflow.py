@@ -53,6 +53,10 @@ class Activity(ConfigModel):
     roles: list[Identifier] = Field(
         default_factory=list, description="Roles whose members may act on it (administrator "
                                           "always may).")
+    relations: list[Name] = Field(
+        default_factory=list,
+        description="Navigations of the subject whose target is a person who may act too: "
+                    "`Manager` lets the subject's manager (the user whose identity it is).")
     quorum: int = Field(1, ge=1, le=100, description="Approvals a Review needs.")
     deadline_days: float | None = Field(
         None, gt=0, le=365, description="Business days to act, in the subject's site calendar.")
@@ -63,8 +67,8 @@ class Activity(ConfigModel):
 
     @model_validator(mode="after")
     def _fits_its_template(self) -> Activity:
-        if self.template in AUTOMATIC and self.roles:
-            raise ValueError(f"`{self.template}` runs by itself: no roles")
+        if self.template in AUTOMATIC and (self.roles or self.relations):
+            raise ValueError(f"`{self.template}` runs by itself: no roles nor relations")
         if self.quorum > 1 and self.template not in (Template.REVIEW,
                                                      Template.REVIEW_WITH_FEEDBACK):
             raise ValueError("only a Review needs a quorum")

@@ -36,7 +36,14 @@ def check_workflows(project: Project) -> Iterator[Problem]:
             if found[1].find_property(prop) is None:
                 yield ((*base, "properties", pi),
                        f"unknown property `{prop}` of `{wf.entity_type}`{suggest(prop, names)}")
+        navigations = [p.identifier for p in found[1].properties if p.is_navigation]
         for ai, activity in enumerate(wf.activities):
+            for ri, relation in enumerate(activity.relations):
+                nav = found[1].find_property(relation)
+                if nav is None or not nav.is_navigation:
+                    yield ((*base, "activities", ai, "relations", ri),
+                           f"`{relation}` is no navigation of `{wf.entity_type}`"
+                           f"{suggest(relation, navigations)}")
             for ri, role in enumerate(activity.roles):
                 if role not in ROLES:
                     yield ((*base, "activities", ai, "roles", ri),

@@ -179,6 +179,8 @@ users = sa.Table(
     sa.Column("role", sa.String(32), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    # The key of the person's own Directory_User: who they are to a workflow (their reports).
+    sa.Column("identity", sa.String(255), nullable=True),
 )
 
 # Log-in sessions: the cookie holds a random token, the table only its SHA-256.

@@ -59,7 +59,13 @@ def login_key(name: str) -> str | None:
     return name.lower() if NAME_PATTERN.fullmatch(name) else None
 
 
-def add_user(conn: sa.Connection, name: str, password: str, role: str) -> User:
+def identity_of(conn: sa.Connection, name: str) -> str | None:
+    """The key of the user's own Directory_User, if one was given (`user add --identity`)."""
+    return conn.execute(sa.select(users.c.identity).where(users.c.name == name)).scalar()
+
+
+def add_user(conn: sa.Connection, name: str, password: str, role: str,
+             identity: str | None = None) -> User:
     if login_key(name) is None:
         raise AccessError("a user name holds letters, digits, '.', '_', '-', '@' (ASCII)")
     if role not in PERMISSIONS:
@@ -70,7 +76,7 @@ def add_user(conn: sa.Connection, name: str, password: str, role: str) -> User:
         raise AccessError(f"user `{name}` exists")
     user_id = conn.execute(sa.insert(users).values(
         name=name, password_hash=_hasher.hash(password), role=role, created_at=now(),
-        disabled=False).returning(users.c.id)).scalar_one()
+        disabled=False, identity=identity).returning(users.c.id)).scalar_one()
     return User(int(user_id), name, role)
 
 

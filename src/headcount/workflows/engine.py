@@ -30,11 +30,13 @@ from headcount.repository.database import begin_write
 from headcount.repository.locks import connector_lock
 from headcount.repository.schema import (
     connector_state,
+    links,
+    resources,
     workflow_decisions,
     workflow_instances,
     workflow_tasks,
 )
-from headcount.repository.users import User, find_user
+from headcount.repository.users import User, find_user, identity_of
 from headcount.workflows.calendar import Calendars, add_business_days
 from headcount.workflows.changes import InvalidChanges, WorkflowChanges, change_set, conflicts
 
@@ -110,7 +112,8 @@ def decide(conn: sa.Connection, project: Project, task_id: int, user: User, tran
     if not task["open"]:
         raise TaskRefused(f"task {task_id} is {task['state']}: it was decided already")
     name = _transition(activity, task["state"], transition)
-    if not may_act(project, wf, activity, task["delegated_to"], user):
+    if not may_act(project, wf, activity, task["delegated_to"], user) and not related(
+            conn, project, wf, activity, instance["subject_key"], user):
         raise NotAllowed(f"{user.name} may not act on task {task_id} ({wf.identifier}, "
                          f"{activity.name}): roles {', '.join(activity.roles) or 'none'}")
     effect = TRANSITIONS[activity.template][name]
@@ -186,6 +189,34 @@ def may_act(project: Project, wf: Workflow, activity: Activity, delegated_to: st
     if activity.roles:
         return user.role in activity.roles and user.can("read")
     return user.can("decide")
+
+
+def relation_links(project: Project, wf: Workflow, activity: Activity) -> list[str]:
+    """The navigations (`Directory_UserRecord.Manager`) whose target may act on the activity."""
+    found = project.entity_type(wf.entity_type)
+    if found is None:
+        return []
+    out = []
+    for name in activity.relations:
+        prop = found[1].find_property(name)
+        if prop is not None and prop.is_navigation:
+            out.append(f"{found[1].identifier}.{prop.identifier}")
+    return out
+
+
+def related(conn: sa.Connection, project: Project, wf: Workflow, activity: Activity,
+            subject_key: str | None, user: User) -> bool:
+    """Whether `user` is, through one of the activity's relations, the subject's (its
+    manager): their identity (`user add --identity`) is the target of that navigation."""
+    navigations = relation_links(project, wf, activity)
+    identity = identity_of(conn, user.name) if navigations and subject_key else None
+    if identity is None:
+        return False
+    return conn.execute(sa.select(links.c.id).select_from(
+        links.join(resources, resources.c.id == links.c.source_id)).where(
+        resources.c.entity_type == wf.entity_type, resources.c.key == subject_key,
+        links.c.navigation.in_(navigations), links.c.target_key == identity).limit(1)
+    ).first() is not None
 
 
 def _enter(conn: sa.Connection, project: Project, wf: Workflow, instance_id: int,

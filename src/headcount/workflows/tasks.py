@@ -13,10 +13,16 @@ import sqlalchemy as sa
 from headcount.config.model import Project
 from headcount.config.workflow import TRANSITIONS, Template
 from headcount.errors import NotFound
-from headcount.repository.schema import workflow_decisions, workflow_instances, workflow_tasks
-from headcount.repository.users import User
+from headcount.repository.schema import (
+    links,
+    resources,
+    workflow_decisions,
+    workflow_instances,
+    workflow_tasks,
+)
+from headcount.repository.users import User, identity_of
 from headcount.workflows.changes import WorkflowChanges
-from headcount.workflows.engine import may_act
+from headcount.workflows.engine import may_act, relation_links
 
 
 @dataclass(frozen=True)
@@ -88,9 +94,9 @@ def _task(project: Project, row: Any) -> Task:
                 transitions)
 
 
-def _acting(project: Project, user: User) -> sa.ColumnElement[bool]:
+def _acting(project: Project, user: User, identity: str | None) -> sa.ColumnElement[bool]:
     """The open tasks `user` may act on, as a condition: the (workflow, activity) pairs their
-    role allows, or a delegation to them."""
+    role allows, a delegation to them, or a subject whose relation they are (its manager)."""
     t, i = workflow_tasks.c, workflow_instances.c
     if user.role == "administrator":
         return sa.true()
@@ -98,6 +104,19 @@ def _acting(project: Project, user: User) -> sa.ColumnElement[bool]:
              for activity in wf.activities if may_act(project, wf, activity, None, user)]
     allowed: list[sa.ColumnElement[bool]] = [t.delegated_to == user.name]
     allowed += [sa.and_(i.workflow == w, t.activity == a) for w, a in pairs]
+    if identity is not None:
+        for wf in project.workflows:
+            for activity in wf.activities:
+                navigations = relation_links(project, wf, activity)
+                if not navigations:
+                    continue
+                theirs = sa.select(links.c.id).select_from(
+                    links.join(resources, resources.c.id == links.c.source_id)).where(
+                    resources.c.entity_type == i.entity_type,
+                    resources.c.key == i.subject_key, links.c.navigation.in_(navigations),
+                    links.c.target_key == identity)
+                allowed.append(sa.and_(i.workflow == wf.identifier,
+                                       t.activity == activity.name, sa.exists(theirs)))
     return sa.or_(*allowed)
 
 
@@ -106,7 +125,7 @@ def inbox(conn: sa.Connection, project: Project, user: User, workflow: str | Non
           ) -> tuple[int, list[Task]]:
     """The open tasks `user` may act on, oldest first (the longest waiting), and their count."""
     t, i = workflow_tasks.c, workflow_instances.c
-    where = [t.open.is_(True), _acting(project, user)]
+    where = [t.open.is_(True), _acting(project, user, identity_of(conn, user.name))]
     if workflow:
         where.append(i.workflow == workflow)
     if subject:

@@ -21,7 +21,7 @@ from headcount.web.auth import app_state, require
 from headcount.web.state import AppState
 from headcount.workflows import tasks
 from headcount.workflows.changes import ResourceChange
-from headcount.workflows.engine import Decided, decide_task, may_act
+from headcount.workflows.engine import Decided, decide_task, may_act, related
 
 router = APIRouter(tags=["tasks"], responses=responses(*GUARDED))
 Reader = Annotated[User, Depends(require("read"))]
@@ -249,10 +249,12 @@ def task_detail(state: AppState, user: User, task_id: int) -> TaskDetailOut:
         task = tasks.get_task(conn, project, task_id)
         instance = instance_out(conn, project, tasks.get_instance(conn, project,
                                                                   task.instance_id))
-    wf = project.workflow(task.workflow)
-    activity = next((a for a in wf.activities if a.name == task.activity), None) if wf else None
-    acting = bool(task.open and wf and activity
-                  and may_act(project, wf, activity, task.delegated_to, user))
+        wf = project.workflow(task.workflow)
+        activity = next((a for a in wf.activities if a.name == task.activity),
+                        None) if wf else None
+        acting = bool(task.open and wf and activity and (
+            may_act(project, wf, activity, task.delegated_to, user)
+            or related(conn, project, wf, activity, task.subject_key, user)))
     mine = next(t for t in instance.tasks if t.id == task_id)
     return TaskDetailOut(task=mine, may_act=acting, instance=instance)
 
