@@ -1,5 +1,6 @@
 """The sample project with workflow tasks waiting in My Tasks: a retitle workflow reviewed by
-HR, started for three identity records (the third also moves the record to another manager)."""
+HR or the record's manager, started for three identity records (the third also moves the record
+to another manager; its manager is the user `boss`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from headcount.project import ProjectContext
+from headcount.repository import users
 from headcount.repository.database import begin_write
 from headcount.repository.schema import links
 from headcount.workflows.changes import ResourceChange, WorkflowChanges, current
 from headcount.workflows.engine import start
-from webproject import make_project
+from webproject import PASSWORD, make_project
 
 RECORD = "Directory_UserRecord"
 WORKFLOWS = """
@@ -21,7 +23,7 @@ workflows:
     entity_type: Directory_UserRecord
     display_name: Change a title
     activities:
-      - {identifier: Review, template: ReviewWithFeedback, roles: [hr]}
+      - {identifier: Review, template: ReviewWithFeedback, roles: [hr], relations: [Manager]}
       - {template: Persist}
 """
 # The subjects, oldest task first, and the title each would take.
@@ -46,6 +48,8 @@ def make_task_project(folder: Path, url: str) -> Path:
                             links.c.source_id == found[0],
                             links.c.navigation == f"{RECORD}.Manager")).scalars())
                     moved["Manager"] = (before, ["E00001"])
+                    # Its manager acts on it too, a viewer by role: `boss` is that person.
+                    users.add_user(conn, "boss", PASSWORD, "viewer", identity=before[0])
                 start(conn, project, "Retitle", WorkflowChanges([ResourceChange(
                     RECORD, key, "update", {"Title": (found[1].get("Title"), title)}, moved)]),
                     actor="tests", message=f"New title for {key}")

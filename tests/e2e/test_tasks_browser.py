@@ -1,7 +1,8 @@
 """My Tasks in a real browser (Playwright driving Debian's Chromium): an HR user sees the count
 of open tasks in the top bar, opens My Tasks, approves one task and declines another with a
-comment; a viewer sees none, and the API refuses their decision with 403. Each page passes
-axe-core; screenshots are saved as artifacts."""
+comment; a viewer sees none, and the API refuses their decision with 403; a manager (a viewer by
+role) sees the task of their report only, and approves it. Each page passes axe-core;
+screenshots are saved as artifacts."""
 
 from __future__ import annotations
 
@@ -94,3 +95,19 @@ def test_a_viewer_sees_no_task_and_the_api_refuses_their_decision(page: Any) -> 
                                data={"transition": "Approve"})
     assert answer.status == 403
     assert "may not act" in answer.json()["detail"]
+
+
+def test_a_manager_sees_and_decides_the_task_of_their_report_only(page: Any) -> None:
+    log_in(page, "boss")  # a viewer by role, the manager of E00004's record
+    assert "1" in _my_tasks(page).inner_text()
+    _my_tasks(page).click()
+    page.wait_for_url("**/tasks")
+    page.get_by_text("1 open task", exact=True).wait_for()
+    assert "E00004" in page.get_by_role("table").inner_text()
+    check_accessibility(page)
+    _open(page, "E00004")
+    approve = page.get_by_role("form", name="Approve")
+    approve.get_by_label("Comment").fill("my report: agreed")
+    approve.get_by_role("button", name="Approve").click()
+    page.get_by_role("status").get_by_text("Decided: Approve").wait_for()
+    snap(page, "33-task-by-the-manager")
