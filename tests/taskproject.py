@@ -23,7 +23,7 @@ workflows:
     entity_type: Directory_UserRecord
     display_name: Change a title
     activities:
-      - {identifier: Review, template: ReviewWithFeedback, roles: [hr], relations: [Manager]}
+      - {identifier: Review, template: Review, roles: [hr], relations: [Manager]}
       - {template: Persist}
 """
 # The subjects, oldest task first, and the title each would take.

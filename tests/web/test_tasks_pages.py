@@ -66,8 +66,10 @@ def test_a_task_page_shows_the_change_set_and_decides(app: FastAPI) -> None:
     assert 'href="/entity-types/Directory_UserRecord/E00004"' in page
     assert re.search(r"<th scope=\"row\">Title</th><td>[^<]+</td><td>Data steward</td>", page)
     assert re.search(r"<th scope=\"row\">Manager</th><td>[^<]+</td><td>E00001</td>", page)
-    for name in ("Approve", "Decline", "Delegate", "Refine"):
+    for name in ("Approve", "Decline", "Delegate"):
         assert f'<button type="submit">{name}</button>' in page
+    # A Review has nothing to send back to: no Refine is offered (it was, and then refused).
+    assert '<button type="submit">Refine</button>' not in page
     assert 'name="delegate_to"' in page
     assert f'name="csrf" value="{csrf}"' in page
     assert "No decision yet." in page

@@ -262,6 +262,9 @@ def test_a_change_set_the_repository_moved_away_from_is_shown_not_written(
     ("roles: [hr], relations: [Managr]", "`Managr` is no navigation of `Directory_UserRecord` — "
                                          "did you mean `Manager`?"),
     ("last: Action", "the last activity must persist the change set"),
+    ("roles: [hr]}\n      - {template: ReviewWithFeedback", "sends back for refinement to an "
+                                                         "ActionWithRefine before it: there is "
+                                                         "none"),
 ])
 def test_a_workflow_is_checked_with_its_line_and_a_suggestion(
         tmp_path: Path, text: str, said: str) -> None:

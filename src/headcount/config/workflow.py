@@ -98,6 +98,12 @@ class Workflow(ConfigModel):
                              "`PersistOnlyResources`): nothing reaches the repository before")
         if any(a.template in AUTOMATIC for a in self.activities[:-1]):
             raise ValueError("only the last activity persists")
+        for i, activity in enumerate(self.activities):
+            if activity.template is Template.REVIEW_WITH_FEEDBACK and not any(
+                    a.template is Template.ACTION_WITH_REFINE for a in self.activities[:i]):
+                raise ValueError(f"{activity.name} (ReviewWithFeedback) sends back for "
+                                 "refinement to an ActionWithRefine before it: there is none "
+                                 "(use a Review)")
         return self
 
     def activity(self, name: str) -> Activity | None:
