@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -68,3 +70,17 @@ def bearer(app: FastAPI, name: str, scopes: list[str]) -> dict[str, str]:
 
 def make_app(folder: Path, url: str) -> FastAPI:
     return create_app(folder, url)
+
+
+@contextmanager
+def sample_app(folder: Path, url: str | None = None, people: int = 200,
+               synchronized: bool = True) -> Iterator[FastAPI]:
+    """The app over the sample project made in `folder/hr` (SQLite in `folder` unless `url`
+    says otherwise); its engine disposed of when done."""
+    url = url or f"sqlite:///{folder}/headcount.db"
+    application = make_app(make_project(folder / "hr", url, people=people,
+                                        synchronized=synchronized), url)
+    try:
+        yield application
+    finally:
+        application.state.headcount.engine.dispose()

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from headcount.config.model import Property, PropertyType
 from headcount.reviews.values import InvalidValue, canonical
-from webproject import bearer, login, make_app, make_project
+from webproject import bearer, login, sample_app
 
 RECORD = "Directory_UserRecord"
 HTML = {"Accept": "text/html"}
@@ -25,13 +25,8 @@ HTML = {"Accept": "text/html"}
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     # One project for the module, on SQLite: each test works on its own record.
-    folder = tmp_path_factory.mktemp("review")
-    url = f"sqlite:///{folder}/headcount.db"
-    application = make_app(make_project(folder / "hr", url, people=200), url)
-    try:
+    with sample_app(tmp_path_factory.mktemp("review")) as application:
         yield application
-    finally:
-        application.state.headcount.engine.dispose()
 
 
 def _client(app: FastAPI) -> TestClient:

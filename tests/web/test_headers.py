@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
-from webproject import bearer, login, make_app, make_project
+from webproject import bearer, login, make_app, make_project, sample_app
 
 HTML = {"Accept": "text/html"}
 EXPECTED = {
@@ -27,13 +27,8 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    folder = tmp_path_factory.mktemp("headers")
-    url = f"sqlite:///{folder}/headcount.db"
-    application = make_app(make_project(folder / "hr", url, people=200), url)
-    try:
+    with sample_app(tmp_path_factory.mktemp("headers")) as application:
         yield application
-    finally:
-        application.state.headcount.engine.dispose()
 
 
 def routes(app: FastAPI) -> list[tuple[str, str]]:

@@ -11,17 +11,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from headcount.web.auth import SESSION_COOKIE
-from webproject import login, make_app, make_project
+from webproject import login, sample_app
 
 
 @pytest.fixture
 def app(tmp_path: Path, db_url: str) -> Iterator[FastAPI]:
-    application = make_app(make_project(tmp_path / "hr", db_url, people=200,
-                                        synchronized=False), db_url)
-    try:
+    with sample_app(tmp_path, db_url, synchronized=False) as application:
         yield application
-    finally:
-        application.state.headcount.engine.dispose()
 
 
 def holding(app: FastAPI, session: str) -> TestClient:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from webproject import bearer, login, make_app, make_project
+from webproject import bearer, login, sample_app
 
 RECORD = "Directory_UserRecord"
 HTML = {"Accept": "text/html"}
@@ -21,12 +21,8 @@ HTML = {"Accept": "text/html"}
 
 @pytest.fixture
 def app(tmp_path: Path, db_url: str) -> Iterator[FastAPI]:
-    folder = make_project(tmp_path / "hr", db_url, people=200)
-    application = make_app(folder, db_url)
-    try:
+    with sample_app(tmp_path, db_url) as application:
         yield application
-    finally:
-        application.state.headcount.engine.dispose()
 
 
 def _id(app: FastAPI, entity_type: str, key: str) -> int:

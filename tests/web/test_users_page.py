@@ -10,20 +10,15 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from webproject import bearer, login, make_app, make_project
+from webproject import bearer, login, sample_app
 
 HTML = {"Accept": "text/html"}
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    folder = tmp_path_factory.mktemp("userspage")
-    url = f"sqlite:///{folder}/headcount.db"
-    application = make_app(make_project(folder / "hr", url, people=200, synchronized=False), url)
-    try:
+    with sample_app(tmp_path_factory.mktemp("userspage"), synchronized=False) as application:
         yield application
-    finally:
-        application.state.headcount.engine.dispose()
 
 
 def create(client: TestClient, csrf: str, name: str, scopes: list[str]) -> str:
