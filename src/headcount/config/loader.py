@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from headcount.config.calendar import CalendarSpec
+from headcount.config.internal_workflow import InternalWorkflowConnection
 from headcount.config.model import Connector, LookupTable, Project
 from headcount.config.notifications import Notifications
 from headcount.config.resource_type import ResourceType
@@ -29,10 +30,12 @@ from headcount.config.yamlsource import PathKey, dotted, read_yaml
 from headcount.errors import ConfigError, ConfigProblem, Location
 
 CONFIG_DIR = "config"
-SECTIONS = ("connectors", "resource_types", "tables", "calendars", "workflows")
+SECTIONS = ("connectors", "resource_types", "tables", "calendars", "workflows",
+            "workflow_connections")
 _ITEMS: dict[str, type[BaseModel]] = {
     "connectors": Connector, "resource_types": ResourceType, "tables": LookupTable,
-    "calendars": CalendarSpec, "workflows": Workflow}
+    "calendars": CalendarSpec, "workflows": Workflow,
+    "workflow_connections": InternalWorkflowConnection}
 # Sections of settings (a mapping, not a list): given in one file of the project.
 SETTINGS: dict[str, type[BaseModel]] = {"notifications": Notifications}
 

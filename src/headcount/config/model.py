@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 
 from headcount.config.base import ConfigModel, Identifier, Name
 from headcount.config.calendar import CalendarSpec
+from headcount.config.internal_workflow import InternalWorkflowConnection
 from headcount.config.notifications import Notifications
 from headcount.config.resource_type import ResourceType
 from headcount.config.workflow import Workflow
@@ -258,11 +259,21 @@ class Project(ConfigModel):
     tables: list[LookupTable] = Field(default_factory=list)
     calendars: list[CalendarSpec] = Field(default_factory=list)
     workflows: list[Workflow] = Field(default_factory=list)
+    workflow_connections: list[InternalWorkflowConnection] = Field(
+        default_factory=list, description="Connections of package `internal-workflow` (SPEC "
+                                          "§7.2): the orders of their resource types start "
+                                          "workflows instead of being fulfilled directly.")
     notifications: Notifications = Field(default_factory=Notifications)
 
     def workflow(self, identifier: str) -> Workflow | None:
         return next((w for w in self.workflows if w.identifier.lower() == identifier.lower()),
                     None)
+
+    def workflow_connection(self, resource_type: str) -> InternalWorkflowConnection | None:
+        """The internal-workflow connection fulfilling a resource type; None: directly."""
+        low = resource_type.lower()
+        return next((w for w in self.workflow_connections
+                     if low in (r.lower() for r in w.resource_types)), None)
 
     def lookup_tables(self) -> dict[str, dict[str, TableValue]]:
         """The static tables of `lookup()`, by identifier."""

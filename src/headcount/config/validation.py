@@ -22,7 +22,7 @@ from headcount.config.model import (
     RowFilter,
 )
 from headcount.config.resource_type import Validity
-from headcount.config.workflow_checks import check_workflows
+from headcount.config.workflow_checks import check_workflow_connections, check_workflows
 from headcount.config.yamlsource import PathKey
 
 Problem = tuple[PathKey, str]
@@ -39,6 +39,7 @@ def check_project(project: Project) -> list[Problem]:
     problems += list(check_resource_types(project))
     problems += list(check_calendars(project))
     problems += list(check_workflows(project))
+    problems += list(check_workflow_connections(project))
     return problems
 
 

@@ -48,3 +48,83 @@ def check_workflows(project: Project) -> Iterator[Problem]:
                 if role not in ROLES:
                     yield ((*base, "activities", ai, "roles", ri),
                            f"unknown role `{role}`{suggest(role, list(ROLES))}")
+
+
+def check_workflow_connections(project: Project) -> Iterator[Problem]:
+    """Internal-workflow connections (SPEC §7.2): resource types that exist, workflows on the
+    entity type the resource types write to (or one of its connector's), transitions of their
+    first activity, properties of the resource types' targets (their `when` expressions:
+    policy.expression_check)."""
+    from headcount.config.validation import suggest
+    from headcount.config.workflow import PENDING, TRANSITIONS
+
+    rts = {rt.identifier.lower(): rt for rt in project.resource_types}
+    workflows = [w.identifier for w in project.workflows]
+    claimed: dict[str, str] = {}
+    seen: set[str] = set()
+    for wi, wc in enumerate(project.workflow_connections):
+        base: PathKey = ("workflow_connections", wi)
+        if wc.identifier.lower() in seen:
+            yield ((*base, "identifier"), f"connection `{wc.identifier}` is declared twice")
+        seen.add(wc.identifier.lower())
+        targets = []
+        own: set[str] = set()
+        for ri, name in enumerate(wc.resource_types):
+            rt = rts.get(name.lower())
+            where = (*base, "resource_types", ri)
+            if rt is None:
+                yield where, f"unknown resource type `{name}`" \
+                    f"{suggest(name, [r.identifier for r in project.resource_types])}"
+                continue
+            if name.lower() in claimed:
+                yield where, f"`{name}` is fulfilled by `{claimed[name.lower()]}` already"
+            claimed[name.lower()] = wc.identifier
+            found = project.entity_type(rt.target)
+            if found is not None:
+                targets.append(found[1])
+                own |= {et.identifier.lower() for et in found[0].entity_types}
+        subjects: set[str] = set()
+        for kind in ("added", "modified", "deleted"):
+            change = getattr(wc.change_types, kind)
+            if change is None:
+                continue
+            at: PathKey = (*base, "change_types", kind)
+            chosen = [((*at, "workflow"), change.workflow)] + [
+                ((*at, "choose", i, "workflow"), c.workflow)
+                for i, c in enumerate(change.choose)]
+            for where, name in chosen:
+                wf = project.workflow(name)
+                if wf is None:
+                    yield where, f"unknown workflow `{name}`{suggest(name, workflows)}"
+                    continue
+                subjects.add(wf.entity_type.lower())
+                if own and wf.entity_type.lower() not in own:
+                    yield where, f"workflow `{name}` is on `{wf.entity_type}`, not on the " \
+                        "connector its resource types write to"
+                elif len(subjects) > 1:
+                    yield where, f"workflow `{name}` is on `{wf.entity_type}`: the workflows " \
+                        "of one connection share their subject's entity type"
+                if change.transition is not None:
+                    first = wf.activities[0]
+                    allowed = [first.transition_id(t) for t in
+                               TRANSITIONS.get(first.template, {})] \
+                        if first.template in PENDING else []
+                    if change.transition.lower() not in (a.lower() for a in allowed):
+                        yield (*at, "transition"), \
+                            f"`{change.transition}` is no transition of `{name}`'s first " \
+                            f"activity: {', '.join(allowed) or 'it runs by itself'}"
+            for field in ("scalar_properties", "navigation_properties", "date_properties"):
+                for pi, prop in enumerate(getattr(change, field)):
+                    entity, _, name = prop.rpartition(".")
+                    pool = [t for t in targets
+                            if not entity or t.identifier.lower() == entity.lower()]
+                    found_prop = [t.find_property(name) for t in pool]
+                    navigation = field == "navigation_properties"
+                    if not any(p is not None and p.is_navigation == navigation
+                               for p in found_prop):
+                        names = [p.identifier for t in targets for p in t.properties]
+                        what = "navigation" if navigation else "value"
+                        yield ((*at, field, pi),
+                               f"`{prop}` is no {what} of "
+                               f"{', '.join(t.identifier for t in pool) or entity}"
+                               f"{suggest(name, names)}")

@@ -26,6 +26,7 @@ def change_set(project: Project, graph: Graph, orders: list[Order]) -> ChangeSet
     links: list[dict[str, Any]] = []
     # The links of each resource, once, for the deleted ones (not a scan per deletion).
     outgoing: dict[int, list[tuple[str, list[tuple[str, int | None]]]]] = {}
+    updated: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
     if any(o.kind == "deleted" for o in orders):
         for (source, nav), targets in graph.targets.items():
             outgoing.setdefault(source, []).append((nav, targets))
@@ -41,11 +42,23 @@ def change_set(project: Project, graph: Graph, orders: list[Order]) -> ChangeSet
             record = {n: order.values.get(n, (None, None))[1] for n in names}
             resources.append({**base, "kind": "insert", "data": _json(record), "after": None})
         elif order.kind == "modified":
-            after = {n: current.get(n) for n in names} | {k: v for k, (_, v) in
-                                                          order.values.items()}
-            resources.append({**base, "kind": "update" if order.values else "rehash",
-                              "data": _json({k: [b, a] for k, (b, a) in order.values.items()}),
-                              "after": _json(after)})
+            key = (order.target_type, order.target_key)
+            if key in updated:
+                # The same target changed twice in one fulfillment (a change split between a
+                # workflow and direct fulfillment): one change, or the second undoes the first.
+                row, data, after = updated[key]
+                data.update({k: [b, a] for k, (b, a) in order.values.items()})
+                after.update({k: v for k, (_, v) in order.values.items()})
+                row.update(kind="update" if data else "rehash", data=_json(data),
+                           after=_json(after))
+            else:
+                data = {k: [b, a] for k, (b, a) in order.values.items()}
+                after = {n: current.get(n) for n in names} | {k: v for k, (_, v) in
+                                                              order.values.items()}
+                row = {**base, "kind": "update" if order.values else "rehash",
+                       "data": _json(data), "after": _json(after)}
+                updated[key] = (row, data, after)
+                resources.append(row)
         elif order.retain_until is not None:
             # Kept for its retention: only its validity changes (marked left) for now.
             if order.values:
@@ -90,6 +103,14 @@ def fulfill(conn: sa.Connection, project: Project, graph: Graph, orders: list[Or
     changes = change_set(project, graph, orders)
     record_changes(conn, changes, run_id)
     apply_changes(conn, changes, run_id)
+    settle(conn, orders, run_id)
+    return changes
+
+
+def settle(conn: sa.Connection, orders: list[Order], run_id: int) -> None:
+    """What fulfilled orders leave besides the resources: the orders recorded with the run,
+    the ownership they establish, the retention schedule, the unique values issued. A
+    workflow's Persist settles the orders it carried the same way."""
     record_orders(conn, orders, run_id)
     # Ownership follows the orders, set-based: one statement each way, not two per order.
     sourced = [o for o in orders if o.source_key is not None]
@@ -102,15 +123,15 @@ def fulfill(conn: sa.Connection, project: Project, graph: Graph, orders: list[Or
         "DELETE FROM ownership WHERE EXISTS (SELECT 1 FROM hc_own h "
         "WHERE h.rt = ownership.resource_type AND h.sk = ownership.source_key)")
     drop_temp_table(conn, "hc_own")
+    # An order split between a workflow and direct fulfillment owns its target once.
     insert_rows(conn, "ownership", ["resource_type", "source_key", "target_key"],
-                [(o.resource_type, o.source_key, o.target_key) for o in sourced
-                 if o.kind != "deleted"])
+                sorted({(o.resource_type, o.source_key, o.target_key) for o in sourced
+                        if o.kind != "deleted"}))
     _schedule(conn, orders, run_id)
-    _remember_issued(conn, orders)
-    return changes
+    remember_issued(conn, orders)
 
 
-def _remember_issued(conn: sa.Connection, orders: list[Order]) -> None:
+def remember_issued(conn: sa.Connection, orders: list[Order]) -> None:
     issued = {(o.resource_type, prop, core.casefold()) for o in orders
               for prop, core in o.issued.items()}
     if issued:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from headcount.errors import RunRefused
 from headcount.fulfillment.direct import record_orders
+from headcount.fulfillment.workflows import PLANNED, start_all
 from headcount.jobs.synchronization import log_orders, preview_run, remember_file
 from headcount.policy.job import order_counts, order_digest, run_policy
 from headcount.project import ProjectContext
@@ -23,7 +24,12 @@ from headcount.repository.apply import apply_changes
 from headcount.repository.database import begin_write
 from headcount.repository.locks import RunLock
 from headcount.repository.references import record_pending, split_link_counters, store_pending
-from headcount.repository.schema import changes, connector_state, provisioning_orders
+from headcount.repository.schema import (
+    changes,
+    connector_state,
+    provisioning_orders,
+    workflow_instances,
+)
 from headcount.repository.schema import runs as runs_table
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 
@@ -139,8 +145,14 @@ def _resume(ctx: ProjectContext, run: runs.RunRecord, reason: str, actor: str,
         conn.execute(sa.delete(provisioning_orders).where(provisioning_orders.c.run_id == run_id))
         # As the blocked run would have: an incremental one evaluates the sources it changed.
         only = staged.touched() if run.mode == "incremental" else None
-        orders = run_policy(conn, project, connector, run_id, now, only=only) \
-            if connector else []
+        # The preview's planned workflows make way for the real ones too.
+        conn.execute(sa.delete(workflow_instances).where(
+            workflow_instances.c.started_by_run == run_id,
+            workflow_instances.c.state == PLANNED))
+        outcome = run_policy(conn, project, connector, run_id, now, only=only,
+                             workflows=run.mode != "initial") \
+            if connector else None
+        orders = outcome.orders if outcome else []
         counts = order_counts(orders)
         digest = order_digest(orders)
         # The orders themselves, not only their counts: a reload or a moved Directory may give
@@ -157,6 +169,9 @@ def _resume(ctx: ProjectContext, run: runs.RunRecord, reason: str, actor: str,
             for f in run.files:
                 remember_file(conn, run.connector, run_id, f)
         counters = dict(run.counters, orders=counts, preview=digest)
+        if outcome is not None and outcome.routing.workflows:
+            counters["workflows"] = outcome.routing.counts()
+            counters["workflow_digest"] = outcome.routing.digest()
         if connector:
             split_link_counters(counters, record_pending(conn, run_id, connector, staged.links))
         # The run's duration counts its work, not the time it waited for a person.
@@ -182,7 +197,12 @@ def _refresh_preview(ctx: ProjectContext, run: runs.RunRecord, now: datetime | N
     orders = seen.orders
     with begin_write(ctx.engine) as conn:
         conn.execute(sa.delete(provisioning_orders).where(provisioning_orders.c.run_id == run.id))
+        conn.execute(sa.delete(workflow_instances).where(
+            workflow_instances.c.started_by_run == run.id,
+            workflow_instances.c.state == PLANNED))
         record_orders(conn, orders, run.id)
+        start_all(conn, project, seen.routing.workflows, run.id, f"run {run.id}",
+                  now or datetime.now(UTC), state=PLANNED)
         counts = order_counts(orders)
         counters = dict(run.counters, orders=counts, preview=order_digest(orders))
         split_link_counters(counters, store_pending(conn, run.id, seen.pending))

@@ -50,15 +50,19 @@ def evaluate_policy(ctx: ProjectContext, connector_name: str, *, now: datetime |
         try:
             with begin_write(ctx.engine) as conn:
                 progress.step("policy")
-                orders = run_policy(conn, project, connector, run_id, instant, only)
-                counts = order_counts(orders)
+                outcome = run_policy(conn, project, connector, run_id, instant, only)
+                counts = order_counts(outcome.orders)
                 lines = [("info", f"date evaluation at {instant.isoformat()} by {actor}")]
                 lines += [("info", f"policy {rt}: " + ", ".join(
                     f"{n:,} {kind}" for kind, n in sorted(kinds.items())))
                     for rt, kinds in sorted(counts.items())]
+                counters: dict[str, object] = {"orders": counts}
+                if outcome.routing.workflows:
+                    counters["workflows"] = outcome.routing.counts()
+                    lines.append(("info", "start workflows: " + ", ".join(
+                        f"{n:,} {w}" for w, n in outcome.routing.counts().items())))
                 runs.add_logs(conn, run_id, lines)
-                runs.finish_run(conn, run_id, runs.SUCCEEDED, None,
-                                counters={"orders": counts})
+                runs.finish_run(conn, run_id, runs.SUCCEEDED, None, counters=counters)
         except BaseException as exc:
             error = user_error(exc)
             message = str(error) if error else f"{type(exc).__name__}: {exc}"

@@ -7,8 +7,8 @@ import json
 import os
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from headcount.config.model import Connector, Project
 from headcount.errors import NotFound, RunRefused, user_error
 from headcount.fulfillment.direct import record_orders
+from headcount.fulfillment.workflows import PLANNED, Routing, route, start_all
 from headcount.jobs.progress import Progress, Silent
 from headcount.jobs.sources import (
     columns_read_from,
@@ -253,6 +254,7 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
             record_orders(conn, orders, work.run_id)
             if orders:
                 work.counters["orders"] = order_counts(orders)
+            keep_planned(conn, project, work, seen.routing, request.now, "dry run: would ")
             for b in blocking:
                 work.log("warning", f"would block: {b}")
             work.log("info", "dry run: nothing applied")
@@ -294,6 +296,7 @@ def _block(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRe
         work.counters["orders"] = order_counts(orders)
         work.counters["preview"] = order_digest(orders)
         log_orders(work.log, orders, "preview: resuming gives ")
+        keep_planned(conn, project, work, seen.routing, request.now, "preview: resuming would ")
         for reason in reasons:
             work.log("error", f"blocked: {reason}")
         if blocked and work.mode == "complete":
@@ -325,10 +328,14 @@ def _apply(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRe
             with work.timed("policy", progress):
                 # An incremental run evaluates the sources it changed (SPEC §6.3).
                 only = changes.touched() if mode == "incremental" else None
-                orders = run_policy(conn, project, connector, work.run_id, request.now, only,
-                                    guard=not request.force and mode != "initial")
-            work.counters["orders"] = order_counts(orders)
-            log_orders(work.log, orders)
+                # The first load builds the repository at once: a workflow per person of the
+                # whole company helps nobody (docs/workflows.md).
+                outcome = run_policy(conn, project, connector, work.run_id, request.now,
+                                     only, guard=not request.force and mode != "initial",
+                                     workflows=mode != "initial")
+            work.counters["orders"] = order_counts(outcome.orders)
+            log_orders(work.log, outcome.orders)
+            log_workflows(work, outcome.routing)
         if blocked and mode == "complete":
             _replace_blocked(conn, blocked, work)
         state = runs.WARNINGS if any(lvl in ("warning", "error") for lvl, _ in work.logs) \
@@ -357,6 +364,32 @@ def log_orders(log: Callable[[str, str], None], orders: list[Order], prefix: str
         log("info", f"{prefix}policy {rt}: {shown}")
 
 
+def log_workflows(work: RunWork, routing: Routing, prefix: str = "") -> None:
+    """The workflows a run starts (or would) in its job result: counts, and a fingerprint a
+    dry run and the run that follows share."""
+    if routing.workflows:
+        work.counters["workflows"] = routing.counts()
+        work.counters["workflow_digest"] = routing.digest()
+        shown = ", ".join(f"{n:,} {w}" for w, n in routing.counts().items())
+        work.log("info", f"{prefix}start workflows: {shown}")
+    held = [h for h in routing.held]
+    if held:
+        work.counters["workflows_held"] = len(held)
+        waiting = sum(1 for h in held if h.state == "running")
+        work.log("info", f"{prefix}leave {waiting:,} subjects to the workflows deciding on them"
+                 + (f" and {len(held) - waiting:,} changes declined already"
+                    if len(held) > waiting else ""))
+
+
+def keep_planned(conn: sa.Connection, project: Project, work: RunWork, routing: Routing,
+                 now: datetime | None, prefix: str) -> None:
+    """A dry run, or a blocked run's preview, lists the workflows it would start (kind,
+    subject, change set) with the run: instances in state `planned`, never acted on."""
+    start_all(conn, project, routing.workflows, work.run_id, f"run {work.run_id}",
+              now or datetime.now(UTC), state=PLANNED)
+    log_workflows(work, routing, prefix)
+
+
 @dataclass
 class Preview:
     """What a run would leave, seen in a transaction rolled back."""
@@ -366,6 +399,8 @@ class Preview:
     crossed: list[str]
     # The references it would leave pending, with why (repository.references).
     pending: pl.DataFrame | None
+    # The workflows it would start, and the subjects workflows hold already.
+    routing: Routing = field(default_factory=Routing)
 
 
 def preview_run(ctx: ProjectContext, project: Project, connector: Connector,
@@ -384,11 +419,16 @@ def preview_run(ctx: ProjectContext, project: Project, connector: Connector,
         pending = find_pending(conn, run_id, connector, changes.links)
         orders: list[Order] = []
         crossed: list[str] = []
+        routing = Routing()
         if plan:
-            graph, orders, _, _ = plan_policy(conn, project, connector, now, only)
-            crossed = provisioning_crossings(project, graph, orders)
+            instant = now or datetime.now(UTC)
+            graph, planned, _, _ = plan_policy(conn, project, connector, instant, only)
+            routing = route(conn, project, graph, planned, instant) if mode != "initial" \
+                else Routing(planned)
+            orders = routing.issued()
+            crossed = provisioning_crossings(project, graph, orders, routing)
         transaction.rollback()
-    return Preview(orders, crossed, pending)
+    return Preview(orders, crossed, pending, routing)
 
 
 def _version(conn: sa.Connection, connector: str) -> int:

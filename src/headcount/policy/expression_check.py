@@ -26,3 +26,12 @@ def expression_problems(project: Project) -> Iterator[Problem]:
                     compile_expression(text, tables=tables)
                 except ExpressionError as exc:
                     yield ("resource_types", ri, "scalars", si, *where), str(exc)
+    for wi, wc in enumerate(project.workflow_connections):
+        for kind in ("added", "modified", "deleted"):
+            change = getattr(wc.change_types, kind)
+            for i, choice in enumerate(change.choose if change else []):
+                try:
+                    compile_expression(choice.when, tables=tables)
+                except ExpressionError as exc:
+                    yield (("workflow_connections", wi, "change_types", kind, "choose", i,
+                            "when"), str(exc))

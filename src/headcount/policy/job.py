@@ -9,13 +9,22 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Mapping, Set
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from headcount.config.model import Connector, Project
 from headcount.errors import HeadcountError
-from headcount.fulfillment.direct import fulfill, owned, scheduled, used
+from headcount.fulfillment.direct import (
+    fulfill,
+    owned,
+    record_orders,
+    remember_issued,
+    scheduled,
+    used,
+)
+from headcount.fulfillment.workflows import Routing, immediate, note_held, route, start_all
 from headcount.policy.cases import decided_new, open_cases
 from headcount.policy.evaluation import CorrelationCase, evaluate
 from headcount.policy.graph import Graph
@@ -91,12 +100,14 @@ class ProvisioningThreshold(HeadcountError):
         self.crossings = crossings
 
 
-def provisioning_crossings(project: Project, graph: Graph, orders: list[Order]) -> list[str]:
+def provisioning_crossings(project: Project, graph: Graph, orders: list[Order],
+                           routing: Routing | None = None) -> list[str]:
     """Resource types whose orders exceed `max_changes_pct` of their targets (checked from
     `threshold_min_orders` orders: a small company's daily changes are not a mass change), or
-    that require an approval for every order. A first load (no target yet) is not checked."""
+    that require an approval for every order; connections that would start more workflows than
+    that share of their subjects. A first load (no target yet) is not checked."""
     counts = Counter(o.resource_type for o in orders)
-    out = []
+    out = _workflow_crossings(project, graph, routing) if routing is not None else []
     for rt in project.resource_types:
         n = counts.get(rt.identifier, 0)
         if not n:
@@ -113,9 +124,40 @@ def provisioning_crossings(project: Project, graph: Graph, orders: list[Order]) 
     return out
 
 
+def _workflow_crossings(project: Project, graph: Graph, routing: Routing) -> list[str]:
+    """The workflows a run starts count against the provisioning threshold of the resource
+    types they fulfill, per subject: a mass change is a mass of tasks too."""
+    out = []
+    by_connection = Counter(p.connection for p in routing.workflows)
+    for wc in project.workflow_connections:
+        n = by_connection.get(wc.identifier, 0)
+        rts = [rt for rt in project.resource_types
+               if rt.identifier.lower() in {r.lower() for r in wc.resource_types}]
+        if not n or not rts:
+            continue
+        subject = next(p.subject_type for p in routing.workflows
+                       if p.connection == wc.identifier)
+        existing = len(graph.of_type(subject))
+        pct = min(rt.max_changes_pct for rt in rts)
+        least = min(rt.threshold_min_orders for rt in rts)
+        if existing and n >= least and n * 100 > pct * existing:
+            out.append(f"{wc.identifier}: {n:,} workflows for {existing:,} {subject} "
+                       f"({n * 100 / existing:.1f} % > max_changes_pct {pct:g} %)")
+    return out
+
+
+@dataclass
+class Outcome:
+    """What the policy step of a run did: the orders it issued (fulfilled, or carried by the
+    workflows it started) and how they were routed."""
+
+    orders: list[Order]
+    routing: Routing
+
+
 def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_id: int,
                now: datetime | None = None, only: Mapping[str, Set[str]] | None = None,
-               guard: bool = False) -> list[Order]:
+               guard: bool = False, workflows: bool = True) -> Outcome:
     """Plan and fulfill; with `guard`, a crossed provisioning threshold raises
     ProvisioningThreshold before anything is fulfilled."""
     # Evaluation allocates millions of small objects that all live until the run ends: the
@@ -123,15 +165,16 @@ def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _run_policy(conn, project, connector, run_id, now, only, guard)
+        return _run_policy(conn, project, connector, run_id, now, only, guard, workflows)
     finally:
         if paused:
             gc.enable()
 
 
 def _run_policy(conn: sa.Connection, project: Project, connector: Connector, run_id: int,
-                now: datetime | None, only: Mapping[str, Set[str]] | None, guard: bool
-                ) -> list[Order]:
+                now: datetime | None, only: Mapping[str, Set[str]] | None, guard: bool,
+                workflows: bool) -> Outcome:
+    now = now or datetime.now(UTC)
     # The targets' connectors are locked before the plan reads them: a manual edit committed
     # between the plan and the fulfillment would be overwritten unseen (PostgreSQL; SQLite's
     # write transaction holds the whole database already).
@@ -139,17 +182,31 @@ def _run_policy(conn: sa.Connection, project: Project, connector: Connector, run
         ensure_connector(conn, name)
         lock_connector(conn, name)
     graph, orders, cases, involved = plan_policy(conn, project, connector, now, only)
+    routing = route(conn, project, graph, orders, now) if workflows else Routing(orders)
+    issued = routing.issued()
     if guard:
-        crossings = provisioning_crossings(project, graph, orders)
+        crossings = provisioning_crossings(project, graph, issued, routing)
         if crossings:
             raise ProvisioningThreshold(crossings)
     open_cases(conn, cases, run_id)
-    fulfill(conn, project, graph, orders, run_id)
+    # Workflows no person acts on (a contractor created without review) persist at once: their
+    # orders are fulfilled with the run's, and the instance records it.
+    at_once = [p for p in routing.workflows if immediate(project, p)]
+    fulfill(conn, project, graph, routing.direct + [o for p in at_once for o in p.orders],
+            run_id)
+    start_all(conn, project, routing.workflows, run_id, f"run {run_id}", now)
+    # The run issued the orders its waiting workflows carry: its job result lists them.
+    record_orders(conn, [o for p in routing.workflows if p not in at_once for o in p.orders],
+                  run_id)
+    # The unique values a waiting workflow proposes are kept for it: no other person of a
+    # later run is given the same login meanwhile.
+    remember_issued(conn, [o for p in routing.workflows if p not in at_once for o in p.orders])
+    note_held(conn, routing.held, run_id, now)
     for name in sorted(involved - {connector.identifier}):
         # The targets' connector moved on: its lists and snapshots are rebuilt.
         conn.execute(sa.update(connector_state).where(connector_state.c.connector == name)
                      .values(version=connector_state.c.version + 1))
-    return orders
+    return Outcome(issued, routing)
 
 
 def order_digest(orders: list[Order]) -> str:

@@ -317,8 +317,15 @@ workflow_instances = sa.Table(
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
     # The run that persisted it: its history and provenance.
     sa.Column("run_id", sa.Integer, nullable=True),
+    # Started by a run (internal-workflow fulfillment): the fingerprint of what it proposes, so
+    # that a declined change is not proposed again until HR changes it; what HR said since.
+    sa.Column("digest", sa.String(64), nullable=True),
+    sa.Column("notes", sa.Text, nullable=True),
+    sa.Column("started_by_run", sa.Integer, nullable=True),
     sa.Index("ix_workflow_instances_subject", "entity_type", "subject_key"),
     sa.Index("ix_workflow_instances_state", "state"),
+    sa.Index("ix_workflow_instances_digest", "digest"),
+    sa.Index("ix_workflow_instances_run", "started_by_run"),
 )
 workflow_tasks = sa.Table(
     "workflow_tasks", metadata,

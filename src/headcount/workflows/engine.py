@@ -24,6 +24,8 @@ from headcount.config.workflow import (
     Workflow,
 )
 from headcount.errors import HeadcountError, NotFound, RunRefused
+from headcount.fulfillment.direct import settle
+from headcount.fulfillment.workflows import order_from_json
 from headcount.repository import deployments, runs
 from headcount.repository.apply import apply_changes, record_changes
 from headcount.repository.database import begin_write
@@ -260,6 +262,11 @@ def _persist(conn: sa.Connection, project: Project, wf: Workflow, instance_id: i
     written = change_set(conn, project, changes, provenance)
     record_changes(conn, written, run_id)
     apply_changes(conn, written, run_id)
+    carried = json.loads(instance["origin"] or "{}").get("orders")
+    if carried:
+        # Started by a run for its orders: they are settled as a direct fulfillment settles
+        # them (ownership, retention schedule, unique values), under this run.
+        settle(conn, [order_from_json(o) for o in carried], run_id)
     conn.execute(sa.update(connector_state)
                  .where(connector_state.c.connector == connector.identifier)
                  .values(version=connector_state.c.version + 1))

@@ -176,5 +176,7 @@ def get_instance(conn: sa.Connection, project: Project, instance_id: int) -> Ins
 def of_subject(conn: sa.Connection, entity_type: str, key: str) -> list[int]:
     """The workflow instances about one resource, newest first (its identity page)."""
     i = workflow_instances.c
+    # A dry run's planned workflows are the run's list, not the identity's.
     return [int(x) for x in conn.execute(sa.select(i.id).where(
-        i.entity_type == entity_type, i.subject_key == key).order_by(i.id.desc())).scalars()]
+        i.entity_type == entity_type, i.subject_key == key, i.state != "planned")
+        .order_by(i.id.desc())).scalars()]

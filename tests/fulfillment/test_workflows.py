@@ -1,0 +1,170 @@
+"""HR → identities through workflows (SPEC §7.2): the sample's next day, with the workforce
+template's workflows, on SQLite and PostgreSQL. Employee joiners wait for one HR review,
+contractors are created without one, movers update, leavers end; decisions give exactly the
+approved changes, named by workflow and approver; a dry run lists the real run's workflows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from headcount.jobs.synchronization import SyncRequest, synchronize
+from headcount.project import ProjectContext
+from headcount.repository import runs, users
+from headcount.repository.resources import get_resource
+from headcount.repository.schema import changes, resources, workflow_instances
+from headcount.samples import hrfiles
+from headcount.workflows.engine import decide_task
+from headcount.workflows.tasks import inbox
+from webproject import make_project
+
+PEOPLE = 1000
+WORKFLOWS = Path(hrfiles.__file__).with_name("workflows.yaml")
+
+
+def _instances(ctx: ProjectContext, run_id: int) -> list[tuple[str, str, str, str]]:
+    """The workflows a run started (or planned): workflow, subject, state, change set."""
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(sa.select(
+            workflow_instances.c.workflow, workflow_instances.c.subject_key,
+            workflow_instances.c.state, workflow_instances.c.change_set).where(
+            workflow_instances.c.started_by_run == run_id)
+            .order_by(workflow_instances.c.id)).all()
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def _keys(ctx: ProjectContext, entity_type: str) -> set[str]:
+    with ctx.engine.connect() as conn:
+        return set(conn.execute(sa.select(resources.c.key).where(
+            resources.c.entity_type == entity_type)).scalars())
+
+
+@pytest.fixture
+def next_day(tmp_path: Path, db_url: str) -> Iterator[ProjectContext]:
+    """Day one loaded directly (a first load starts no workflow), the next day's files in
+    place."""
+    folder = make_project(tmp_path / "hr", db_url, people=PEOPLE, extra=[WORKFLOWS])
+    day_one = hrfiles.generate_day_one(PEOPLE)
+    hrfiles.write_dataset(hrfiles.generate_next_day(day_one), folder / "data")
+    ctx = ProjectContext.open(folder, db_url)
+    with ctx.engine.connect() as conn:
+        started = conn.execute(sa.select(sa.func.count()).select_from(workflow_instances))
+        assert started.scalar() == 0
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def test_next_day_runs_through_workflows(next_day: ProjectContext) -> None:
+    ctx = next_day
+    day_one = hrfiles.generate_day_one(PEOPLE)
+    tomorrow = hrfiles.generate_next_day(day_one)
+    before = {p.employee_id for p in day_one.people}
+    joiners = {p.employee_id: p.contract_type for p in tomorrow.people
+               if p.employee_id not in before}
+    leavers = before - {p.employee_id for p in tomorrow.people}
+    external = {c[0] for c in hrfiles.CONTRACT_TYPE_ROWS if c[2] == "true"}
+    employees = {k for k, kind in joiners.items() if kind not in external}
+    contractors = {k for k, kind in joiners.items() if kind in external}
+    assert employees
+    assert contractors
+    assert leavers
+
+    dry = synchronize(ctx, SyncRequest("HR", dry_run=True))
+    run = synchronize(ctx, SyncRequest("HR"))
+    assert run.state in (runs.SUCCEEDED, runs.WARNINGS), run.message
+    planned, started = _instances(ctx, dry.id), _instances(ctx, run.id)
+    # The dry run lists exactly the workflows of the real run: kind, subject, change set.
+    assert [(w, s, c) for w, s, _, c in planned] == [(w, s, c) for w, s, _, c in started]
+    assert {state for _, _, state, _ in planned} == {"planned"}
+    assert dry.counters["workflow_digest"] == run.counters["workflow_digest"]
+    by_subject = {s: (w, state) for w, s, state, _ in started}
+
+    # Employee joiners wait for one HR review; nothing of them is in the repository yet.
+    for key in employees:
+        assert by_subject[key] == ("Directory_User_NewEmployee", "running")
+    assert not employees & _keys(ctx, "Directory_User")
+    project = ctx.deployed()[1]
+    with ctx.engine.connect() as conn:
+        hr = users.find_user(conn, "hr")
+        assert hr is not None
+        total, tasks = inbox(conn, project, hr, limit=500)
+    waiting = {t.subject_key: t for t in tasks}
+    assert set(waiting) == employees
+    assert total == len(employees)
+    # Contractors are created without review, in the run.
+    for key in contractors:
+        assert by_subject[key] == ("Directory_User_NewContractor", "completed")
+    assert contractors <= _keys(ctx, "Directory_User")
+    # Leavers end (kept for the retention, marked left); movers update.
+    for key in leavers:
+        assert by_subject[key] == ("Directory_User_EndOfContract", "completed")
+        with ctx.engine.connect() as conn:
+            assert get_resource(conn, "Directory_User", key).values["State"] == "left"
+    assert any(w == "Directory_User_UpdateFromHR" for w, _ in by_subject.values())
+
+    # One approved, one declined, each with a comment.
+    approved, declined = sorted(employees)[:2]
+    decided = decide_task(ctx.engine, project, waiting[approved].id, hr, "Approve",
+                          comment="Welcome aboard")
+    assert decided.instance_state == "completed"
+    assert decided.run_id is not None
+    decide_task(ctx.engine, project, waiting[declined].id, hr, "Decline",
+                comment="The offer was withdrawn")
+    assert approved in _keys(ctx, "Directory_User")
+    assert declined not in _keys(ctx, "Directory_User")
+    with ctx.engine.connect() as conn:
+        persisted = runs.get_run(conn, decided.run_id)
+        history = conn.execute(sa.select(changes.c.connection).where(
+            changes.c.run_id == decided.run_id, changes.c.entity_type == "Directory_User",
+            changes.c.resource_key == approved)).scalars().all()
+        record = get_resource(conn, "Directory_UserRecord", approved)
+    assert history
+    assert all(h is not None and h.startswith("workflow Directory_User_NewEmployee #")
+                           for h in history)
+    assert "approved by hr" in (persisted.reason or "")
+    assert "Welcome aboard" in (
+        persisted.reason or "")
+    assert record.values["Login"]
+
+    # Twice equals once: the same file again starts nothing — the waiting ones are held, the
+    # declined one is not proposed again until HR changes it — and orders nothing new.
+    again = synchronize(ctx, SyncRequest("HR"))
+    assert _instances(ctx, again.id) == []
+    assert "orders" not in again.counters or not again.counters["orders"], again.counters
+    assert again.counters.get("workflows_held") == len(employees) - 1
+
+
+def test_a_waiting_workflow_shows_what_hr_says_since(next_day: ProjectContext) -> None:
+    """HR changes a joiner's title while their creation waits: the workflow is not
+    overwritten, and its reviewer is shown what HR says now."""
+    ctx = next_day
+    run = synchronize(ctx, SyncRequest("HR"))
+    subject = next(s for w, s, state, _ in _instances(ctx, run.id)
+                   if w == "Directory_User_NewEmployee")
+    people = ctx.directory / "data" / "hr_people.csv"
+    text = people.read_text(encoding="latin-1")
+    lines = text.splitlines()
+    header = lines[0].split(";")
+    title = header.index("Title")
+    for i, line in enumerate(lines):
+        cells = line.split(";")
+        if cells[0] == subject:
+            cells[title] = "Directeur des rêves"
+            lines[i] = ";".join(cells)
+    people.write_text("\n".join(lines) + "\n", encoding="latin-1")
+    later = synchronize(ctx, SyncRequest("HR"))
+    assert later.state in (runs.SUCCEEDED, runs.WARNINGS), later.message
+    with ctx.engine.connect() as conn:
+        row = conn.execute(sa.select(workflow_instances.c.notes, workflow_instances.c.state)
+                           .where(workflow_instances.c.subject_key == subject,
+                                  workflow_instances.c.started_by_run == run.id)).one()
+    assert row.state == "running"
+    note = json.loads(row.notes)
+    assert note["run_id"] == later.id
+    assert "Directeur des rêves" in json.dumps(note["changes"], ensure_ascii=False)
