@@ -26,6 +26,7 @@ from headcount.config.workflow import (
 from headcount.errors import HeadcountError, NotFound, RunRefused
 from headcount.fulfillment.direct import settle
 from headcount.fulfillment.workflows import order_from_json
+from headcount.policy.job import order_counts, resource_types_fed_by, run_policy
 from headcount.repository import deployments, runs
 from headcount.repository.apply import apply_changes, record_changes
 from headcount.repository.database import begin_write
@@ -272,9 +273,14 @@ def _persist(conn: sa.Connection, project: Project, wf: Workflow, instance_id: i
                  .values(version=connector_state.c.version + 1))
     runs.add_logs(conn, run_id, [("info", f"{provenance} persisted ({activity.name}): "
                                           f"{reason or 'no decision'}")])
-    totals = written.totals()
-    runs.finish_run(conn, run_id, runs.SUCCEEDED, None, counters={
-        **totals, "per_entity_type": written.counts()})
+    counters: dict[str, Any] = {**written.totals(), "per_entity_type": written.counts()}
+    if resource_types_fed_by(project, connector):
+        # What the persisted change feeds (rules reading the subject's connector) follows it,
+        # for the resources it changed only.
+        outcome = run_policy(conn, project, connector, run_id, at, only=written.touched())
+        if outcome.orders:
+            counters["orders"] = order_counts(outcome.orders)
+    runs.finish_run(conn, run_id, runs.SUCCEEDED, None, counters=counters)
     conn.execute(sa.update(workflow_instances).where(workflow_instances.c.id == instance_id)
                  .values(run_id=run_id))
     _finish(conn, instance_id, COMPLETED, at)
