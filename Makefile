@@ -66,6 +66,9 @@ demo: $(STAMP)
 	$(BIN)/python examples/generate.py
 	$(BIN)/headcount --project examples/hr reload
 	$(BIN)/headcount --project examples/hr sync HR
+	# The next day's joiners, movers and leavers go through the workflows: tasks wait in My Tasks.
+	cp examples/hr/data/next_day/* examples/hr/data/
+	$(BIN)/headcount --project examples/hr sync HR
 	HEADCOUNT_PASSWORD=$(DEMO_PASSWORD) $(BIN)/headcount --project examples/hr user add $(DEMO_USER) --role administrator
 	@echo
 	@echo "headcount demo: open http://127.0.0.1:8000/ and log in as $(DEMO_USER) / $(DEMO_PASSWORD) (Ctrl-C stops it)"
