@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from headcount.config.loader import load_project_config
+from headcount.jobs.blocked import previewed_total, resume
 from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.project import ProjectContext
-from headcount.repository import runs, users
+from headcount.repository import deployments, runs, users
 from headcount.repository.resources import get_resource
 from headcount.repository.schema import changes, resources, workflow_instances
 from headcount.samples import hrfiles
@@ -168,3 +170,46 @@ def test_a_waiting_workflow_shows_what_hr_says_since(next_day: ProjectContext) -
     note = json.loads(row.notes)
     assert note["run_id"] == later.id
     assert "Directeur des rêves" in json.dumps(note["changes"], ensure_ascii=False)
+
+
+def test_a_blocked_run_previews_its_workflows_and_resuming_starts_them(
+        next_day: ProjectContext) -> None:
+    """A run blocked by a threshold lists the workflows resuming would start; resuming starts
+    exactly those, and nothing of the preview is left acting."""
+    ctx = next_day
+    hr = ctx.directory / "config" / "hr.yaml"
+    hr.write_text(hr.read_text(encoding="utf-8").replace(
+        "    connections:", "    thresholds: {max_inserted: 1}\n    connections:", 1),
+        encoding="utf-8")
+    with ctx.engine.begin() as conn:
+        deployments.deploy(conn, load_project_config(ctx.directory))
+    blocked = synchronize(ctx, SyncRequest("HR"))
+    assert blocked.state == runs.BLOCKED, blocked.message
+    previewed = _instances(ctx, blocked.id)
+    assert previewed
+    assert {state for _, _, state, _ in previewed} == {"planned"}
+    resumed = resume(ctx, blocked.id, "the joiners are expected", actor="op",
+                     expected_orders=previewed_total(blocked))
+    assert resumed.state in (runs.SUCCEEDED, runs.WARNINGS), resumed.message
+    started = _instances(ctx, blocked.id)
+    assert [(w, s, c) for w, s, _, c in started] == [(w, s, c) for w, s, _, c in previewed]
+    assert "planned" not in {state for _, _, state, _ in started}
+    assert resumed.counters["workflow_digest"] == blocked.counters["workflow_digest"]
+
+
+def test_the_provisioning_threshold_counts_workflows(next_day: ProjectContext) -> None:
+    """Too many workflows for the identities there are block the run, as too many orders do."""
+    ctx = next_day
+    policy = ctx.directory / "config" / "policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    for rt in ("HR_Person_To_Directory_User", "HR_Person_To_Directory_UserRecord"):
+        text = text.replace(f"  - identifier: {rt}\n",
+                            f"  - identifier: {rt}\n    max_changes_pct: 0.5\n"
+                            "    threshold_min_orders: 1\n", 1)
+    policy.write_text(text, encoding="utf-8")
+    with ctx.engine.begin() as conn:
+        deployments.deploy(conn, load_project_config(ctx.directory))
+    run = synchronize(ctx, SyncRequest("HR"))
+    assert run.state == runs.BLOCKED
+    assert "HR_Workflows:" in (run.message or "")
+    assert "workflows for" in (run.message or "")
