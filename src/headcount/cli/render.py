@@ -12,6 +12,7 @@ from headcount.display import changed_values
 from headcount.repository.changelist import ChangeRow
 from headcount.repository.references import PendingReference, why
 from headcount.repository.runs import RunRecord
+from headcount.workflows.history import Started
 
 STATE_STYLES = {
     "succeeded": "green", "succeeded with warnings": "yellow", "blocked": "bold red",
@@ -98,6 +99,21 @@ def unresolved_list(console: Console, run: RunRecord, total: int,
                       f"{escape(ref.target_key)}: {escape(why(ref))}{since}", highlight=False,
                       soft_wrap=True)
     shown = offset + len(refs)
+    if shown < total:
+        console.print(f"  … {total - shown:,} more: --offset {shown}", highlight=False)
+
+
+def workflow_list(console: Console, run: RunRecord, total: int, started: list[Started],
+                  offset: int) -> None:
+    """The workflows a run started — or would start: a dry run, a blocked run's preview."""
+    planned = bool(started) and started[0].state == "planned"
+    console.print(f"[bold]workflows {'it would start' if planned else 'started'}[/] by run "
+                  f"{run.id}: {total:,}", highlight=False)
+    for w in started:
+        waiting = f" · task {w.open_task}" if w.open_task else ""
+        console.print(f"  #{w.id} {w.workflow} {escape(w.subject_key or '')} ({w.state}"
+                      f"{waiting}): {escape(w.message or '')}", highlight=False, soft_wrap=True)
+    shown = offset + len(started)
     if shown < total:
         console.print(f"  … {total - shown:,} more: --offset {shown}", highlight=False)
 

@@ -12,7 +12,7 @@ import typer
 
 from headcount.cli import exitcodes
 from headcount.cli.progress import RichProgress
-from headcount.cli.render import job_result, runs_table, unresolved_list
+from headcount.cli.render import job_result, runs_table, unresolved_list, workflow_list
 from headcount.cli.root import command, console, err, open_project
 from headcount.errors import NotFound
 from headcount.jobs.blocked import cancel as cancel_run
@@ -25,6 +25,7 @@ from headcount.repository import runs
 from headcount.repository.changelist import KINDS, UnknownKind, change_page
 from headcount.repository.references import pending_page
 from headcount.repository.rejects import write_rejects
+from headcount.workflows import history
 
 SHOWN_LOG_LINES = 40
 
@@ -150,9 +151,13 @@ def job(cli: typer.Context, run_id: int,
         show_unresolved: Annotated[bool, typer.Option(
             "--unresolved", help="List every reference the run left pending, with why.")]
         = False,
+        show_workflows: Annotated[bool, typer.Option(
+            "--workflows", help="List the workflows the run started (or, a dry run or a "
+                                "blocked run, would start).")] = False,
         limit: int = 200, offset: int = 0) -> None:
-    """Show a job result: counters, timings, files, log, and (with --changes) the changes or
-    (with --unresolved) the pending references, paged by --limit and --offset."""
+    """Show a job result: counters, timings, files, log, and (with --changes) the changes,
+    (with --unresolved) the pending references or (with --workflows) the workflows, paged by
+    --limit and --offset."""
     if kind is not None and kind not in KINDS:
         raise UnknownKind(kind)  # before opening the project: a usage error, exit code 2
     ctx = open_project(cli)
@@ -166,6 +171,9 @@ def job(cli: typer.Context, run_id: int,
             if show_unresolved:
                 total, refs = pending_page(conn, run_id, limit, offset)
                 unresolved_list(console, run, total, refs, offset)
+            if show_workflows:
+                total, started = history.of_run(conn, run_id, limit, offset)
+                workflow_list(console, run, total, started, offset)
     finally:
         ctx.close()
 

@@ -17,6 +17,8 @@ class WorkflowChoice(ConfigModel):
 
     when: str = Field(description="An expression (docs/expressions.md); true starts `workflow`.")
     workflow: Identifier
+    transition: str | None = Field(
+        None, description="A transition of its first activity taken as soon as it starts.")
 
 
 class ChangeType(ConfigModel):
@@ -27,8 +29,9 @@ class ChangeType(ConfigModel):
         default_factory=list, description="Tried in order before `workflow`: the first whose "
                                           "`when` holds gives the workflow.")
     transition: str | None = Field(
-        None, description="A transition of the first activity taken as soon as it starts "
-                          "(`ActionWithRefine-ActionPending-Execute`): the connector acted.")
+        None, description="A transition of `workflow`'s first activity taken as soon as it "
+                          "starts (`Request-ActionPending-Execute`): the connector acted. A "
+                          "workflow of `choose` takes its own.")
     message: str | None = Field(
         None, description="The instance's message; `$Changes:X$` is the order's value "
                           "(dotted paths: `$Changes:Site.DisplayName$`), `$Resource:X$` the "

@@ -89,10 +89,11 @@ def check_workflow_connections(project: Project) -> Iterator[Problem]:
             if change is None:
                 continue
             at: PathKey = (*base, "change_types", kind)
-            chosen = [((*at, "workflow"), change.workflow)] + [
-                ((*at, "choose", i, "workflow"), c.workflow)
-                for i, c in enumerate(change.choose)]
-            for where, name in chosen:
+            chosen = [((*at, "workflow"), change.workflow, (*at, "transition"),
+                       change.transition)] + [
+                ((*at, "choose", i, "workflow"), c.workflow, (*at, "choose", i, "transition"),
+                 c.transition) for i, c in enumerate(change.choose)]
+            for where, name, transition_at, transition in chosen:
                 wf = project.workflow(name)
                 if wf is None:
                     yield where, f"unknown workflow `{name}`{suggest(name, workflows)}"
@@ -104,14 +105,14 @@ def check_workflow_connections(project: Project) -> Iterator[Problem]:
                 elif len(subjects) > 1:
                     yield where, f"workflow `{name}` is on `{wf.entity_type}`: the workflows " \
                         "of one connection share their subject's entity type"
-                if change.transition is not None:
+                if transition is not None:
                     first = wf.activities[0]
                     allowed = [first.transition_id(t) for t in
                                TRANSITIONS.get(first.template, {})] \
                         if first.template in PENDING else []
-                    if change.transition.lower() not in (a.lower() for a in allowed):
-                        yield (*at, "transition"), \
-                            f"`{change.transition}` is no transition of `{name}`'s first " \
+                    if transition.lower() not in (a.lower() for a in allowed):
+                        yield transition_at, \
+                            f"`{transition}` is no transition of `{name}`'s first " \
                             f"activity: {', '.join(allowed) or 'it runs by itself'}"
             for field in ("scalar_properties", "navigation_properties", "date_properties"):
                 for pi, prop in enumerate(getattr(change, field)):

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from headcount.config.internal_workflow import ChangeType, InternalWorkflowConnection
 from headcount.config.model import Project
 from headcount.config.workflow import AUTOMATIC, OUTCOMES, PENDING, TRANSITIONS, Workflow
-from headcount.policy.expressions import compile_expression
+from headcount.policy.expressions import Expression, compile_expression
 from headcount.policy.graph import Graph, Node
 from headcount.policy.orders import Order
 from headcount.repository import runs
@@ -111,6 +111,7 @@ def route(conn: sa.Connection, project: Project, graph: Graph, orders: list[Orde
         connections[wc.identifier] = wc
         groups.setdefault((wc.identifier, *subject), []).append(order)
     planned: list[PlannedWorkflow] = []
+    compiled: dict[str, Expression] = {}
     for (connection, subject_type, subject_key), group in groups.items():
         wc = connections[connection]
         kind = next((o.kind for o in group if o.target_type == subject_type
@@ -129,10 +130,10 @@ def route(conn: sa.Connection, project: Project, graph: Graph, orders: list[Orde
         if kind == "deleted":
             through = [_dated(o, change, project, now) for o in through]
         context = _Context(project, graph, subject_type, subject_key, through, kind)
-        workflow = _choose(project, change, context)
+        workflow, transition = _choose(project, change, context, compiled)
         message = _message(change.message, context) if change.message else None
         p = PlannedWorkflow(workflow, kind, connection, subject_type, subject_key, through,
-                            message, change.transition)
+                            message, transition)
         p.digest = _digest(project, p)
         planned.append(p)
     held = _held(conn, planned)
@@ -309,13 +310,17 @@ class _Context:
         return out
 
 
-def _choose(project: Project, change: ChangeType, context: _Context) -> str:
-    tables = project.lookup_tables()
+def _choose(project: Project, change: ChangeType, context: _Context,
+            compiled: dict[str, Expression]) -> tuple[str, str | None]:
+    """The workflow to start, and the transition the connector takes on its first activity."""
     for choice in change.choose:
-        expression = compile_expression(choice.when, tables=tables)
+        expression = compiled.get(choice.when)
+        if expression is None:
+            expression = compiled[choice.when] = compile_expression(
+                choice.when, tables=project.lookup_tables())
         if expression.evaluate(context.values_for(expression.names)):
-            return choice.workflow
-    return change.workflow
+            return choice.workflow, choice.transition
+    return change.workflow, change.transition
 
 
 def _message(template: str, context: _Context) -> str:

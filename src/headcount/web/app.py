@@ -22,7 +22,7 @@ from headcount.errors import HeadcountError, NotFound, RunRefused, outside_failu
 from headcount.project import ProjectContext
 from headcount.repository.database import database_url
 from headcount.repository.users import User
-from headcount.web import cases, identities, provenance, reconciliation, tasks, views
+from headcount.web import cases, identities, provenance, reconciliation, tasks, views, workflows
 from headcount.web.api import access, catalog, runs
 from headcount.web.api import cases as api_cases
 from headcount.web.api import errors as api_errors
@@ -70,6 +70,7 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     # My Tasks (SPEC §7.3): the workflow tasks people act on — API, then pages.
     app.include_router(api_tasks.router, prefix="/api")
     app.include_router(tasks.router)
+    app.include_router(workflows.router)
 
     # The schema and its page describe personal-data endpoints: they need a log-in too.
     generated = app.openapi

@@ -13,6 +13,7 @@ from headcount.repository.users import User
 from headcount.web.api.identities import identity_view
 from headcount.web.auth import app_state, require
 from headcount.web.rendering import render
+from headcount.workflows import history
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[User, Depends(require("read"))]
@@ -20,5 +21,8 @@ Reader = Annotated[User, Depends(require("read"))]
 
 @router.get("/identities/{key:path}", response_class=HTMLResponse)
 def identity_page(request: Request, user: Reader, key: str) -> Response:
-    found = identity_view(app_state(request), key)
-    return render(request, "identity.html", {"identity": found}, user)
+    state = app_state(request)
+    found = identity_view(state, key)
+    with state.engine.connect() as conn:
+        started = history.of_subject(conn, "Directory_User", found.key)
+    return render(request, "identity.html", {"identity": found, "workflows": started}, user)

@@ -36,6 +36,7 @@ from headcount.web.api.runs import (
 )
 from headcount.web.auth import SESSION_COOKIE, app_state, current_user, require
 from headcount.web.rendering import render
+from headcount.workflows import history
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[User, Depends(require("read"))]
@@ -260,8 +261,11 @@ def _run_context(request: Request, run_id: int, kind: str | None, page: int) -> 
         log = runs.logs(conn, run_id)
     total, rows = change_rows(state, run_id, kind, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     orders_total, orders = order_rows(state, run_id, PAGE_SIZE, 0)
+    with state.engine.connect() as conn:
+        workflows_total, started = history.of_run(conn, run_id, PAGE_SIZE, 0)
     return {"run": run, "log": log, "changes": rows, "changes_total": total, "kind": kind,
             "orders": orders, "orders_total": orders_total,
+            "workflows": started, "workflows_total": workflows_total,
             "kinds": KINDS, "page": page, "pages": max(1, -(-total // PAGE_SIZE))}
 
 

@@ -146,6 +146,22 @@ class OrderOut(BaseModel):
     changes: dict[str, Any]
 
 
+class RunWorkflowOut(BaseModel):
+    """A workflow a run started, or — a dry run, a blocked run's preview — would start."""
+
+    id: int
+    workflow: str
+    entity_type: str
+    subject_key: str | None
+    message: str | None
+    state: str = Field(description="running | completed | aborted, or planned: listed by a "
+                                   "dry run or a preview, never acted on.")
+    started_at: Instant
+    run_id: int | None = Field(description="The run that persisted it.")
+    resources: int = Field(description="Resources its change set touches.")
+    open_task: int | None = Field(description="The task waiting on it.")
+
+
 class LaunchIn(BaseModel):
     mode: Literal["initial", "complete", "incremental"] | None = None
     dry_run: bool = False

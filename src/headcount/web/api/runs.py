@@ -39,11 +39,13 @@ from headcount.web.api.models import (
     ReasonIn,
     ResumeIn,
     RunOut,
+    RunWorkflowOut,
     UnresolvedOut,
     UnresolvedPage,
 )
 from headcount.web.auth import app_state, require
 from headcount.web.state import AppState
+from headcount.workflows import history
 
 router = APIRouter(tags=["runs"], responses=responses(*GUARDED))
 Reader = Annotated[User, Depends(require("read"))]
@@ -204,6 +206,22 @@ def get_orders(request: Request, user: Reader, run_id: Id,
                offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0) -> list[OrderOut]:
     """The provisioning orders of a run (those a dry run would give, for a dry run)."""
     return order_rows(app_state(request), run_id, limit, offset)[1]
+
+
+@router.get("/runs/{run_id}/workflows", response_model=list[RunWorkflowOut],
+            responses=responses(404, 422))
+def get_workflows(request: Request, user: Reader, run_id: Id,
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                  offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0
+                  ) -> list[RunWorkflowOut]:
+    """The workflows a run started (those it would start, for a dry run or a blocked run)."""
+    with app_state(request).engine.connect() as conn:
+        runs.get_run(conn, run_id)
+        _, started = history.of_run(conn, run_id, limit, offset)
+    return [RunWorkflowOut(id=w.id, workflow=w.workflow, entity_type=w.entity_type,
+                           subject_key=w.subject_key, message=w.message, state=w.state,
+                           started_at=w.started_at, run_id=w.run_id, resources=w.changes,
+                           open_task=w.open_task) for w in started]
 
 
 def rejects_csv(state: AppState, run_id: int) -> str:
