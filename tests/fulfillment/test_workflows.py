@@ -17,6 +17,7 @@ from headcount.jobs.blocked import previewed_total, resume
 from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.project import ProjectContext
 from headcount.repository import deployments, runs, users
+from headcount.repository.provenance import provenance
 from headcount.repository.resources import get_resource
 from headcount.repository.schema import changes, resources, workflow_instances
 from headcount.samples import hrfiles
@@ -133,6 +134,19 @@ def test_next_day_runs_through_workflows(next_day: ProjectContext) -> None:
     assert "Welcome aboard" in (
         persisted.reason or "")
     assert record.values["Login"]
+    # The provenance of a value names the workflow, who approved it and why, the rule, and the
+    # HR line it came from.
+    with ctx.engine.connect() as conn:
+        told = {v.name: v for v in provenance(conn, project, "Directory_UserRecord",
+                                              approved).values}
+    title = told["Title"]
+    assert title.by == "workflow"
+    assert title.text.startswith("set by workflow Directory_User_NewEmployee #")
+    assert "Review approved by hr on " in title.text
+    assert "Welcome aboard" in title.text
+    assert "rule `HR_Person_To_Directory_UserRecord.Title`" in title.text
+    assert f"from HR_Person {approved} whose Title was set by HR file hr_people.csv line" \
+        in title.text
 
     # Twice equals once: the same file again starts nothing — the waiting ones are held, the
     # declined one is not proposed again until HR changes it — and orders nothing new.

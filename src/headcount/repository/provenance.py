@@ -8,6 +8,7 @@ number of properties."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,10 +29,13 @@ from headcount.repository.schema import (
     provisioning_orders,
     resources,
     runs,
+    workflow_instances,
 )
 
 APPLIED = ("succeeded", "succeeded with warnings")
 HR, POLICY, MANUAL, RECONCILIATION = "hr", "policy", "manual", "reconciliation"
+WORKFLOW = "workflow"
+_INSTANCE = re.compile(r"^workflow \S+ #(\d+)$")
 # What the manual-edit and reconciliation writes record in the audit log, per property.
 AUDITED = {MANUAL: "manual edit", RECONCILIATION: "reconciliation approve"}
 
@@ -76,7 +80,7 @@ class ValueProvenance:
     navigation: bool
     value: Any
     origin: Origin | None = None
-    by: str | None = None  # hr | policy | manual | reconciliation
+    by: str | None = None  # hr | policy | manual | reconciliation | workflow
     rule: Rule | None = None
     source_entity_type: str | None = None
     source_key: str | None = None
@@ -94,6 +98,20 @@ class ValueProvenance:
             return "no recorded change"
         if self.by == HR:
             return f"set by {o.where()}, run {o.run_id}"
+        if self.by == WORKFLOW:
+            # The workflow and who decided (the run's reason), then the rule and the HR value
+            # it came from when HR started it.
+            text = f"set by {o.connection}, run {o.run_id}" + (f": {o.reason}" if o.reason
+                                                                 else "")
+            if self.rule is not None:
+                text += f"; rule `{self.rule.name}`"
+                if self.source_key is not None:
+                    text += f", from {self.source_entity_type} {self.source_key}"
+                    src = self.source_origin
+                    if src is not None:
+                        text += f" whose {self.source_property} was set by {src.where()}, " \
+                                f"run {src.run_id}"
+            return text
         if self.by in (MANUAL, RECONCILIATION):
             who = f" by {self.changed_by}" if self.changed_by else ""
             why = f": {self.reason}" if self.reason else ""
@@ -163,6 +181,7 @@ def provenance(conn: sa.Connection, project: Project, entity_type: str, key: str
     last = last_changes(conn, [(et.identifier, key)]).get((et.identifier, key), {})
     rule_types = {rt.identifier.lower(): rt for rt in project.resource_types}
     hr_connections = {c.identifier.lower() for c in connector.connections}
+    carrying: dict[str, str | None] = {}
     for v in out.values:
         v.origin = last.get(v.name)
         if v.origin is None:
@@ -174,11 +193,31 @@ def provenance(conn: sa.Connection, project: Project, entity_type: str, key: str
             v.by = HR
         elif name == RECONCILIATION or v.origin.mode == RECONCILIATION:
             v.by = RECONCILIATION
+        elif v.origin.mode == WORKFLOW:
+            v.by = WORKFLOW
+            carried = _carried(conn, v.origin.connection or "", et.identifier, key, carrying)
+            if carried is not None and carried.lower() in rule_types:
+                v.rule = rule_of(rule_types[carried.lower()], v.name, project)
         else:
             v.by = MANUAL
     _sources(conn, project, et, key, out.values)
     _states(conn, et.identifier, key, out.values)
     return out
+
+
+def _carried(conn: sa.Connection, connection: str, entity_type: str, key: str,
+             seen: dict[str, str | None]) -> str | None:
+    """The resource type whose order a workflow carried for this resource, when a run started
+    it (`workflow W #12`): its rule computed the value the workflow persisted."""
+    if connection not in seen:
+        found = _INSTANCE.match(connection)
+        origin = conn.execute(sa.select(workflow_instances.c.origin).where(
+            workflow_instances.c.id == int(found.group(1)))).scalar() if found else None
+        orders = json.loads(origin or "{}").get("orders", [])
+        seen[connection] = next((o["resource_type"] for o in orders
+                                 if o.get("target_type") == entity_type
+                                 and o.get("target_key") == key), None)
+    return seen[connection]
 
 
 def last_changes(conn: sa.Connection, keys: Iterable[tuple[str, str]]

@@ -35,7 +35,8 @@ class ValueProvenanceOut(BaseModel):
     value: Any
     text: str = Field(description="The provenance as a sentence: `set by HR file … line …, "
                                   "run …, rule …`.")
-    set_by: str | None = Field(description="hr | policy | manual; null: no recorded change.")
+    set_by: str | None = Field(description="hr | policy | manual | reconciliation | workflow; "
+                                           "null: no recorded change.")
     origin: OriginOut | None = Field(description="The change that last set the value.")
     rule: str | None = Field(description="`ResourceType.Property`, for a policy value.")
     rule_text: str | None
