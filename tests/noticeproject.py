@@ -1,8 +1,8 @@
 """The sample project with deadlines and notices: a retitle reviewed by HR within two business
 days (a reminder one day before, escalation to operators at the deadline then to viewers two
 days after, the fallback to operators), a check that no user's role can take (no reviewer: it
-goes to HR at once), e-mail through a real SMTP server (tests/notifying.py) and a webhook to the documented
-receiver. Every instant is given: the clock of the machine plays no part."""
+goes to HR at once), e-mail through a real SMTP server (tests/notifying.py) and a webhook to
+the documented receiver. Every instant is given: the clock of the machine plays no part."""
 
 from __future__ import annotations
 
@@ -100,8 +100,10 @@ class NoticeProject:
         return deliver(self.ctx.engine, self.project, at, self.environ, self.ctx.directory)
 
     def mails_to(self, address: str) -> list[str]:
-        """The subjects of the e-mails `address` received, in order."""
-        return [str(r.message["Subject"]) for r in self.mail.received if address in r.rcpt_tos]
+        """The subjects of the e-mails `address` received, in order (spaces collapsed: a long
+        subject with an encoded word comes back unfolded with one space more)."""
+        return [" ".join(str(r.message["Subject"]).split()) for r in self.mail.received
+                if address in r.rcpt_tos]
 
     def pending(self) -> int:
         with self.ctx.engine.connect() as conn:

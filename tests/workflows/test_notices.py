@@ -63,16 +63,21 @@ def test_tasks_opened_together_are_one_email_per_recipient(sample: NoticeProject
 
 
 def test_a_start_that_rolls_back_tells_nobody(sample: NoticeProject) -> None:
-    with pytest.raises(RuntimeError), begin_write(sample.ctx.engine) as conn:
-        found = current(conn, RECORD, "E00002")
-        assert found is not None
-        start(conn, sample.project, "Retitle", WorkflowChanges([ResourceChange(
-            RECORD, "E00002", "update", {"Title": (found[1].get("Title"), "X")})]),
-            actor="op", now=MONDAY)
-        raise RuntimeError("the run failed after starting it")
+    def start_then_fail() -> None:
+        with begin_write(sample.ctx.engine) as conn:
+            found = current(conn, RECORD, "E00002")
+            assert found is not None
+            start(conn, sample.project, "Retitle", WorkflowChanges([ResourceChange(
+                RECORD, "E00002", "update", {"Title": (found[1].get("Title"), "X")})]),
+                actor="op", now=MONDAY)
+            raise RuntimeError("the run failed after starting it")
+
+    with pytest.raises(RuntimeError):
+        start_then_fail()
     assert sample.pending() == 0
     assert sample.deliver(MONDAY).sent == 0
-    assert not sample.mail.received and not sample.hook.events
+    assert not sample.mail.received
+    assert not sample.hook.events
 
 
 def test_decisions_are_told_to_who_started_the_workflow_and_delegations_to_the_delegate(
@@ -99,7 +104,8 @@ def test_a_refused_address_is_retried_by_the_next_delivery_not_lost_nor_repeated
     sample.mail.refuse.add("hr@example.com")
     sample.start("Retitle", "E00002", "Chief of staff")
     done = sample.deliver(MONDAY)
-    assert done.failed == 1 and "hr@example.com" in done.errors[0]
+    assert done.failed == 1
+    assert "hr@example.com" in done.errors[0]
     assert sample.mails_to("hr2@example.com") != []  # the others have theirs
     assert sample.mails_to("hr@example.com") == []
     assert sample.pending() == 1
@@ -109,7 +115,8 @@ def test_a_refused_address_is_retried_by_the_next_delivery_not_lost_nor_repeated
     assert len(sample.mails_to("hr@example.com")) == 1
     assert len(sample.mails_to("hr2@example.com")) == 1
     assert len(sample.hook.events) == 1
-    assert sample.deliver(later).sent == 0 and sample.pending() == 0
+    assert sample.deliver(later).sent == 0
+    assert sample.pending() == 0
     with sample.ctx.engine.connect() as conn:
         attempts = conn.execute(sa.select(outbox.c.attempts).where(
             outbox.c.email == "hr@example.com")).scalar_one()
@@ -135,7 +142,8 @@ def test_a_failing_webhook_is_retried_and_each_event_taken_once(
     with notice_project(tmp_path / "hr", db_url, hook_status=(503,)) as sample:
         sample.start("Retitle", "E00002", "Chief of staff")
         first = sample.deliver(MONDAY)
-        assert first.failed == 1 and "503" in first.errors[0]
+        assert first.failed == 1
+        assert "503" in first.errors[0]
         assert len(sample.mails_to("hr@example.com")) == 1  # e-mail is not held back
         assert not sample.hook.events
         assert sample.deliver(MONDAY).sent == 1
