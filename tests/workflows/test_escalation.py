@@ -134,3 +134,34 @@ def test_out_of_office_the_delegate_is_told_sees_and_decides(sample: NoticeProje
     done = decide_task(sample.ctx.engine, sample.project, task, view, "Approve",
                        comment="for hr, away", now=TUESDAY_NOON)
     assert done.instance_state == "completed"
+
+
+@pytest.mark.parametrize(("activity", "said"), [
+    ("{template: Review, roles: [hr], reminder_days: [1]}", "counted from a deadline"),
+    ("{template: Review, roles: [hr], deadline_days: 2, escalations: "
+     "[{after_days: 2, roles: [operator]}, {after_days: 1, roles: [viewer]}]}",
+     "escalation levels come in order"),
+    ("{template: Review, roles: [hr], fallback_roles: [reviewr]}",
+     "unknown role `reviewr` — did you mean `reviewer`?"),
+    ("{template: Review, roles: [hr], deadline_days: 1, escalations: "
+     "[{after_days: 0, roles: [operater]}]}", "unknown role `operater`"),
+])
+def test_reminders_escalations_and_fallback_are_checked_with_their_line(
+        tmp_path: Path, activity: str, said: str) -> None:
+    from headcount.config.loader import load_project_config
+    from headcount.errors import ConfigError
+    from headcount.samples import hrfiles
+
+    folder = tmp_path / "hr"
+    (folder / "config").mkdir(parents=True)
+    for name in ("hr.yaml", "directory.yaml", "policy.yaml"):
+        (folder / "config" / name).write_text(
+            Path(hrfiles.__file__).with_name(name).read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "config" / "workflows.yaml").write_text(
+        "workflows:\n  - identifier: W\n    entity_type: Directory_UserRecord\n"
+        f"    activities:\n      - {activity}\n      - {{template: Persist}}\n",
+        encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_project_config(folder)
+    assert said in str(error.value)
+    assert "workflows.yaml, line" in str(error.value)

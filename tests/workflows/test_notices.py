@@ -6,7 +6,7 @@ them, and retried after a failure without being lost or sent twice."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from headcount.repository.database import begin_write
 from headcount.repository.schema import outbox
 from headcount.workflows.changes import ResourceChange, WorkflowChanges, current
 from headcount.workflows.engine import decide_task, start
-from noticeproject import MONDAY, RECORD, NoticeProject, notice_project
+from noticeproject import MONDAY, RECORD, SECRET_ENV, NoticeProject, notice_project
 
 
 @pytest.fixture
@@ -149,3 +149,31 @@ def test_a_failing_webhook_is_retried_and_each_event_taken_once(
         assert sample.deliver(MONDAY).sent == 1
         assert [e["event"] for e in sample.hook.events] == ["task_assigned"]
         assert len(sample.mails_to("hr@example.com")) == 1
+
+
+def test_the_api_flags_an_overdue_task_and_its_decision_is_told_after_commit(
+        sample: NoticeProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from webproject import bearer, login, make_app
+
+    monkeypatch.setenv(SECRET_ENV, sample.hook.secret.decode())
+    # Started in 2020: its deadline passed whatever the clock of the machine says.
+    long_ago = datetime(2020, 1, 6, 9, 0, tzinfo=UTC)
+    task = sample.task(sample.start("Retitle", "E00002", "Chief of staff", at=long_ago))
+    app = make_app(sample.ctx.directory, str(sample.ctx.engine.url.render_as_string(False)))
+    client = TestClient(app)
+    hr = bearer(app, "hr", ["read", "decide"])
+    [listed] = client.get("/api/tasks", headers=hr).json()["items"]
+    assert (listed["id"], listed["overdue"], listed["escalation"]) == (task, True, 0)
+    login(client, "hr")
+    page = client.get("/tasks", headers={"Accept": "text/html"})
+    assert '<strong class="overdue">overdue</strong>' in page.text
+    client.cookies.clear()
+    answer = client.post(f"/api/tasks/{task}/decision", headers=hr,
+                         json={"transition": "Approve"})
+    assert answer.status_code == 200, answer.text
+    # The decision's notice left with it; the assignment's, pending since, too.
+    assert sample.mails_to("op@example.com") == [
+        f"Task {task} approved by hr: Change a title — Review, {RECORD} E00002"]
+    assert sample.pending() == 0
