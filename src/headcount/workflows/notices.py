@@ -42,8 +42,9 @@ def tasks_opened(conn: sa.Connection, project: Project, ids: Sequence[int], at: 
                  ) -> None:
     """Tell who may act on each new task that it waits for them; a task nobody can act on
     goes to its activity's fallback roles at once."""
-    if not ids:
-        return
+    if not ids or not (_notifying(project) or any(
+            a.fallback_roles for wf in project.workflows for a in wf.activities)):
+        return  # a run opening thousands of tasks pays nothing for what nobody configured
     tasks = tasks_by_id(conn, ids)
     who = Eligible(conn, project, tasks, at.date())
     found, nobody = [], []
@@ -60,7 +61,7 @@ def tasks_decided(conn: sa.Connection, project: Project, ids: Sequence[int], at:
                   ) -> None:
     """Tell of each task's latest decision: a delegation to the delegate (a task assigned to
     them), any other to who started the workflow and who decided in it before."""
-    if not ids:
+    if not ids or not _notifying(project):
         return
     d = workflow_decisions.c
     latest: dict[int, Any] = {}
@@ -146,8 +147,12 @@ def write(conn: sa.Connection, project: Project, notices: Sequence[Notice]) -> N
         conn.execute(sa.insert(outbox), rows)
 
 
+def _notifying(project: Project) -> bool:
+    return project.notifications.smtp is not None or bool(project.notifications.webhooks)
+
+
 def notice(project: Project, kind: EventKind, task: OpenTask, recipients: list[Contact],
-            at: datetime, **facts: Any) -> Notice:
+           at: datetime, **facts: Any) -> Notice:
     wf = project.workflow(task.workflow)
     name = (wf.display_name if wf and wf.display_name else "") or task.workflow
     about = f"{name} — {task.activity}, {task.entity_type} {task.subject_key or '(new)'}"
