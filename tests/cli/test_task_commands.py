@@ -99,3 +99,50 @@ def test_a_workflow_started_by_hand_waits_for_its_review(project: Path) -> None:
     code, out = run(project, "workflow", "start", "Retitle", "NOPE", "--set", "Title=X",
                     "--as", "hr1")
     assert code == exitcodes.NOT_FOUND, out
+
+
+def test_tasks_needs_whose(project: Path) -> None:
+    code, out = run(project, "tasks")
+    assert code == 2
+    assert "--as" in out
+
+
+def test_tasks_escalate_at_a_given_instant(project: Path) -> None:
+    code, out = run(project, "tasks", "escalate", "--now", "2026-11-26T10:00:00+00:00")
+    assert code == 0, out
+    assert "0 reminded, 0 escalation(s), 0 sent to the fallback, 0 overdue" in out
+    code, out = run(project, "tasks", "escalate", "--now", "2026-11-26T10:00:00")
+    assert code == 2
+    assert "no offset" in out
+
+
+def test_a_user_away_hands_their_tasks_to_their_delegate_until_cancelled(
+        project: Path) -> None:
+    assert run(project, "tasks", "--as", "viewer1")[1].startswith("0 open tasks")
+    code, out = run(project, "user", "away", "hr1", "--from", "2000-01-01", "--until",
+                    "2999-12-31", "--delegate-to", "viewer1", "--reason", "Sabbatical")
+    assert code == 0, out
+    absence = re.search(r"absence (\d+)", out)
+    assert absence is not None
+    assert "1 open task for viewer1" in run(project, "tasks", "--as", "viewer1")[1]
+    code, out = run(project, "user", "absences")
+    assert "hr1  2000-01-01 → 2999-12-31  delegate viewer1  (Sabbatical)" in out
+    assert run(project, "user", "back", absence.group(1))[0] == 0
+    assert run(project, "user", "absences")[1].strip() == "no absence"
+    assert run(project, "tasks", "--as", "viewer1")[1].startswith("0 open tasks")
+    code, out = run(project, "user", "away", "hr1", "--from", "2026-01-02", "--until",
+                    "2026-01-01", "--delegate-to", "viewer1")
+    assert code != 0
+    assert "ends" in out
+
+
+def test_where_notices_go(project: Path) -> None:
+    code, out = run(project, "user", "add", "hr2", "--role", "hr", "--email",
+                    "hr2@example.com", "--delivery", "daily")
+    assert code == 0, out
+    code, out = run(project, "user", "notices", "hr2", "--email", "hr.two@example.com")
+    assert code == 0, out
+    assert "hr2: notices immediate to hr.two@example.com" in out
+    code, out = run(project, "user", "notices", "hr2", "--email", "nobody")
+    assert code != 0
+    assert "not an e-mail address" in out

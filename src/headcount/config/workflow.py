@@ -44,6 +44,16 @@ OUTCOMES = {"Execute": "Executed", "Abort": "Aborted", "Approve": "Approved",
 AUTOMATIC = (Template.PERSIST, Template.PERSIST_ONLY_RESOURCES)
 
 
+class Escalation(ConfigModel):
+    """A level of escalation: a task not done `after_days` business days after its deadline
+    may also be decided by `roles`, who are told."""
+
+    after_days: int = Field(ge=0, le=365, description="Business days after the deadline "
+                                                      "(0: at the deadline).")
+    roles: list[Identifier] = Field(min_length=1, description="Roles that may act from then "
+                                                              "on, and are told.")
+
+
 class Activity(ConfigModel):
     identifier: Name | None = Field(
         None, description="Name of the activity in its workflow (default: its template), the "
@@ -60,6 +70,16 @@ class Activity(ConfigModel):
     quorum: int = Field(1, ge=1, le=100, description="Approvals a Review needs.")
     deadline_days: float | None = Field(
         None, gt=0, le=365, description="Business days to act, in the subject's site calendar.")
+    reminder_days: list[int] = Field(
+        default_factory=list,
+        description="Remind who may act this many business days before the deadline (each).")
+    escalations: list[Escalation] = Field(
+        default_factory=list,
+        description="Levels reached after the deadline, in order: each lets its roles act.")
+    fallback_roles: list[Identifier] = Field(
+        default_factory=list,
+        description="Roles a task goes to at once when nobody can act on it (every eligible "
+                    "user disabled, no relation resolves).")
 
     @property
     def name(self) -> str:
@@ -72,6 +92,20 @@ class Activity(ConfigModel):
         if self.quorum > 1 and self.template not in (Template.REVIEW,
                                                      Template.REVIEW_WITH_FEEDBACK):
             raise ValueError("only a Review needs a quorum")
+        if self.template in AUTOMATIC and (self.reminder_days or self.escalations
+                                           or self.fallback_roles):
+            raise ValueError(f"`{self.template}` runs by itself: no reminders, escalations "
+                             "nor fallback")
+        if (self.reminder_days or self.escalations) and self.deadline_days is None:
+            raise ValueError("reminders and escalations are counted from a deadline: give "
+                             "`deadline_days`")
+        if any(days < 0 for days in self.reminder_days):
+            raise ValueError("a reminder comes a number of business days ≥ 0 before the "
+                             "deadline")
+        after = [e.after_days for e in self.escalations]
+        if after != sorted(after):
+            raise ValueError(f"escalation levels come in order, each no earlier than the one "
+                             f"before it: after_days {after}")
         return self
 
     def transition_id(self, transition: str, state: str | None = None) -> str:

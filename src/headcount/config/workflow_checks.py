@@ -44,9 +44,16 @@ def check_workflows(project: Project) -> Iterator[Problem]:
                     yield ((*base, "activities", ai, "relations", ri),
                            f"`{relation}` is no navigation of `{wf.entity_type}`"
                            f"{suggest(relation, navigations)}")
-            for ri, role in enumerate(activity.roles):
+            named: list[tuple[tuple[str | int, ...], str]] = [
+                (("roles", ri), role) for ri, role in enumerate(activity.roles)]
+            named += [(("escalations", ei, "roles", ri), role)
+                      for ei, level in enumerate(activity.escalations)
+                      for ri, role in enumerate(level.roles)]
+            named += [(("fallback_roles", ri), role)
+                      for ri, role in enumerate(activity.fallback_roles)]
+            for where, role in named:
                 if role not in ROLES:
-                    yield ((*base, "activities", ai, "roles", ri),
+                    yield ((*base, "activities", ai, *where),
                            f"unknown role `{role}`{suggest(role, list(ROLES))}")
 
 

@@ -28,6 +28,7 @@ from headcount.policy.orders import Order
 from headcount.repository import runs
 from headcount.repository.bulk import raw_rows
 from headcount.repository.schema import workflow_decisions, workflow_instances, workflow_tasks
+from headcount.workflows import notices
 from headcount.workflows.calendar import Calendars, add_business_days
 from headcount.workflows.changes import ResourceChange, WorkflowChanges
 
@@ -498,7 +499,10 @@ def start_all(conn: sa.Connection, project: Project, planned: list[PlannedWorkfl
              "transition": transition, "comment": None, "delegated_to": None}
             for (iid, _, transition), (tid,) in zip(taken, closed, strict=True)])
     if opened:
-        conn.execute(sa.insert(workflow_tasks), opened)
+        inserted = conn.execute(sa.insert(workflow_tasks).returning(
+            workflow_tasks.c.id, sort_by_parameter_order=True), opened)
+        # Who may act on them is told (or, nobody can, the fallback takes them): once per run.
+        notices.tasks_opened(conn, project, [int(r[0]) for r in inserted], at)
     runs.audit(conn, actor, "workflows started", f"run {run_id}",
                ", ".join(f"{n:,} {w}" for w, n in Routing(workflows=planned).counts().items()))
     return ids

@@ -181,6 +181,25 @@ users = sa.Table(
     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
     # The key of the person's own Directory_User: who they are to a workflow (their reports).
     sa.Column("identity", sa.String(255), nullable=True),
+    # Where notices go, and whether at once (immediate) or in one e-mail a day (daily).
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("delivery", sa.String(16), nullable=False, server_default="immediate"),
+)
+
+# Out of office: from `starts` to `ends` (days, inclusive), `delegate` acts on the tasks
+# `user_name` would act on, and receives their notices. Cancelled ones are kept (audit).
+absences = sa.Table(
+    "absences", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_name", sa.String(255), nullable=False),
+    sa.Column("starts", sa.Date, nullable=False),
+    sa.Column("ends", sa.Date, nullable=False),
+    sa.Column("delegate", sa.String(255), nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_absences_delegate", "delegate", "starts"),
+    sa.Index("ix_absences_user", "user_name", "starts"),
 )
 
 # Log-in sessions: the cookie holds a random token, the table only its SHA-256.
@@ -343,6 +362,12 @@ workflow_tasks = sa.Table(
     # A person it was delegated to: they may act on it, whatever their role.
     sa.Column("delegated_to", sa.String(255), nullable=True),
     sa.Column("approvals", sa.Integer, nullable=False),
+    # The escalation level reached (0: none), the reminders sent, and whether it went to the
+    # fallback roles because nobody could act on it: what `tasks escalate` did, so that running
+    # it again does nothing more.
+    sa.Column("escalation", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("reminders", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("fallback", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_workflow_tasks_open", "open", "instance_id"),
     sa.Index("ix_workflow_tasks_instance", "instance_id", "position"),
 )
@@ -358,4 +383,32 @@ workflow_decisions = sa.Table(
     sa.Column("comment", sa.Text, nullable=True),
     sa.Column("delegated_to", sa.String(255), nullable=True),
     sa.Index("ix_workflow_decisions_instance", "instance_id", "id"),
+)
+
+# Notices written in the transaction of what causes them (a task opened, escalated, reminded,
+# decided), sent after its commit by `deliver`: nothing is told of a decision that rolled back.
+# `channel` is `email` (one row per recipient) or `event` (one row per event, for webhooks,
+# `delivered_to` listing the webhooks that took it).
+outbox = sa.Table(
+    "outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("recipient", sa.String(255), nullable=True),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("task_id", sa.Integer, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("link", sa.Text, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    # Who is sending it now (a random token), since when: two deliveries never send one notice.
+    sa.Column("claim", sa.String(64), nullable=True),
+    sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("delivered_to", sa.Text, nullable=False, server_default="[]"),
+    sa.Index("ix_outbox_pending", "sent_at", "channel", "recipient"),
+    sa.Index("ix_outbox_task", "task_id"),
 )

@@ -8,7 +8,8 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from email.utils import parseaddr
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -16,7 +17,7 @@ from argon2.exceptions import VerificationError, VerifyMismatchError
 
 from headcount.errors import HeadcountError, NotFound
 from headcount.repository.runs import now
-from headcount.repository.schema import api_tokens, audit_log, sessions, users
+from headcount.repository.schema import absences, api_tokens, audit_log, sessions, users
 from headcount.roles import PERMISSIONS as PERMISSIONS
 from headcount.roles import ROLES as ROLES
 from headcount.roles import SCOPES as SCOPES
@@ -64,8 +65,13 @@ def identity_of(conn: sa.Connection, name: str) -> str | None:
     return conn.execute(sa.select(users.c.identity).where(users.c.name == name)).scalar()
 
 
+DELIVERIES = ("immediate", "daily")
+
+
 def add_user(conn: sa.Connection, name: str, password: str, role: str,
-             identity: str | None = None) -> User:
+             identity: str | None = None, email: str | None = None,
+             delivery: str = "immediate") -> User:
+    _check_contact(email, delivery)
     if login_key(name) is None:
         raise AccessError("a user name holds letters, digits, '.', '_', '-', '@' (ASCII)")
     if role not in PERMISSIONS:
@@ -76,8 +82,119 @@ def add_user(conn: sa.Connection, name: str, password: str, role: str,
         raise AccessError(f"user `{name}` exists")
     user_id = conn.execute(sa.insert(users).values(
         name=name, password_hash=_hasher.hash(password), role=role, created_at=now(),
-        disabled=False, identity=identity).returning(users.c.id)).scalar_one()
+        disabled=False, identity=identity, email=email, delivery=delivery)
+        .returning(users.c.id)).scalar_one()
     return User(int(user_id), name, role)
+
+
+def set_contact(conn: sa.Connection, name: str, email: str | None, delivery: str) -> None:
+    """Where `name`'s notices go (None: nowhere) and when: `immediate` or `daily`."""
+    _check_contact(email, delivery)
+    user = find_user(conn, name)
+    if user is None:
+        raise NotFound(f"no user `{name}`")
+    conn.execute(sa.update(users).where(users.c.id == user.id)
+                 .values(email=email, delivery=delivery))
+
+
+def _check_contact(email: str | None, delivery: str) -> None:
+    if email is not None and "@" not in parseaddr(email)[1]:
+        raise AccessError(f"`{email}` is not an e-mail address")
+    if delivery not in DELIVERIES:
+        raise AccessError(f"unknown delivery `{delivery}`: one of {', '.join(DELIVERIES)}")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach an enabled user, and who they are to workflows."""
+
+    name: str
+    role: str
+    email: str | None
+    delivery: str
+    identity: str | None
+
+
+def contacts(conn: sa.Connection) -> dict[str, Contact]:
+    """Every enabled user by name: few enough to hold, and one query for a batch of notices."""
+    c = users.c
+    return {name: Contact(name, role, email, delivery, identity)
+            for name, role, email, delivery, identity in conn.execute(
+                sa.select(c.name, c.role, c.email, c.delivery, c.identity)
+                .where(c.disabled.is_(False)))}
+
+
+@dataclass(frozen=True)
+class Absence:
+    id: int
+    user: str
+    starts: date
+    ends: date
+    delegate: str
+    reason: str | None
+    cancelled_at: datetime | None
+
+
+def add_absence(conn: sa.Connection, name: str, starts: date, ends: date, delegate: str,
+                reason: str | None) -> Absence:
+    """`name` is away from `starts` to `ends` (inclusive): `delegate` acts for them."""
+    user, other = find_user(conn, name), find_user(conn, delegate)
+    if user is None:
+        raise NotFound(f"no user `{name}`")
+    if other is None:
+        raise NotFound(f"no user `{delegate}` to delegate to")
+    if other.id == user.id:
+        raise AccessError("an absence is delegated to somebody else")
+    if ends < starts:
+        raise AccessError(f"an absence ends ({ends}) on or after the day it starts ({starts})")
+    absence_id = conn.execute(sa.insert(absences).values(
+        user_name=user.name, starts=starts, ends=ends, delegate=other.name, reason=reason,
+        created_at=now()).returning(absences.c.id)).scalar_one()
+    return Absence(int(absence_id), user.name, starts, ends, other.name, reason, None)
+
+
+def list_absences(conn: sa.Connection, name: str | None = None,
+                  since: date | None = None) -> list[Absence]:
+    """Absences not cancelled, of one user or all, ending on `since` or later."""
+    a = absences.c
+    where: list[sa.ColumnElement[bool]] = [a.cancelled_at.is_(None)]
+    if name is not None:
+        where.append(sa.func.lower(a.user_name) == name.lower())
+    if since is not None:
+        where.append(a.ends >= since)
+    return [Absence(int(r.id), r.user_name, r.starts, r.ends, r.delegate, r.reason,
+                    r.cancelled_at)
+            for r in conn.execute(sa.select(absences).where(*where).order_by(a.starts, a.id))]
+
+
+def cancel_absence(conn: sa.Connection, absence_id: int) -> Absence:
+    a = absences.c
+    row = conn.execute(sa.select(absences).where(a.id == absence_id,
+                                                 a.cancelled_at.is_(None))).first()
+    if row is None:
+        raise NotFound(f"no absence {absence_id} to cancel")
+    at = now()
+    conn.execute(sa.update(absences).where(a.id == absence_id).values(cancelled_at=at))
+    return Absence(int(row.id), row.user_name, row.starts, row.ends, row.delegate, row.reason,
+                   at)
+
+
+def away_for(conn: sa.Connection, delegate: str, day: date) -> list[User]:
+    """The enabled users away on `day` who delegated to `delegate`: whose tasks they act on."""
+    a = absences.c
+    rows = conn.execute(sa.select(users.c.id, users.c.name, users.c.role).select_from(
+        absences.join(users, users.c.name == a.user_name)).where(
+        sa.func.lower(a.delegate) == delegate.lower(), a.starts <= day, a.ends >= day,
+        a.cancelled_at.is_(None), users.c.disabled.is_(False)).order_by(users.c.name)).all()
+    return [User(int(i), n, r) for i, n, r in rows]
+
+
+def delegates(conn: sa.Connection, day: date) -> dict[str, str]:
+    """Who is away on `day` → their delegate (the latest absence declared wins)."""
+    a = absences.c
+    return {user: delegate for user, delegate in conn.execute(
+        sa.select(a.user_name, a.delegate).where(a.starts <= day, a.ends >= day,
+                                                 a.cancelled_at.is_(None)).order_by(a.id))}
 
 
 def set_password(conn: sa.Connection, name: str, password: str) -> None:

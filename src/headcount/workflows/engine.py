@@ -39,7 +39,8 @@ from headcount.repository.schema import (
     workflow_instances,
     workflow_tasks,
 )
-from headcount.repository.users import User, find_user, identity_of
+from headcount.repository.users import User, away_for, find_user, identity_of
+from headcount.workflows import notices
 from headcount.workflows.calendar import Calendars, add_business_days
 from headcount.workflows.changes import InvalidChanges, WorkflowChanges, change_set, conflicts
 
@@ -115,8 +116,7 @@ def decide(conn: sa.Connection, project: Project, task_id: int, user: User, tran
     if not task["open"]:
         raise TaskRefused(f"task {task_id} is {task['state']}: it was decided already")
     name = _transition(activity, task["state"], transition)
-    if not may_act(project, wf, activity, task["delegated_to"], user) and not related(
-            conn, project, wf, activity, instance["subject_key"], user):
+    if not can_act(conn, project, wf, activity, task, instance["subject_key"], user, at):
         raise NotAllowed(f"{user.name} may not act on task {task_id} ({wf.identifier}, "
                          f"{activity.name}): roles {', '.join(activity.roles) or 'none'}")
     effect = TRANSITIONS[activity.template][name]
@@ -143,6 +143,7 @@ def decide(conn: sa.Connection, project: Project, task_id: int, user: User, tran
         delegated_to=delegate_to if effect == "stay" else None))
     runs.audit(conn, user.name, f"task {name.lower()}",
                f"{wf.identifier} #{instance['id']} task {task_id}", comment)
+    notices.tasks_decided(conn, project, [task_id], at)
     state, instance_state, run_id = task["state"], RUNNING, None
     if effect == "stay":
         conn.execute(sa.update(workflow_tasks).where(workflow_tasks.c.id == task_id)
@@ -187,11 +188,41 @@ def may_act(project: Project, wf: Workflow, activity: Activity, delegated_to: st
             user: User) -> bool:
     """Administrators, the person a task was delegated to, and the activity's roles — or, for
     an activity that names none, those whose role decides (SPEC §13)."""
-    if user.role == "administrator" or (delegated_to is not None and delegated_to == user.name):
+    return user.role == "administrator" or by_role(activity, delegated_to, user)
+
+
+def by_role(activity: Activity, delegated_to: str | None, user: User) -> bool:
+    """`may_act` without an administrator's right to act on every task: what a colleague away
+    hands to their delegate."""
+    if delegated_to is not None and delegated_to == user.name:
         return True
     if activity.roles:
         return user.role in activity.roles and user.can("read")
     return user.can("decide")
+
+
+def escalated_to(activity: Activity, level: int, fallback: bool, user: User) -> bool:
+    """Whether the task's escalation (its `level` reached, its going to the fallback) lets
+    `user`'s role act on it."""
+    roles = {r for e in activity.escalations[:level] for r in e.roles}
+    if fallback:
+        roles |= set(activity.fallback_roles)
+    return user.role in roles and user.can("read")
+
+
+def can_act(conn: sa.Connection, project: Project, wf: Workflow, activity: Activity,
+            task: Any, subject_key: str | None, user: User, at: datetime) -> bool:
+    """Whether `user` may act on an open task (a row of workflow_tasks): as themselves — by
+    role, delegation, relation, escalation — or for a colleague away on that day who named
+    them their delegate."""
+    def allowed(person: User) -> bool:
+        return (by_role(activity, task["delegated_to"], person)
+                or escalated_to(activity, task["escalation"], task["fallback"], person)
+                or related(conn, project, wf, activity, subject_key, person))
+
+    if may_act(project, wf, activity, task["delegated_to"], user) or allowed(user):
+        return True
+    return any(allowed(away) for away in away_for(conn, user.name, at.date()))
 
 
 def relation_links(project: Project, wf: Workflow, activity: Activity) -> list[str]:
@@ -232,10 +263,12 @@ def _enter(conn: sa.Connection, project: Project, wf: Workflow, instance_id: int
     if activity.template in AUTOMATIC:
         return _persist(conn, project, wf, instance_id, activity, at, actor)
     state = REFINE_PENDING if refine else PENDING[activity.template]
-    conn.execute(sa.insert(workflow_tasks).values(
+    inserted = conn.execute(sa.insert(workflow_tasks).values(
         instance_id=instance_id, position=position, activity=activity.name,
         template=activity.template.value, state=state, open=True, opened_at=at,
-        deadline=_deadline(project, activity, at), approvals=0))
+        deadline=_deadline(project, activity, at), approvals=0)).inserted_primary_key
+    assert inserted is not None
+    notices.tasks_opened(conn, project, [int(inserted[0])], at)
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,9 +20,10 @@ from headcount.repository.schema import (
     workflow_instances,
     workflow_tasks,
 )
-from headcount.repository.users import User, identity_of
+from headcount.repository.users import User, away_for, identity_of
 from headcount.workflows.changes import WorkflowChanges
-from headcount.workflows.engine import may_act, relation_links
+from headcount.workflows.engine import by_role, relation_links
+from headcount.workflows.recipients import utc
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,11 @@ class Task:
     started_by: str
     # The transition ids a person may take now (`Review-ReviewPending-Approve`…).
     transitions: list[str]
+    # The escalation level reached (0: none); whether it went to the fallback roles; whether
+    # it is open past its deadline.
+    escalation: int = 0
+    fallback: bool = False
+    overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,10 +84,10 @@ def _columns() -> list[sa.ColumnElement[Any]]:
     t, i = workflow_tasks.c, workflow_instances.c
     return [t.id, t.instance_id, i.workflow, t.activity, t.template, t.state, t.open,
             t.opened_at, t.deadline, t.delegated_to, t.approvals, i.entity_type,
-            i.subject_key, i.message, i.started_by, t.position]
+            i.subject_key, i.message, i.started_by, t.position, t.escalation, t.fallback]
 
 
-def _task(project: Project, row: Any) -> Task:
+def _task(project: Project, row: Any, now: datetime | None = None) -> Task:
     wf = project.workflow(row.workflow)
     activity = wf.activities[row.position] if wf and row.position < len(wf.activities) else None
     quorum = activity.quorum if activity else 1
@@ -91,41 +97,60 @@ def _task(project: Project, row: Any) -> Task:
     return Task(row.id, row.instance_id, row.workflow, row.activity, row.template, row.state,
                 bool(row.open), row.opened_at, row.deadline, row.delegated_to, row.approvals,
                 quorum, row.entity_type, row.subject_key, row.message, row.started_by,
-                transitions)
+                transitions, row.escalation, bool(row.fallback),
+                bool(row.open and row.deadline is not None
+                     and utc(row.deadline) < (now or datetime.now(UTC))))
 
 
-def _acting(project: Project, user: User, identity: str | None) -> sa.ColumnElement[bool]:
+def _acting(project: Project, user: User, identity: str | None,
+            away: list[tuple[User, str | None]]) -> sa.ColumnElement[bool]:
     """The open tasks `user` may act on, as a condition: the (workflow, activity) pairs their
-    role allows, a delegation to them, or a subject whose relation they are (its manager)."""
-    t, i = workflow_tasks.c, workflow_instances.c
+    role allows, a delegation to them, a subject whose relation they are (its manager), an
+    escalation or fallback that reached their role — and the same for each colleague `away`
+    who named them their delegate."""
     if user.role == "administrator":
         return sa.true()
-    pairs = [(wf.identifier, activity.name) for wf in project.workflows
-             for activity in wf.activities if may_act(project, wf, activity, None, user)]
-    allowed: list[sa.ColumnElement[bool]] = [t.delegated_to == user.name]
-    allowed += [sa.and_(i.workflow == w, t.activity == a) for w, a in pairs]
-    if identity is not None:
-        for wf in project.workflows:
-            for activity in wf.activities:
-                navigations = relation_links(project, wf, activity)
-                if not navigations:
-                    continue
-                theirs = sa.select(links.c.id).select_from(
-                    links.join(resources, resources.c.id == links.c.source_id)).where(
-                    resources.c.entity_type == i.entity_type,
-                    resources.c.key == i.subject_key, links.c.navigation.in_(navigations),
-                    links.c.target_key == identity)
-                allowed.append(sa.and_(i.workflow == wf.identifier,
-                                       t.activity == activity.name, sa.exists(theirs)))
+    allowed = [c for person, theirs in [(user, identity), *away]
+               for c in _rights(project, person, theirs)]
     return sa.or_(*allowed)
 
 
-def inbox(conn: sa.Connection, project: Project, user: User, workflow: str | None = None,
-          subject: str | None = None, limit: int = 50, offset: int = 0
-          ) -> tuple[int, list[Task]]:
-    """The open tasks `user` may act on, oldest first (the longest waiting), and their count."""
+def _rights(project: Project, user: User, identity: str | None
+            ) -> list[sa.ColumnElement[bool]]:
     t, i = workflow_tasks.c, workflow_instances.c
-    where = [t.open.is_(True), _acting(project, user, identity_of(conn, user.name))]
+    allowed: list[sa.ColumnElement[bool]] = [t.delegated_to == user.name]
+    for wf in project.workflows:
+        for activity in wf.activities:
+            here = sa.and_(i.workflow == wf.identifier, t.activity == activity.name)
+            if by_role(activity, None, user):
+                allowed.append(here)
+                continue
+            levels = [n for n, e in enumerate(activity.escalations, 1) if user.role in e.roles]
+            if levels and user.can("read"):
+                allowed.append(sa.and_(here, t.escalation >= levels[0]))
+            if user.role in activity.fallback_roles and user.can("read"):
+                allowed.append(sa.and_(here, t.fallback.is_(True)))
+            navigations = relation_links(project, wf, activity)
+            if identity is None or not navigations:
+                continue
+            theirs = sa.select(links.c.id).select_from(
+                links.join(resources, resources.c.id == links.c.source_id)).where(
+                resources.c.entity_type == i.entity_type,
+                resources.c.key == i.subject_key, links.c.navigation.in_(navigations),
+                links.c.target_key == identity)
+            allowed.append(sa.and_(here, sa.exists(theirs)))
+    return allowed
+
+
+def inbox(conn: sa.Connection, project: Project, user: User, workflow: str | None = None,
+          subject: str | None = None, limit: int = 50, offset: int = 0,
+          now: datetime | None = None) -> tuple[int, list[Task]]:
+    """The open tasks `user` may act on at `now` (default: the clock's — whose absences
+    count, which are overdue), oldest first (the longest waiting), and their count."""
+    t, i = workflow_tasks.c, workflow_instances.c
+    at = (now or datetime.now(UTC)).astimezone(UTC)
+    away = [(p, identity_of(conn, p.name)) for p in away_for(conn, user.name, at.date())]
+    where = [t.open.is_(True), _acting(project, user, identity_of(conn, user.name), away)]
     if workflow:
         where.append(i.workflow == workflow)
     if subject:
@@ -135,7 +160,7 @@ def inbox(conn: sa.Connection, project: Project, user: User, workflow: str | Non
                              .where(*where)).scalar_one())
     rows = conn.execute(sa.select(*_columns()).select_from(joined).where(*where)
                         .order_by(t.opened_at, t.id).limit(limit).offset(offset)).all()
-    return total, [_task(project, r) for r in rows]
+    return total, [_task(project, r, at) for r in rows]
 
 
 def open_count(conn: sa.Connection, project: Project, user: User) -> int:

@@ -5,6 +5,8 @@ pages use the same functions."""
 from __future__ import annotations
 
 import json
+import logging
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -12,7 +14,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
 from headcount.config.model import EntityType, Project
-from headcount.repository.schema import resources
+from headcount.errors import HeadcountError
+from headcount.repository.schema import resources, workflow_tasks
 from headcount.repository.users import User
 from headcount.web.api.errors import GUARDED, responses
 from headcount.web.api.models import Id
@@ -21,9 +24,11 @@ from headcount.web.auth import app_state, require
 from headcount.web.state import AppState
 from headcount.workflows import tasks
 from headcount.workflows.changes import ResourceChange
-from headcount.workflows.engine import Decided, decide_task, may_act, related
+from headcount.workflows.delivery import deliver
+from headcount.workflows.engine import Decided, can_act, decide_task
 
 router = APIRouter(tags=["tasks"], responses=responses(*GUARDED))
+log = logging.getLogger(__name__)
 Reader = Annotated[User, Depends(require("read"))]
 NoNul = r"^[^\x00]*$"
 
@@ -49,6 +54,10 @@ class TaskOut(BaseModel):
     started_by: str
     transitions: list[str] = Field(description="The transition ids it offers now "
                                                "(`Review-ReviewPending-Approve`…).")
+    overdue: bool = Field(False, description="Open past its deadline.")
+    escalation: int = Field(0, description="The escalation level it reached (0: none).")
+    fallback: bool = Field(False, description="Sent to the fallback roles: nobody else could "
+                                              "act on it.")
 
 
 class TaskPage(BaseModel):
@@ -174,7 +183,8 @@ def task_out(project: Project, names: Names, task: tasks.Task) -> TaskOut:
         deadline=task.deadline, delegated_to=task.delegated_to, approvals=task.approvals,
         quorum=task.quorum, entity_type=task.entity_type, subject_key=task.subject_key,
         subject_display_name=names.of(task.entity_type, task.subject_key),
-        message=task.message, started_by=task.started_by, transitions=task.transitions)
+        message=task.message, started_by=task.started_by, transitions=task.transitions,
+        overdue=task.overdue, escalation=task.escalation, fallback=task.fallback)
 
 
 def _change_out(names: Names, change: ResourceChange) -> ResourceChangeOut:
@@ -252,9 +262,10 @@ def task_detail(state: AppState, user: User, task_id: int) -> TaskDetailOut:
         wf = project.workflow(task.workflow)
         activity = next((a for a in wf.activities if a.name == task.activity),
                         None) if wf else None
-        acting = bool(task.open and wf and activity and (
-            may_act(project, wf, activity, task.delegated_to, user)
-            or related(conn, project, wf, activity, task.subject_key, user)))
+        row = conn.execute(sa.select(workflow_tasks).where(
+            workflow_tasks.c.id == task_id)).mappings().one()
+        acting = bool(task.open and wf and activity and can_act(
+            conn, project, wf, activity, row, task.subject_key, user, datetime.now(UTC)))
     mine = next(t for t in instance.tasks if t.id == task_id)
     return TaskDetailOut(task=mine, may_act=acting, instance=instance)
 
@@ -266,8 +277,24 @@ def take_decision(state: AppState, user: User, task_id: int, transition: str,
     if user.scopes is not None and "decide" not in user.scopes:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "deciding a task with a token needs the `decide` scope")
-    return decide_task(state.engine, state.project(), task_id, user, transition,
-                       (comment or "").strip() or None, (delegate_to or "").strip() or None)
+    project = state.project()
+    decided = decide_task(state.engine, project, task_id, user, transition,
+                          (comment or "").strip() or None, (delegate_to or "").strip() or None)
+    send_notices(state, project)
+    return decided
+
+
+def send_notices(state: AppState, project: Project) -> None:
+    """Deliver the notices a decision wrote, once it committed. A relay that fails keeps them
+    for the next delivery; the decision stands whatever happens here."""
+    try:
+        done = deliver(state.engine, project, datetime.now(UTC), folder=state.project_dir)
+    except HeadcountError as exc:
+        log.warning("notices not sent: %s", exc)
+        return
+    if done.failed:
+        log.warning("%d notice(s) kept for the next delivery: %s", done.failed,
+                    "; ".join(done.errors))
 
 
 @router.get("/tasks", response_model=TaskPage, responses=responses(422))
