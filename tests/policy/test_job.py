@@ -161,7 +161,10 @@ def test_a_low_confidence_match_opens_a_correlation_case_not_a_duplicate(
             cases = conn.execute(sa.select(correlation_cases.c.source_key,
                                            correlation_cases.c.candidates,
                                            correlation_cases.c.confidence)).all()
-            assert [tuple(c) for c in cases] == [("E00005", '["X5"]', 60)]
+            # Each candidate with its score and the target properties that matched.
+            assert [(k, json.loads(c), n) for k, c, n in cases] == [
+                ("E00005", [{"key": "X5", "score": 60, "matched": ["LastName", "FirstName"]}],
+                 60)]
             assert conn.execute(sa.text(
                 "SELECT count(*) FROM resources WHERE entity_type = 'Directory_UserRecord' "
                 "AND key = 'E00005'")).scalar_one() == 0

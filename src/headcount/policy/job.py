@@ -23,7 +23,12 @@ from headcount.policy.orders import Order
 from headcount.policy.reconciliation import reconcile
 from headcount.repository import property_states
 from headcount.repository.runs import ensure_connector, lock_connector
-from headcount.repository.schema import connector_state
+from headcount.repository.schema import (
+    connector_state,
+    ownership,
+    provisioning_orders,
+    scheduled_deletions,
+)
 
 
 def resource_types_fed_by(project: Project, connector: Connector) -> list[str]:
@@ -64,9 +69,33 @@ def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
             held.setdefault((state.entity_type, state.resource_key), set()).add(state.property)
     orders, cases = evaluate(project, graph, owned(conn), chosen, now,
                              decided_new=decided_new(conn), scheduled=scheduled(conn),
-                             only=only, used=used(conn), held=held)
+                             only=only, used=used(conn), held=held, former=former_owners(conn))
     orders = reconcile(conn, project, orders, now)
     return graph, orders, cases, involved
+
+
+def former_owners(conn: sa.Connection) -> dict[str, dict[str, str]]:
+    """resource type → target kept for its retention → the source it belonged to: the deleted
+    order that scheduled it names it (the ownership went with that order)."""
+    out: dict[str, dict[str, str]] = {}
+    o, s = provisioning_orders.c, scheduled_deletions.c
+    for rt, target, source in conn.execute(
+            sa.select(o.resource_type, o.target_key, o.source_key).join(
+                scheduled_deletions, sa.and_(s.run_id == o.run_id,
+                                             s.resource_type == o.resource_type,
+                                             s.resource_key == o.target_key))
+            .where(o.kind == "deleted", o.source_key.is_not(None)).order_by(o.id)):
+        out.setdefault(rt, {})[target] = source
+    return out
+
+
+def release_replaced(conn: sa.Connection, orders: list[Order]) -> None:
+    """A re-keyed target is its new source's only: the gone source that owned it until this
+    run no longer does (it would own it again if its key came back)."""
+    for rt, source in sorted({(o.resource_type, o.replaces) for o in orders
+                              if o.establishes and o.replaces is not None}):
+        conn.execute(sa.delete(ownership).where(ownership.c.resource_type == rt,
+                                                ownership.c.source_key == source))
 
 
 def _with_neighbours(graph: Graph, changed: Mapping[str, Set[str]]) -> dict[str, set[str]]:
@@ -145,6 +174,7 @@ def _run_policy(conn: sa.Connection, project: Project, connector: Connector, run
             raise ProvisioningThreshold(crossings)
     open_cases(conn, cases, run_id)
     fulfill(conn, project, graph, orders, run_id)
+    release_replaced(conn, orders)
     for name in sorted(involved - {connector.identifier}):
         # The targets' connector moved on: its lists and snapshots are rebuilt.
         conn.execute(sa.update(connector_state).where(connector_state.c.connector == name)
