@@ -157,3 +157,22 @@ def test_two_gone_identities_alike_open_a_case_with_scored_candidates(
         (USERS, "E21", [{"key": "E20", "score": 100, "matched": matched},
                         {"key": "E22", "score": 100, "matched": matched}], 100)]
     assert "E21" not in s.keys("Directory_User")
+
+
+def test_an_old_key_back_beside_the_new_one_gets_an_identity_of_its_own(
+        scenario: Scenario) -> None:
+    s = scenario
+    s.file([*COMPANY, CONTRACTOR])
+    s.sync("2026-11-26T08:00:00")
+    s.file([*COMPANY, employee("27/11/2026")])
+    s.sync("2026-11-27T08:00:00")
+    # E20 is in the file again, beside E21 who holds its identity: a homonym now. Keys are
+    # immutable, so E20 gets another one.
+    s.file([*COMPANY, employee("27/11/2026"), CONTRACTOR])
+    run = s.sync("2026-11-28T08:00:00")
+    assert s.orders(run, USERS) == {"added": ["E20-2"]}
+    assert s.values("Directory_User", "E20-2")["EmployeeId"] == "E20"
+    assert s.values("Directory_User", "E20")["EmployeeId"] == "E21"
+    assert s.link("Directory_UserRecord", "E20", "User")[0] == "E20-2"
+    assert s.link("Directory_UserRecord", "E21", "User")[0] == "E20"
+    assert s.sync("2026-11-28T10:00:00").counters.get("orders", {}) == {}

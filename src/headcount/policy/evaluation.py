@@ -384,6 +384,14 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             new_key = expected.get(key_prop)
             if new_key is None or not rt.allow_add:
                 continue
+
+            def held(key: str) -> bool:
+                return key in targets or (target_et.identifier, key) in planned.values
+
+            if held(str(new_key)):
+                # Keys are immutable: an identity re-keyed to E21 keeps the Identifier E20, so a
+                # source E20 back beside E21 gets a target of its own under another key.
+                new_key = expected[key_prop] = _unheld(str(new_key), held)
             planned.values[(target_et.identifier, str(new_key))] = dict(expected)
         else:
             planned.values[(target_et.identifier, target_key)] = {
@@ -479,6 +487,14 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             order.issued = {p: u.core_of(values[p]) for p, u in taken.items()
                             if values.get(p) is not None}
     return orders
+
+
+def _unheld(key: str, held: Callable[[str], bool]) -> str:
+    """`E20-2`, `E20-3`…: the first such key no target holds."""
+    n = 2
+    while held(f"{key}-{n}"):
+        n += 1
+    return f"{key}-{n}"
 
 
 def _latest_of(source_key: str, owned: Mapping[str, str], former: Mapping[str, str],
