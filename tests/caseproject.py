@@ -62,7 +62,7 @@ def make_case_project(folder: Path, url: str) -> Path:
             opened = dict(conn.execute(sa.select(correlation_cases.c.source_key,
                                                  correlation_cases.c.candidates)).all())
         for person, key in HAND_KEYED.items():
-            assert key in json.loads(opened[person]), opened
+            assert key in [c["key"] for c in json.loads(opened[person])], opened
     finally:
         ctx.close()
     return folder

@@ -28,6 +28,7 @@ ORGS = "Code,Name,ParentCode,ManagerId\nROOT,Headcount,,E1\nFIN,Finance,ROOT,E2\
        "IT,Engineering,ROOT,E1\n"
 HEADER = hrfiles.PEOPLE_COLUMNS
 # EmployeeId, FirstName, LastName, Title, Org, Site, Manager, type, start, end, position start
+# (and, optionally, a birth date: none by default)
 DAY_ONE = [
     ("E1", "Alice", "Martin", "CEO", "ROOT", "PAR", "", "permanent", "01/01/2020", "", ""),
     ("E2", "Bruno", "Petit", "CFO", "FIN", "PAR", "E1", "permanent", "01/03/2021", "", ""),
@@ -81,9 +82,10 @@ class Scenario:
     def file(self, people: Sequence[tuple[str, ...]]) -> None:
         lines = [";".join(HEADER)]
         for p in people:
-            employee, first, last, title, org, site, manager, kind, start, end, moved = p
+            employee, first, last, title, org, site, manager, kind, start, end, moved = p[:11]
+            born = p[11] if len(p) > 11 else ""
             lines.append(";".join([employee, first, last, "", f"{first}.{last}@hr.example",
-                                   title, org, site, manager, kind, start, end, moved]))
+                                   title, org, site, manager, kind, start, end, moved, born]))
         (self.folder / "data" / "hr_people.csv").write_text(
             "\n".join(lines) + "\n", encoding="latin-1")
 

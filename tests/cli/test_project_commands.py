@@ -80,8 +80,8 @@ def test_every_problem_at_once_sorted_by_file_and_line(project: Path) -> None:
          "list_columns: [Identifier, Stat,")                                # a cross-reference
     edit(project, "policy.yaml", "target: Directory_Site\n",
          "target: Directory_Site\n    allow_add: maybe\n")                # the schema
-    edit(project, "policy.yaml", "{target: Identifier, source: EmployeeId}",
-         "{target: Identifier, source: EmployeId}")                       # a binding
+    edit(project, "policy.yaml", "{target: Identifier, source: EmployeeId,",
+         "{target: Identifier, source: EmployeId,")                       # a binding
     edit(project, "policy.yaml", "prefix: \"coalesce(UserType.LoginPrefix, '')\"",
          "prefix: \"lookup('prefixes', X)\"")
     (project / "config" / "zz.yaml").write_text("connectors: [\n", encoding="utf-8")

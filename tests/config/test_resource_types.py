@@ -83,11 +83,11 @@ def test_a_scalar_rule_needs_one_origin_and_a_known_target(tmp_path: Path) -> No
 
 def test_a_binding_through_a_flip_side_says_to_bind_the_identity_itself(
         tmp_path: Path) -> None:
-    policy = (SAMPLES / "policy.yaml").read_text("utf-8").replace(
-        "correlation: [{source: [EmployeeId], target: [Identifier]}]\n    scalars:\n"
-        "      - {target: Identifier, source: EmployeeId}",
-        "correlation: [{source: [LastName], target: [Records.LastName], confidence: 60}]\n"
-        "    scalars:\n      - {target: Identifier, source: EmployeeId}", 1)
+    sample = (SAMPLES / "policy.yaml").read_text("utf-8")
+    rule = "      - {source: [EmployeeId], target: [Identifier]}\n"
+    assert sample.count(rule) == 1
+    policy = sample.replace(
+        rule, "      - {source: [LastName], target: [Records.LastName], confidence: 60}\n")
     shown = _problems(tmp_path, policy)
     assert len(shown) == 1, shown
     assert ("resource_types[2].correlation[0].target[0]: `Records` is the flip side of "

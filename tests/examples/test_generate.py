@@ -25,7 +25,7 @@ FILES = [PEOPLE, ORGANIZATIONS, SITES, CONTRACT_TYPES]
 PEOPLE_HEADER = [
     "EmployeeId", "FirstName", "LastName", "BirthName", "Email", "Title", "OrganizationCode",
     "SiteCode", "ManagerId", "ContractType", "ContractStartDate", "ContractEndDate",
-    "PositionStartDate",
+    "PositionStartDate", "BirthDate",
 ]
 
 Rows = list[dict[str, str]]
@@ -101,7 +101,7 @@ def test_too_few_people_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("day", ["", "next_day"])
-def test_people_file_is_latin1_semicolon_lf_with_13_columns(data: Path, day: str) -> None:
+def test_people_file_is_latin1_semicolon_lf_with_14_columns(data: Path, day: str) -> None:
     raw = (data / day / PEOPLE).read_bytes()
     text = raw.decode("latin-1")
     assert b"\r" not in raw
@@ -110,7 +110,7 @@ def test_people_file_is_latin1_semicolon_lf_with_13_columns(data: Path, day: str
         raw.decode("utf-8")  # accents really are latin-1 bytes
     records = list(csv.reader(text.splitlines(), delimiter=";"))
     assert records[0] == PEOPLE_HEADER
-    assert {len(r) for r in records} == {13}
+    assert {len(r) for r in records} == {14}
     assert 1900 <= len(records) - 1 <= 2100
     for ch in "éèçöñø":
         assert ch in text, ch
@@ -213,6 +213,12 @@ def test_homonyms_stray_spaces_and_emails(data: Path) -> None:
     assert all(e.isascii() and e.count("@") == 1 for e in emails)
 
 
+def test_everyone_has_a_birth_date_of_an_adult(data: Path) -> None:
+    for p in read(data, PEOPLE):
+        age = (DAY_ONE - parse_date(p["BirthDate"])).days / 365.25
+        assert 19 < age < 65, p
+
+
 # --------------------------------------------------------------------------------------------
 # The next day
 
@@ -229,8 +235,8 @@ def _diff(before: Rows, after: Rows, key: str) -> tuple[list[str], list[str], li
 def test_next_day_people_changes(data: Path, next_day: Path) -> None:
     before, after = read(data, PEOPLE), read(next_day, PEOPLE)
     inserted, deleted, updated = _diff(before, after, "EmployeeId")
-    assert len(inserted) == 20
-    assert len(deleted) == 10
+    assert len(inserted) == 20 + 2  # joiners, and 2 conversions under their new key
+    assert len(deleted) == 10 + 2  # leavers, and the 2 converted under their old key
     old = {p["EmployeeId"]: p for p in before}
     new = {p["EmployeeId"]: p for p in after}
     end_dated = [k for k in updated if not old[k]["ContractEndDate"] and new[k]["ContractEndDate"]]
@@ -244,6 +250,28 @@ def test_next_day_people_changes(data: Path, next_day: Path) -> None:
     # Nobody reports to a leaver; new ids continue the numbering.
     assert not {p["ManagerId"] for p in after} & set(deleted)
     assert min(inserted) > max(old)
+
+
+def test_conversions_are_contractors_back_as_employees_under_a_new_key(
+        data: Path, next_day: Path) -> None:
+    before, after = read(data, PEOPLE), read(next_day, PEOPLE)
+    inserted, deleted, _ = _diff(before, after, "EmployeeId")
+    old = {p["EmployeeId"]: p for p in before}
+    new = {p["EmployeeId"]: p for p in after}
+
+    def person(p: dict[str, str]) -> tuple[str, str, str]:
+        return p["FirstName"], p["LastName"], p["BirthDate"]
+
+    gone = {person(old[k]): k for k in deleted}
+    back = [k for k in inserted if person(new[k]) in gone]
+    assert len(back) == 2
+    for key in back:
+        was = old[gone[person(new[key])]]
+        assert was["ContractType"] == "contractor"
+        assert new[key]["ContractType"] == "permanent"
+        assert parse_date(new[key]["ContractStartDate"]) == date(2026, 11, 27)
+        assert new[key]["ContractEndDate"] == ""
+        assert int(new[key]["EmployeeId"][1:]) > int(was["EmployeeId"][1:])
 
 
 def test_a_joiner_manages_a_joiner_listed_before_them(data: Path, next_day: Path) -> None:

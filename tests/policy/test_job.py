@@ -71,6 +71,28 @@ def test_hr_becomes_identities_in_the_same_run(tmp_path: Path, db_url: str) -> N
                        == "HR_Person_To_Directory_UserRecord")
                 .group_by(provisioning_orders.c.kind)).all())
         assert kinds == records
+        # A conversion (a contractor back as an employee under a new key) is a re-key of
+        # their identity, not a second one.
+        counts = hrfiles.NextDayCounts.for_size(300)
+        assert orders["HR_Person_To_Directory_User"]["added"] == counts.joiners
+        with ctx.engine.connect() as conn:
+            rekeys = [(target, source, json.loads(changes)["replaces"])
+                      for target, source, changes in conn.execute(
+                          sa.select(provisioning_orders.c.target_key,
+                                    provisioning_orders.c.source_key,
+                                    provisioning_orders.c.changes)
+                          .where(provisioning_orders.c.run_id == moved.id,
+                                 provisioning_orders.c.resource_type
+                                 == "HR_Person_To_Directory_User",
+                                 provisioning_orders.c.changes.contains('"replaces"')))]
+            assert len(rekeys) == counts.conversions
+            for target, source, replaced in rekeys:
+                user = get_resource(conn, "Directory_User", target)
+                assert (user.values["Identifier"], user.values["EmployeeId"]) == \
+                    (replaced, source)
+                assert get_resource(conn, "Directory_UserRecord", source).links["User"][0][1] \
+                    == target
+        assert synchronize(ctx, SyncRequest("HR")).counters.get("orders", {}) == {}
     finally:
         ctx.close()
 
@@ -161,7 +183,10 @@ def test_a_low_confidence_match_opens_a_correlation_case_not_a_duplicate(
             cases = conn.execute(sa.select(correlation_cases.c.source_key,
                                            correlation_cases.c.candidates,
                                            correlation_cases.c.confidence)).all()
-            assert [tuple(c) for c in cases] == [("E00005", '["X5"]', 60)]
+            # Each candidate with its score and the target properties that matched.
+            assert [(k, json.loads(c), n) for k, c, n in cases] == [
+                ("E00005", [{"key": "X5", "score": 60, "matched": ["LastName", "FirstName"]}],
+                 60)]
             assert conn.execute(sa.text(
                 "SELECT count(*) FROM resources WHERE entity_type = 'Directory_UserRecord' "
                 "AND key = 'E00005'")).scalar_one() == 0

@@ -20,6 +20,9 @@ from headcount.repository import runs
 BASE = at("2026-11-26T08:00:00")
 NAMES = {"E1": ("Alice", "Martin"), "E2": ("Bruno", "Petit"), "E3": ("Jean", "Dupont"),
          "E4": ("Jean", "Dupont"), "E5": ("Chloé", "Durand"), "E6": ("Emi", "Tanaka")}
+# E3 and E4 are one person to the correlation (names and birth date): E4 in a file without E3
+# is E3 back under a new key (a re-key), E4 beside E3 a homonym.
+BORN = {"E3": "02/02/1980", "E4": "02/02/1980"}
 # Dates around the days the files are run: in the past, on the day, in the future.
 OFFSETS = st.integers(min_value=-400, max_value=60)
 
@@ -40,7 +43,7 @@ def person(draw: st.DrawFn, employee: str) -> tuple[str, ...]:
             draw(st.sampled_from(["ROOT", "FIN", "IT"])), draw(st.sampled_from(["PAR", "TYO"])),
             "" if employee == "E1" else "E1",
             draw(st.sampled_from(["permanent", "fixed-term", "contractor"])),
-            day(start), end, moved)
+            day(start), end, moved, BORN.get(employee, ""))
 
 
 @st.composite

@@ -127,6 +127,12 @@ def settle(conn: sa.Connection, orders: list[Order], run_id: int) -> None:
     insert_rows(conn, "ownership", ["resource_type", "source_key", "target_key"],
                 sorted({(o.resource_type, o.source_key, o.target_key) for o in sourced
                         if o.kind != "deleted"}))
+    # A re-keyed target is its new source's only: the gone source that owned it no longer does
+    # (it would own it again if its key came back) — whether the run or a workflow settles it.
+    for rt, source in sorted({(o.resource_type, o.replaces) for o in orders
+                              if o.establishes and o.replaces is not None}):
+        conn.execute(sa.delete(ownership).where(ownership.c.resource_type == rt,
+                                                ownership.c.source_key == source))
     _schedule(conn, orders, run_id)
     remember_issued(conn, orders)
 

@@ -196,7 +196,7 @@ def _split(order: Order, change: ChangeType, project: Project
     """The part of an order its workflow carries, and the part fulfilled directly. A creation,
     a deletion and a change of owner (a re-key) go whole: they are one decision."""
     whole = order.kind != "modified" or order.establishes \
-        or getattr(order, "replaces", None) is not None \
+        or order.replaces is not None \
         or not (change.scalar_properties or change.navigation_properties)
     if whole:
         return order, None
@@ -287,8 +287,7 @@ class _Context:
         return self.graph.nodes[node_id] if node_id is not None else None
 
     def replaces(self) -> str | None:
-        return next((str(r) for o in self.orders
-                     if (r := getattr(o, "replaces", None)) is not None), None)
+        return next((o.replaces for o in self.orders if o.replaces is not None), None)
 
     def values_for(self, names: Iterable[str]) -> dict[str, Any]:
         out: dict[str, Any] = {}

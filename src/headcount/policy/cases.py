@@ -11,7 +11,7 @@ from typing import Any, overload
 import sqlalchemy as sa
 
 from headcount.errors import HeadcountError, NotFound
-from headcount.policy.evaluation import CorrelationCase
+from headcount.policy.evaluation import Candidate, CorrelationCase
 from headcount.repository.runs import audit, now
 from headcount.repository.schema import correlation_cases, ownership
 
@@ -25,7 +25,10 @@ def open_cases(conn: sa.Connection, cases: list[CorrelationCase], run_id: int) -
     if new:
         conn.execute(sa.insert(correlation_cases), [
             {"resource_type": c.resource_type, "source_key": c.source_key,
-             "candidates": json.dumps(list(c.candidates)), "confidence": c.confidence,
+             "candidates": json.dumps([{"key": x.key, "score": x.score,
+                                        "matched": list(x.matched)} for x in c.candidates],
+                                       ensure_ascii=False),
+             "confidence": c.confidence,
              "state": "open", "run_id": run_id, "created_at": now()} for c in new])
     return len(new)
 
@@ -71,16 +74,28 @@ class Case:
     decided_by: str | None
     decided_at: datetime | None
     comment: str | None
+    # Each candidate with its score and the properties that matched, in `candidates` order.
+    scored: tuple[Candidate, ...] = ()
 
     @classmethod
     def from_row(cls, row: sa.Row[Any]) -> Case:
         m = row._mapping
+        scored = _candidates(json.loads(m["candidates"]), m["confidence"])
         return cls(id=int(m["id"]), resource_type=m["resource_type"], source_key=m["source_key"],
-                   candidates=tuple(json.loads(m["candidates"])), confidence=m["confidence"],
+                   candidates=tuple(c.key for c in scored), scored=scored,
+                   confidence=m["confidence"],
                    state=m["state"], run_id=m["run_id"], created_at=_aware(m["created_at"]),
                    decision=m["decision"], decided_target=m["decided_target"],
                    decided_by=m["decided_by"], decided_at=_aware(m["decided_at"]),
                    comment=m["comment"])
+
+
+def _candidates(stored: list[Any], confidence: int) -> tuple[Candidate, ...]:
+    """Candidates as stored: objects with their score and matched properties, or — cases
+    opened before they were kept — bare keys, scored with the case's confidence."""
+    return tuple(Candidate(c, confidence, ()) if isinstance(c, str)
+                 else Candidate(c["key"], int(c["score"]), tuple(c["matched"]))
+                 for c in stored)
 
 
 @overload

@@ -64,6 +64,12 @@ class Candidate:
     def matched_properties(self) -> set[str]:
         return {b.target for r in self.rules for b in r.bindings if b.matched}
 
+    @property
+    def score(self) -> int:
+        """The highest confidence of the rules it matches whole, today (the case keeps the
+        score it had when opened: `Case.scored`)."""
+        return max((r.confidence for r in self.rules if r.matched), default=0)
+
 
 @dataclass(frozen=True)
 class MappedValue:

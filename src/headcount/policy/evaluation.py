@@ -5,7 +5,7 @@ rules), and the difference with what the target holds — the provisioning order
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -41,8 +41,14 @@ class Planned:
     used: Mapping[tuple[str, str], Set[str]] = field(default_factory=dict)
     # (entity type, key) → the properties people hold by hand
     held: Mapping[tuple[str, str], Set[str]] = field(default_factory=dict)
+    # resource type → target key → the source that owned it until it left (a target kept for
+    # its retention has no owner any more)
+    former: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     cases: list[CorrelationCase] = field(default_factory=list)
+    # (source entity type, source key) → the source key a re-key replaced, for the resource
+    # types after the one that correlated (a person's new records)
+    rekeyed: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def today(self) -> date:
@@ -50,14 +56,28 @@ class Planned:
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """A target a correlation found for a source: the highest confidence of the rules it
+    matches whole, and the target properties equal to the source's once normalised."""
+
+    key: str
+    score: int
+    matched: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class CorrelationCase:
-    """A source whose only matches are below confidence 100: a person decides; no target is
-    created meanwhile (never a silent duplicate)."""
+    """A source whose only matches are below confidence 100, or several at 100: a person
+    decides; no target is created meanwhile (never a silent duplicate)."""
 
     resource_type: str
     source_key: str
-    candidates: tuple[str, ...]
+    candidates: tuple[Candidate, ...]
     confidence: int
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.candidates)
 
 
 def evaluate(project: Project, graph: Graph, ownership: Mapping[str, Mapping[str, str]],
@@ -67,12 +87,13 @@ def evaluate(project: Project, graph: Graph, ownership: Mapping[str, Mapping[str
              only: Mapping[str, Set[str]] | None = None,
              used: Mapping[tuple[str, str], Set[str]] | None = None,
              held: Mapping[tuple[str, str], Set[str]] | None = None,
+             former: Mapping[str, Mapping[str, str]] | None = None,
              ) -> tuple[list[Order], list[CorrelationCase]]:
     """The orders of the resource types at the instant `now`; `decided_new` holds the
     (resource type, source key) that a person decided get a new target."""
     now = now or datetime.now(UTC)
     planned = Planned(now=now, decided_new=decided_new, scheduled=scheduled or {}, only=only,
-                      used=used or {}, held=held or {})
+                      used=used or {}, held=held or {}, former=former or {})
     orders: list[Order] = []
     for rt in resource_types:
         orders += _evaluate_one(project, graph, ownership.get(rt.identifier, {}), rt, planned)
@@ -190,6 +211,38 @@ def _correlation_index(graph: Graph, targets: list[Node], rule: CorrelationRule
     return index
 
 
+def _correlate(graph: Graph, node: Node, rt: ResourceType,
+               indexes: list[tuple[CorrelationRule, dict[tuple[str, ...], list[str]]]],
+               targets: Mapping[str, Node], free: Callable[[str], bool], decided_new: bool
+               ) -> tuple[str | None, CorrelationCase | None]:
+    """The target a source correlates to, or the case a person decides: rules from the
+    highest confidence down; one match at 100 is the target, several (or any below 100) a
+    case — unless a person decided this source gets a target of its own."""
+    for rule, index in indexes:
+        if rule.confidence < 100 and decided_new:
+            continue
+        probe = tuple(normalise(graph.value(node, b), rule.normalise) for b in rule.source)
+        found = sorted(k for k in index.get(probe, []) if free(k))
+        if rule.confidence >= 100 and len(found) == 1:
+            return found[0], None
+        if found and not decided_new:
+            scored = tuple(_scored(graph, node, rt, targets[k]) for k in found)
+            return None, CorrelationCase(rt.identifier, node.key, scored, rule.confidence)
+    return None, None
+
+
+def _scored(graph: Graph, node: Node, rt: ResourceType, target: Node) -> Candidate:
+    score, matched = 0, []
+    for rule in rt.correlation:
+        equal = [t for s, t in zip(rule.source, rule.target, strict=True)
+                 if (left := normalise(graph.value(node, s), rule.normalise))
+                 and left == normalise(graph.value(target, t), rule.normalise)]
+        if len(equal) == len(rule.target):
+            score = max(score, rule.confidence)
+        matched += [t for t in equal if t not in matched]
+    return Candidate(target.key, score, tuple(matched))
+
+
 @dataclass
 class _Decision:
     """What the first pass decided for one source."""
@@ -203,6 +256,7 @@ class _Decision:
     effective: date | None = None
     issued: dict[str, str] = field(default_factory=dict)  # unique property → its core
     reclaimed: list[str] = field(default_factory=list)  # records back from the schedule
+    replaces: str | None = None  # the source key a re-key replaces
 
 
 def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: ResourceType,
@@ -215,6 +269,10 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     ordered = sorted(rt.correlation, key=lambda r: -r.confidence)
     indexes = [(r, _correlation_index(graph, list(targets.values()), r)) for r in ordered]
     owners = {t: s for s, t in owned.items()}
+    # A target whose owner is no longer a source (gone from the file, in this run or before)
+    # may be found again by another source: a person back under a new key.
+    live = {n.key for n in graph.of_type(rt.source)}
+    former = planned.former.get(rt.identifier, {})
     # In an incremental run only the sources the run changed are evaluated (SPEC §6.3).
     only = planned.only.get(rt.source, frozenset()) if planned.only is not None else None
     records = RecordIndex(targets) if validity is not None and validity.effective else None
@@ -239,36 +297,40 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         if not _passes(graph, node, rt):
             continue
         target_key = owned.get(node.key)
-        case: CorrelationCase | None = None
+
+        def free(key: str, source: str = node.key) -> bool:
+            return owners.get(key) in (None, source) or owners[key] not in live
+
         if target_key not in targets:
-            target_key = None
-            for rule, index in indexes:
-                if rule.confidence < 100 and (rt.identifier, node.key) in planned.decided_new:
-                    continue
-                probe = tuple(normalise(graph.value(node, b), rule.normalise)
-                              for b in rule.source)
-                found = [k for k in index.get(probe, []) if owners.get(k) in (None, node.key)]
-                if rule.confidence >= 100 and len(found) == 1:
-                    target_key = found[0]
-                    break
-                if rule.confidence < 100 and found:
-                    case = CorrelationCase(rt.identifier, node.key, tuple(sorted(found)),
-                                           rule.confidence)
-                    break
-        if case is not None:
-            planned.cases.append(case)
-            continue
+            target_key, case = _correlate(graph, node, rt, indexes, targets, free,
+                                          (rt.identifier, node.key) in planned.decided_new)
+            if case is not None:
+                planned.cases.append(case)
+                continue
         reclaimed: list[str] = []
         if records is not None and target_key is not None and owned.get(node.key) != target_key:
             # A person found again (back within the retention, a rehire): their latest record,
             # and every record of theirs leaves the deletion schedule.
             latest = records.latest(target_key, validity.start_property if validity else None)
-            if owners.get(latest) in (None, node.key):
+            if free(latest):
                 target_key = latest
             reclaimed = [k for k in records.siblings(target_key) if k in scheduled_here]
+        replaces = planned.rekeyed.get((rt.source, node.key))
+        carried: dict[str, Any] = {}
+        if target_key is not None and owned.get(node.key) != target_key:
+            previous = owners.get(target_key) or former.get(target_key)
+            if previous is not None and previous != node.key:
+                # A re-key: the target was another (gone) source's; the resource types after
+                # this one know that person's new records by it.
+                replaces = previous
+                planned.rekeyed[(rt.source, node.key)] = previous
+        elif target_key is None and replaces is not None:
+            carried = _latest_of(replaces, owned, former, targets, records,
+                                 validity.start_property if validity else None)
         if target_key is not None:
             owners[target_key] = node.key  # claimed: no other source of this run takes it
-        decision = _Decision(node, target_key, {}, planned.today, reclaimed=reclaimed)
+        decision = _Decision(node, target_key, {}, planned.today, reclaimed=reclaimed,
+                             replaces=replaces)
         if validity is not None:
             zone = graph.value(node, validity.timezone) if validity.timezone else None
             decision.today = local_today(planned.now, zone, validity.default_timezone)
@@ -282,6 +344,11 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         lacking = target_key is not None and any(current.get(p) is None for p in on_create)
         expected = scalars.compute(graph, node, decision.today,
                                    creating=target_key is None or establishing or lacking)
+        # A re-keyed person's new record keeps the create-only values of their latest one
+        # (their e-mail; their login, whose prefix follows the new user type).
+        carried = {p: carried[p] for p in on_create if carried.get(p) is not None
+                   and p in expected}
+        expected |= {p: v for p, v in carried.items() if p not in taken}
         if validity is not None:
             decision.effective = as_date(graph.value(node, validity.effective)) \
                 if validity.effective else None
@@ -306,14 +373,25 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             if prop in expected:  # an on_create rule is not computed for an existing target
                 alternatives, prefix, suffix = scalars.unique_parts(graph, node, decision.today,
                                                                     prop)
-                expected[prop], core = unique.allocate([expected[prop], *alternatives],
-                                                       prefix, suffix, current.get(prop))
+                tried, own = [expected[prop], *alternatives], current.get(prop)
+                if prop in carried:
+                    bare = unique.bare(carried[prop])
+                    tried, own = [bare, *tried], prefix + bare + suffix
+                expected[prop], core = unique.allocate(tried, prefix, suffix, own)
                 if core is not None:
                     decision.issued[prop] = core
         if target_key is None:
             new_key = expected.get(key_prop)
             if new_key is None or not rt.allow_add:
                 continue
+
+            def held(key: str) -> bool:
+                return key in targets or (target_et.identifier, key) in planned.values
+
+            if held(str(new_key)):
+                # Keys are immutable: an identity re-keyed to E21 keeps the Identifier E20, so a
+                # source E20 back beside E21 gets a target of its own under another key.
+                new_key = expected[key_prop] = _unheld(str(new_key), held)
             planned.values[(target_et.identifier, str(new_key))] = dict(expected)
         else:
             planned.values[(target_et.identifier, target_key)] = {
@@ -333,6 +411,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             orders.append(_added(rt, target_et.identifier, new_key, node.key, expected,
                                  expected_links, link_types))
             orders[-1].issued = d.issued
+            orders[-1].replaces = d.replaces
             kept.add(new_key)
             continue
         kept.add(target_key)
@@ -374,6 +453,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             planned.values[(target_et.identifier, new_key)] = dict(values)
             orders.append(_added(rt, target_et.identifier, new_key, node.key, values,
                                  expected_links, link_types))
+            orders[-1].replaces = d.replaces
             kept.add(new_key)
             old_end = as_date(target.values.get(validity.end_property)) \
                 if validity.end_property else None
@@ -391,6 +471,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             order.link_types = link_types
             order.establishes = owned.get(node.key) != target_key
             order.issued = {k: v for k, v in d.issued.items() if k in changed}
+            order.replaces = d.replaces
             orders.append(order)
     back = {d.node.key: d.reclaimed for d in decided if d.reclaimed}
     for order in orders:
@@ -406,6 +487,27 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             order.issued = {p: u.core_of(values[p]) for p, u in taken.items()
                             if values.get(p) is not None}
     return orders
+
+
+def _unheld(key: str, held: Callable[[str], bool]) -> str:
+    """`E20-2`, `E20-3`…: the first such key no target holds."""
+    n = 2
+    while held(f"{key}-{n}"):
+        n += 1
+    return f"{key}-{n}"
+
+
+def _latest_of(source_key: str, owned: Mapping[str, str], former: Mapping[str, str],
+               targets: Mapping[str, Node], records: RecordIndex | None,
+               start_property: str | None) -> dict[str, Any]:
+    """The values of the latest target a source owns, or owned until it left: what a person
+    re-keyed under a new source carries over."""
+    found = [owned[source_key]] if owned.get(source_key) in targets else \
+        sorted(t for t, s in former.items() if s == source_key and t in targets)
+    if not found:
+        return {}
+    latest = records.latest(found[0], start_property) if records is not None else found[0]
+    return dict(targets[latest].values)
 
 
 def _added(rt: ResourceType, target_type: str, key: str, source_key: str,

@@ -32,7 +32,11 @@ from headcount.policy.orders import Order
 from headcount.policy.reconciliation import reconcile
 from headcount.repository import property_states
 from headcount.repository.runs import ensure_connector, lock_connector
-from headcount.repository.schema import connector_state
+from headcount.repository.schema import (
+    connector_state,
+    provisioning_orders,
+    scheduled_deletions,
+)
 
 
 def resource_types_fed_by(project: Project, connector: Connector) -> list[str]:
@@ -73,9 +77,24 @@ def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
             held.setdefault((state.entity_type, state.resource_key), set()).add(state.property)
     orders, cases = evaluate(project, graph, owned(conn), chosen, now,
                              decided_new=decided_new(conn), scheduled=scheduled(conn),
-                             only=only, used=used(conn), held=held)
+                             only=only, used=used(conn), held=held, former=former_owners(conn))
     orders = reconcile(conn, project, orders, now)
     return graph, orders, cases, involved
+
+
+def former_owners(conn: sa.Connection) -> dict[str, dict[str, str]]:
+    """resource type → target kept for its retention → the source it belonged to: the deleted
+    order that scheduled it names it (the ownership went with that order)."""
+    out: dict[str, dict[str, str]] = {}
+    o, s = provisioning_orders.c, scheduled_deletions.c
+    for rt, target, source in conn.execute(
+            sa.select(o.resource_type, o.target_key, o.source_key).join(
+                scheduled_deletions, sa.and_(s.run_id == o.run_id,
+                                             s.resource_type == o.resource_type,
+                                             s.resource_key == o.target_key))
+            .where(o.kind == "deleted", o.source_key.is_not(None)).order_by(o.id)):
+        out.setdefault(rt, {})[target] = source
+    return out
 
 
 def _with_neighbours(graph: Graph, changed: Mapping[str, Set[str]]) -> dict[str, set[str]]:

@@ -32,10 +32,16 @@ class Order:
     issued: dict[str, str] = field(default_factory=dict)
     # Earlier records of the same person that leave the deletion schedule with this order.
     reclaimed: list[str] = field(default_factory=list)
+    # A re-key (SPEC §8): the source key of the target's previous owner, gone from the source
+    # (a contractor back as an employee under a new key). Set on the order that moves the
+    # target to its new source and on the orders of that person's new records.
+    replaces: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"values": {k: list(v) for k, v in self.values.items()},
                                "links": {k: [b, a] for k, (b, a) in self.links.items()}}
         if self.retain_until is not None:
             out["retain_until"] = self.retain_until.isoformat()
+        if self.replaces is not None:
+            out["replaces"] = self.replaces
         return out

@@ -57,6 +57,20 @@ class UniqueValues:
                 break
         return text
 
+    def bare(self, value: object) -> str:
+        """A held value without the prefix and suffix the rule may have given it, as written:
+        what carries over when the prefix changes (`x-jdupont` → `jdupont`)."""
+        text = str(value)
+        for prefix in self.prefixes:
+            if fold(text).startswith(prefix) and len(text) > len(prefix):
+                text = text[len(prefix):]
+                break
+        for suffix in self.suffixes:
+            if fold(text).endswith(suffix) and len(text) > len(suffix):
+                text = text[:-len(suffix)]
+                break
+        return text
+
     def allocate(self, candidates: Sequence[str | None], prefix: str, suffix: str,
                  current: object) -> tuple[str | None, str | None]:
         """The value for a target and its core. A target keeps its own value when it is one of

@@ -11,8 +11,10 @@ Four files, each with the traits real HR exports have:
 - `hr_contract_types.csv`: the reference table of contract types (external or not, the prefix
   of their logins), from which the sample computes its user types.
 
-A "next day" set, with the same dialects, holds joiners, movers, leavers, announced end dates, a
-new organization and a renamed one: few enough changes to stay under the default thresholds.
+A "next day" set, with the same dialects, holds joiners, movers, leavers, announced end dates,
+conversions (a contractor who leaves and comes back as an employee under a new EmployeeId, same
+names and birth date), a new organization and a renamed one: few enough changes to stay under the
+default thresholds.
 
 The output only depends on the arguments: running it twice gives byte-identical files.
 
@@ -62,7 +64,7 @@ NEXT_DAY_DIR = "next_day"
 PEOPLE_COLUMNS = [
     "EmployeeId", "FirstName", "LastName", "BirthName", "Email", "Title", "OrganizationCode",
     "SiteCode", "ManagerId", "ContractType", "ContractStartDate", "ContractEndDate",
-    "PositionStartDate",
+    "PositionStartDate", "BirthDate",
 ]
 ORGANIZATION_COLUMNS = ["Code", "Name", "ParentCode", "ManagerId"]
 SITE_COLUMNS = ["Code", "Name", "City", "Country", "TimeZone"]
@@ -113,14 +115,17 @@ class Person:
     # The day the current position (organization, title, manager, site) applies from; empty
     # when it is the contract's start. A future one is a dated move (SPEC §8).
     position_start: date | None = None
+    # Names and birth date are what recognises a person who comes back under a new HR key.
+    birth_date: date | None = None
 
     def row(self) -> list[str]:
         end = self.contract_end.strftime(DATE_FORMAT) if self.contract_end else ""
         moved = self.position_start.strftime(DATE_FORMAT) if self.position_start else ""
+        born = self.birth_date.strftime(DATE_FORMAT) if self.birth_date else ""
         return [
             self.employee_id, self.first_name, self.last_name, self.birth_name, self.email,
             self.title, self.organization_code, self.site_code, self.manager_id,
-            self.contract_type, self.contract_start.strftime(DATE_FORMAT), end, moved,
+            self.contract_type, self.contract_start.strftime(DATE_FORMAT), end, moved, born,
         ]
 
 
@@ -191,6 +196,11 @@ class _Emails:
                 self._taken.add(address)
                 return address
             number += 1
+
+
+def _birth_date(rng: random.Random, today: date) -> date:
+    """Between 20 and 64 years old on `today`."""
+    return today - _days(rng, 20 * 365, 64 * 365)
 
 
 def _contract(rng: random.Random, today: date, contract_type: str, may_start_later: bool
@@ -344,6 +354,9 @@ def generate_day_one(people: int = DEFAULT_PEOPLE, seed: int = DEFAULT_SEED,
     order = sorted(range(len(drafts)), key=lambda i: (drafts[i].start, i))
     ids = {index: employee_id(n + 1) for n, index in enumerate(order)}
     emails = _Emails()
+    # Birth dates from a generator of their own: the draws of every other column stay as
+    # they were before the column existed.
+    births = random.Random(seed * 104729 + 3)
     records: dict[int, Person] = {}
     for index in order:
         draft = drafts[index]
@@ -356,6 +369,7 @@ def generate_day_one(people: int = DEFAULT_PEOPLE, seed: int = DEFAULT_SEED,
             draft.title, codes[draft.org], draft.site,
             "" if draft.manager is None else ids[draft.manager],
             draft.contract_type, draft.start, draft.end,
+            birth_date=_birth_date(births, today),
         )
     rows = [records[i] for i in order]
     rng.shuffle(rows)
@@ -400,16 +414,19 @@ class NextDayCounts:
     movers: int
     leavers: int
     end_dates: int
+    # Contractors gone from the file and back as employees under a new EmployeeId.
+    conversions: int
 
     @classmethod
     def for_size(cls, people: int) -> NextDayCounts:
         return cls(joiners=max(2, round(people * 0.01)), movers=max(4, round(people * 0.0075)),
-                   leavers=max(1, round(people * 0.005)), end_dates=max(1, round(people * 0.0025)))
+                   leavers=max(1, round(people * 0.005)), end_dates=max(1, round(people * 0.0025)),
+                   conversions=max(1, round(people * 0.001)))
 
 
 def generate_next_day(day_one: Dataset, seed: int = DEFAULT_SEED) -> Dataset:
-    """Day one plus joiners, movers, leavers, announced end dates, a new and a renamed
-    organization. Row order is kept (HR exports are stable), joiners are inserted."""
+    """Day one plus joiners, movers, leavers, announced end dates, conversions, a new and a
+    renamed organization. Row order is kept (HR exports are stable), joiners are inserted."""
     rng = random.Random(seed * 7919 + 1)
     today = day_one.today + timedelta(days=1)
     counts = NextDayCounts.for_size(len(day_one.people))
@@ -500,6 +517,9 @@ def generate_next_day(day_one: Dataset, seed: int = DEFAULT_SEED) -> Dataset:
     by_end_first = ended + [i for i in eligible if i not in set(ended)]
     leavers = set(by_end_first[:counts.leavers])
     assert not leavers & all_leads
+    # Conversions: contractors who stay, but under a new EmployeeId, as employees.
+    converted = [i for i in eligible if i not in leavers
+                 and people[i].contract_type == "contractor"][:counts.conversions]
 
     rows = [changed.get(p.employee_id, p) for p in day_one.people if p.employee_id not in leavers]
 
@@ -508,6 +528,7 @@ def generate_next_day(day_one: Dataset, seed: int = DEFAULT_SEED) -> Dataset:
     names = _Names(rng, [(p.first_name, p.last_name) for p in day_one.people])
     emails = _Emails([p.email for p in day_one.people])
     next_number = max(int(p.employee_id[1:]) for p in day_one.people) + 1
+    births = random.Random(seed * 7919 + 2)
     joiners: list[Person] = []
     for n in range(counts.joiners):
         new_id = employee_id(next_number + n)
@@ -532,13 +553,24 @@ def generate_next_day(day_one: Dataset, seed: int = DEFAULT_SEED) -> Dataset:
         prefix = "ext." if contract_type in ("interim", "contractor") else ""
         joiners.append(Person(
             new_id, first, last, "", emails.make(first, last, prefix), title, code,
-            _site_for(rng, org_sites[code], org_spread[code]), manager, contract_type, start, end))
+            _site_for(rng, org_sites[code], org_spread[code]), manager, contract_type, start, end,
+            birth_date=_birth_date(births, today)))
     for joiner in joiners:
         rows.insert(rng.randint(0, len(rows)), joiner)
     manager_row = rows.index(joiners[-2])
     report_row = rows.index(joiners[-1])
     if report_row > manager_row:
         rows[manager_row], rows[report_row] = rows[report_row], rows[manager_row]
+    # The same person, names and birth date, from the next day's date: a new row under a new
+    # key, which the policy correlates to their identity (a re-key) instead of a second one.
+    # Their old rows go after the joiners are placed, so that the joiners' places stay.
+    rows = [p for p in rows if p.employee_id not in converted]
+    for n, former in enumerate(converted):
+        person = people[former]
+        rows.insert(rng.randint(0, len(rows)), replace(
+            person, employee_id=employee_id(next_number + counts.joiners + n),
+            email=emails.make(person.first_name, person.last_name), contract_type="permanent",
+            contract_start=today, contract_end=None, position_start=None))
 
     assert movers == counts.movers, (movers, counts.movers)
     return Dataset(today, list(day_one.sites), organizations, rows, org_sites, org_spread,
