@@ -71,12 +71,22 @@ def test_next_day_runs_through_workflows(next_day: ProjectContext) -> None:
     joiners = {p.employee_id: p.contract_type for p in tomorrow.people
                if p.employee_id not in before}
     leavers = before - {p.employee_id for p in tomorrow.people}
+    # A contractor back under a new key with the same names and birth date: a re-key of the
+    # identity that left (SPEC §8), neither a joiner nor a leaver.
+    gone = {(p.first_name, p.last_name, p.birth_date): p.employee_id for p in day_one.people
+            if p.employee_id in leavers}
+    rekeyed = {gone[(p.first_name, p.last_name, p.birth_date)]: p.employee_id
+               for p in tomorrow.people if p.employee_id in joiners
+               and (p.first_name, p.last_name, p.birth_date) in gone}
+    joiners = {k: v for k, v in joiners.items() if k not in rekeyed.values()}
+    leavers -= set(rekeyed)
     external = {c[0] for c in hrfiles.CONTRACT_TYPE_ROWS if c[2] == "true"}
     employees = {k for k, kind in joiners.items() if kind not in external}
     contractors = {k for k, kind in joiners.items() if kind in external}
     assert employees
     assert contractors
     assert leavers
+    assert rekeyed
 
     dry = synchronize(ctx, SyncRequest("HR", dry_run=True))
     run = synchronize(ctx, SyncRequest("HR"))
@@ -98,8 +108,8 @@ def test_next_day_runs_through_workflows(next_day: ProjectContext) -> None:
         assert hr is not None
         total, tasks = inbox(conn, project, hr, limit=500)
     waiting = {t.subject_key: t for t in tasks}
-    assert set(waiting) == employees
-    assert total == len(employees)
+    assert set(waiting) == employees | set(rekeyed)
+    assert total == len(employees) + len(rekeyed)
     # Contractors are created without review, in the run.
     for key in contractors:
         assert by_subject[key] == ("Directory_User_NewContractor", "completed")
@@ -110,6 +120,10 @@ def test_next_day_runs_through_workflows(next_day: ProjectContext) -> None:
         with ctx.engine.connect() as conn:
             assert get_resource(conn, "Directory_User", key).values["State"] == "left"
     assert any(w == "Directory_User_UpdateFromHR" for w, _ in by_subject.values())
+    # A conversion waits for its re-key review: no second identity meanwhile.
+    for old_key, new_key in rekeyed.items():
+        assert by_subject[old_key] == ("Directory_User_ReKey", "running")
+        assert new_key not in _keys(ctx, "Directory_User")
 
     # One approved, one declined, each with a comment.
     approved, declined = sorted(employees)[:2]
@@ -153,7 +167,7 @@ def test_next_day_runs_through_workflows(next_day: ProjectContext) -> None:
     again = synchronize(ctx, SyncRequest("HR"))
     assert _instances(ctx, again.id) == []
     assert "orders" not in again.counters or not again.counters["orders"], again.counters
-    assert again.counters.get("workflows_held") == len(employees) - 1
+    assert again.counters.get("workflows_held") == len(employees) + len(rekeyed) - 1
 
 
 def test_a_waiting_workflow_shows_what_hr_says_since(next_day: ProjectContext) -> None:
@@ -227,3 +241,52 @@ def test_the_provisioning_threshold_counts_workflows(next_day: ProjectContext) -
     assert run.state == runs.BLOCKED
     assert "HR_Workflows:" in (run.message or "")
     assert "workflows for" in (run.message or "")
+
+
+def test_a_conversion_is_one_re_key_task_and_one_identity_after_approval(
+        next_day: ProjectContext) -> None:
+    """A contractor gone from the file and back the same day as an employee under a new key
+    (same names, same birth date): one re-key task, never a second identity; approved, the
+    identity keeps its identifier and e-mail and takes the new record."""
+    ctx = next_day
+    day_one = hrfiles.generate_day_one(PEOPLE)
+    tomorrow = hrfiles.generate_next_day(day_one)
+    after = {p.employee_id for p in tomorrow.people}
+    gone = {(p.first_name, p.last_name, p.birth_date): p for p in day_one.people
+            if p.employee_id not in after}
+    old, new = next((gone[(p.first_name, p.last_name, p.birth_date)], p)
+                    for p in tomorrow.people if (p.first_name, p.last_name, p.birth_date) in gone)
+    assert old.contract_type in ("contractor", "interim")
+    project = ctx.deployed()[1]
+    with ctx.engine.connect() as conn:
+        email = get_resource(conn, "Directory_UserRecord", old.employee_id).values["Email"]
+    run = synchronize(ctx, SyncRequest("HR"))
+    ((workflow, _, state, _),) = [i for i in _instances(ctx, run.id)
+                                        if i[1] == old.employee_id]
+    assert (workflow, state) == ("Directory_User_ReKey", "running")
+    with ctx.engine.connect() as conn:
+        hr = users.find_user(conn, "hr")
+        assert hr is not None
+        _, tasks = inbox(conn, project, hr, subject=old.employee_id, limit=10)
+    (task,) = tasks
+    assert new.employee_id not in _keys(ctx, "Directory_User")
+    decided = decide_task(ctx.engine, project, task.id, hr, "Approve",
+                          comment="Same person: converted to a permanent contract")
+    assert decided.instance_state == "completed"
+    identities = _keys(ctx, "Directory_User")
+    assert old.employee_id in identities
+    assert new.employee_id not in identities
+    with ctx.engine.connect() as conn:
+        identity = get_resource(conn, "Directory_User", old.employee_id)
+        record = get_resource(conn, "Directory_UserRecord", new.employee_id)
+        ended = get_resource(conn, "Directory_UserRecord", old.employee_id)
+    assert identity.values["EmployeeId"] == new.employee_id
+    assert identity.values["Identifier"] == old.employee_id
+    assert [k for _, k, _ in record.links["User"]] == [old.employee_id]
+    assert record.values["Email"] == email
+    assert ended.values["EndDate"] is not None
+    assert ended.values["EndDate"] < (record.values["StartDate"] or "9999")
+    # The same file again: nothing to do.
+    again = synchronize(ctx, SyncRequest("HR"))
+    assert [i for i in _instances(ctx, again.id) if i[1] == old.employee_id] == []
+    assert not again.counters.get("orders"), again.counters

@@ -478,7 +478,10 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         if order.source_key in back:
             order.reclaimed = back[order.source_key]
     if rt.allow_remove:
-        orders += removed(rt, owned, targets, kept, only, scheduled_here, records, planned.now)
+        gone = removed(rt, owned, targets, kept, only, scheduled_here, records, planned.now)
+        if validity is not None and validity.start_property and validity.end_property:
+            _end_before_successor(validity, gone, orders)
+        orders += gone
     orders += purged(rt, targets, kept, owners, scheduled_here, planned.now)
     for order in orders:
         if order.kind == "deleted" and order.retain_until is None:
@@ -487,6 +490,31 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             order.issued = {p: u.core_of(values[p]) for p, u in taken.items()
                             if values.get(p) is not None}
     return orders
+
+
+def _end_before_successor(validity: Validity, gone: list[Order], orders: list[Order]) -> None:
+    """A re-keyed person's old record ends the day before their new record starts — also when
+    the new one started before the run (a conversion filed late), not only the day before
+    the run."""
+    assert validity.start_property is not None
+    assert validity.end_property is not None
+    starts: dict[str, date] = {}
+    for order in orders:
+        first = as_date(order.values.get(validity.start_property, (None, None))[1]) \
+            if order.kind == "added" and order.replaces is not None else None
+        if first is not None and order.replaces is not None:
+            starts[order.replaces] = min(first, starts.get(order.replaces, first))
+    for order in gone:
+        successor = starts.get(order.source_key or "")
+        if successor is None:
+            continue
+        before, after = order.values.get(validity.end_property, (None, None))
+        end = as_date(after if validity.end_property in order.values else before)
+        last = day_before(successor)
+        if end is None or end > last:
+            current = before if validity.end_property in order.values else end
+            order.values[validity.end_property] = (
+                current.isoformat() if isinstance(current, date) else current, last.isoformat())
 
 
 def _unheld(key: str, held: Callable[[str], bool]) -> str:
