@@ -3,7 +3,6 @@ workflow started by hand."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -12,13 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from headcount.cli.root import Command, Group, app, console, handled, open_project
-from headcount.config.model import Project
 from headcount.errors import NotFound
-from headcount.repository.database import begin_write
-from headcount.repository.locks import connector_lock
 from headcount.repository.users import User, find_user
-from headcount.workflows.changes import ResourceChange, WorkflowChanges, current
-from headcount.workflows.engine import decide_task, start
+from headcount.workflows.engine import decide_task
+from headcount.workflows.forms import start_by_hand
 from headcount.workflows.tasks import get_instance, get_task, inbox
 
 AS = typer.Option("--as", help="The user acting (a name from `headcount user list`).")
@@ -108,42 +104,40 @@ app.command("task", cls=Command)(handled(task))
 
 
 def workflow_start(cli: typer.Context, workflow: str,
-                   key: Annotated[str, typer.Argument(help="The subject's key.")],
-                   values: Annotated[list[str], typer.Option(
-                       "--set", help="PROPERTY=VALUE to change (repeat it); an empty VALUE "
-                                     "empties the property.")],
-                   name: Annotated[str, AS],
-                   message: Annotated[str | None, typer.Option(help="What it is about.")] = None
+                   key: Annotated[str | None, typer.Argument(
+                       help="The subject's key; a key that does not exist, or none, creates "
+                            "the subject (its key from --set).")] = None,
+                   values: Annotated[list[str] | None, typer.Option(
+                       "--set", help="PROPERTY=VALUE (repeat it); an empty VALUE empties the "
+                                     "property; a navigation takes its targets' keys, "
+                                     "separated by commas.")] = None,
+                   name: Annotated[str | None, AS] = None,
+                   message: Annotated[str | None, typer.Option(help="What it is about.")] = None,
+                   create_anyway: Annotated[bool, typer.Option(
+                       "--create-anyway", help="Create even when homonyms exist (they are "
+                                               "listed otherwise, and nothing starts).")] = False
                    ) -> None:
-    """Start a workflow by hand that changes values of one resource, its subject."""
+    """Start a workflow by hand: an update of its subject's values, or a creation."""
+    if name is None:
+        raise typer.BadParameter("who starts it? --as NAME", param_hint="--as")
+    wanted: dict[str, str | list[str] | None] = {}
+    for pair in values or []:
+        prop, sep, value = pair.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"`{pair}` is not PROPERTY=VALUE", param_hint="--set")
+        wanted[prop.strip()] = value or None
     ctx = open_project(cli)
     try:
         project = ctx.deployed()[1]
-        wf = project.workflow(workflow)
-        if wf is None:
-            raise NotFound(f"no workflow `{workflow}`")
-        wanted: dict[str, str | None] = {}
-        for pair in values:
-            prop, sep, value = pair.partition("=")
-            if not sep:
-                raise typer.BadParameter(f"`{pair}` is not PROPERTY=VALUE", param_hint="--set")
-            wanted[prop.strip()] = value or None
-        subject = project.entity_type(wf.entity_type)
-        assert subject is not None
-        # A workflow whose first activity persists writes at once: the connector's lock first.
-        with connector_lock(ctx.engine, subject[0].identifier), begin_write(ctx.engine) as conn:
+        with ctx.engine.connect() as conn:
             user = _user(conn, name)
-            found = current(conn, wf.entity_type, key)
-            if found is None:
-                raise NotFound(f"no {wf.entity_type} with key `{key}`")
-            typed = {p: _typed(project, wf.entity_type, p, v) for p, v in wanted.items()}
-            change = ResourceChange(wf.entity_type, key, "update",
-                                    {p: (found[1].get(p), v) for p, v in typed.items()})
-            instance = start(conn, project, wf.identifier, WorkflowChanges([change]),
-                             actor=user.name, message=message)
+        started = start_by_hand(ctx.engine, project, workflow, key, wanted, user, message,
+                                create_anyway)
     finally:
         ctx.close()
-    console.print(f"workflow {wf.identifier} #{instance} started: headcount tasks --as NAME")
+    made = "creates" if started.kind == "insert" else "changes"
+    console.print(f"workflow {workflow} #{started.instance_id} started: it {made} "
+                  f"{escape(started.subject_key)} — headcount tasks --as NAME", highlight=False)
 
 
 workflows_app = typer.Typer(cls=Group, help="Workflows: start one by hand.",
@@ -151,23 +145,3 @@ workflows_app = typer.Typer(cls=Group, help="Workflows: start one by hand.",
 app.add_typer(workflows_app, name="workflow")
 workflows_app.command("start", cls=Command)(handled(workflow_start))
 
-
-def _typed(project: Project, entity_type: str, prop: str, text: str | None) -> object:
-    """A value given on the command line, as the repository holds its property's type."""
-    found = project.entity_type(entity_type)
-    assert found is not None
-    definition = found[1].find_property(prop)
-    if text is None or definition is None or definition.is_navigation:
-        return text  # the change set's check names an unknown property or a navigation
-    kind = definition.type.value
-    try:
-        if kind == "int":
-            return int(text)
-        if kind == "bool":
-            return {"true": True, "false": False}[text.lower()]
-        if kind == "date":
-            return date.fromisoformat(text).isoformat()
-    except (ValueError, KeyError):
-        raise typer.BadParameter(f"`{text}` is not a {kind} for {prop}",
-                                 param_hint="--set") from None
-    return text
