@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from headcount.config.model import Project
-from headcount.errors import HeadcountError, NotFound
+from headcount.errors import HeadcountError, NotFound, RunRefused
 from headcount.repository.schema import workflow_instances, workflow_tasks
 from headcount.repository.users import User
 from headcount.workflows.changes import WorkflowChanges
@@ -23,10 +23,8 @@ from headcount.workflows.tasks import inbox
 MAX_TASKS = 1000
 
 
-class NotAlike(HeadcountError):
+class NotAlike(RunRefused):
     """Tasks that do not carry the same change: nothing was decided."""
-
-    exit_code = 4
 
 
 @dataclass(frozen=True)

@@ -106,9 +106,9 @@ def find(conn: sa.Connection, project: Project, wf: Workflow, values: Mapping[st
                         .where(*where).order_by(h.key).limit(LIMIT)).all()
     if not hits:
         return []
-    data = dict(conn.execute(sa.select(resources.c.key, resources.c.data).where(
-        resources.c.entity_type == et.identifier,
-        resources.c.key.in_([k for k, *_ in hits]))).tuples().all())
+    data = {str(k): str(d) for k, d in conn.execute(sa.select(resources.c.key,
+                                                             resources.c.data).where(
+        resources.c.entity_type == et.identifier, resources.c.key.in_([h[0] for h in hits])))}
     out = []
     for key, hit_last, hit_first, hit_birth in hits:
         reasons = []
