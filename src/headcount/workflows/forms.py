@@ -35,6 +35,8 @@ Given = Mapping[str, str | list[str] | None]
 class FormErrors(HeadcountError):
     """Values a form refuses, each beside its field (`errors`: property → message)."""
 
+    exit_code = 2  # as a wrong option value
+
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
         super().__init__("; ".join(f"{p}: {m}" for p, m in errors.items()))
