@@ -1,6 +1,9 @@
 """The sample project with workflow tasks waiting in My Tasks: a retitle workflow reviewed by
 HR or the record's manager, started for three identity records (the third also moves the record
-to another manager; its manager is the user `boss`)."""
+to another manager; its manager is the user `boss`). Two workflows wait to be started by hand:
+`NewPerson` creates a person of the `People` connector (with homonym detection on names and
+birth date, `Dupont Zoé` born 1990-05-17 exists), `Rename` changes a person's names at
+once (`ImportPerson` made the people)."""
 
 from __future__ import annotations
 
@@ -25,7 +28,45 @@ workflows:
     activities:
       - {identifier: Review, template: Review, roles: [hr], relations: [Manager]}
       - {template: Persist}
+  - identifier: NewPerson
+    entity_type: Person
+    display_name: New person
+    properties: [PersonId, LastName, FirstName, BirthDate, Kind, Site]
+    required: [LastName, FirstName]
+    homonyms: {last_name: LastName, first_name: FirstName, birth_date: BirthDate}
+    activities:
+      - {identifier: Check, template: Review, roles: [hr]}
+      - {template: Persist}
+  - identifier: Rename
+    entity_type: Person
+    display_name: Rename a person
+    properties: [LastName, FirstName]
+    activities:
+      - {template: Persist}
+  - identifier: ImportPerson
+    entity_type: Person
+    activities:
+      - {template: Persist}
+connectors:
+  - identifier: People
+    entity_types:
+      - identifier: Person
+        display_name: Person
+        resource_display_name: "{LastName} {FirstName}"
+        keys: [PersonId]
+        properties:
+          - {identifier: PersonId, display_name: Person id}
+          - {identifier: LastName, display_name: Last name}
+          - {identifier: FirstName, display_name: First name}
+          - {identifier: BirthDate, display_name: Birth date, type: date}
+          - {identifier: Kind, type: enum, values: [employee, contractor]}
+          - {identifier: Site, type: navigation, target: Directory_Site, flip: People}
 """
+# The people who exist: homonyms of a new person are looked for among them.
+PEOPLE = {"P1": {"PersonId": "P1", "LastName": "Dupont", "FirstName": "Zoé",
+                 "BirthDate": "1990-05-17", "Kind": "employee"},
+          "P2": {"PersonId": "P2", "LastName": "Martin", "FirstName": "Paul",
+                 "BirthDate": "1985-01-02", "Kind": "contractor"}}
 # The subjects, oldest task first, and the title each would take.
 TITLES = {"E00002": "Chief of staff", "E00003": "Head of payroll", "E00004": "Data steward"}
 
@@ -53,6 +94,10 @@ def make_task_project(folder: Path, url: str) -> Path:
                 start(conn, project, "Retitle", WorkflowChanges([ResourceChange(
                     RECORD, key, "update", {"Title": (found[1].get("Title"), title)}, moved)]),
                     actor="tests", message=f"New title for {key}")
+            for key, values in PEOPLE.items():
+                start(conn, project, "ImportPerson", WorkflowChanges([ResourceChange(
+                    "Person", key, "insert", {p: (None, v) for p, v in values.items()})]),
+                    actor="tests")
     finally:
         ctx.close()
     return folder

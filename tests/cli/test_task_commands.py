@@ -95,9 +95,16 @@ def test_a_workflow_started_by_hand_waits_for_its_review(project: Path) -> None:
     code, out = run(project, "workflow", "start", "Retitle", "E00003", "--set", "Titel=X",
                     "--as", "hr1")
     assert code == exitcodes.CONFIG_INVALID, out
-    assert "no property `Titel`" in out
+    assert "Titel: not a property of Retitle" in out
+    # A key that does not exist is a creation (the form's rules: its key, its required values).
     code, out = run(project, "workflow", "start", "Retitle", "NOPE", "--set", "Title=X",
                     "--as", "hr1")
+    assert code == 0, out
+    assert "it creates NOPE" in out
+    code, out = run(project, "workflow", "start", "Retitle", "--set", "Title=X", "--as", "hr1")
+    assert code == exitcodes.CONFIG_INVALID, out
+    assert "RecordIdentifier: required" in out
+    code, out = run(project, "workflow", "start", "Nope", "E00003", "--as", "hr1")
     assert code == exitcodes.NOT_FOUND, out
 
 
@@ -146,3 +153,29 @@ def test_where_notices_go(project: Path) -> None:
     code, out = run(project, "user", "notices", "hr2", "--email", "nobody")
     assert code != 0
     assert "not an e-mail address" in out
+def test_tasks_filter_by_name_and_age_and_alike_ones_are_decided_at_once(
+        project: Path) -> None:
+    for key in ("E00004", "E00005", "E00006"):
+        code, out = run(project, "workflow", "start", "Retitle", key, "--set",
+                        "Title=Auditor" if key != "E00006" else "Title=Clerk", "--as", "hr1")
+        assert code == 0, out
+    code, out = run(project, "tasks", "--as", "hr1", "--older-than", "1")
+    assert "0 open tasks" in out
+    code, out = run(project, "tasks", "--as", "hr1", "--older-than", "0")
+    assert "4 open tasks" in out
+    ids = {key: re.search(rf"^(\d+)\s+Retitle.*{key}", out, re.M) for key in
+           ("E00004", "E00005", "E00006")}
+    assert all(ids.values()), out
+    first, second, other = (m[1] for m in ids.values() if m)
+    code, out = run(project, "task", "approve", first, other, "--as", "hr1")
+    assert code == exitcodes.REFUSED, out
+    assert f"task {other} does not carry the change of task {first}" in out
+    code, out = run(project, "task", "approve", first, "--all-matching", "--as", "hr1",
+                    "--comment", "both")
+    assert code == 0, out
+    assert "2 decided, 0 refused" in out
+    code, out = run(project, "task", "approve", first, second, "--as", "hr1")
+    assert code == exitcodes.REFUSED, out
+    assert "decided already" in out
+    code, out = run(project, "task", second)
+    assert "E00005" in out  # the record by its name, its key beside it

@@ -50,7 +50,7 @@ def test_an_hr_user_approves_one_task_and_declines_another(page: Any) -> None:
     check_accessibility(page)
     snap(page, "30-my-tasks")
 
-    page.get_by_label("Subject (key)").fill("E00004")
+    page.get_by_label("Subject (key or name)").fill("E00004")
     page.get_by_role("button", name="Filter").click()  # htmx swaps the list in
     page.get_by_text("1 open task", exact=True).wait_for()
     page.wait_for_url("**/tasks?*subject=E00004*")

@@ -178,3 +178,73 @@ def test_a_task_delegated_to_a_viewer_is_theirs_to_decide(app: FastAPI) -> None:
                             json={"transition": "Approve", "comment": "checked"})
     assert approved.status_code == 200, approved.text
     assert approved.json()["instance_state"] == "completed"
+
+
+def _start(client: TestClient, headers: dict[str, str], workflow: str, key: str | None,
+           values: dict[str, Any], **more: Any) -> Any:
+    return client.post("/api/workflows", headers=headers,
+                       json={"workflow": workflow, "key": key, "values": values, **more})
+
+
+def test_the_inbox_filters_by_subject_name_and_age(app: FastAPI) -> None:
+    client = TestClient(app)
+    hr = bearer(app, "hr", DECIDER)
+    name = _inbox(client, hr, "?subject=E00003")["items"][0]["subject_display_name"]
+    last = name.split()[0]
+    by_name = _inbox(client, hr, f"?subject={last.lower()}")
+    assert "E00003" in [t["subject_key"] for t in by_name["items"]]
+    assert _inbox(client, hr, "?subject=nobody-is-called-this")["total"] == 0
+    # Opened a moment ago: none waits for more than a day, all for more than none.
+    assert _inbox(client, hr, "?older_than=1")["total"] == 0
+    assert _inbox(client, hr, "?older_than=0")["total"] == 3
+    assert client.get("/api/tasks?older_than=-1", headers=hr).status_code == 422
+
+
+def test_tasks_carrying_one_change_are_decided_at_once(app: FastAPI) -> None:
+    client = TestClient(app)
+    hr = bearer(app, "hr", [*DECIDER, "edit"])
+    alike = [_start(client, hr, "Retitle", key, {"Title": "Auditor"}).json()["task_ids"][0]
+             for key in ("E00010", "E00011", "E00012")]
+    other = _start(client, hr, "Retitle", "E00013", {"Title": "Clerk"}).json()["task_ids"][0]
+    mixed = client.post("/api/tasks/decisions", headers=hr, json={
+        "ids": [*alike, other], "transition": "Approve", "comment": "all agreed"})
+    assert mixed.status_code == 409
+    assert f"task {other} does not carry the change of task {alike[0]}" in \
+        mixed.json()["detail"]
+    assert _title(app, "E00010") != "Auditor"  # nothing decided
+    done = client.post("/api/tasks/decisions", headers=hr, json={
+        "ids": alike[:2], "transition": "Approve", "comment": "all agreed"})
+    assert done.status_code == 200, done.text
+    assert [d["task_id"] for d in done.json()["decided"]] == alike[:2]
+    assert done.json()["refused"] == []
+    assert _title(app, "E00010") == "Auditor"
+    assert _title(app, "E00011") == "Auditor"
+    story = client.get(f"/api/workflows/{done.json()['decided'][0]['instance_id']}",
+                       headers=hr).json()
+    assert story["decisions"][0]["comment"] == "all agreed"
+    # Each task keeps its own check: a decided one is refused, named, the others go on.
+    again = client.post("/api/tasks/decisions", headers=hr, json={
+        "ids": alike, "transition": "Approve"})
+    assert [d["task_id"] for d in again.json()["decided"]] == [alike[2]]
+    assert [(r["task_id"], r["kind"]) for r in again.json()["refused"]] == [
+        (alike[0], "refused"), (alike[1], "refused")]
+    assert "decided already" in again.json()["refused"][0]["detail"]
+
+
+def test_all_matching_decides_the_callers_alike_tasks_and_refuses_who_may_not(
+        app: FastAPI) -> None:
+    client = TestClient(app)
+    hr = bearer(app, "hr", [*DECIDER, "edit"])
+    alike = [_start(client, hr, "Retitle", key, {"Title": "Auditor"}).json()["task_ids"][0]
+             for key in ("E00020", "E00021")]
+    _start(client, hr, "Retitle", "E00022", {"Title": "Clerk"})
+    viewer = client.post("/api/tasks/decisions", headers=bearer(app, "view", DECIDER), json={
+        "ids": alike, "transition": "Approve"})
+    assert viewer.status_code == 200
+    assert {r["kind"] for r in viewer.json()["refused"]} == {"not_allowed"}
+    assert viewer.json()["decided"] == []
+    declined = client.post("/api/tasks/decisions", headers=hr, json={
+        "all_matching": alike[1], "transition": "Decline", "comment": "not now"})
+    assert sorted(d["task_id"] for d in declined.json()["decided"]) == sorted(alike)
+    assert {d["instance_state"] for d in declined.json()["decided"]} == {"aborted"}
+    assert _inbox(client, hr, "?subject=E00022")["total"] == 1

@@ -117,3 +117,90 @@ def test_a_viewer_sees_a_task_but_no_form_and_is_refused_in_words(app: FastAPI) 
     missing = client.post("/tasks/999999/decision", headers=HTML, data={
         "csrf": csrf, "transition": "Approve"})
     assert missing.status_code == 404
+
+
+def test_the_start_page_lists_the_workflows_the_person_may_start(app: FastAPI) -> None:
+    client = TestClient(app)
+    login(client, "hr")
+    assert 'href="/workflows/start"' in client.get("/tasks", headers=HTML).text
+    page = client.get("/workflows/start", headers=HTML).text
+    for name in ("Change a title", "New person", "Rename a person"):
+        assert name in page
+    viewer = TestClient(app)
+    login(viewer, "view")
+    assert "You may start no workflow." in viewer.get("/workflows/start", headers=HTML).text
+    form = viewer.get("/workflows/start/NewPerson", headers=HTML).text
+    assert "You may not start this workflow." in form
+
+
+def test_the_form_of_an_update_is_filled_with_the_current_values(app: FastAPI) -> None:
+    client = TestClient(app)
+    csrf = login(client, "hr")
+    page = client.get("/workflows/start/NewPerson?key=P1", headers=HTML).text
+    assert re.search(r'id="v-LastName" name="v.LastName" value="Dupont"', page)
+    assert re.search(r'id="v-BirthDate" name="v.BirthDate" value="1990-05-17" type="date"',
+                     page)
+    assert '<option value="employee" selected>employee</option>' in page
+    # A navigation is a select of its targets by name, the key beside it.
+    assert re.search(r'<select id="v-Site" name="v.Site">\s*<option value="">—</option>'
+                     r'\s*<option value="[^"]+">[^<]+ \([^)]+\)</option>', page)
+    started = client.post("/workflows/start/Rename", headers=HTML, data={
+        "csrf": csrf, "key": "P2", "v.LastName": "Martin", "v.FirstName": "Pierre"},
+        follow_redirects=False)
+    assert started.status_code == 303
+    assert started.headers["location"] == "/entity-types/Person/P2"
+    assert "Pierre" in client.get("/entity-types/Person/P2", headers=HTML).text
+
+
+def test_a_creation_shows_errors_beside_fields_then_homonyms_then_starts(
+        app: FastAPI) -> None:
+    client = TestClient(app)
+    csrf = login(client, "hr")
+    form = client.get("/workflows/start/NewPerson", headers=HTML).text
+    assert "Last name <span class=\"muted\">(required)</span>" in form
+    refused = client.post("/workflows/start/NewPerson", headers=HTML, data={
+        "csrf": csrf, "v.PersonId": "P3", "v.LastName": "", "v.FirstName": "Zoe",
+        "v.BirthDate": "1990-17-05"})
+    assert refused.status_code == 422
+    assert re.search(r'aria-invalid="true" aria-describedby="v-LastName-error"', refused.text)
+    assert '<p class="error field-error" id="v-LastName-error">required</p>' in refused.text
+    assert "is not a date (YYYY-MM-DD)" in refused.text
+    assert 'value="Zoe"' in refused.text  # what was typed is kept
+    typed = {"csrf": csrf, "v.PersonId": "P3", "v.LastName": "DUPONT", "v.FirstName": "Zoe",
+             "v.BirthDate": "", "v.Kind": "contractor", "message": "joins on Monday"}
+    warned = client.post("/workflows/start/NewPerson", headers=HTML, data=typed)
+    assert warned.status_code == 409
+    assert "Possible homonyms" in warned.text
+    assert 'href="/entity-types/Person/P1">Dupont Zoé</a>' in warned.text
+    assert "same names" in warned.text
+    assert 'name="create_anyway"' in warned.text
+    started = client.post("/workflows/start/NewPerson", headers=HTML,
+                          data={**typed, "create_anyway": "yes"}, follow_redirects=False)
+    assert started.status_code == 303
+    task = client.get(started.headers["location"], headers=HTML).text
+    assert "started: this is its first task" in task
+    assert "joins on Monday" in task
+    assert "Possible homonyms" in task  # the reviewer sees them too
+    assert 'href="/entity-types/Person/P1"' in task
+
+
+def test_ticked_tasks_carrying_one_change_are_decided_at_once(app: FastAPI) -> None:
+    client = TestClient(app)
+    csrf = login(client, "hr")
+    for key in ("E00030", "E00031"):
+        client.post("/workflows/start/Retitle", headers=HTML, data={
+            "csrf": csrf, "key": key, "v.Title": "Auditor"})
+    listed = client.get("/tasks?subject=E0003", headers=HTML).text
+    ids = _task_ids(listed)
+    assert len(ids) == 2
+    assert 'name="ids"' in listed
+    mixed = client.post("/tasks/decisions", headers=HTML, data={
+        "csrf": csrf, "ids": [ids[0], _task_ids(client.get("/tasks", headers=HTML).text)[0]],
+        "transition": "Approve"})
+    assert mixed.status_code == 409
+    assert "Nothing decided:" in mixed.text
+    done = client.post("/tasks/decisions", headers=HTML, data={
+        "csrf": csrf, "ids": ids, "transition": "Approve", "comment": "both"})
+    assert done.status_code == 200
+    assert "Decided 2 tasks" in done.text
+    assert "3 open tasks" in done.text

@@ -4,7 +4,7 @@ once it committed."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -12,18 +12,20 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from headcount.cli.exitcodes import NOT_ALLOWED, REFUSED
 from headcount.cli.root import Command, Group, app, console, err, handled, open_project
 from headcount.config.model import Project
+from headcount.display import shown
 from headcount.errors import HeadcountError, NotFound
 from headcount.project import ProjectContext
-from headcount.repository.database import begin_write
-from headcount.repository.locks import connector_lock
 from headcount.repository.users import User, find_user
-from headcount.workflows.changes import ResourceChange, WorkflowChanges, current
+from headcount.web.api.tasks import Names, wanted_names
+from headcount.workflows.bulk import decide_all, matching
 from headcount.workflows.delivery import deliver
-from headcount.workflows.engine import decide_task, start
+from headcount.workflows.engine import decide_task
 from headcount.workflows.escalation import escalate_now
-from headcount.workflows.tasks import get_instance, get_task, inbox
+from headcount.workflows.forms import start_by_hand
+from headcount.workflows.tasks import Instance, Task, get_instance, get_task, inbox
 
 AS = typer.Option("--as", help="The user acting (a name from `headcount user list`).")
 
@@ -57,24 +59,30 @@ app.add_typer(tasks_app, name="tasks")
 @tasks_app.callback()
 def tasks(cli: typer.Context, name: Annotated[str | None, AS] = None,
           workflow: Annotated[str | None, typer.Option(help="Only this workflow.")] = None,
-          subject: Annotated[str | None, typer.Option(help="Only about this key.")] = None,
+          subject: Annotated[str | None, typer.Option(
+              help="Only about this subject: its key, or a part of its name.")] = None,
+          older_than: Annotated[float | None, typer.Option(
+              min=0, help="Only the tasks waiting for more than this many days.")] = None,
           limit: int = 50, offset: int = 0) -> None:
     """The open tasks a user may act on, the longest waiting first (My Tasks)."""
     if cli.invoked_subcommand is not None:
         return
     if name is None:
         raise typer.BadParameter("whose tasks? --as NAME", param_hint="--as")
-    handled(_list_tasks)(cli, name, workflow, subject, limit, offset)
+    handled(_list_tasks)(cli, name, workflow, subject, older_than, limit, offset)
 
 
 def _list_tasks(cli: typer.Context, name: str, workflow: str | None, subject: str | None,
-                limit: int, offset: int) -> None:
+                older_than: float | None, limit: int, offset: int) -> None:
     ctx = open_project(cli)
     try:
         project = ctx.deployed()[1]
         with ctx.engine.connect() as conn:
             user = _user(conn, name)
-            total, page = inbox(conn, project, user, workflow, subject, limit, offset)
+            total, page = inbox(conn, project, user, workflow, subject, limit, offset,
+                                older_than)
+            names = _names(conn, project, {(t.entity_type, t.subject_key) for t in page
+                                           if t.subject_key})
     finally:
         ctx.close()
     console.print(f"[bold]{total:,}[/] open task{'' if total == 1 else 's'} for {escape(name)}")
@@ -85,7 +93,7 @@ def _list_tasks(cli: typer.Context, name: str, workflow: str | None, subject: st
                 *([f"level {t.escalation}"] if t.escalation else []),
                 *(["fallback"] if t.fallback else [])]
         table.add_row(str(t.id), t.workflow, t.activity, t.state,
-                      escape(f"{t.entity_type} {t.subject_key or '—'}"),
+                      escape(_named(names, t.entity_type, t.subject_key)),
                       t.opened_at.strftime("%Y-%m-%d %H:%M"),
                       (t.deadline.strftime("%Y-%m-%d") if t.deadline else "—")
                       + (f" [red]{', '.join(late)}[/]" if late else ""),
@@ -131,15 +139,22 @@ def _instant(text: str | None) -> datetime:
     return at
 
 
-def task(cli: typer.Context, task_id: int,
-         transition: Annotated[str | None, typer.Argument(
-             help="approve, decline, execute, abort, refine or delegate — or a whole "
-                  "transition id (Review-ReviewPending-Approve). None: show the task.")] = None,
+def task(cli: typer.Context,
+         words: Annotated[list[str], typer.Argument(
+             metavar="ID [TRANSITION] | TRANSITION ID...",
+             help="A task to show (ID), to decide (ID approve), or several tasks carrying "
+                  "one change to decide at once (approve 12 13 14). A transition is approve, "
+                  "decline, execute, abort, refine or delegate — or a whole id "
+                  "(Review-ReviewPending-Approve).")],
          name: Annotated[str | None, AS] = None,
          comment: Annotated[str | None, typer.Option(
              help="Why (recorded; required to decline, abort or refine).")] = None,
-         to: Annotated[str | None, typer.Option(help="Delegate to this user.")] = None) -> None:
-    """Show a task with its change set, or decide it."""
+         to: Annotated[str | None, typer.Option(help="Delegate to this user.")] = None,
+         all_matching: Annotated[bool, typer.Option(
+             "--all-matching", help="With TRANSITION ID: every open task of yours carrying "
+                                    "that task's change.")] = False) -> None:
+    """Show a task with its change set, or decide it — or several alike at once."""
+    ids, transition = _task_words(words)
     ctx = open_project(cli)
     try:
         project = ctx.deployed()[1]
@@ -148,31 +163,104 @@ def task(cli: typer.Context, task_id: int,
                 raise typer.BadParameter("who decides? --as NAME", param_hint="--as")
             with ctx.engine.connect() as conn:
                 user = _user(conn, name)
+                if all_matching:
+                    ids = matching(conn, project, user, ids[0])
             at = datetime.now(UTC)
-            done = decide_task(ctx.engine, project, task_id, user, transition, comment, to, at)
-            ran = f" — persisted by run {done.run_id}" if done.run_id else ""
-            console.print(f"task {task_id}: {done.state}; workflow #{done.instance_id} "
-                          f"{done.instance_state}{ran}")
-            send_notices(ctx, project, at)
+            if len(ids) == 1 and not all_matching:
+                done = decide_task(ctx.engine, project, ids[0], user, transition, comment, to,
+                                   at)
+                ran = f" — persisted by run {done.run_id}" if done.run_id else ""
+                console.print(f"task {ids[0]}: {done.state}; workflow #{done.instance_id} "
+                              f"{done.instance_state}{ran}")
+                send_notices(ctx, project, at)
+                return
+            try:
+                _decide_all(ctx.engine, project, ids, user, transition, comment)
+            finally:
+                send_notices(ctx, project, at)
             return
+        if len(ids) != 1:
+            raise typer.BadParameter("show one task at a time", param_hint="ID")
         with ctx.engine.connect() as conn:
-            t = get_task(conn, project, task_id)
+            t = get_task(conn, project, ids[0])
             story = get_instance(conn, project, t.instance_id)
+            names = _names(conn, project, wanted_names(project, story))
     finally:
         ctx.close()
+    _show(t, story, names, project)
+
+
+def _task_words(words: list[str]) -> tuple[list[int], str | None]:
+    """`12`, `12 approve`, or `approve 12 13 14`: the task ids and the transition."""
+    if not words:
+        raise typer.BadParameter("which task?", param_hint="ID")
+    if words[0].isdigit():
+        if len(words) > 2:
+            raise typer.BadParameter("several tasks are decided as TRANSITION ID ID…",
+                                     param_hint="ID")
+        return [int(words[0])], (words[1] if len(words) == 2 else None)
+    bad = [w for w in words[1:] if not w.isdigit()]
+    if bad or len(words) < 2:
+        raise typer.BadParameter(f"`{' '.join(bad) or words[0]}`: give TRANSITION then task "
+                                 "ids", param_hint="ID")
+    return [int(w) for w in words[1:]], words[0]
+
+
+def _decide_all(engine: sa.Engine, project: Project, ids: list[int], user: User,
+                transition: str, comment: str | None) -> None:
+    outcomes = decide_all(engine, project, ids, user, transition, comment)
+    refused = [o for o in outcomes if o.decided is None]
+    for o in outcomes:
+        if o.decided is not None:
+            console.print(f"task {o.task_id}: {o.decided.state}; workflow "
+                          f"#{o.decided.instance_id} {o.decided.instance_state}",
+                          highlight=False)
+        else:
+            console.print(f"task {o.task_id}: not decided — {escape(o.error or '')}",
+                          highlight=False)
+    console.print(f"{len(outcomes) - len(refused)} decided, {len(refused)} refused",
+                  highlight=False)
+    if refused:
+        raise typer.Exit(NOT_ALLOWED if all(o.kind == "not_allowed" for o in refused)
+                         else REFUSED)
+
+
+def _names(conn: sa.Connection, project: Project, wanted: set[tuple[str, str]]
+           ) -> dict[tuple[str, str], str]:
+    return Names(conn, project, {(e, k) for e, k in wanted if k}).names
+
+
+def _named(names: dict[tuple[str, str], str], entity_type: str, key: str | None) -> str:
+    if key is None:
+        return f"{entity_type} —"
+    name = names.get((entity_type, key))
+    if not name:
+        return f"{entity_type} {key}"
+    return name if key in name else f"{name} ({entity_type} {key})"
+
+
+def _show(t: Task, story: Instance, names: dict[tuple[str, str], str], project: Project
+          ) -> None:
     console.print(f"[bold]task {t.id}[/] · {t.workflow} #{t.instance_id} · {t.activity} · "
                   f"{t.state}", highlight=False)
     console.print(f"  {escape(t.message or '')}", highlight=False)
     for change in story.changes.resources:
-        console.print(f"  {change.kind} {change.entity_type} {escape(change.key)}",
+        console.print(f"  {change.kind} "
+                      f"{escape(_named(names, change.entity_type, change.key))}",
                       highlight=False)
         for prop, (before, after) in change.values.items():
-            console.print(f"    {prop}: {escape(str(before) if before is not None else '—')}"
-                          f" → {escape(str(after) if after is not None else '—')}",
+            console.print(f"    {prop}: {escape(shown(before))} → {escape(shown(after))}",
                           highlight=False)
+        found = project.entity_type(change.entity_type)
         for nav, (before_keys, after_keys) in change.links.items():
-            console.print(f"    {nav}: {escape(', '.join(before_keys) or '—')} → "
-                          f"{escape(', '.join(after_keys) or '—')}", highlight=False)
+            nav_prop = found[1].find_property(nav) if found else None
+            target = nav_prop.target if nav_prop and nav_prop.target else ""
+
+            def listed(keys: list[str], target: str = target) -> str:
+                return ", ".join(_named(names, target, k) for k in keys) or "—"
+
+            console.print(f"    {nav}: {escape(listed(before_keys))} → "
+                          f"{escape(listed(after_keys))}", highlight=False)
     for d in story.decisions:
         console.print(f"  {d.at:%Y-%m-%d %H:%M} {d.transition} by {escape(d.actor)}"
                       + (f": {escape(d.comment)}" if d.comment else ""), highlight=False)
@@ -184,44 +272,41 @@ app.command("task", cls=Command)(handled(task))
 
 
 def workflow_start(cli: typer.Context, workflow: str,
-                   key: Annotated[str, typer.Argument(help="The subject's key.")],
-                   values: Annotated[list[str], typer.Option(
-                       "--set", help="PROPERTY=VALUE to change (repeat it); an empty VALUE "
-                                     "empties the property.")],
-                   name: Annotated[str, AS],
-                   message: Annotated[str | None, typer.Option(help="What it is about.")] = None
+                   key: Annotated[str | None, typer.Argument(
+                       help="The subject's key; a key that does not exist, or none, creates "
+                            "the subject (its key from --set).")] = None,
+                   values: Annotated[list[str] | None, typer.Option(
+                       "--set", help="PROPERTY=VALUE (repeat it); an empty VALUE empties the "
+                                     "property; a navigation takes its targets' keys, "
+                                     "separated by commas.")] = None,
+                   name: Annotated[str | None, AS] = None,
+                   message: Annotated[str | None, typer.Option(help="What it is about.")] = None,
+                   create_anyway: Annotated[bool, typer.Option(
+                       "--create-anyway", help="Create even when homonyms exist (they are "
+                                               "listed otherwise, and nothing starts).")] = False
                    ) -> None:
-    """Start a workflow by hand that changes values of one resource, its subject."""
+    """Start a workflow by hand: an update of its subject's values, or a creation."""
+    if name is None:
+        raise typer.BadParameter("who starts it? --as NAME", param_hint="--as")
+    wanted: dict[str, str | list[str] | None] = {}
+    for pair in values or []:
+        prop, sep, value = pair.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"`{pair}` is not PROPERTY=VALUE", param_hint="--set")
+        wanted[prop.strip()] = value or None
     ctx = open_project(cli)
     try:
         project = ctx.deployed()[1]
-        wf = project.workflow(workflow)
-        if wf is None:
-            raise NotFound(f"no workflow `{workflow}`")
-        wanted: dict[str, str | None] = {}
-        for pair in values:
-            prop, sep, value = pair.partition("=")
-            if not sep:
-                raise typer.BadParameter(f"`{pair}` is not PROPERTY=VALUE", param_hint="--set")
-            wanted[prop.strip()] = value or None
-        subject = project.entity_type(wf.entity_type)
-        assert subject is not None
-        at = datetime.now(UTC)
-        # A workflow whose first activity persists writes at once: the connector's lock first.
-        with connector_lock(ctx.engine, subject[0].identifier), begin_write(ctx.engine) as conn:
+        with ctx.engine.connect() as conn:
             user = _user(conn, name)
-            found = current(conn, wf.entity_type, key)
-            if found is None:
-                raise NotFound(f"no {wf.entity_type} with key `{key}`")
-            typed = {p: _typed(project, wf.entity_type, p, v) for p, v in wanted.items()}
-            change = ResourceChange(wf.entity_type, key, "update",
-                                    {p: (found[1].get(p), v) for p, v in typed.items()})
-            instance = start(conn, project, wf.identifier, WorkflowChanges([change]),
-                             actor=user.name, message=message, now=at)
-        send_notices(ctx, project, at)
+        started = start_by_hand(ctx.engine, project, workflow, key, wanted, user, message,
+                                create_anyway)
+        send_notices(ctx, project, datetime.now(UTC))
     finally:
         ctx.close()
-    console.print(f"workflow {wf.identifier} #{instance} started: headcount tasks --as NAME")
+    made = "creates" if started.kind == "insert" else "changes"
+    console.print(f"workflow {workflow} #{started.instance_id} started: it {made} "
+                  f"{escape(started.subject_key)} — headcount tasks --as NAME", highlight=False)
 
 
 workflows_app = typer.Typer(cls=Group, help="Workflows: start one by hand.",
@@ -229,23 +314,3 @@ workflows_app = typer.Typer(cls=Group, help="Workflows: start one by hand.",
 app.add_typer(workflows_app, name="workflow")
 workflows_app.command("start", cls=Command)(handled(workflow_start))
 
-
-def _typed(project: Project, entity_type: str, prop: str, text: str | None) -> object:
-    """A value given on the command line, as the repository holds its property's type."""
-    found = project.entity_type(entity_type)
-    assert found is not None
-    definition = found[1].find_property(prop)
-    if text is None or definition is None or definition.is_navigation:
-        return text  # the change set's check names an unknown property or a navigation
-    kind = definition.type.value
-    try:
-        if kind == "int":
-            return int(text)
-        if kind == "bool":
-            return {"true": True, "false": False}[text.lower()]
-        if kind == "date":
-            return date.fromisoformat(text).isoformat()
-    except (ValueError, KeyError):
-        raise typer.BadParameter(f"`{text}` is not a {kind} for {prop}",
-                                 param_hint="--set") from None
-    return text

@@ -217,6 +217,7 @@ def _model_at(key: PathKey) -> type[BaseModel] | None:
     from headcount.config import model as m
     from headcount.config import notifications as n
     from headcount.config import resource_type as rt
+    from headcount.config.homonym import Homonyms
     from headcount.config.workflow import Activity
 
     current: type[BaseModel] = m.Project
@@ -227,7 +228,7 @@ def _model_at(key: PathKey) -> type[BaseModel] | None:
         "resource_types": rt.ResourceType, "type_rules": rt.TypeRule,
         "correlation": rt.CorrelationRule, "scalars": rt.ScalarRule, "queries": rt.QueryRule,
         "validity": rt.Validity, "tables": m.LookupTable, "calendars": CalendarSpec,
-        "workflows": Workflow, "activities": Activity,
+        "workflows": Workflow, "activities": Activity, "homonyms": Homonyms,
         "notifications": n.Notifications, "smtp": n.SmtpSettings, "webhooks": n.Webhook,
     }
     for part in key:

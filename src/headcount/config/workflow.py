@@ -10,6 +10,7 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from headcount.config.base import ConfigModel, Identifier, Name
+from headcount.config.homonym import Homonyms
 
 
 class Template(StrEnum):
@@ -120,6 +121,12 @@ class Workflow(ConfigModel):
     display_name: str | None = None
     properties: list[Name] = Field(
         default_factory=list, description="The properties its change set and form may hold.")
+    required: list[Name] = Field(
+        default_factory=list, description="Properties its form requires, besides the entity "
+                                          "type's keys.")
+    homonyms: Homonyms | None = Field(
+        None, description="Names (and birth date) compared on a creation: existing resources "
+                          "with the same ones are shown before a duplicate is created.")
     activities: list[Activity] = Field(min_length=1)
 
     @model_validator(mode="after")

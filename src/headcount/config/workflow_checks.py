@@ -36,6 +36,20 @@ def check_workflows(project: Project) -> Iterator[Problem]:
             if found[1].find_property(prop) is None:
                 yield ((*base, "properties", pi),
                        f"unknown property `{prop}` of `{wf.entity_type}`{suggest(prop, names)}")
+        listed = {p.lower() for p in wf.properties}
+        for pi, prop in enumerate(wf.required):
+            if found[1].find_property(prop) is None:
+                yield ((*base, "required", pi),
+                       f"unknown property `{prop}` of `{wf.entity_type}`{suggest(prop, names)}")
+            elif listed and prop.lower() not in listed:
+                yield ((*base, "required", pi),
+                       f"`{prop}` is required but not among the workflow's `properties`")
+        if wf.homonyms is not None:
+            for field, prop in wf.homonyms.model_dump().items():
+                if prop is not None and found[1].find_property(prop) is None:
+                    yield ((*base, "homonyms", field),
+                           f"unknown property `{prop}` of `{wf.entity_type}`"
+                           f"{suggest(prop, names)}")
         navigations = [p.identifier for p in found[1].properties if p.is_navigation]
         for ai, activity in enumerate(wf.activities):
             for ri, relation in enumerate(activity.relations):

@@ -445,8 +445,16 @@ def start_all(conn: sa.Connection, project: Project, planned: list[PlannedWorkfl
         assert wf is not None
         position = _after_transition(wf, p.transition)
         done = state == RUNNING and immediate(project, p)
-        origin = {"run_id": run_id, "connection": p.connection, "kind": p.kind,
-                  "orders": [order_to_json(o) for o in p.orders]}
+        origin: dict[str, Any] = {"run_id": run_id, "connection": p.connection,
+                                  "kind": p.kind,
+                                  "orders": [order_to_json(o) for o in p.orders]}
+        # The HR resource it came from (the subject's order first): the task shows its line.
+        sourced = next((o for o in sorted(p.orders, key=lambda o: o.target_type !=
+                                          p.subject_type) if o.source_key is not None), None)
+        source = project_source(project, sourced.resource_type) if sourced else None
+        if sourced is not None and source is not None:
+            origin.update(resource_type=sourced.resource_type, source_type=source,
+                          source_key=sourced.source_key)
         rows.append({
             "workflow": wf.identifier, "entity_type": p.subject_type,
             "subject_key": p.subject_key, "message": p.message,
@@ -505,6 +513,13 @@ def start_all(conn: sa.Connection, project: Project, planned: list[PlannedWorkfl
     runs.audit(conn, actor, "workflows started", f"run {run_id}",
                ", ".join(f"{n:,} {w}" for w, n in Routing(workflows=planned).counts().items()))
     return ids
+
+
+def project_source(project: Project, resource_type: str) -> str | None:
+    """The source entity type of a resource type."""
+    rt = next((r for r in project.resource_types if r.identifier == resource_type), None)
+    found = project.entity_type(rt.source) if rt else None
+    return found[1].identifier if found else None
 
 
 def note_held(conn: sa.Connection, held: list[Held], run_id: int, now: datetime) -> int:

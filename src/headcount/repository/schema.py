@@ -370,6 +370,7 @@ workflow_tasks = sa.Table(
     sa.Column("fallback", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_workflow_tasks_open", "open", "instance_id"),
     sa.Index("ix_workflow_tasks_instance", "instance_id", "position"),
+    sa.Index("ix_workflow_tasks_open_at", "open", "opened_at"),
 )
 workflow_decisions = sa.Table(
     "workflow_decisions", metadata,
@@ -411,4 +412,19 @@ outbox = sa.Table(
     sa.Column("delivered_to", sa.Text, nullable=False, server_default="[]"),
     sa.Index("ix_outbox_pending", "sent_at", "channel", "recipient"),
     sa.Index("ix_outbox_task", "task_id"),
+)
+# Homonym detection (SPEC §7.3): the names of the resources a creation workflow compares with,
+# normalised (case, diacritics, spaces), kept up to date from each resource's hash.
+homonym_names = sa.Table(
+    "homonym_names", metadata,
+    # The entity type and the properties read (`Directory_User/LastName/FirstName/BirthDate`).
+    sa.Column("scope", sa.String(600), primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    # The resource's hash when its names were read: another one means they may have changed.
+    sa.Column("hash", sa.BigInteger, nullable=False),
+    sa.Column("last_name", sa.Text, nullable=False),
+    sa.Column("first_name", sa.Text, nullable=False),
+    sa.Column("birth_date", sa.Text, nullable=True),
+    sa.Index("ix_homonym_names_names", "scope", "last_name", "first_name"),
+    sa.Index("ix_homonym_names_birth", "scope", "birth_date"),
 )

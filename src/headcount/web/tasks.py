@@ -4,20 +4,24 @@ a form per transition. The same code as the API decides; a refusal is shown on t
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from headcount.errors import HeadcountError, NotFound
 from headcount.repository.users import User
+from headcount.web import forms
 from headcount.web.api.models import Id
-from headcount.web.api.tasks import take_decision, task_detail, task_page
+from headcount.web.api.tasks import take_decision, take_decisions, task_detail, task_page
 from headcount.web.auth import app_state, require
 from headcount.web.rendering import render
 from headcount.workflows.engine import NotAllowed
+from headcount.workflows.forms import startable
 
 router = APIRouter(include_in_schema=False)
+# Starting a workflow by hand belongs with My Tasks: the same people, the same menu entry.
+router.include_router(forms.router)
 Reader = Annotated[User, Depends(require("read"))]
 PAGE_SIZE = 50
 NoNul = r"^[^\x00]*$"
@@ -27,14 +31,40 @@ NoNul = r"^[^\x00]*$"
 def tasks_page(request: Request, user: Reader,
                workflow: Annotated[str, Query(max_length=200, pattern=NoNul)] = "",
                subject: Annotated[str, Query(max_length=1000, pattern=NoNul)] = "",
+               older_than: Annotated[str, Query(max_length=20, pattern=r"^\d{0,5}$")] = "",
                page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
+    return _list(request, user, workflow, subject, older_than, page, {})
+
+
+def _list(request: Request, user: User, workflow: str, subject: str, older_than: str,
+          page: int, context: dict[str, Any], status_code: int = 200) -> Response:
     state = app_state(request)
     total, items = task_page(state, user, workflow.strip(), subject.strip(), PAGE_SIZE,
-                             (page - 1) * PAGE_SIZE)
+                             (page - 1) * PAGE_SIZE,
+                             float(older_than) if older_than else None)
+    project = state.project()
     return render(request, "tasks.html", {
         "tasks": items, "total": total, "workflow": workflow, "subject": subject,
-        "workflows": state.project().workflows, "page": page,
-        "pages": max(1, -(-total // PAGE_SIZE))}, user)
+        "older_than": older_than, "workflows": project.workflows, "page": page,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "may_start": bool(startable(project, user)), **context}, user,
+        status_code=status_code)
+
+
+@router.post("/tasks/decisions")
+async def decide_many(request: Request, user: Reader) -> Response:
+    """The bulk form of the list: the ticked tasks, one transition, one comment."""
+    form = await request.form()
+    ids = [int(str(v)) for v in form.getlist("ids") if str(v).isdigit()][:1000]
+    transition = str(form.get("transition", ""))[:200]
+    comment = str(form.get("comment", ""))[:2000]
+    try:
+        done = take_decisions(app_state(request), user, ids, None, transition, comment)
+    except (HeadcountError, HTTPException) as exc:
+        message = str(exc.detail) if isinstance(exc, HTTPException) else str(exc)
+        return _list(request, user, "", "", "", 1, {"bulk_error": message,
+                                                    "comment": comment}, 409)
+    return _list(request, user, "", "", "", 1, {"bulk": done})
 
 
 @router.get("/tasks/{task_id}", response_class=HTMLResponse)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -144,9 +144,12 @@ def _rights(project: Project, user: User, identity: str | None
 
 def inbox(conn: sa.Connection, project: Project, user: User, workflow: str | None = None,
           subject: str | None = None, limit: int = 50, offset: int = 0,
-          now: datetime | None = None) -> tuple[int, list[Task]]:
+          older_than: float | None = None, now: datetime | None = None
+          ) -> tuple[int, list[Task]]:
     """The open tasks `user` may act on at `now` (default: the clock's — whose absences
-    count, which are overdue), oldest first (the longest waiting), and their count."""
+    count, which are overdue), oldest first (the longest waiting), and their count;
+    `subject` is the subject's key or a part of its values (its name), `older_than` a number
+    of days the task has been waiting at least."""
     t, i = workflow_tasks.c, workflow_instances.c
     at = (now or datetime.now(UTC)).astimezone(UTC)
     away = [(p, identity_of(conn, p.name)) for p in away_for(conn, user.name, at.date())]
@@ -154,13 +157,31 @@ def inbox(conn: sa.Connection, project: Project, user: User, workflow: str | Non
     if workflow:
         where.append(i.workflow == workflow)
     if subject:
-        where.append(i.subject_key == subject)
+        where.append(_about(conn, subject))
+    if older_than is not None:
+        where.append(t.opened_at < (now or datetime.now(UTC)) - timedelta(days=older_than))
     joined = workflow_tasks.join(workflow_instances, t.instance_id == i.id)
     total = int(conn.execute(sa.select(sa.func.count()).select_from(joined)
                              .where(*where)).scalar_one())
     rows = conn.execute(sa.select(*_columns()).select_from(joined).where(*where)
                         .order_by(t.opened_at, t.id).limit(limit).offset(offset)).all()
     return total, [_task(project, r, at) for r in rows]
+
+
+def _about(conn: sa.Connection, subject: str) -> sa.ColumnElement[bool]:
+    """A task whose subject has this key, or holds this text among its values (its name) or
+    in its message, case ignored: one probe of the subject by its unique (entity type, key)
+    per task."""
+    i, r = workflow_instances.c, resources.c
+    escaped = subject.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    named = r.data.like(pattern, escape="\\") if conn.dialect.name == "sqlite" \
+        else r.data.ilike(pattern, escape="\\")
+    # A creation's subject is not in the repository yet: its message names it ("New hire: …").
+    told = i.message.like(pattern, escape="\\") if conn.dialect.name == "sqlite" \
+        else i.message.ilike(pattern, escape="\\")
+    return sa.or_(i.subject_key == subject, told, sa.exists(sa.select(r.id).where(
+        r.entity_type == i.entity_type, r.key == i.subject_key, named)))
 
 
 def open_count(conn: sa.Connection, project: Project, user: User) -> int:

@@ -11,18 +11,19 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from headcount.config.model import EntityType, Project
 from headcount.errors import HeadcountError
-from headcount.repository.schema import resources, workflow_tasks
+from headcount.repository.schema import changes, resources, workflow_tasks
 from headcount.repository.users import User
-from headcount.web.api.errors import GUARDED, responses
+from headcount.web.api.errors import GUARDED, FieldError, error_body, responses
 from headcount.web.api.models import Id
 from headcount.web.api.timestamps import Instant
 from headcount.web.auth import app_state, require
 from headcount.web.state import AppState
-from headcount.workflows import tasks
+from headcount.workflows import bulk, forms, tasks
 from headcount.workflows.changes import ResourceChange
 from headcount.workflows.delivery import deliver
 from headcount.workflows.engine import Decided, can_act, decide_task
@@ -119,10 +120,34 @@ class InstanceOut(BaseModel):
     decisions: list[DecisionOut]
 
 
+class HomonymOut(BaseModel):
+    entity_type: str
+    key: str
+    display_name: str
+    reasons: list[str] = Field(description="`same names`, `inverted names`, `same birth date`.")
+
+
+class SourceOut(BaseModel):
+    """The HR line a workflow came from (its origin names the run and the source resource)."""
+
+    run_id: int
+    resource_type: str | None
+    entity_type: str
+    key: str
+    display_name: str
+    connection: str | None = Field(description="The file (connection) the line was read "
+                                               "from in that run, when it changed the source.")
+    line: int | None
+
+
 class TaskDetailOut(BaseModel):
     task: TaskOut
     may_act: bool = Field(description="Whether the caller may take its transitions.")
     instance: InstanceOut
+    source: SourceOut | None = Field(description="The HR source line it came from, when its "
+                                                 "origin names one.")
+    homonyms: list[HomonymOut] = Field(description="For a creation: the existing resources it "
+                                                   "may duplicate.")
 
 
 class DecisionIn(BaseModel):
@@ -133,6 +158,53 @@ class DecisionIn(BaseModel):
                                 description="Needed to decline, abort or refine.")
     delegate_to: str | None = Field(None, max_length=200, pattern=NoNul,
                                     description="Delegate only: the user's name.")
+
+
+class BulkDecisionIn(BaseModel):
+    ids: list[int] = Field(default_factory=list, max_length=1000,
+                           description="The tasks, carrying one change (same workflow, "
+                                       "activity and change set but for the subject).")
+    all_matching: int | None = Field(None, ge=1, description="Instead of `ids`: this task and "
+                                     "every open task of the caller carrying its change.")
+    transition: str = Field(min_length=1, max_length=200, pattern=NoNul,
+                            description="`Approve`, `Decline`…, or a whole transition id.")
+    comment: str | None = Field(None, max_length=2000, pattern=NoNul,
+                                description="One comment for every task.")
+
+
+class RefusedOut(BaseModel):
+    task_id: int
+    kind: str = Field(description="not_allowed | refused | not_found")
+    detail: str
+
+
+class BulkDecidedOut(BaseModel):
+    decided: list[DecidedOut] = Field(description="The tasks decided, each in a transaction "
+                                                  "of its own.")
+    refused: list[RefusedOut] = Field(description="The tasks refused, with why; the others "
+                                                  "stay decided.")
+
+
+class StartIn(BaseModel):
+    workflow: str = Field(min_length=1, max_length=200, pattern=NoNul)
+    key: str | None = Field(None, max_length=1000, pattern=NoNul,
+                            description="The subject's key; none, or one that does not exist, "
+                                        "creates the subject.")
+    values: dict[str, str | list[str] | None] = Field(
+        default_factory=dict, max_length=500,
+        description="Property → value as typed (dates YYYY-MM-DD; a navigation its targets' "
+                    "keys). An update keeps only the values that change.")
+    message: str | None = Field(None, max_length=2000, pattern=NoNul)
+    create_anyway: bool = Field(False, description="Create even when homonyms exist (409 "
+                                                   "lists them otherwise).")
+
+
+class StartedOut(BaseModel):
+    instance_id: int
+    subject_key: str
+    kind: str = Field(description="insert (a creation) | update")
+    task_ids: list[int] = Field(description="Its open task, when its first activity waits "
+                                            "for people.")
 
 
 class DecidedOut(BaseModel):
@@ -212,7 +284,9 @@ def _change_out(names: Names, change: ResourceChange) -> ResourceChangeOut:
                for n, (b, a) in change.links.items()])
 
 
-def _wanted(project: Project, instance: tasks.Instance) -> set[tuple[str, str]]:
+def wanted_names(project: Project, instance: tasks.Instance) -> set[tuple[str, str]]:
+    """The (entity type, key) pairs an instance's page names: its subject, the resources it
+    changes and the targets of their navigations."""
     wanted = {(instance.entity_type, instance.subject_key)} if instance.subject_key else set()
     for change in instance.changes.resources:
         wanted.add((change.entity_type, change.key))
@@ -226,7 +300,7 @@ def _wanted(project: Project, instance: tasks.Instance) -> set[tuple[str, str]]:
 
 def instance_out(conn: sa.Connection, project: Project, instance: tasks.Instance
                  ) -> InstanceOut:
-    names = Names(conn, project, _wanted(project, instance))
+    names = Names(conn, project, wanted_names(project, instance))
     return InstanceOut(
         id=instance.id, workflow=instance.workflow,
         workflow_display_name=_workflow_name(project, instance.workflow),
@@ -243,11 +317,12 @@ def instance_out(conn: sa.Connection, project: Project, instance: tasks.Instance
 
 
 def task_page(state: AppState, user: User, workflow: str | None, subject: str | None,
-              limit: int, offset: int) -> tuple[int, list[TaskOut]]:
+              limit: int, offset: int, older_than: float | None = None
+              ) -> tuple[int, list[TaskOut]]:
     project = state.project()
     with state.engine.connect() as conn:
         total, page = tasks.inbox(conn, project, user, workflow or None, subject or None,
-                                  limit, offset)
+                                  limit, offset, older_than)
         names = Names(conn, project, {(t.entity_type, t.subject_key) for t in page
                                       if t.subject_key})
     return total, [task_out(project, names, t) for t in page]
@@ -267,16 +342,49 @@ def task_detail(state: AppState, user: User, task_id: int) -> TaskDetailOut:
         acting = bool(task.open and wf and activity and can_act(
             conn, project, wf, activity, row, task.subject_key, user, datetime.now(UTC)))
     mine = next(t for t in instance.tasks if t.id == task_id)
-    return TaskDetailOut(task=mine, may_act=acting, instance=instance)
+    return TaskDetailOut(task=mine, may_act=acting, instance=instance,
+                         source=source_of(state, instance.origin),
+                         homonyms=homonyms_of(state, instance) if task.open else [])
+
+
+def source_of(state: AppState, origin: dict[str, Any]) -> SourceOut | None:
+    """The HR line an order's workflow came from: the source resource its origin names, and
+    the file and line that changed it in that run."""
+    run_id, entity_type, key = (origin.get("run_id"), origin.get("source_type"),
+                                origin.get("source_key"))
+    if not isinstance(run_id, int) or not entity_type or not key:
+        return None
+    c = changes.c
+    with state.engine.connect() as conn:
+        read = conn.execute(sa.select(c.connection, c.line).where(
+            c.run_id == run_id, c.entity_type == str(entity_type),
+            c.resource_key == str(key), c.navigation.is_(None)).order_by(c.id).limit(1)).first()
+        names = Names(conn, state.project(), {(str(entity_type), str(key))})
+    return SourceOut(run_id=run_id, resource_type=origin.get("resource_type"),
+                     entity_type=str(entity_type), key=str(key),
+                     display_name=names.of(str(entity_type), str(key)),
+                     connection=read[0] if read else None, line=read[1] if read else None)
+
+
+def homonyms_of(state: AppState, instance: InstanceOut) -> list[HomonymOut]:
+    """For a creation workflow: who its subject may duplicate, shown to the reviewer."""
+    project = state.project()
+    wf = project.workflow(instance.workflow)
+    created = next((c for c in instance.changes if c.kind == "insert"
+                    and c.entity_type.lower() == instance.entity_type.lower()), None)
+    if wf is None or created is None:
+        return []
+    values = {v.property: v.after for v in created.values}
+    return [HomonymOut(entity_type=h.entity_type, key=h.key, display_name=h.display_name,
+                       reasons=h.reasons)
+            for h in forms.check(state.engine, project, wf, values, exclude=created.key)]
 
 
 def take_decision(state: AppState, user: User, task_id: int, transition: str,
                   comment: str | None, delegate_to: str | None) -> Decided:
     """The engine's decision; a token decides only with the `decide` scope, whatever the
     activity's roles allow the person."""
-    if user.scopes is not None and "decide" not in user.scopes:
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            "deciding a task with a token needs the `decide` scope")
+    _scoped(user, "decide", "deciding a task")
     project = state.project()
     decided = decide_task(state.engine, project, task_id, user, transition,
                           (comment or "").strip() or None, (delegate_to or "").strip() or None)
@@ -297,16 +405,66 @@ def send_notices(state: AppState, project: Project) -> None:
                     "; ".join(done.errors))
 
 
+def _scoped(user: User, scope: str, what: str) -> None:
+    if user.scopes is not None and scope not in user.scopes:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"{what} with a token needs the `{scope}` scope")
+
+
+def take_decisions(state: AppState, user: User, ids: list[int], all_matching: int | None,
+                   transition: str, comment: str | None) -> BulkDecidedOut:
+    """Decide tasks carrying one change with one comment (workflows.bulk): each through the
+    engine with its own permission check; a refusal undoes none of the others."""
+    _scoped(user, "decide", "deciding tasks")
+    project = state.project()
+    if all_matching is not None:
+        with state.engine.connect() as conn:
+            ids = bulk.matching(conn, project, user, all_matching)
+    outcomes = bulk.decide_all(state.engine, project, ids, user, transition,
+                               (comment or "").strip() or None)
+    send_notices(state, project)
+    return BulkDecidedOut(
+        decided=[_decided_out(o.decided) for o in outcomes if o.decided is not None],
+        refused=[RefusedOut(task_id=o.task_id, kind=o.kind or "refused", detail=o.error or "")
+                 for o in outcomes if o.decided is None])
+
+
+def _decided_out(decided: Decided) -> DecidedOut:
+    return DecidedOut(task_id=decided.task_id, state=decided.state,
+                      instance_id=decided.instance_id, instance_state=decided.instance_state,
+                      run_id=decided.run_id)
+
+
+def start_workflow(state: AppState, user: User, body: StartIn) -> StartedOut:
+    """A workflow started by hand (workflows.forms.start_by_hand, as the CLI and the form)."""
+    _scoped(user, "edit", "starting a workflow")
+    started = forms.start_by_hand(state.engine, state.project(), body.workflow,
+                                  (body.key or "").strip() or None, body.values, user,
+                                  (body.message or "").strip() or None, body.create_anyway)
+    send_notices(state, state.project())
+    with state.engine.connect() as conn:
+        task_ids = [t.id for t in tasks.get_instance(conn, state.project(),
+                                                     started.instance_id).tasks if t.open]
+    return StartedOut(instance_id=started.instance_id, subject_key=started.subject_key,
+                      kind=started.kind, task_ids=task_ids)
+
+
 @router.get("/tasks", response_model=TaskPage, responses=responses(422))
 def list_tasks(request: Request, user: Reader,
                workflow: Annotated[str | None, Query(max_length=200)] = None,
-               subject: Annotated[str | None, Query(max_length=1000)] = None,
+               subject: Annotated[str | None, Query(
+                   max_length=1000, description="The subject's key, or a part of its values "
+                                                "(its name), case ignored.")] = None,
+               older_than: Annotated[float | None, Query(
+                   ge=0, le=36500, description="Only tasks waiting for more than this many "
+                                               "days.")] = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 50,
                offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> TaskPage:
     """The caller's inbox: the open tasks they may act on (by their role, or delegated to
-    them), the longest waiting first, paged, with the total; filtered by workflow and by the
-    subject's key."""
-    total, items = task_page(app_state(request), user, workflow, subject, limit, offset)
+    them), the longest waiting first, paged, with the total; filtered by workflow, by the
+    subject (key or name) and by age."""
+    total, items = task_page(app_state(request), user, workflow, subject, limit, offset,
+                             older_than)
     return TaskPage(total=total, items=items)
 
 
@@ -327,9 +485,42 @@ def post_decision(request: Request, user: Reader, task_id: Id, body: DecisionIn
     set; 404 for an unknown task or a delegate who is no user."""
     decided = take_decision(app_state(request), user, task_id, body.transition, body.comment,
                             body.delegate_to)
-    return DecidedOut(task_id=decided.task_id, state=decided.state,
-                      instance_id=decided.instance_id, instance_state=decided.instance_state,
-                      run_id=decided.run_id)
+    return _decided_out(decided)
+
+
+@router.post("/tasks/decisions", response_model=BulkDecidedOut,
+             responses=responses(404, 409, 422))
+def post_decisions(request: Request, user: Reader, body: BulkDecisionIn) -> BulkDecidedOut:
+    """Decide several tasks at once, with one comment: tasks carrying one change (the same
+    workflow, activity and change set but for the subject), given by `ids` or as every open
+    task of the caller matching `all_matching`. Each is decided in a transaction of its own
+    with its own permission check: `refused` names those refused (why, and its kind), the
+    others stay decided. 409 when the tasks do not carry one change (nothing decided); 404
+    for an unknown task."""
+    return take_decisions(app_state(request), user, body.ids, body.all_matching,
+                          body.transition, body.comment)
+
+
+@router.post("/workflows", response_model=StartedOut, status_code=201,
+             responses=responses(404, 409, 422))
+def post_workflow(request: Request, user: Reader, body: StartIn) -> Response:
+    """Start a workflow by hand: an update of an existing subject (only the values that
+    change enter its change set, with their before values), or a creation. 422 names each
+    refused value (`errors`, at `body.values.PROPERTY`); 409 lists the homonyms of a creation
+    (`errors`, at `homonyms.KEY`) until it is sent again with `create_anyway`; 403 for who
+    may not start it (or a token without the `edit` scope)."""
+    try:
+        started = start_workflow(app_state(request), user, body)
+    except forms.FormErrors as exc:
+        return JSONResponse(error_body(f"refused values: {exc}", [
+            FieldError(loc=["body", "values", *([p] if p else [])], msg=m, type="value_error")
+            for p, m in exc.errors.items()]), status_code=422)
+    except forms.HomonymsFound as exc:
+        return JSONResponse(error_body(str(exc), [
+            FieldError(loc=["homonyms", h.key], msg=f"{h.display_name or h.key}: "
+                       f"{', '.join(h.reasons)}", type="homonym") for h in exc.homonyms]),
+            status_code=409)
+    return JSONResponse(started.model_dump(mode="json"), status_code=201)
 
 
 @router.get("/workflows/{instance_id}", response_model=InstanceOut,
