@@ -129,7 +129,7 @@ def route(conn: sa.Connection, project: Project, graph: Graph, orders: list[Orde
         if not through:
             continue
         if kind == "deleted":
-            through = [_dated(o, change, project, now) for o in through]
+            through = [_dated(o, change, project, graph, now) for o in through]
         context = _Context(project, graph, subject_type, subject_key, through, kind)
         workflow, transition = _choose(project, change, context, compiled)
         message = _message(change.message, context) if change.message else None
@@ -217,16 +217,21 @@ def _split(order: Order, change: ChangeType, project: Project
     return inside, outside
 
 
-def _dated(order: Order, change: ChangeType, project: Project, now: datetime) -> Order:
-    """A deletion that gives no date for a `date_properties` property takes the run's date."""
+def _dated(order: Order, change: ChangeType, project: Project, graph: Graph,
+           now: datetime) -> Order:
+    """A deletion that gives no date for a `date_properties` property, of a resource that
+    holds none, takes the run's date; a date it holds (a contract that ended earlier) stays."""
     found = project.entity_type(order.target_type)
     if found is None or not change.date_properties:
         return order
+    node_id = graph.by_key.get((order.target_type, order.target_key))
+    held = graph.nodes[node_id].values if node_id is not None else {}
     today = now.astimezone(UTC).date().isoformat()
     values = dict(order.values)
     for name in _listed(change.date_properties, order.target_type):
         prop = found[1].find_property(name)
-        if prop is not None and prop.identifier not in values:
+        if prop is not None and prop.identifier not in values \
+                and held.get(prop.identifier) is None:
             values[prop.identifier] = (None, today)
     return dataclasses.replace(order, values=values)
 

@@ -73,6 +73,7 @@ class CandidateOut(BaseModel):
     resource: ResourceSide
     rules: list[RuleOut]
     matched_properties: list[str] = Field(description="Target bindings that matched.")
+    score: int = Field(description="The highest confidence of the rules it matches whole.")
 
 
 class MappedOut(BaseModel):
@@ -124,6 +125,7 @@ def detail_out(found: Comparison) -> CaseDetailOut:
         case=case_out(found.case, found.source.display_name), source=_side(found.source),
         candidates=[CandidateOut(
             resource=_side(c.side), matched_properties=sorted(c.matched_properties),
+            score=c.score,
             rules=[RuleOut(confidence=r.confidence, matched=r.matched, bindings=[
                 BindingOut(source=b.source, target=b.target, source_value=b.source_value,
                            target_value=b.target_value, matched=b.matched)
