@@ -491,6 +491,7 @@ def start_all(conn: sa.Connection, project: Project, planned: list[PlannedWorkfl
     calendars = Calendars(project.calendars)
     # The connector's own transition closes the first task: a decision like any other.
     taken, opened = [], []
+    deadlines: dict[float, datetime] = {}
     for p, row, iid in zip(planned, rows, ids, strict=True):
         wf = project.workflow(p.workflow)
         assert wf is not None
@@ -507,8 +508,11 @@ def start_all(conn: sa.Connection, project: Project, planned: list[PlannedWorkfl
         if row["state"] != RUNNING:
             continue
         activity = wf.activities[int(str(row["position"]))]
-        deadline = add_business_days(at, activity.deadline_days, calendars.for_site({}), "UTC") \
-            if activity.deadline_days is not None else None
+        days = activity.deadline_days
+        # Every task of the run opens at the same instant: one deadline per number of days.
+        if days is not None and days not in deadlines:
+            deadlines[days] = add_business_days(at, days, calendars.for_site({}), "UTC")
+        deadline = deadlines[days] if days is not None else None
         opened.append({"instance_id": iid, "position": row["position"],
                        "activity": activity.name, "template": activity.template.value,
                        "state": PENDING[activity.template], "open": True, "opened_at": at,
