@@ -344,6 +344,7 @@ workflow_tasks = sa.Table(
     sa.Column("delegated_to", sa.String(255), nullable=True),
     sa.Column("approvals", sa.Integer, nullable=False),
     sa.Index("ix_workflow_tasks_open", "open", "instance_id"),
+    sa.Index("ix_workflow_tasks_open_age", "open", "opened_at", "id"),
     sa.Index("ix_workflow_tasks_instance", "instance_id", "position"),
 )
 workflow_decisions = sa.Table(

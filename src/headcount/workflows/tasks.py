@@ -125,7 +125,8 @@ def inbox(conn: sa.Connection, project: Project, user: User, workflow: str | Non
           ) -> tuple[int, list[Task]]:
     """The open tasks `user` may act on, oldest first (the longest waiting), and their count."""
     t, i = workflow_tasks.c, workflow_instances.c
-    where = [t.open.is_(True), _acting(project, user, identity_of(conn, user.name))]
+    # `open = true`, not `open IS true`: PostgreSQL uses an index for the former only.
+    where = [t.open == sa.true(), _acting(project, user, identity_of(conn, user.name))]
     if workflow:
         where.append(i.workflow == workflow)
     if subject:
