@@ -62,3 +62,17 @@ def test_list_bench(tmp_path: Path) -> None:
     output = run_bench("list_bench.py", "--rows", "100", "--repeat", "1",
                        "--keep", str(tmp_path / "work"), cwd=tmp_path)
     assert "search, no match (a full scan)" in output
+
+
+def test_workflow_bench(tmp_path: Path, db_url: str) -> None:
+    figures = tmp_path / "figures.json"
+    output = run_bench("workflow_bench.py", "--people", "200", "--joiners", "20", "--repeat", "1",
+                       "--keep", str(tmp_path / "work"), "--json", str(figures),
+                       *server_args(db_url), cwd=tmp_path)
+    assert "the joiners' run (forced)" in output
+    measured = json.loads(figures.read_text())
+    # One review per joiner waits in My Tasks, and the HR user's inbox lists them all.
+    assert measured["started"] == {"Directory_User_NewEmployee running": 20}
+    assert measured["tasks"]["inbox(): first page"]["found"] == 20
+    assert measured["tasks"]["GET /api/tasks"]["found"] == 20
+    assert measured["tasks"]["open_count() (the top bar)"]["found"] == 20

@@ -103,16 +103,27 @@ def route(conn: sa.Connection, project: Project, graph: Graph, orders: list[Orde
     routing = Routing()
     groups: dict[tuple[str, str, str], list[Order]] = {}
     connections: dict[str, InternalWorkflowConnection] = {}
+    # A run routes tens of thousands of orders through a handful of connections: each
+    # connection, subject type and expression is looked up or compiled once, not per order.
+    by_resource_type: dict[str, InternalWorkflowConnection | None] = {}
+    subject_types: dict[str, str | None] = {}
     for order in orders:
-        wc = project.workflow_connection(order.resource_type)
-        subject = _subject(project, graph, wc, order) if wc is not None else None
+        if order.resource_type not in by_resource_type:
+            by_resource_type[order.resource_type] = project.workflow_connection(
+                order.resource_type)
+        wc = by_resource_type[order.resource_type]
+        if wc is not None and wc.identifier not in subject_types:
+            subject_types[wc.identifier] = _subject_type(project, wc)
+        subject = _subject(project, graph, subject_types[wc.identifier], order) \
+            if wc is not None else None
         if wc is None or subject is None:
             routing.direct.append(order)
             continue
         connections[wc.identifier] = wc
         groups.setdefault((wc.identifier, *subject), []).append(order)
     planned: list[PlannedWorkflow] = []
-    compiled: dict[str, Expression] = {}
+    expressions = _Expressions(project)
+    unique = _unique_values(project)
     for (connection, subject_type, subject_key), group in groups.items():
         wc = connections[connection]
         kind = next((o.kind for o in group if o.target_type == subject_type
@@ -131,11 +142,11 @@ def route(conn: sa.Connection, project: Project, graph: Graph, orders: list[Orde
         if kind == "deleted":
             through = [_dated(o, change, project, graph, now) for o in through]
         context = _Context(project, graph, subject_type, subject_key, through, kind)
-        workflow, transition = _choose(project, change, context, compiled)
+        workflow, transition = _choose(expressions, change, context)
         message = _message(change.message, context) if change.message else None
         p = PlannedWorkflow(workflow, kind, connection, subject_type, subject_key, through,
                             message, transition)
-        p.digest = _digest(project, p)
+        p.digest = _digest(unique, p)
         planned.append(p)
     held = _held(conn, planned)
     for p in planned:
@@ -147,10 +158,9 @@ def route(conn: sa.Connection, project: Project, graph: Graph, orders: list[Orde
     return routing
 
 
-def _subject(project: Project, graph: Graph, wc: InternalWorkflowConnection, order: Order
+def _subject(project: Project, graph: Graph, subject_type: str | None, order: Order
              ) -> tuple[str, str] | None:
     """The identity an order is about: its own target, or the one its target links to."""
-    subject_type = _subject_type(project, wc)
     if subject_type is None:
         return None
     if order.target_type == subject_type:
@@ -315,14 +325,24 @@ class _Context:
         return out
 
 
-def _choose(project: Project, change: ChangeType, context: _Context,
-            compiled: dict[str, Expression]) -> tuple[str, str | None]:
+class _Expressions:
+    """The `when` expressions of a project's change types, each compiled once."""
+
+    def __init__(self, project: Project) -> None:
+        self._tables = project.lookup_tables()
+        self._compiled: dict[str, Expression] = {}
+
+    def __getitem__(self, text: str) -> Expression:
+        if text not in self._compiled:
+            self._compiled[text] = compile_expression(text, tables=self._tables)
+        return self._compiled[text]
+
+
+def _choose(expressions: _Expressions, change: ChangeType, context: _Context
+            ) -> tuple[str, str | None]:
     """The workflow to start, and the transition the connector takes on its first activity."""
     for choice in change.choose:
-        expression = compiled.get(choice.when)
-        if expression is None:
-            expression = compiled[choice.when] = compile_expression(
-                choice.when, tables=project.lookup_tables())
+        expression = expressions[choice.when]
         if expression.evaluate(context.values_for(expression.names)):
             return choice.workflow, choice.transition
     return change.workflow, change.transition
@@ -349,11 +369,15 @@ def _resource_change(order: Order) -> ResourceChange:
                           dict(order.values), links)
 
 
-def _digest(project: Project, planned: PlannedWorkflow) -> str:
+def _unique_values(project: Project) -> set[tuple[str, str]]:
+    """(resource type, property) of the values issued unique (logins, e-mails)."""
+    return {(rt.identifier, r.target) for rt in project.resource_types for r in rt.scalars
+            if r.unique}
+
+
+def _digest(unique: set[tuple[str, str]], planned: PlannedWorkflow) -> str:
     """What the workflow proposes, without the unique values issued for it: those differ on
     each evaluation while a proposal waits (its login is kept for it), the proposal does not."""
-    unique = {(rt.identifier, r.target) for rt in project.resource_types for r in rt.scalars
-              if r.unique}
     changes = []
     for order in planned.orders:
         data = _resource_change(order).as_json()
@@ -393,7 +417,9 @@ def _held(conn: sa.Connection, planned: list[PlannedWorkflow]
 # Orders travel with their workflow (its origin) until Persist settles them.
 
 def order_to_json(order: Order) -> dict[str, Any]:
-    out = dataclasses.asdict(order)
+    # Field by field, not `dataclasses.asdict`: its deep copy of every value cost 11 of the
+    # 17 s that starting 10,000 workflows took (bench/workflow_bench.py).
+    out = {f.name: getattr(order, f.name) for f in dataclasses.fields(Order)}
     out["values"] = {k: list(v) for k, v in order.values.items()}
     out["links"] = {k: [list(b), list(a)] for k, (b, a) in order.links.items()}
     if order.retain_until is not None:
@@ -480,6 +506,7 @@ def start_all(conn: sa.Connection, project: Project, planned: list[PlannedWorkfl
     calendars = Calendars(project.calendars)
     # The connector's own transition closes the first task: a decision like any other.
     taken, opened = [], []
+    deadlines: dict[float, datetime] = {}
     for p, row, iid in zip(planned, rows, ids, strict=True):
         wf = project.workflow(p.workflow)
         assert wf is not None
@@ -496,8 +523,11 @@ def start_all(conn: sa.Connection, project: Project, planned: list[PlannedWorkfl
         if row["state"] != RUNNING:
             continue
         activity = wf.activities[int(str(row["position"]))]
-        deadline = add_business_days(at, activity.deadline_days, calendars.for_site({}), "UTC") \
-            if activity.deadline_days is not None else None
+        days = activity.deadline_days
+        # Every task of the run opens at the same instant: one deadline per number of days.
+        if days is not None and days not in deadlines:
+            deadlines[days] = add_business_days(at, days, calendars.for_site({}), "UTC")
+        deadline = deadlines[days] if days is not None else None
         opened.append({"instance_id": iid, "position": row["position"],
                        "activity": activity.name, "template": activity.template.value,
                        "state": PENDING[activity.template], "open": True, "opened_at": at,
@@ -530,19 +560,21 @@ def project_source(project: Project, resource_type: str) -> str | None:
 def note_held(conn: sa.Connection, held: list[Held], run_id: int, now: datetime) -> int:
     """Tell the reviewer of a running workflow what HR says now, when it differs from what
     the workflow proposes (HR moved again): shown at review time, never overwritten."""
-    noted = 0
-    for h in held:
-        if h.state != RUNNING:
-            continue
-        current = conn.execute(sa.select(workflow_instances.c.digest).where(
-            workflow_instances.c.id == h.instance_id)).scalar()
-        if current == h.planned.digest:
-            continue
-        note = {"run_id": run_id, "at": now.astimezone(UTC).isoformat(),
-                "workflow": h.planned.workflow,
-                "changes": json.loads(h.planned.changes().to_text())}
+    running = {h.instance_id: h for h in held if h.state == RUNNING}
+    # Set-wise: the next run after a mass hire holds thousands of waiting reviews.
+    ids = sorted(running)
+    current: dict[int, str | None] = {}
+    for chunk in range(0, len(ids), 500):
+        current.update((int(iid), digest) for iid, digest in raw_rows(conn, sa.select(
+            workflow_instances.c.id, workflow_instances.c.digest).where(
+            workflow_instances.c.id.in_(ids[chunk:chunk + 500]))))
+    at = now.astimezone(UTC).isoformat()
+    notes = [{"held_id": iid, "held_notes": json.dumps(
+        {"run_id": run_id, "at": at, "workflow": h.planned.workflow,
+         "changes": json.loads(h.planned.changes().to_text())}, ensure_ascii=False, default=str)}
+        for iid, h in running.items() if current.get(iid) != h.planned.digest]
+    if notes:
         conn.execute(sa.update(workflow_instances).where(
-            workflow_instances.c.id == h.instance_id).values(
-            notes=json.dumps(note, ensure_ascii=False, default=str)))
-        noted += 1
-    return noted
+            workflow_instances.c.id == sa.bindparam("held_id")).values(
+            notes=sa.bindparam("held_notes")), notes)
+    return len(notes)

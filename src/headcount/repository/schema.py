@@ -369,8 +369,8 @@ workflow_tasks = sa.Table(
     sa.Column("reminders", sa.Integer, nullable=False, server_default="0"),
     sa.Column("fallback", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_workflow_tasks_open", "open", "instance_id"),
+    sa.Index("ix_workflow_tasks_open_age", "open", "opened_at", "id"),
     sa.Index("ix_workflow_tasks_instance", "instance_id", "position"),
-    sa.Index("ix_workflow_tasks_open_at", "open", "opened_at"),
 )
 workflow_decisions = sa.Table(
     "workflow_decisions", metadata,

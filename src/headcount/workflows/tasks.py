@@ -153,7 +153,8 @@ def inbox(conn: sa.Connection, project: Project, user: User, workflow: str | Non
     t, i = workflow_tasks.c, workflow_instances.c
     at = (now or datetime.now(UTC)).astimezone(UTC)
     away = [(p, identity_of(conn, p.name)) for p in away_for(conn, user.name, at.date())]
-    where = [t.open.is_(True), _acting(project, user, identity_of(conn, user.name), away)]
+    # `open = true`, not `open IS true`: PostgreSQL uses an index for the former only.
+    where = [t.open == sa.true(), _acting(project, user, identity_of(conn, user.name), away)]
     if workflow:
         where.append(i.workflow == workflow)
     if subject:
