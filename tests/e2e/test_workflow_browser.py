@@ -20,7 +20,8 @@ from headcount.samples import hrfiles
 from webproject import make_app, make_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-PEOPLE = 500  # five employees join the next day
+PEOPLE = 500  # five employees join the next day; a contractor comes back as an employee
+NEW = "/tasks?workflow=Directory_User_NewEmployee"
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def _my_tasks(page: Any) -> Any:
 
 
 def _open_nth(page: Any, n: int) -> None:
-    page.goto("/tasks")
+    page.goto(NEW)
     page.get_by_role("link", name=re.compile(r"^Task \d+")).nth(n).click()
     page.wait_for_url(re.compile(r".*/tasks/\d+$"))
 
@@ -60,11 +61,12 @@ def _decide(page: Any, name: str, comment: str) -> None:
 
 def test_hr_approves_declines_and_refines_new_employees(page: Any) -> None:
     log_in(page, "hr")
-    assert "5" in _my_tasks(page).inner_text()
+    assert "6" in _my_tasks(page).inner_text()  # five new employees and one re-key
     _my_tasks(page).click()
     page.wait_for_url("**/tasks")
-    page.get_by_text("5 open tasks").wait_for()
+    page.get_by_text("6 open tasks").wait_for()
     assert "New employee" in page.locator("main").inner_text()
+    assert "Re-key" in page.locator("main").inner_text()
     check_accessibility(page)
     snap(page, "40-new-employees-waiting")
 
@@ -83,7 +85,7 @@ def test_hr_approves_declines_and_refines_new_employees(page: Any) -> None:
     _decide(page, "Refine", "Check the start date with the manager")
     # Back to HR's request, in HR's inbox, with the reviewer's comment kept.
     page.goto("/tasks")
-    page.get_by_text("3 open tasks").wait_for()
+    page.get_by_text("4 open tasks").wait_for()
     assert "RefinePending" in page.locator("main").inner_text()
     snap(page, "42-sent-back")
 

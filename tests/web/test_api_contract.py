@@ -101,6 +101,13 @@ def test_every_error_answers_the_error_body(app: FastAPI, admin: dict[str, str])
     hr_file = client.patch(f"/api/resources/{_resource_id(client, admin, 'HR_Person')}",
                            headers=admin, json={"values": {"LastName": "X"}, "reason": "r"})
     assert error_body(hr_file, 422)["errors"] == []
+    # A mapping key the client sent is named in the location, its NUL shown as `\0` (an error
+    # body never holds a NUL: found by the fuzz test on POST /api/workflows).
+    nul_key = error_body(client.post("/api/workflows", headers=admin, json={
+        "workflow": "W", "values": {"Title\x00": 7}}), 422)
+    assert any("Title\\0" in e["loc"] for e in nul_key["errors"]), nul_key
+    assert "\x00" not in nul_key["detail"]
+    assert all("\x00" not in str(p) for e in nul_key["errors"] for p in e["loc"])
 
 
 @pytest.mark.parametrize("on", ["9.2e-176", "0", "1700000000", "20261129", "2026-11-29T00:00",

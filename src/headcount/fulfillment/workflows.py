@@ -504,8 +504,10 @@ def start_all(conn: sa.Connection, project: Project, planned: list[PlannedWorkfl
     if state != RUNNING:
         return ids
     calendars = Calendars(project.calendars)
-    # The connector's own transition closes the first task: a decision like any other.
-    taken, opened = [], []
+    # The connector's own transition closes the first task: a decision like any other. Each
+    # instance's tasks are written together, in order: a workflow's task ids follow each other.
+    written: list[dict[str, Any]] = []
+    taken: dict[int, tuple[int, str]] = {}  # position in `written` → (instance, transition)
     deadlines: dict[float, datetime] = {}
     for p, row, iid in zip(planned, rows, ids, strict=True):
         wf = project.workflow(p.workflow)
@@ -515,11 +517,11 @@ def start_all(conn: sa.Connection, project: Project, planned: list[PlannedWorkfl
             name = p.transition.rpartition("-")[2]
             outcome = OUTCOMES.get(next((t for t in TRANSITIONS[first.template]
                                          if t.lower() == name.lower()), ""), "Executed")
-            taken.append((iid, {"instance_id": iid, "position": 0, "activity": first.name,
-                                "template": first.template.value, "state": outcome,
-                                "open": False, "opened_at": at, "closed_at": at,
-                                "deadline": None, "delegated_to": None, "approvals": 1},
-                          first.transition_id(name)))
+            taken[len(written)] = (iid, first.transition_id(name))
+            written.append({"instance_id": iid, "position": 0, "activity": first.name,
+                            "template": first.template.value, "state": outcome,
+                            "open": False, "opened_at": at, "closed_at": at,
+                            "deadline": None, "delegated_to": None, "approvals": 1})
         if row["state"] != RUNNING:
             continue
         activity = wf.activities[int(str(row["position"]))]
@@ -528,23 +530,22 @@ def start_all(conn: sa.Connection, project: Project, planned: list[PlannedWorkfl
         if days is not None and days not in deadlines:
             deadlines[days] = add_business_days(at, days, calendars.for_site({}), "UTC")
         deadline = deadlines[days] if days is not None else None
-        opened.append({"instance_id": iid, "position": row["position"],
-                       "activity": activity.name, "template": activity.template.value,
-                       "state": PENDING[activity.template], "open": True, "opened_at": at,
-                       "closed_at": None, "deadline": deadline, "delegated_to": None,
-                       "approvals": 0})
-    if taken:
-        closed = conn.execute(sa.insert(workflow_tasks).returning(
-            workflow_tasks.c.id, sort_by_parameter_order=True), [t for _, t, _ in taken])
-        conn.execute(sa.insert(workflow_decisions), [
-            {"instance_id": iid, "task_id": int(tid), "actor": actor, "at": at,
-             "transition": transition, "comment": None, "delegated_to": None}
-            for (iid, _, transition), (tid,) in zip(taken, closed, strict=True)])
-    if opened:
-        inserted = conn.execute(sa.insert(workflow_tasks).returning(
-            workflow_tasks.c.id, sort_by_parameter_order=True), opened)
+        written.append({"instance_id": iid, "position": row["position"],
+                        "activity": activity.name, "template": activity.template.value,
+                        "state": PENDING[activity.template], "open": True, "opened_at": at,
+                        "closed_at": None, "deadline": deadline, "delegated_to": None,
+                        "approvals": 0})
+    if written:
+        task_ids = [int(r[0]) for r in conn.execute(sa.insert(workflow_tasks).returning(
+            workflow_tasks.c.id, sort_by_parameter_order=True), written)]
+        if taken:
+            conn.execute(sa.insert(workflow_decisions), [
+                {"instance_id": iid, "task_id": task_ids[n], "actor": actor, "at": at,
+                 "transition": transition, "comment": None, "delegated_to": None}
+                for n, (iid, transition) in taken.items()])
         # Who may act on them is told (or, nobody can, the fallback takes them): once per run.
-        notices.tasks_opened(conn, project, [int(r[0]) for r in inserted], at)
+        notices.tasks_opened(conn, project, [tid for n, tid in enumerate(task_ids)
+                                             if written[n]["open"]], at)
     runs.audit(conn, actor, "workflows started", f"run {run_id}",
                ", ".join(f"{n:,} {w}" for w, n in Routing(workflows=planned).counts().items()))
     return ids

@@ -49,7 +49,10 @@ def error_body(message: str, errors: Sequence[FieldError] = ()) -> dict[str, Any
 
 def field_errors(exc: RequestValidationError) -> list[FieldError]:
     # The refused input itself is left out: it may be huge, or not JSON at all.
-    return [FieldError(loc=[p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
+    # A location may be a key the client sent (a mapping's): its NUL characters are shown as
+    # `\0`, as an error body never holds one (a NUL key is refused, not echoed).
+    return [FieldError(loc=[p if isinstance(p, int) else str(p).replace("\x00", "\\0")
+                            for p in e.get("loc", ())],
                        msg=str(e.get("msg", "")), type=str(e.get("type", "")))
             for e in exc.errors()]
 

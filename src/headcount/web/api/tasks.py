@@ -160,11 +160,15 @@ class DecisionIn(BaseModel):
                                     description="Delegate only: the user's name.")
 
 
+TaskId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+
+
 class BulkDecisionIn(BaseModel):
-    ids: list[int] = Field(default_factory=list, max_length=1000,
+    ids: list[TaskId] = Field(default_factory=list, max_length=1000,
                            description="The tasks, carrying one change (same workflow, "
                                        "activity and change set but for the subject).")
-    all_matching: int | None = Field(None, ge=1, description="Instead of `ids`: this task and "
+    all_matching: int | None = Field(None, ge=1, le=2_147_483_647,
+                                     description="Instead of `ids`: this task and "
                                      "every open task of the caller carrying its change.")
     transition: str = Field(min_length=1, max_length=200, pattern=NoNul,
                             description="`Approve`, `Decline`…, or a whole transition id.")
