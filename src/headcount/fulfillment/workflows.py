@@ -26,7 +26,7 @@ from headcount.policy.expressions import Expression, compile_expression
 from headcount.policy.graph import Graph, Node
 from headcount.policy.orders import Order
 from headcount.repository import runs
-from headcount.repository.bulk import raw_rows
+from headcount.repository.bulk import raw_rows, reserve_ids
 from headcount.repository.schema import workflow_decisions, workflow_instances, workflow_tasks
 from headcount.workflows import notices
 from headcount.workflows.calendar import Calendars, add_business_days
@@ -498,9 +498,12 @@ def start_all(conn: sa.Connection, project: Project, planned: list[PlannedWorkfl
             "finished_at": at if state == RUNNING and (done or position is None) else None,
             "run_id": run_id if done else None, "digest": p.digest, "notes": None,
             "started_by_run": run_id})
-    result = conn.execute(sa.insert(workflow_instances).returning(
-        workflow_instances.c.id, sort_by_parameter_order=True), rows)
-    ids = [int(r[0]) for r in result]
+    # Ids drawn first, rows written by executemany: an `INSERT … RETURNING` of thousands of
+    # rows goes one row at a time on SQLite.
+    ids = reserve_ids(conn, workflow_instances, len(rows))
+    for row, iid in zip(rows, ids, strict=True):
+        row["id"] = iid
+    conn.execute(sa.insert(workflow_instances), rows)
     if state != RUNNING:
         return ids
     calendars = Calendars(project.calendars)
@@ -536,8 +539,10 @@ def start_all(conn: sa.Connection, project: Project, planned: list[PlannedWorkfl
                         "closed_at": None, "deadline": deadline, "delegated_to": None,
                         "approvals": 0})
     if written:
-        task_ids = [int(r[0]) for r in conn.execute(sa.insert(workflow_tasks).returning(
-            workflow_tasks.c.id, sort_by_parameter_order=True), written)]
+        task_ids = reserve_ids(conn, workflow_tasks, len(written))
+        for row, tid in zip(written, task_ids, strict=True):
+            row["id"] = tid
+        conn.execute(sa.insert(workflow_tasks), written)
         if taken:
             conn.execute(sa.insert(workflow_decisions), [
                 {"instance_id": iid, "task_id": task_ids[n], "actor": actor, "at": at,

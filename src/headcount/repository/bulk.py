@@ -72,3 +72,21 @@ def create_temp_table(conn: sa.Connection, name: str, columns: Sequence[tuple[st
 def drop_temp_table(conn: sa.Connection, name: str) -> None:
     if is_sqlite(conn):  # PostgreSQL drops it at commit
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+def reserve_ids(conn: sa.Connection, table: sa.Table, count: int) -> list[int]:
+    """`count` ids for new rows of `table`, to insert with `executemany` rather than one
+    `INSERT … RETURNING` per row (SQLite returns ids row by row). SQLite: after the largest,
+    in the write transaction the caller holds (no other writer); PostgreSQL: drawn from the
+    column's sequence, so that concurrent inserts never take them."""
+    if count <= 0:
+        return []
+    if is_sqlite(conn):
+        start = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
+                    .scalar_one()) + 1
+        return list(range(start, start + count))
+    sequence = conn.execute(sa.text("SELECT pg_get_serial_sequence(:t, 'id')"),
+                            {"t": table.name}).scalar_one()
+    return [int(r[0]) for r in conn.execute(
+        sa.text("SELECT nextval(CAST(:s AS regclass)) FROM generate_series(1, :n)"),
+        {"s": sequence, "n": count})]
