@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from datedproject import DAY_ONE, Scenario
 from headcount.policy.cases import get_case, list_cases
 from headcount.policy.comparison import compare
-from headcount.policy.evaluation import Candidate
+from headcount.policy.correlation import Candidate
 from headcount.repository.schema import correlation_cases
 
 RECORDS = "HR_Person_To_Directory_UserRecord"

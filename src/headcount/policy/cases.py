@@ -11,7 +11,7 @@ from typing import Any, overload
 import sqlalchemy as sa
 
 from headcount.errors import HeadcountError, NotFound
-from headcount.policy.evaluation import Candidate, CorrelationCase
+from headcount.policy.correlation import Candidate, CorrelationCase
 from headcount.repository.runs import audit, now
 from headcount.repository.schema import correlation_cases, ownership
 

@@ -17,7 +17,8 @@ from headcount.config.model import EntityType, Project
 from headcount.config.resource_type import ResourceType
 from headcount.errors import HeadcountError
 from headcount.policy.cases import Case
-from headcount.policy.evaluation import PolicyError, normalise
+from headcount.policy.correlation import normalise
+from headcount.policy.evaluation import PolicyError
 from headcount.policy.expressions import Tables
 from headcount.policy.graph import Graph, Node
 from headcount.repository.schema import links, resources

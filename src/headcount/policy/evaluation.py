@@ -4,15 +4,20 @@ rules), and the difference with what the target holds — the provisioning order
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from headcount.config.model import EntityType, Project
-from headcount.config.resource_type import CorrelationRule, ResourceType, ScalarRule, Validity
+from headcount.config.resource_type import ResourceType, ScalarRule, Validity
 from headcount.errors import HeadcountError
+from headcount.policy.correlation import (
+    CorrelationCase,
+    correlate,
+    correlation_index,
+    normalise,
+)
 from headcount.policy.expressions import Expression, Tables
 from headcount.policy.graph import Graph, Node
 from headcount.policy.orders import Order
@@ -55,31 +60,6 @@ class Planned:
         return self.now.astimezone(UTC).date()
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A target a correlation found for a source: the highest confidence of the rules it
-    matches whole, and the target properties equal to the source's once normalised."""
-
-    key: str
-    score: int
-    matched: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class CorrelationCase:
-    """A source whose only matches are below confidence 100, or several at 100: a person
-    decides; no target is created meanwhile (never a silent duplicate)."""
-
-    resource_type: str
-    source_key: str
-    candidates: tuple[Candidate, ...]
-    confidence: int
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        return tuple(c.key for c in self.candidates)
-
-
 def evaluate(project: Project, graph: Graph, ownership: Mapping[str, Mapping[str, str]],
              resource_types: list[ResourceType], now: datetime | None = None,
              decided_new: Set[tuple[str, str]] = frozenset(),
@@ -105,18 +85,6 @@ def _entity_type(project: Project, name: str) -> EntityType:
     if found is None:
         raise PolicyError(f"unknown entity type `{name}`")
     return found[1]
-
-
-def normalise(value: Any, steps: Sequence[str]) -> str:
-    text = "" if value is None else str(value)
-    if "whitespace" in steps:
-        text = " ".join(text.split())
-    if "diacritics" in steps:
-        text = "".join(c for c in unicodedata.normalize("NFKD", text)
-                       if not unicodedata.combining(c))
-    if "case" in steps:
-        text = text.casefold()
-    return text
 
 
 def _same(before: Any, after: Any, compare: str) -> bool:
@@ -201,48 +169,6 @@ def _passes(graph: Graph, node: Node, rt: ResourceType) -> bool:
     return False
 
 
-def _correlation_index(graph: Graph, targets: list[Node], rule: CorrelationRule
-                       ) -> dict[tuple[str, ...], list[str]]:
-    index: dict[tuple[str, ...], list[str]] = {}
-    for node in targets:
-        values = tuple(normalise(graph.value(node, b), rule.normalise) for b in rule.target)
-        if all(values):
-            index.setdefault(values, []).append(node.key)
-    return index
-
-
-def _correlate(graph: Graph, node: Node, rt: ResourceType,
-               indexes: list[tuple[CorrelationRule, dict[tuple[str, ...], list[str]]]],
-               targets: Mapping[str, Node], free: Callable[[str], bool], decided_new: bool
-               ) -> tuple[str | None, CorrelationCase | None]:
-    """The target a source correlates to, or the case a person decides: rules from the
-    highest confidence down; one match at 100 is the target, several (or any below 100) a
-    case — unless a person decided this source gets a target of its own."""
-    for rule, index in indexes:
-        if rule.confidence < 100 and decided_new:
-            continue
-        probe = tuple(normalise(graph.value(node, b), rule.normalise) for b in rule.source)
-        found = sorted(k for k in index.get(probe, []) if free(k))
-        if rule.confidence >= 100 and len(found) == 1:
-            return found[0], None
-        if found and not decided_new:
-            scored = tuple(_scored(graph, node, rt, targets[k]) for k in found)
-            return None, CorrelationCase(rt.identifier, node.key, scored, rule.confidence)
-    return None, None
-
-
-def _scored(graph: Graph, node: Node, rt: ResourceType, target: Node) -> Candidate:
-    score, matched = 0, []
-    for rule in rt.correlation:
-        equal = [t for s, t in zip(rule.source, rule.target, strict=True)
-                 if (left := normalise(graph.value(node, s), rule.normalise))
-                 and left == normalise(graph.value(target, t), rule.normalise)]
-        if len(equal) == len(rule.target):
-            score = max(score, rule.confidence)
-        matched += [t for t in equal if t not in matched]
-    return Candidate(target.key, score, tuple(matched))
-
-
 @dataclass
 class _Decision:
     """What the first pass decided for one source."""
@@ -267,7 +193,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     validity = rt.validity
     targets = {n.key: n for n in graph.of_type(target_et.identifier)}
     ordered = sorted(rt.correlation, key=lambda r: -r.confidence)
-    indexes = [(r, _correlation_index(graph, list(targets.values()), r)) for r in ordered]
+    indexes = [(r, correlation_index(graph, list(targets.values()), r)) for r in ordered]
     owners = {t: s for s, t in owned.items()}
     # A target whose owner is no longer a source (gone from the file, in this run or before)
     # may be found again by another source: a person back under a new key.
@@ -302,7 +228,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             return owners.get(key) in (None, source) or owners[key] not in live
 
         if target_key not in targets:
-            target_key, case = _correlate(graph, node, rt, indexes, targets, free,
+            target_key, case = correlate(graph, node, rt, indexes, targets, free,
                                           (rt.identifier, node.key) in planned.decided_new)
             if case is not None:
                 planned.cases.append(case)

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from headcount.config.homonym import Homonyms
 from headcount.config.model import Project
 from headcount.config.workflow import Workflow
-from headcount.policy.evaluation import normalise
+from headcount.policy.correlation import normalise
 from headcount.repository.schema import homonym_names, resources
 
 STEPS = ("whitespace", "diacritics", "case")
