@@ -24,9 +24,17 @@ from headcount.fulfillment.direct import (
     scheduled,
     used,
 )
-from headcount.fulfillment.workflows import Routing, immediate, note_held, route, start_all
+from headcount.fulfillment.workflows import (
+    PlannedWorkflow,
+    Routing,
+    immediate,
+    note_held,
+    route,
+    start_all,
+)
 from headcount.policy.cases import decided_new, open_cases
-from headcount.policy.evaluation import CorrelationCase, evaluate
+from headcount.policy.correlation import CorrelationCase
+from headcount.policy.evaluation import evaluate
 from headcount.policy.graph import Graph
 from headcount.policy.orders import Order
 from headcount.policy.reconciliation import reconcile
@@ -210,16 +218,18 @@ def _run_policy(conn: sa.Connection, project: Project, connector: Connector, run
     open_cases(conn, cases, run_id)
     # Workflows no person acts on (a contractor created without review) persist at once: their
     # orders are fulfilled with the run's, and the instance records it.
-    at_once = [p for p in routing.workflows if immediate(project, p)]
+    at_once: list[PlannedWorkflow] = []
+    waiting: list[PlannedWorkflow] = []
+    for planned in routing.workflows:
+        (at_once if immediate(project, planned) else waiting).append(planned)
     fulfill(conn, project, graph, routing.direct + [o for p in at_once for o in p.orders],
             run_id)
     start_all(conn, project, routing.workflows, run_id, f"run {run_id}", now)
     # The run issued the orders its waiting workflows carry: its job result lists them.
-    record_orders(conn, [o for p in routing.workflows if p not in at_once for o in p.orders],
-                  run_id)
+    record_orders(conn, [o for p in waiting for o in p.orders], run_id)
     # The unique values a waiting workflow proposes are kept for it: no other person of a
     # later run is given the same login meanwhile.
-    remember_issued(conn, [o for p in routing.workflows if p not in at_once for o in p.orders])
+    remember_issued(conn, [o for p in waiting for o in p.orders])
     note_held(conn, routing.held, run_id, now)
     for name in sorted(involved - {connector.identifier}):
         # The targets' connector moved on: its lists and snapshots are rebuilt.
