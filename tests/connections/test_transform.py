@@ -69,6 +69,7 @@ def test_a_fractional_shift_still_parses_as_a_date_or_a_datetime(tmp_path: Path)
     path = tmp_path / "p.csv"
     path.write_text("K,D,T\nk,31/12/2025,31/12/2025\n", encoding="utf-8")
     conn = connector.connections[0]
+    assert isinstance(conn, Connection)
     table = apply_transformations(read_csv(path, conn), conn)
     prep = prepare_entities(table, connector, connector.mappings[0], [], incremental=False)
     assert not prep.set_aside

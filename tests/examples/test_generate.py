@@ -317,27 +317,38 @@ def test_configuration_loads_and_maps_existing_columns(data: Path) -> None:
     assert connector is not None
     headers = {name: list(read(data, name)[0]) for name in FILES}
     for mapping in connector.mappings:
-        path = connector.connection(mapping.connection).path
+        path = _csv_path(connector.connection(mapping.connection))
         assert path is not None
         assert set(mapping.columns.values()) <= set(headers[Path(path).name]), mapping
     for association in connector.associations:
-        path = connector.connection(association.connection).path
+        path = _csv_path(connector.connection(association.connection))
         assert path is not None
         assert association.column in headers[Path(path).name], association
 
 
+def _csv_path(connection: object) -> str | None:
+    from headcount.config.model import Connection
+
+    assert isinstance(connection, Connection)
+    return connection.path
+
+
 def test_connection_reads_the_people_file(data: Path) -> None:
     from headcount.config import load_project_config
+    from headcount.config.model import Connection
     from headcount.connections.csvfile import read_csv
 
     connector = load_project_config(PROJECT).connector("HR")
     assert connector is not None
     for connection in connector.connections:
+        assert isinstance(connection, Connection)
         assert connection.path is not None
         table = read_csv(data / Path(connection.path).name, connection)
         assert table.rejected == []
         assert table.file.rows == len(read(data, Path(connection.path).name))
-    people = read_csv(data / PEOPLE, connector.connection("HR_People"))
+    people_connection = connector.connection("HR_People")
+    assert isinstance(people_connection, Connection)
+    people = read_csv(data / PEOPLE, people_connection)
     first_names = people.frame["FirstName"].to_list()
     assert all(n == n.strip() for n in first_names)  # values_to_trim
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from headcount.config.model import Connector
+from headcount.config.model import Connection, Connector
 from headcount.connections.csvfile import read_csv
 from headcount.sync.prepare import prepare_entities
 from headcount.sync.prepared import DATA, HASH, KEY
@@ -27,7 +27,9 @@ CONNECTOR = Connector.model_validate({
 def _prepare(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]
     path = tmp_path / "p.csv"
     path.write_text(text, encoding="utf-8")
-    table = read_csv(path, CONNECTOR.connections[0])
+    connection = CONNECTOR.connections[0]
+    assert isinstance(connection, Connection)
+    table = read_csv(path, connection)
     return prepare_entities(table, CONNECTOR, CONNECTOR.mappings[0], CONNECTOR.associations,
                             incremental=False)
 

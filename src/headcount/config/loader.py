@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from headcount.config.calendar import CalendarSpec
 from headcount.config.internal_workflow import InternalWorkflowConnection
-from headcount.config.model import Connector, LookupTable, Project
+from headcount.config.model import PACKAGES, Connector, LookupTable, Project
 from headcount.config.notifications import Notifications
 from headcount.config.resource_type import ResourceType
 from headcount.config.validation import (
@@ -196,11 +196,13 @@ def _order(problem: ConfigProblem) -> tuple[str, int, int, str]:
 
 def _problem(err: Any, locate: Any, prefix: PathKey) -> ConfigProblem:
     loc: PathKey = prefix + tuple(p for p in err["loc"] if isinstance(p, (str, int)))
-    # Pydantic adds the tag of a discriminated union to the path: drop it from what we show.
-    shown = tuple(p for p in loc if p not in ("date_shift", "filter", "concatenate"))
+    # Pydantic adds the tag of a discriminated union to the path, after the item's index:
+    # drop it from what we show (`filter` is also a setting of an LDAP connection).
+    shown = tuple(p for i, p in enumerate(loc)
+                  if not (p in _TAGS and i and isinstance(loc[i - 1], int)))
     message = err["msg"]
     if err["type"] == "extra_forbidden" and shown:
-        parent = _model_at(shown[:-1])
+        parent = _model_at(loc[:-1])
         names = [field.alias or name for name, field in parent.model_fields.items()] \
             if parent else []
         hint = suggest(str(shown[-1]), names)
@@ -212,8 +214,12 @@ def _problem(err: Any, locate: Any, prefix: PathKey) -> ConfigProblem:
     return ConfigProblem(locate(shown), dotted(shown), message)
 
 
+_TAGS = frozenset({"date_shift", "filter", "concatenate", *PACKAGES})
+
+
 def _model_at(key: PathKey) -> type[BaseModel] | None:
     """The model class found at a path of the configuration, to suggest its field names."""
+    from headcount.config import directory as d
     from headcount.config import model as m
     from headcount.config import notifications as n
     from headcount.config import resource_type as rt
@@ -230,6 +236,9 @@ def _model_at(key: PathKey) -> type[BaseModel] | None:
         "validity": rt.Validity, "tables": m.LookupTable, "calendars": CalendarSpec,
         "workflows": Workflow, "activities": Activity, "homonyms": Homonyms,
         "notifications": n.Notifications, "smtp": n.SmtpSettings, "webhooks": n.Webhook,
+        # The tag of a connection's package follows its index.
+        "csv": m.Connection, "ldap": d.LdapConnection, "ldif": d.LdifConnection,
+        "adcsv": d.AdCsvConnection,
     }
     for part in key:
         if isinstance(part, int):

@@ -7,10 +7,16 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Discriminator, Field, Tag, field_validator
 
 from headcount.config.base import ConfigModel, Identifier, Name
 from headcount.config.calendar import CalendarSpec
+from headcount.config.directory import (
+    AdCsvConnection,
+    FileConnection,
+    LdapConnection,
+    LdifConnection,
+)
 from headcount.config.internal_workflow import InternalWorkflowConnection
 from headcount.config.notifications import Notifications
 from headcount.config.resource_type import ResourceType
@@ -118,23 +124,10 @@ class Concatenate(ConfigModel):
 Transformation = Annotated[DateShift | RowFilter | Concatenate, Field(discriminator="type")]
 
 
-class Connection(ConfigModel):
+class Connection(FileConnection):
     """A CSV connection: how one HR file is read (SPEC §3.1)."""
 
-    identifier: Identifier
     package: Literal["csv"] = "csv"
-    path: str | None = Field(None, description="File for complete runs (relative to the project).")
-    path_incremental: str | None = Field(None, description="File for incremental runs.")
-    path_is_regex: bool = Field(
-        False, description="The file name is a pattern; the most recently created match is used "
-                           "(or the one with the latest date in its name, with `path_date_format`)."
-    )
-    path_date_format: str | None = Field(
-        None, description="With `path_is_regex`: the newest file is the one whose name holds the "
-                          "latest date, read from the pattern's group `path_date_group` with this "
-                          "strftime format (e.g. %Y%m%d), not the most recently created one.")
-    path_date_group: Name = Field(
-        "date", description="The named group of the pattern holding the date of a file name.")
     encoding: str = "utf-8"
     separator: str = Field(",", min_length=1, max_length=1)
     quote: str = Field('"', min_length=1, max_length=1)
@@ -150,6 +143,23 @@ class Connection(ConfigModel):
         None, description="Column holding insert/update/delete/merge in incremental files."
     )
     transformations: list[Transformation] = Field(default_factory=list)
+
+
+def _package(value: Any) -> str:
+    # `csv` is the default package: a connection without one is a CSV file.
+    if isinstance(value, dict):
+        return str(value.get("package", "csv"))
+    return str(getattr(value, "package", "csv"))
+
+
+PACKAGES = ("csv", "ldap", "ldif", "adcsv")
+AnyConnection = Annotated[
+    Annotated[Connection, Tag("csv")] | Annotated[LdapConnection, Tag("ldap")]
+    | Annotated[LdifConnection, Tag("ldif")] | Annotated[AdCsvConnection, Tag("adcsv")],
+    Discriminator(_package, custom_error_type="package",
+                  custom_error_message="unknown `package`: one of " + ", ".join(PACKAGES)),
+]
+DirectoryConnection = LdapConnection | LdifConnection | AdCsvConnection
 
 
 class Thresholds(ConfigModel):
@@ -212,12 +222,12 @@ class Connector(ConfigModel):
     identifier: Identifier
     display_name: str | None = None
     thresholds: Thresholds = Field(default_factory=Thresholds)
-    connections: list[Connection] = Field(default_factory=list)
+    connections: list[AnyConnection] = Field(default_factory=list)
     entity_types: list[EntityType] = Field(default_factory=list)
     mappings: list[EntityTypeMapping] = Field(default_factory=list)
     associations: list[AssociationMapping] = Field(default_factory=list)
 
-    def connection(self, identifier: str) -> Connection:
+    def connection(self, identifier: str) -> AnyConnection:
         return next(c for c in self.connections if c.identifier.lower() == identifier.lower())
 
     def entity_type(self, identifier: str) -> EntityType:

@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from holidays import registry
 
+from headcount.config.directory import AdCsvConnection, FileConnection
 from headcount.config.model import (
+    Connection,
     Connector,
     EntityType,
     Project,
@@ -107,48 +109,59 @@ def _check_regex(pattern: str) -> str | None:
     return None
 
 
+def _check_file(conn: FileConnection, key: PathKey) -> Iterator[Problem]:
+    if not conn.path and not conn.path_incremental:
+        yield key, "a connection needs `path` or `path_incremental`"
+    if conn.path_is_regex:
+        for setting in ("path", "path_incremental"):
+            value = getattr(conn, setting)
+            problem = _check_regex(value.rsplit("/", 1)[-1]) if value else None
+            if not problem and value and conn.path_date_format:
+                group = conn.path_date_group
+                if group not in re.compile(value.rsplit("/", 1)[-1]).groupindex:
+                    problem = (f"the pattern has no group `(?P<{group}>…)` holding the "
+                               "date that `path_date_format` reads")
+            if problem:
+                yield (*key, setting), problem
+    if conn.path_date_format:
+        problem = _check_date_format(conn.path_date_format)
+        if not conn.path_is_regex:
+            problem = "`path_date_format` chooses among the files of a pattern: " \
+                      "set `path_is_regex: true`"
+        if problem:
+            yield (*key, "path_date_format"), problem
+
+
 def _check_connector(connector: Connector, base: PathKey) -> Iterator[Problem]:
     conns = [c.identifier for c in connector.connections]
     yield from _unique([(*base, "connections", i, "identifier") for i in range(len(conns))],
                        conns, "connection")
     for i, conn in enumerate(connector.connections):
-        if not conn.path and not conn.path_incremental:
-            yield (*base, "connections", i), "a connection needs `path` or `path_incremental`"
-        try:
-            "".encode(conn.encoding)
-        except LookupError:
-            yield (*base, "connections", i, "encoding"), f"unknown encoding `{conn.encoding}`"
-        try:
-            ZoneInfo(conn.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            yield (*base, "connections", i, "timezone"), f"unknown time zone `{conn.timezone}`"
-        for fi, fmt in enumerate(conn.date_formats):
-            problem = _check_date_format(fmt)
-            if problem:
-                yield (*base, "connections", i, "date_formats", fi), problem
-        if conn.path_is_regex:
-            for key in ("path", "path_incremental"):
-                value = getattr(conn, key)
-                problem = _check_regex(value.rsplit("/", 1)[-1]) if value else None
-                if not problem and value and conn.path_date_format:
-                    group = conn.path_date_group
-                    if group not in re.compile(value.rsplit("/", 1)[-1]).groupindex:
-                        problem = (f"the pattern has no group `(?P<{group}>…)` holding the "
-                                   "date that `path_date_format` reads")
+        ckey: PathKey = (*base, "connections", i)
+        if isinstance(conn, FileConnection):
+            yield from _check_file(conn, ckey)
+        if isinstance(conn, Connection | AdCsvConnection):
+            try:
+                "".encode(conn.encoding)
+            except LookupError:
+                yield (*ckey, "encoding"), f"unknown encoding `{conn.encoding}`"
+        zone, formats = ("local_timezone", "local_date_formats") \
+            if isinstance(conn, AdCsvConnection) else ("timezone", "date_formats")
+        if isinstance(conn, Connection | AdCsvConnection):
+            try:
+                ZoneInfo(getattr(conn, zone))
+            except (ZoneInfoNotFoundError, ValueError):
+                yield (*ckey, zone), f"unknown time zone `{getattr(conn, zone)}`"
+            for fi, fmt in enumerate(getattr(conn, formats)):
+                problem = _check_date_format(fmt)
                 if problem:
-                    yield (*base, "connections", i, key), problem
-        if conn.path_date_format:
-            problem = _check_date_format(conn.path_date_format)
-            if not conn.path_is_regex:
-                problem = "`path_date_format` chooses among the files of a pattern: " \
-                          "set `path_is_regex: true`"
-            if problem:
-                yield (*base, "connections", i, "path_date_format"), problem
-        for ti, step in enumerate(conn.transformations):
-            if isinstance(step, RowFilter) and step.operator == "matches":
-                problem = _check_regex(step.value)
-                if problem:
-                    yield (*base, "connections", i, "transformations", ti, "value"), problem
+                    yield (*ckey, formats, fi), problem
+        if isinstance(conn, Connection):
+            for ti, step in enumerate(conn.transformations):
+                if isinstance(step, RowFilter) and step.operator == "matches":
+                    problem = _check_regex(step.value)
+                    if problem:
+                        yield (*ckey, "transformations", ti, "value"), problem
     types = {et.identifier.lower(): et for et in connector.entity_types}
     for ti, et in enumerate(connector.entity_types):
         tkey: PathKey = (*base, "entity_types", ti)

@@ -12,18 +12,24 @@ LINE = "__line"
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file as it was read: what the job result shows about it."""
+    """A file as it was read — or a directory server's search (`path` its URL and base DN):
+    what the job result shows about it."""
 
     connection: str
-    path: Path
+    path: Path | str
     size: int
     checksum: str
     rows: int
     encoding: str
 
+    @property
+    def name(self) -> str:
+        """How messages name it: a file by its name, a server by its URL."""
+        return self.path.name if isinstance(self.path, Path) else self.path
+
     def as_dict(self) -> dict[str, object]:
         return {
-            "connection": self.connection, "name": self.path.name, "path": str(self.path),
+            "connection": self.connection, "name": self.name, "path": str(self.path),
             "size": self.size, "checksum": self.checksum, "rows": self.rows,
             "encoding": self.encoding,
         }

@@ -1,52 +1,109 @@
-"""Reading and preparing the files of a connector for a run: export (with transformations) and
-prepare, gathering what the job result shows about each file."""
+"""Reading and preparing the sources of a connector for a run: export (files with their
+transformations, directory servers) and prepare, gathering what the job result shows about each
+file or search."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from headcount.config.model import Connector, Project
+import sqlalchemy as sa
+
+from headcount.config.directory import AdCsvConnection, LdapConnection, LdifConnection
+from headcount.config.model import Connection, Connector, Project
+from headcount.connections.adcsv import read_adcsv
 from headcount.connections.csvfile import read_csv, resolve_path
+from headcount.connections.ldap import LdapRead, read_ldap
+from headcount.connections.ldif import read_ldif
 from headcount.connections.reader import SourceTable
 from headcount.connections.transform import apply_transformations
 from headcount.errors import SourceError
 from headcount.jobs.work import RunWork
+from headcount.repository.runs import SUCCEEDED, WARNINGS
+from headcount.repository.schema import runs as runs_table
 from headcount.sync.prepare import prepare_association, prepare_entities
 from headcount.sync.prepared import PreparedAssociation, PreparedEntities
 from headcount.sync.shapes import profile
 
+AnyFileConnection = Connection | LdifConnection | AdCsvConnection
 
-def export_files(project_dir: Path, connector: Connector, incremental: bool, work: RunWork
-            ) -> dict[str, SourceTable]:
+
+def export_files(project_dir: Path, connector: Connector, incremental: bool, work: RunWork,
+                 marks: Mapping[str, str] | None = None) -> dict[str, SourceTable]:
+    """Read each connection the mappings use. `marks`: the high-water mark of each LDAP
+    connection after the last applied run, from which an incremental run reads."""
     used = {m.connection.lower() for m in connector.mappings} | {
         a.connection.lower() for a in connector.associations}
     tables: dict[str, SourceTable] = {}
     for connection in connector.connections:
         if connection.identifier.lower() not in used:
             continue
-        pattern = (connection.path_incremental or connection.path) if incremental \
-            else connection.path
-        if pattern is None:
-            if connection.identifier.lower() in {a.connection.lower() for a in
-                                                 connector.associations if a.source_column}:
+        info: dict[str, Any] = {}
+        if isinstance(connection, LdapConnection):
+            read = _search(project_dir, connection, incremental, work, marks or {})
+            table = read.table
+            info["high_water"] = read.high_water
+        else:
+            found = _file_of(project_dir, connector, connection, incremental)
+            if found is None:
                 continue
-            raise SourceError(f"connection {connection.identifier} has no `path` for "
-                              f"{'incremental' if incremental else 'complete'} runs")
-        path = resolve_path(project_dir, pattern, connection.path_is_regex,
-                            connection.path_date_format, connection.path_date_group)
-        table = apply_transformations(read_csv(path, connection), connection)
+            table = _read_file(found, connection)
         tables[connection.identifier] = table
-        info = table.file.as_dict()
+        info |= table.file.as_dict()
         info["header"] = table.header
         info["shapes"] = profile(table.frame, sorted(columns_read_from(connector,
                                                                      connection.identifier)))
         info["rows"] = table.frame.height + len(table.rejected)
         work.files.append(info)
-        work.log("info", f"read {path.name}: {info['rows']:,} rows, {table.file.size:,} bytes, "
-                 f"{table.file.encoding}, sha256 {table.file.checksum[:12]}…")
+        if isinstance(connection, LdapConnection):
+            work.log("info", f"read {table.file.name}: {info['rows']:,} entries, "
+                     f"sha256 {table.file.checksum[:12]}…")
+        else:
+            work.log("info", f"read {table.file.name}: {info['rows']:,} rows, "
+                     f"{table.file.size:,} bytes, {table.file.encoding}, "
+                     f"sha256 {table.file.checksum[:12]}…")
         for w in table.warnings:
-            work.log("warning", f"{path.name}: {w}")
+            work.log("warning", f"{table.file.name}: {w}")
     return tables
+
+
+def _file_of(project_dir: Path, connector: Connector, connection: AnyFileConnection,
+             incremental: bool) -> Path | None:
+    pattern = (connection.path_incremental or connection.path) if incremental \
+        else connection.path
+    if pattern is None:
+        if connection.identifier.lower() in {a.connection.lower() for a in
+                                             connector.associations if a.source_column}:
+            return None
+        raise SourceError(f"connection {connection.identifier} has no `path` for "
+                          f"{'incremental' if incremental else 'complete'} runs")
+    return resolve_path(project_dir, pattern, connection.path_is_regex,
+                        connection.path_date_format, connection.path_date_group)
+
+
+def _read_file(path: Path, connection: AnyFileConnection) -> SourceTable:
+    if isinstance(connection, LdifConnection):
+        return read_ldif(path, connection)
+    if isinstance(connection, AdCsvConnection):
+        return read_adcsv(path, connection)
+    return apply_transformations(read_csv(path, connection), connection)
+
+
+def _search(project_dir: Path, connection: LdapConnection, incremental: bool, work: RunWork,
+            marks: Mapping[str, str]) -> LdapRead:
+    since: str | None = None
+    if incremental:
+        if connection.incremental_by is None:
+            raise SourceError(f"connection {connection.identifier} cannot read changes only: "
+                              "set `incremental_by` (modifyTimestamp or uSNChanged), or run a "
+                              "complete synchronization")
+        since = marks.get(connection.identifier)
+        if since is None:
+            work.log("info", f"{connection.identifier}: no high-water mark yet (no applied run "
+                     "has read it): every entry is read")
+    return read_ldap(connection, project_dir, since)
 
 
 def prepare_files(connector: Connector, tables: dict[str, SourceTable], incremental: bool,
@@ -75,7 +132,7 @@ def prepare_files(connector: Connector, tables: dict[str, SourceTable], incremen
         work.set_aside += prep_a.set_aside
         for w in prep_a.warnings:
             work.log("warning", w)
-    files = {cid: table.file.path.name for cid, table in tables.items()}
+    files = {cid: table.file.name for cid, table in tables.items()}
     for row in work.set_aside:
         where = files.get(row.connection, row.connection)
         where = f"{where} line {row.line}" if row.line else where
@@ -105,3 +162,19 @@ def navigation_targets(project: Project) -> dict[str, str]:
                     assert target is not None
                     out[f"{et.identifier}.{p.identifier}"] = target[1].identifier
     return out
+
+
+def high_water_marks(conn: sa.Connection, connector: str) -> dict[str, str]:
+    """Connection → the high-water mark of its last search in an applied run: an incremental
+    run reads what changed since. Kept in the job results (runs.files), no table of its own."""
+    found = conn.execute(
+        sa.select(runs_table.c.files).where(runs_table.c.connector == connector,
+                                            runs_table.c.state.in_((SUCCEEDED, WARNINGS)),
+                                            runs_table.c.dry_run.is_(False))
+        .order_by(runs_table.c.id.desc()).limit(100)).scalars()
+    marks: dict[str, str] = {}
+    for files in found:
+        for info in json.loads(files or "[]"):
+            if info.get("high_water") is not None:
+                marks.setdefault(str(info["connection"]), str(info["high_water"]))
+    return marks

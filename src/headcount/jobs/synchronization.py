@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from headcount.config.model import Connector, Project
+from headcount.config.model import Connection, Connector, Project
 from headcount.errors import NotFound, RunRefused, user_error
 from headcount.fulfillment.direct import record_orders
 from headcount.fulfillment.workflows import PLANNED, Routing, route, start_all
@@ -23,6 +23,7 @@ from headcount.jobs.progress import Progress, Silent
 from headcount.jobs.sources import (
     columns_read_from,
     export_files,
+    high_water_marks,
     navigation_targets,
     prepare_files,
 )
@@ -179,8 +180,10 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
          progress: Progress, blocked: int | None) -> runs.RunRecord:
     connector, mode = work.connector, work.mode
     incremental = mode == "incremental"
+    with ctx.engine.connect() as conn:
+        marks = high_water_marks(conn, connector.identifier)
     with work.timed("export", progress):
-        tables = export_files(ctx.directory, connector, incremental, work)
+        tables = export_files(ctx.directory, connector, incremental, work, marks)
     with work.timed("prepare", progress):
         entities, associations = prepare_files(connector, tables, incremental, work)
     blocking: list[str] = []
@@ -188,12 +191,13 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
     if mode == "complete":
         for cid, table in tables.items():
             connection = connector.connection(cid)
-            evidence.add(table, connection.separator, connection.quote,
-                         connection.values_to_trim)
+            if isinstance(connection, Connection):  # a directory's entries are never cut
+                evidence.add(table, connection.separator, connection.quote,
+                             connection.values_to_trim)
         unread = [(p.connection, p.unkeyed_lines) for p in entities]
         unread += [(a.connection, a.unkeyed_lines) for a in associations]
         for cid, lines in unread:
-            evidence.unkeyed(tables[cid].file.path.name, lines)
+            evidence.unkeyed(tables[cid].file.name, lines)
         if evidence.problems:
             raise FileNotReadWhole(evidence.problems)
         with ctx.engine.connect() as conn:

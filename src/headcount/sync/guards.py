@@ -25,7 +25,7 @@ class ShapeReport:
 
 def check_shape(table: SourceTable, previous: AcceptedFile | None, limits: Thresholds,
                 mapped: set[str]) -> ShapeReport:
-    name = table.file.path.name
+    name = table.file.name
     report = ShapeReport([], [])
     rows = table.frame.height + len(table.rejected)
     if rows == 0:

@@ -31,6 +31,8 @@ class HeaderCheck:
     def __call__(self, project: Project) -> Iterator[Problem]:
         for ci, connector in enumerate(project.connectors):
             for i, connection in enumerate(connector.connections):
+                if not isinstance(connection, Connection):
+                    continue  # a directory's attributes are no header to check beforehand
                 base: PathKey = ("connectors", ci, "connections", i)
                 for setting, incremental in (("path", False), ("path_incremental", True)):
                     pattern = getattr(connection, setting)

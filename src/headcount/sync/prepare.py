@@ -11,8 +11,8 @@ import polars as pl
 import polars_hash as plh
 
 from headcount.config.model import (
+    AnyConnection,
     AssociationMapping,
-    Connection,
     Connector,
     EntityTypeMapping,
 )
@@ -250,7 +250,8 @@ def _is_multivalued(connector: Connector, navigation: str) -> bool:
     return bool(prop and prop.multivalued)
 
 
-def _nav_expr(assoc: AssociationMapping, connection: Connection, multivalued: bool) -> pl.Expr:
+def _nav_expr(assoc: AssociationMapping, connection: AnyConnection, multivalued: bool
+              ) -> pl.Expr:
     assert assoc.column
     col = pl.col(assoc.column)
     if multivalued and connection.multivalue_separator:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from headcount.config.model import Connection, Property, PropertyType
+from headcount.config.model import AnyConnection, Property, PropertyType
 
 _TRUE = ["true", "yes", "y", "1", "oui", "vrai", "t"]
 _FALSE = ["false", "no", "n", "0", "non", "faux", "f"]
@@ -23,7 +23,7 @@ class ParsedColumn:
     expected: str  # what a valid value looks like, for the error message
 
 
-def parse_column(column: str, prop: Property, connection: Connection) -> ParsedColumn:
+def parse_column(column: str, prop: Property, connection: AnyConnection) -> ParsedColumn:
     raw = pl.col(column)
     kind = prop.type
     if kind is PropertyType.INT:

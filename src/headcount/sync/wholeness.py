@@ -40,7 +40,7 @@ class Evidence:
     tokens: dict[str, str] = field(default_factory=dict)
 
     def add(self, table: SourceTable, separator: str, quote: str, trim: list[str]) -> None:
-        name = table.file.path.name
+        name = table.file.name
         for row in table.rejected:
             if row.last_line > row.line:
                 self.problems.append(
