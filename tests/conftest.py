@@ -34,6 +34,9 @@ from psycopg.rows import TupleRow
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+# The session's slapd (tests/slapd.py), started by the first test that asks for it.
+pytest_plugins = ["slapd"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PG_URL_ENV = "HEADCOUNT_TEST_PG_URL"
 PG_URL_FILE = REPO_ROOT / ".pytest-pg" / "url"

@@ -39,6 +39,10 @@ def job_result(console: Console, run: RunRecord, logs: list[tuple[Any, str, str]
         waited = f" · waited blocked {run.waited:,.0f}s" if run.waited else ""
         console.print(f"  took {run.duration:.2f}s ({steps}){waited}")
     for f in run.files:
+        if f["encoding"] == "ldap":  # a directory server's search, not a file
+            console.print(f"  search {f['name']}: {f['rows']:,} entries, "
+                          f"sha256 {str(f['checksum'])[:12]}…", soft_wrap=True)
+            continue
         console.print(f"  file {f['name']}: {f['rows']:,} rows, {f['size']:,} bytes, "
                       f"{f['encoding']}, sha256 {str(f['checksum'])[:12]}…", soft_wrap=True)
     c = run.counters

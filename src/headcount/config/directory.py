@@ -83,7 +83,7 @@ class LdapConnection(DirectorySettings):
     scope: Literal["base", "one", "sub"] = "sub"
     page_size: int = Field(500, ge=1, le=100_000,
                            description="Entries per page of the paged search (RFC 2696).")
-    timeout: float = Field(30, gt=0, description="Seconds to connect and for each page.")
+    timeout: int = Field(30, ge=1, description="Seconds to connect and for each page.")
     incremental_by: Literal["modifyTimestamp", "uSNChanged"] | None = Field(
         None, description="Incremental runs read only the entries changed since the last run, "
                           "by this attribute.")

@@ -7,6 +7,7 @@ the high-water mark of the last run (`modifyTimestamp` or `uSNChanged`)."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import ssl
@@ -15,7 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 from headcount.config.directory import LdapConnection
 from headcount.connections.directory import Entries, generalized_time_text
@@ -92,8 +94,6 @@ def _said(exc: BaseException, password: str | None) -> str:
     if failed:
         text = (f"the server's certificate is not trusted ({failed.group(1).strip()}): is "
                 "`ca_file` the authority that signed it?")
-    elif isinstance(exc, ldap_errors.LDAPCertificateError):
-        text = f"the server's certificate does not name the host of `url`: {text}"
     elif "socket" in text and "[Errno" in text:
         text = "cannot connect: " + text[text.index("[Errno"):].split("]", 1)[-1].strip(" ')\",")
     if password:
@@ -108,18 +108,25 @@ def _bound(connection: LdapConnection, project_dir: Path, password: str | None, 
     ca = _project_path(project_dir, connection.ca_file) if connection.ca_file else None
     if ca is not None and not ca.is_file():
         raise SourceError(f"{where}: the CA file {ca} (ca_file) does not exist")
-    # ldap3 checks the host name against the certificate whenever it validates it.
+    # The host name is checked here (_check_host): ldap3's own check leaks the socket of a
+    # certificate it refuses, which a long-running server would pile up.
     tls = ldap3.Tls(validate=ssl.CERT_REQUIRED if connection.verify else ssl.CERT_NONE,
-                    ca_certs_file=str(ca) if ca else None)
+                    ca_certs_file=str(ca) if ca else None, valid_names=["*"])
     server = ldap3.Server(connection.server, tls=tls, get_info=ldap3.NONE,
                           connect_timeout=connection.timeout)
     conn = ldap3.Connection(server, user=connection.bind_dn, password=password, read_only=True,
                             receive_timeout=connection.timeout, raise_exceptions=False,
                             auto_referrals=False)
     try:
-        conn.open()
-        if connection.start_tls:
-            conn.start_tls()
+        with warnings.catch_warnings():
+            # ldap3 first tries the host with the deprecated ssl.match_hostname, then takes
+            # valid_names "*": the real check is _check_host's.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            conn.open()
+            if connection.start_tls:
+                conn.start_tls()
+        if connection.verify and (connection.start_tls or connection.url.startswith("ldaps:")):
+            _check_host(conn.socket, connection, where)
         if not conn.bind():
             who = connection.bind_dn or "(anonymous)"
             raise SourceError(f"{where}: cannot bind as {who}: {_reason(conn.result)}")
@@ -128,6 +135,36 @@ def _bound(connection: LdapConnection, project_dir: Path, password: str | None, 
         # Closing a connection that already failed may fail again: nothing to say then.
         with suppress(ldap_errors.LDAPException, OSError):
             conn.unbind()
+        # ldap3 leaves the socket of a failed TLS handshake open.
+        if getattr(conn, "socket", None) is not None:
+            with suppress(OSError):
+                conn.socket.close()
+
+
+def _check_host(sock: ssl.SSLSocket, connection: LdapConnection, where: str) -> None:
+    """The certificate names the host of `url` (its subjectAltName, RFC 6125)."""
+    host = urlsplit(connection.url).hostname or ""
+    names = cast(tuple[tuple[str, str], ...],
+                 (sock.getpeercert() or {}).get("subjectAltName", ()))
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+    for kind, value in names:
+        if ip is not None and kind == "IP Address" and ipaddress.ip_address(value.strip()) == ip:
+            return
+        if ip is None and kind == "DNS" and _dns_matches(str(value), host):
+            return
+    shown = ", ".join(str(v) for _, v in names) or "none"
+    raise SourceError(f"{where}: the server's certificate does not name the host {host} "
+                      f"(it names: {shown})")
+
+
+def _dns_matches(pattern: str, host: str) -> bool:
+    pattern, host = pattern.lower().rstrip("."), host.lower().rstrip(".")
+    if pattern.startswith("*."):  # a wildcard stands for one whole leftmost label
+        return "." in host and host.split(".", 1)[1] == pattern[2:]
+    return pattern == host
 
 
 def _reason(result: dict[str, Any] | None) -> str:
@@ -190,7 +227,7 @@ def _pages(conn: Any, connection: LdapConnection, search_filter: str,
     while True:
         ok = conn.search(connection.base_dn, search_filter, _SCOPES[connection.scope],
                          attributes=attributes, paged_size=connection.page_size,
-                         paged_cookie=cookie, time_limit=int(connection.timeout))
+                         paged_cookie=cookie, time_limit=connection.timeout)
         if not ok and conn.result.get("description") not in ("success", "noSuchObject"):
             raise SourceError(f"{where}: the search of {connection.base_dn} failed: "
                               f"{_reason(conn.result)}")
