@@ -76,3 +76,13 @@ def test_workflow_bench(tmp_path: Path, db_url: str) -> None:
     assert measured["tasks"]["inbox(): first page"]["found"] == 20
     assert measured["tasks"]["GET /api/tasks"]["found"] == 20
     assert measured["tasks"]["open_count() (the top bar)"]["found"] == 20
+
+
+def test_directory_bench(tmp_path: Path, db_url: str) -> None:
+    figures = tmp_path / "figures.json"
+    output = run_bench("directory_bench.py", "--accounts", "60", "--page-size", "7",
+                       "--json", str(figures), *server_args(db_url), cwd=tmp_path)
+    assert "floor: ldapsearch into a file" in output
+    measured = json.loads(figures.read_text())
+    assert measured["job"]["state"] == "succeeded"
+    assert measured["job"]["inserted"] == 60

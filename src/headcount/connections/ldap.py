@@ -20,6 +20,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from headcount.config.directory import LdapConnection
+from headcount.connections import ber
 from headcount.connections.directory import Entries, generalized_time_text
 from headcount.connections.reader import SourceFile, SourceTable
 from headcount.errors import SourceError
@@ -29,9 +30,11 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import ldap3
     from ldap3.core import exceptions as ldap_errors
+    from ldap3.core.results import RESULT_CODES
+    from ldap3.operation.search import search_operation
+    from ldap3.protocol.rfc2696 import paged_search_control
     from ldap3.utils.conv import escape_filter_chars
 
-_PAGED = "1.2.840.113556.1.4.319"
 _SCOPES = {"base": ldap3.BASE, "one": ldap3.LEVEL, "sub": ldap3.SUBTREE}
 # Result codes people meet, said the way they would fix them.
 _REASONS = {
@@ -76,10 +79,11 @@ def _password(connection: LdapConnection, project_dir: Path) -> str | None:
     if connection.password_file:
         path = _project_path(project_dir, connection.password_file)
         try:
-            return path.read_text("utf-8").rstrip("\r\n")
+            lines = path.read_text("utf-8").splitlines()
         except OSError as exc:
             raise SourceError(f"connection {connection.identifier}: the password file "
                               f"{path} cannot be read: {exc.strerror}") from None
+        return lines[0] if lines else ""
     return None
 
 
@@ -116,7 +120,7 @@ def _bound(connection: LdapConnection, project_dir: Path, password: str | None, 
                           connect_timeout=connection.timeout)
     conn = ldap3.Connection(server, user=connection.bind_dn, password=password, read_only=True,
                             receive_timeout=connection.timeout, raise_exceptions=False,
-                            auto_referrals=False)
+                            auto_referrals=False, check_names=False)
     try:
         with warnings.catch_warnings():
             # ldap3 first tries the host with the deprecated ssl.match_hostname, then takes
@@ -222,22 +226,42 @@ def _order(attribute: str, value: str) -> str:
 
 def _pages(conn: Any, connection: LdapConnection, search_filter: str,
            attributes: list[str], where: str) -> Iterator[tuple[str, dict[str, list[bytes]]]]:
-    """(dn, raw values) of each entry, page after page: never the whole result at once."""
+    """(dn, raw values) of each entry, page after page: never the whole result at once. The
+    request is ldap3's; the responses are read from their bytes (connections.ber)."""
     cookie: bytes | None = None
     while True:
-        ok = conn.search(connection.base_dn, search_filter, _SCOPES[connection.scope],
-                         attributes=attributes, paged_size=connection.page_size,
-                         paged_cookie=cookie, time_limit=connection.timeout)
-        if not ok and conn.result.get("description") not in ("success", "noSuchObject"):
-            raise SourceError(f"{where}: the search of {connection.base_dn} failed: "
-                              f"{_reason(conn.result)}")
-        if conn.result.get("description") == "noSuchObject":
-            raise SourceError(f"{where}: cannot search {connection.base_dn}: "
-                              f"{_reason(conn.result)}")
-        for item in conn.response or []:
-            if item.get("type") == "searchResEntry":
-                yield item["dn"], {k: list(v) for k, v in item["raw_attributes"].items()}
-        control = (conn.result.get("controls") or {}).get(_PAGED)
-        cookie = control["value"]["cookie"] if control else None
+        request = search_operation(
+            connection.base_dn, search_filter, _SCOPES[connection.scope], ldap3.DEREF_NEVER,
+            attributes, 0, connection.timeout, False, True, True)
+        controls = [paged_search_control(False, connection.page_size, cookie)]
+        message_id = conn.send("searchRequest", request, controls)
+        result: ber.Done | None = None
+        try:
+            while result is None:
+                raws = conn.strategy.receiving()
+                if not raws:
+                    raise SourceError(f"{where}: the server closed the connection")
+                for raw in raws:
+                    if not raw:
+                        continue
+                    number, op, body, found = ber.message(raw)
+                    if number != message_id:
+                        continue  # an unsolicited notification: the result tells the outcome
+                    if op == ber.ENTRY:
+                        yield ber.entry(body)
+                    elif op == ber.DONE:
+                        result = ber.done(body, found)
+        except ber.BerError as exc:
+            raise SourceError(f"{where}: an answer of the server cannot be read: {exc}"
+                              ) from None
+        finally:
+            conn.strategy._outstanding.pop(message_id, None)
+        if result.code != 0:
+            said = {"description": RESULT_CODES.get(result.code, str(result.code)),
+                    "message": result.message}
+            verb = "cannot search" if result.code == 32 else "the search of"
+            ending = "" if result.code == 32 else " failed"
+            raise SourceError(f"{where}: {verb} {connection.base_dn}{ending}: {_reason(said)}")
+        cookie = result.cookie
         if not cookie:
             return
