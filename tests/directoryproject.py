@@ -130,8 +130,8 @@ def powershell_csv(items: Sequence[Account], base: str) -> str:
     out = io.StringIO()
     out.write("#TYPE Selected.Microsoft.ActiveDirectory.Management.ADUser\r\n")
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow(["DistinguishedName", "SamAccountName", "uid", "Name", "Surname", "mail",
-                     "EmployeeNumber", "memberOf", "SID", "ObjectGUID", "Enabled",
+    writer.writerow(["DistinguishedName", "SamAccountName", "uid", "Name", "cn", "Surname",
+                     "mail", "EmployeeNumber", "memberOf", "SID", "ObjectGUID", "Enabled",
                      "userAccountControl", "lastLogonTimestamp", "LastLogonDate"])
     for a in items:
         logon = str(filetime_of(a.last_logon)) if a.last_logon else ""

@@ -86,6 +86,7 @@ def test_a_sync_reads_every_page_with_decoded_values(project: DirectoryProject,
                                            "cn=g1,ou=groups,dc=headcount,dc=test")
     assert stored["u000006"]["LastLogon"] is None
     run = project.last_run()
+    assert run["counters"]["set_aside"] == {}
     (read,) = run["files"]
     assert read["name"] == f"{slapd.url}/{base}"
     assert read["rows"] == 25
@@ -178,6 +179,25 @@ def test_same_directory_three_sources_same_accounts(project: DirectoryProject,
         code, out = project.sync()
         assert code == 0, f"{name}: {out}"
         counters = project.last_run()["counters"]
-        assert (counters["read"], counters["inserted"], counters["updated"],
-                counters["deleted"]) == (40, 0, 0, 0), name
+        assert (counters["read"], counters["set_aside"], counters["inserted"],
+                counters["updated"], counters["deleted"]) == (40, {}, 0, 0, 0), name
         assert project.accounts() == from_server, name
+
+
+def test_an_export_with_a_quote_left_open_deletes_nobody(project: DirectoryProject,
+                                                         tmp_path: Path) -> None:
+    items = accounts(10)
+    export = tmp_path / "powershell.csv"
+    export.write_text(powershell_csv(items, "ou=people,dc=example,dc=org"), encoding="utf-8")
+    project.reconfigure(f"package: adcsv\npath: {export}")
+    assert project.sync()[0] == 0
+    assert project.last_run()["counters"]["set_aside"] == {}
+    text = export.read_text(encoding="utf-8")
+    # The closing quote of account 5's last field is lost: the quote runs into the next line.
+    assert text.count('01:00:00 PM"\n') == 1
+    export.write_text(text.replace('01:00:00 PM"\n', "01:00:00 PM\n"), encoding="utf-8")
+    code, out = project.sync()
+    assert code != 0
+    assert "a complete run deletes only what a file read whole no longer holds" in " ".join(
+        out.split())
+    assert len(project.accounts()) == 10

@@ -204,8 +204,8 @@ def _search(conn: Any, connection: LdapConnection, since: str | None, where: str
     shown = search if since is None else f"{search} ({by} ≥ {since})"
     file = SourceFile(connection.identifier, shown, 0, entries.checksum(), len(entries.lines),
                       "ldap")
-    warnings = [] if entries.lines else ["the search found no entry"]
-    table = SourceTable(file, entries.header, entries.frame(), warnings=warnings)
+    notes = [] if entries.lines else ["the search found no entry"]
+    table = SourceTable(file, entries.header, entries.frame(), warnings=notes)
     return LdapRead(table, high[1] if high else since)
 
 

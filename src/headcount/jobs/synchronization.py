@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from headcount.config.directory import AdCsvConnection
 from headcount.config.model import Connection, Connector, Project
 from headcount.errors import NotFound, RunRefused, user_error
 from headcount.fulfillment.direct import record_orders
@@ -191,9 +192,11 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
     if mode == "complete":
         for cid, table in tables.items():
             connection = connector.connection(cid)
-            if isinstance(connection, Connection):  # a directory's entries are never cut
+            if isinstance(connection, Connection):
                 evidence.add(table, connection.separator, connection.quote,
                              connection.values_to_trim)
+            elif isinstance(connection, AdCsvConnection):  # a CSV file too, in its dialect
+                evidence.add(table, ",", '"', [])
         unread = [(p.connection, p.unkeyed_lines) for p in entities]
         unread += [(a.connection, a.unkeyed_lines) for a in associations]
         for cid, lines in unread:
