@@ -13,7 +13,7 @@ import base64
 import hashlib
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -176,6 +176,24 @@ def text_value(attribute: str, text: str) -> str:
     return text
 
 
+def decoder(attribute: str) -> Callable[[bytes], str]:
+    """value_text for one attribute, chosen once: a search decodes millions of values."""
+    low = attribute.lower()
+    if low in SID_ATTRIBUTES:
+        return sid_text
+    if low in GUID_ATTRIBUTES:
+        return guid_text
+    if low in FILETIME_ATTRIBUTES or low in GENERALIZED_TIME_ATTRIBUTES:
+        return lambda data: value_text(attribute, data)
+
+    def plain(data: bytes) -> str:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return base64.b64encode(data).decode("ascii")
+    return plain
+
+
 @dataclass
 class Entries:
     """Directory entries gathered for a SourceTable: per entry its line (the `dn:` line of an
@@ -185,39 +203,43 @@ class Entries:
     separator: str
     # The column name of each attribute (lower case → as the connection names it).
     names: dict[str, str] = field(default_factory=dict)
-    columns: dict[str, list[str | None]] = field(default_factory=dict)
+    rows: list[dict[str, str]] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     digest: hashlib._Hash = field(default_factory=hashlib.sha256)
+    _decoders: dict[str, Callable[[bytes], str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # The columns the connection lists, in its order and spelling.
         for name in [DN, *(self.attributes or [])]:
-            self._column(name)
+            self.names.setdefault(name.lower(), name)
         if UAC.lower() in self.names:
             self._column(DISABLED)
 
     def _column(self, name: str) -> str | None:
         low = name.lower()
-        if low not in self.names:
-            if self.attributes is not None and low != DN and low != DISABLED.lower() \
-                    and low not in {a.lower() for a in self.attributes}:
-                return None  # an attribute the connection does not read
-            self.names[low] = name
-            self.columns[name] = [None] * len(self.lines)
-        return self.names[low]
+        found = self.names.get(low)
+        if found is None and (self.attributes is None or low in (DN, DISABLED.lower())):
+            found = self.names[low] = name  # every attribute is read: a column as first seen
+        return found
 
     def add(self, line: int, dn: str, values: Mapping[str, Iterable[str]]) -> None:
         """One entry, its values already text."""
-        self.lines.append(line)
-        for column in self.columns.values():
-            column.append(None)
-        self.digest.update(dn.encode("utf-8") + b"\n")
-        self._set(DN, [dn])
+        row = {DN: dn}
+        separator = self.separator
         for attribute, texts in values.items():
-            listed = list(texts)
-            self.digest.update(f"{attribute.lower()}:{listed!r}\n".encode())
-            if attribute.lower() == UAC.lower() and listed and listed[0].lstrip("-").isdigit():
-                self._set(DISABLED, [account_disabled(listed[0])])
-            self._set(attribute, listed)
+            name = self._column(attribute)
+            if name is None:
+                continue  # an attribute the connection does not read
+            listed = [t for t in texts if t != ""]
+            if not listed:
+                continue
+            row[name] = separator.join(listed)
+            if name.lower() == UAC.lower() and listed[0].lstrip("-").isdigit():
+                row[self._column(DISABLED) or DISABLED] = account_disabled(listed[0])
+        self.lines.append(line)
+        self.rows.append(row)
+        self.digest.update("\x1e".join(f"{k}\x1f{v}" for k, v in row.items()).encode()
+                           + b"\n")
 
     def add_raw(self, line: int, dn: str, values: Mapping[str, Sequence[bytes]],
                 where: str) -> None:
@@ -226,26 +248,22 @@ class Entries:
         for attribute, raw in values.items():
             if self.attributes is not None and attribute.lower() not in self.names:
                 continue  # asked for the high-water mark only, or not asked for at all
+            decode = self._decoders.get(attribute)
+            if decode is None:
+                decode = self._decoders[attribute] = decoder(attribute)
             try:
-                texts[attribute] = [value_text(attribute, v) for v in raw]
+                texts[attribute] = [decode(v) for v in raw]
             except ValueFormatError as exc:
                 raise SourceError(f"{where}: entry {dn}: attribute {attribute}: {exc}") from None
         self.add(line, dn, texts)
 
-    def _set(self, attribute: str, values: list[str]) -> None:
-        name = self._column(attribute)
-        if name is None:
-            return
-        values = [v for v in values if v != ""]
-        self.columns[name][-1] = self.separator.join(values) if values else None
-
     @property
     def header(self) -> list[str]:
-        return list(self.columns)
+        return list(self.names.values())
 
     def frame(self) -> pl.DataFrame:
-        data = {name: pl.Series(name, values, dtype=pl.String)
-                for name, values in self.columns.items()}
+        data = {name: pl.Series(name, [row.get(name) for row in self.rows], dtype=pl.String)
+                for name in self.names.values()}
         data[LINE] = pl.Series(LINE, self.lines, dtype=pl.Int64)
         return pl.DataFrame(data)
 
