@@ -22,9 +22,11 @@ from headcount.samples.directory import (
     sample_directory,
 )
 from headcount.samples.directoryfiles import (
-    CSV_MULTIVALUE_SEPARATOR,
     CSVDE_COLUMNS,
+    CSVDE_MULTIVALUE_SEPARATOR,
     GET_ADUSER_COLUMNS,
+    POWERSHELL_MULTIVALUE_SEPARATOR,
+    POWERSHELL_TYPE_LINE,
     CsvShape,
     ad_ldif,
     filetime,
@@ -142,9 +144,11 @@ def test_get_aduser_export(tmp_path: Path) -> None:
     path = tmp_path / "ad_users.csv"
     write_ad_csv(directory(), path, CsvShape.GET_ADUSER)
     raw = path.read_bytes()
-    assert raw.startswith(b'\xef\xbb\xbf"DistinguishedName","Enabled",')
-    assert b"\r\n" in raw
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    type_line, table = raw.decode("utf-8-sig").split("\r\n", 1)
+    assert raw.startswith(b"\xef\xbb\xbf#TYPE ")
+    assert type_line == POWERSHELL_TYPE_LINE
+    assert table.startswith('"DistinguishedName","Enabled",')
+    rows = list(csv.DictReader(io.StringIO(table, newline="")))
     assert list(rows[0]) == GET_ADUSER_COLUMNS
     assert len(rows) == len(directory().accounts)
     by_dn = {row["DistinguishedName"]: row for row in rows}
@@ -154,7 +158,7 @@ def test_get_aduser_export(tmp_path: Path) -> None:
         assert row["ObjectGUID"] == account.object_guid
         assert row["SID"] == row["objectSid"] == account.object_sid
         assert row["lastLogonTimestamp"] == str(filetime(_logon(account)))
-        assert row["memberOf"].split(CSV_MULTIVALUE_SEPARATOR) == list(account.member_of)
+        assert row["memberOf"].split(POWERSHELL_MULTIVALUE_SEPARATOR) == list(account.member_of)
         assert row["employeeNumber"] == account.employee_number
     unused = next(a for a in directory().accounts if a.category == "unused")
     assert by_dn[unused.dn]["LastLogonDate"] == "5/11/2026 8:00:00 AM"
@@ -176,6 +180,7 @@ def test_csvde_export(tmp_path: Path) -> None:
         assert row["objectGUID"] == f"X'{guid_bytes(account.object_guid).hex()}'"
         assert row["whenCreated"] == generalized_time(account.when_created)
         assert row["userAccountControl"] == str(account.user_account_control)
+        assert row["memberOf"].split(CSVDE_MULTIVALUE_SEPARATOR) == list(account.member_of)
 
 
 def test_slapd_ldif_has_inetorgperson_entries_only() -> None:

@@ -36,9 +36,12 @@ Attribute = tuple[str, str | bytes]
 AD_USER_CLASSES = ("top", "person", "organizationalPerson", "user")
 _FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
 _LDIF_WIDTH = 76
-# PowerShell joins a multi-valued property with this in the usual `-join ';'` idiom, and csvde
-# separates the values of a multi-valued attribute with it.
-CSV_MULTIVALUE_SEPARATOR = ";"
+# csvde separates the values of a multi-valued attribute with ";"; Export-Csv would write the
+# collection's type name, so the export script joins them itself (`-join '|'`).
+CSVDE_MULTIVALUE_SEPARATOR = ";"
+POWERSHELL_MULTIVALUE_SEPARATOR = "|"
+# Windows PowerShell 5.1's Export-Csv starts with this line unless told -NoTypeInformation.
+POWERSHELL_TYPE_LINE = "#TYPE Selected.Microsoft.ActiveDirectory.Management.ADUser"
 
 
 class CsvShape(StrEnum):
@@ -210,7 +213,8 @@ def _get_aduser_row(a: Account) -> list[str]:
         a.dn, "False" if a.disabled else "True", a.given_name, a.cn, "user", a.object_guid,
         a.sam_account_name, a.object_sid, a.sn, a.user_principal_name, a.description,
         a.display_name, a.employee_number, last_logon, _us_date(a.last_logon), a.mail,
-        CSV_MULTIVALUE_SEPARATOR.join(a.member_of), a.object_sid, _us_date(a.pwd_last_set),
+        POWERSHELL_MULTIVALUE_SEPARATOR.join(a.member_of), a.object_sid,
+        _us_date(a.pwd_last_set),
         str(filetime(a.pwd_last_set)), a.sn, str(a.user_account_control),
         _us_date(a.when_created),
     ]
@@ -220,7 +224,7 @@ def _csvde_row(a: Account) -> list[str]:
     last_logon = str(filetime(a.last_logon)) if a.last_logon else ""
     return [
         a.dn, "user", a.cn, a.sn, a.description, a.given_name, a.display_name,
-        CSV_MULTIVALUE_SEPARATOR.join(a.member_of), a.employee_number,
+        CSVDE_MULTIVALUE_SEPARATOR.join(a.member_of), a.employee_number,
         str(a.user_account_control), str(filetime(a.pwd_last_set)), last_logon,
         generalized_time(a.when_created), a.sam_account_name, a.user_principal_name, a.mail,
         f"X'{guid_bytes(a.object_guid).hex()}'", f"X'{sid_bytes(a.object_sid).hex()}'",
@@ -228,10 +232,13 @@ def _csvde_row(a: Account) -> list[str]:
 
 
 def ad_csv(directory: SampleDirectory, shape: CsvShape) -> str:
-    """The user objects as an AD CSV export: Export-Csv quotes every field, csvde only those
-    that need it; binary attributes are strings in the first, X'hex' in the second."""
+    """The user objects as an AD CSV export: Windows PowerShell's Export-Csv writes its #TYPE
+    line and quotes every field, csvde only those that need it; binary attributes are strings
+    in the first, X'hex' in the second; dates are the machine's culture in the first (en-US,
+    UTC here), generalized time in the second."""
     out = io.StringIO()
     if shape is CsvShape.GET_ADUSER:
+        out.write(POWERSHELL_TYPE_LINE + "\r\n")
         writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
         writer.writerow(GET_ADUSER_COLUMNS)
         writer.writerows(_get_aduser_row(a) for a in directory.accounts)
