@@ -50,13 +50,14 @@ from headcount.samples.directoryfiles import (
 HOST = "127.0.0.1"
 LDAPS_PORT = 636
 HOST_NAME = "DC1"
-# The DC's self-signed certificate names it so; the TLS check expects that name, not the IP.
+# The DC's certificate names both, so that a client verifies it whether it connects by address
+# (as the tests do: the name is in no DNS) or by name.
 CERTIFICATE_NAME = f"{HOST_NAME}.{REALM}"
 ADMIN_PASSWORD = "Headcount-Adm1n-2026"
 ADMIN_DN = f"CN=Administrator,CN=Users,{BASE_DN}"
 # The sample's accounts, not the built-in ones (Administrator, Guest, krbtgt, the DC's own).
 ACCOUNTS_FILTER = "(&(objectCategory=person)(objectClass=user)(!(isCriticalSystemObject=TRUE)))"
-TOOLS = ("samba", "samba-tool", "ldbadd", "ldbmodify")
+TOOLS = ("samba", "samba-tool", "ldbadd", "ldbmodify", "openssl")
 LOCK_FILE = Path("/tmp/headcount-samba-dc.lock")
 START_TIMEOUT = 60.0
 LOCK_TIMEOUT = 900.0
@@ -89,7 +90,7 @@ class SambaDomain:
 
     @property
     def ca_file(self) -> Path:
-        """The CA of the certificate the DC generates on its first start."""
+        """The CA of the DC's certificate."""
         return self.folder / "private" / "tls" / "ca.pem"
 
     @property
@@ -130,8 +131,15 @@ def require_samba() -> None:
         pytest.skip(reason)
 
 
+def _tool_environment() -> dict[str, str]:
+    """Samba's tools are Python programs importing the package `samba`: a PYTHONPATH that
+    holds this folder would hand them this module instead."""
+    return {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME"}}
+
+
 def _run(command: list[str], what: str) -> str:
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False,
+                          env=_tool_environment())
     if done.returncode != 0:
         raise SambaError(f"{what} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
     return done.stdout
@@ -158,7 +166,35 @@ def provision(folder: Path) -> SambaDomain:
           f"--domain-sid={DOMAIN_SID}",
           *(f"--option={name}={value}" for name, value in options.items())],
          "samba-tool domain provision")
-    return SambaDomain(folder)
+    domain = SambaDomain(folder)
+    issue_certificate(domain.ca_file.parent)
+    return domain
+
+
+def issue_certificate(tls: Path) -> None:
+    """A CA and the DC's certificate for its name and 127.0.0.1, where Samba looks for them
+    (ca.pem, cert.pem, key.pem): the one Samba would generate names only the host name."""
+    tls.mkdir(parents=True, exist_ok=True)
+    openssl = _tool("openssl")
+    _run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
+          "-keyout", str(tls / "ca.key"), "-out", str(tls / "ca.pem"),
+          "-subj", "/O=headcount tests/CN=headcount test CA",
+          "-addext", "basicConstraints=critical,CA:TRUE",
+          "-addext", "keyUsage=critical,keyCertSign,cRLSign"], "openssl (CA)")
+    _run([openssl, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tls / "key.pem"),
+          "-out", str(tls / "cert.csr"), "-subj", f"/CN={CERTIFICATE_NAME}"],
+         "openssl (request)")
+    (tls / "cert.ext").write_text(
+        f"subjectAltName=DNS:{CERTIFICATE_NAME},IP:{HOST}\n"
+        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+        "extendedKeyUsage=serverAuth\n")
+    _run([openssl, "x509", "-req", "-in", str(tls / "cert.csr"), "-CA", str(tls / "ca.pem"),
+          "-CAkey", str(tls / "ca.key"), "-CAcreateserial", "-days", "3650",
+          "-extfile", str(tls / "cert.ext"), "-out", str(tls / "cert.pem")],
+         "openssl (certificate)")
+    # Samba refuses a private key others may read.
+    (tls / "key.pem").chmod(0o600)
+    (tls / "ca.key").chmod(0o600)
 
 
 def _ldif_file(domain: SambaDomain, name: str, text: str) -> Path:
@@ -211,7 +247,8 @@ def start(domain: SambaDomain) -> None:
     domain.log = (domain.folder / "log" / "samba.out").open("ab")
     domain.process = subprocess.Popen(
         [_tool("samba"), "-s", str(domain.conf), "-i", "-M", "single"],
-        stdin=subprocess.DEVNULL, stdout=domain.log, stderr=subprocess.STDOUT)
+        stdin=subprocess.DEVNULL, stdout=domain.log, stderr=subprocess.STDOUT,
+        env=_tool_environment())
     deadline = time.monotonic() + START_TIMEOUT
     while not _port_open():
         if domain.process.poll() is not None or time.monotonic() > deadline:
@@ -279,9 +316,8 @@ def machine_lock() -> Iterator[None]:
 
 
 def tls(domain: SambaDomain) -> ldap3.Tls:
-    """Certificate verification on, against the DC's own CA."""
-    return ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(domain.ca_file),
-                     valid_names=[CERTIFICATE_NAME])
+    """Certificate verification on (the DC's address among its names), against its CA."""
+    return ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(domain.ca_file))
 
 
 def connect(domain: SambaDomain, user: str = ADMIN_DN,
