@@ -14,6 +14,7 @@ one DC per machine at a time, so a session waits for the lock of another one's D
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import os
 import shutil
@@ -73,6 +74,8 @@ class SambaDomain:
 
     folder: Path
     process: subprocess.Popen[bytes] | None = None
+    # The session the DC was started in (its own): what is left of it after a stop is a stray.
+    session: int | None = None
     log: IO[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -240,6 +243,12 @@ def _port_open() -> bool:
         return False
 
 
+def _end_with_this_process() -> None:
+    """In the DC's process before it runs: SIGTERM when the test process dies (PR_SET_PDEATHSIG),
+    so that a killed session leaves no DC holding port 636."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+
+
 def start(domain: SambaDomain) -> None:
     """Runs the DC in the foreground of a child process; returns once LDAPS answers."""
     if _port_open():
@@ -248,7 +257,8 @@ def start(domain: SambaDomain) -> None:
     domain.process = subprocess.Popen(
         [_tool("samba"), "-s", str(domain.conf), "-i", "-M", "single"],
         stdin=subprocess.DEVNULL, stdout=domain.log, stderr=subprocess.STDOUT,
-        env=_tool_environment())
+        env=_tool_environment(), preexec_fn=_end_with_this_process, start_new_session=True)
+    domain.session = domain.process.pid
     deadline = time.monotonic() + START_TIMEOUT
     while not _port_open():
         if domain.process.poll() is not None or time.monotonic() > deadline:
@@ -262,19 +272,27 @@ def stop(domain: SambaDomain) -> None:
     """Ends the DC (SIGTERM, then SIGKILL) and checks that no process of it is left."""
     process, domain.process = domain.process, None
     if process is not None and process.poll() is None:
-        process.send_signal(signal.SIGTERM)
+        os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     if domain.log is not None:
         domain.log.close()
         domain.log = None
-    left = subprocess.run(["pgrep", "-f", str(domain.conf)], capture_output=True, text=True,
-                          check=False).stdout.split()
+    left = processes_of(domain)
     if left:
         raise SambaError(f"processes of the DC are left: {', '.join(left)}")
+
+
+def processes_of(domain: SambaDomain) -> list[str]:
+    """The ids of the processes of the DC's session (pgrep -s; Samba renames its processes,
+    so their command line does not tell)."""
+    if domain.session is None:
+        return []
+    return subprocess.run(["pgrep", "-s", str(domain.session)], capture_output=True, text=True,
+                          check=False).stdout.split()
 
 
 @contextmanager

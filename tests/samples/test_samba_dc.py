@@ -28,6 +28,7 @@ from samba import (
     LDAPS_PORT,
     SambaServer,
     connect,
+    processes_of,
     set_last_logons,
     stopped,
 )
@@ -114,7 +115,9 @@ def test_a_logon_200_days_old_is_written_with_the_dc_stopped(samba_dc: SambaServ
     old = samba_dc.directory.now - timedelta(days=200)
     try:
         with stopped(samba_dc.domain):
+            assert processes_of(samba_dc.domain) == []
             set_last_logons(samba_dc.domain, {account.dn: old})
+        assert processes_of(samba_dc.domain) != []
         raw = read_accounts(samba_dc, f"(sAMAccountName={account.sam_account_name})")
         assert raw[account.sam_account_name]["lastLogonTimestamp"] == [
             str(filetime(old)).encode()]
