@@ -180,3 +180,13 @@ def page(browser: Any, site: str) -> Iterator[Any]:
 
     with new_page(browser, site) as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def samba_dc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The session's Samba AD DC loaded with the sample directory (a `samba.SambaServer`);
+    missing Samba skips, and fails under CI=true."""
+    from sambadc import sample_server
+
+    with sample_server(tmp_path_factory.mktemp("samba-dc")) as server:
+        yield server
