@@ -57,8 +57,9 @@ def test_any_int_reads_back_the_same(n: int) -> None:
 def test_a_datetime_naming_its_offset_is_that_instant_whatever_the_time_zone() -> None:
     # What directory readers and headcount itself write (lastLogonTimestamp, whenCreated): it
     # was set aside as invalid, so an account export lost every account that had logged on.
-    raw = ["2026-05-01T10:00:00Z", "2026-05-01T12:00:00+02:00", "2026-05-01T10:00:00.250Z",
-           "2026-05-01 10:00:00Z", "2026-05-01T10:00:00"]
+    raw: list[str | None] = [
+        "2026-05-01T10:00:00Z", "2026-05-01T12:00:00+02:00", "2026-05-01T10:00:00.250Z",
+        "2026-05-01 10:00:00Z", "2026-05-01T10:00:00"]
     assert _parse(raw, {"type": "datetime"}, timezone="Europe/Paris") == [
         ("2026-05-01T10:00:00Z", False), ("2026-05-01T10:00:00Z", False),
         ("2026-05-01T10:00:00Z", False), ("2026-05-01T10:00:00Z", False),
