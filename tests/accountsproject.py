@@ -13,6 +13,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from headcount.accounts import review
+from headcount.config.managed_system import ManagedSystem
+from headcount.config.model import Project
 from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.project import ProjectContext
 from headcount.repository.runs import RunRecord
@@ -184,3 +187,29 @@ def sync_ad(folder: Path, url: str) -> RunRecord:
         return synchronize(ctx, SyncRequest("AD"))
     finally:
         ctx.close()
+
+
+@dataclass
+class Accounts:
+    folder: Path
+    url: str
+    built: Built
+    ctx: ProjectContext
+    project: Project
+    system: ManagedSystem
+
+    def counts(self) -> review.Counts:
+        with self.ctx.engine.connect() as conn:
+            return review.counts(conn, self.system, datetime.now(UTC))
+
+    def keys(self, category: str | None = None, **filters: object) -> list[str]:
+        with self.ctx.engine.connect() as conn:
+            _, rows = review.page(conn, self.system, datetime.now(UTC), category, limit=None,
+                                  **filters)  # type: ignore[arg-type]
+        return [r.key for r in rows]
+
+    def row(self, key: str) -> review.AccountRow:
+        with self.ctx.engine.connect() as conn:
+            found = review.account(conn, self.system, key, datetime.now(UTC))
+        assert found is not None
+        return found

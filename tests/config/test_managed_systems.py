@@ -4,18 +4,15 @@ resolves, every problem located with its file, line and path, and a suggestion."
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from accountsproject import CONFIG
 from headcount.cli.app import app
 from headcount.config.loader import load_project_config
 from headcount.errors import ConfigError
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from accountsproject import CONFIG
 
 SAMPLES = Path(__file__).resolve().parents[2] / "src" / "headcount" / "samples"
 

@@ -143,7 +143,7 @@ def export(conn: sa.Connection, system: ManagedSystem, handle: IO[str],
                   o.reason, o.origin)
         .outerjoin(resources, sa.and_(r.entity_type == system.accounts,
                                       r.key == o.account_key))
-        .where(o.system == system.identifier, o.state == "open").order_by(o.id)).tuples().all()
+        .where(o.system == system.identifier, o.state == "open").order_by(o.id)).all()
     writer = csv.writer(handle)
     writer.writerow(EXPORT_HEADER)
     for oid, key, data, action, delete_on, requested, actor, reason, origin in rows:

@@ -280,7 +280,7 @@ def owners_of(conn: sa.Connection, system: str,
     if account_keys is not None:
         wanted = set(account_keys)
         return {k: o for k, o in conn.execute(query) if k in wanted}
-    return dict(conn.execute(query).tuples().all())
+    return dict(conn.execute(query).all())
 
 
 def assign(conn: sa.Connection, project: Project, system: ManagedSystem,
@@ -313,7 +313,7 @@ def suggestions(conn: sa.Connection, system: ManagedSystem,
     s = account_status.c
     rows = conn.execute(sa.select(s.account_key, s.suggestion_key).where(
         s.system == system.identifier, s.owner_key.is_(None),
-        s.suggestion_key.is_not(None))).tuples().all()
+        s.suggestion_key.is_not(None))).all()
     wanted = set(account_keys) if account_keys is not None else None
     return {k: v for k, v in rows if wanted is None or k in wanted}
 

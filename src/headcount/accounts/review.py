@@ -183,7 +183,7 @@ def accounts_of(conn: sa.Connection, owner_key: str) -> list[tuple[str, str, str
     """The accounts an identity owns: (system, account key, display), by system."""
     return [(a, b, c) for a, b, c in conn.execute(
         sa.select(s.system, s.account_key, s.display).where(s.owner_key == owner_key)
-        .order_by(s.system, s.account_key)).tuples()]
+        .order_by(s.system, s.account_key))]
 
 
 def freshness(conn: sa.Connection, system: ManagedSystem) -> Freshness:
