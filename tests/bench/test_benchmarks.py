@@ -76,3 +76,14 @@ def test_workflow_bench(tmp_path: Path, db_url: str) -> None:
     assert measured["tasks"]["inbox(): first page"]["found"] == 20
     assert measured["tasks"]["GET /api/tasks"]["found"] == 20
     assert measured["tasks"]["open_count() (the top bar)"]["found"] == 20
+
+
+def test_accounts_bench(tmp_path: Path, db_url: str) -> None:
+    output = run_bench("accounts_bench.py", "--accounts", "300", "--repeat", "1",
+                       "--json", str(tmp_path / "figures.json"), *server_args(db_url),
+                       cwd=tmp_path)
+    assert "read + correlate 303 accounts to 300 identities" in output
+    assert "floor (read both, parse, dict join of employeeNumber)" in output
+    figures = json.loads((tmp_path / "figures.json").read_text())
+    assert figures["counts"] == figures["expected"]
+    assert "GET /systems/AD (the orphans page)" in figures["pages_ms"]
