@@ -147,3 +147,24 @@ def test_the_page_decides_on_checked_accounts(built_app: tuple[FastAPI, Built]) 
     assert '<h2 id="accounts">Accounts</h2>' in resource.text
     menu = client.get("/", headers={"Accept": "text/html"})
     assert '<a href="/systems/AD">Accounts — Active Directory</a>' in menu.text
+
+
+def test_an_account_case_is_decided_on_the_cases_page(built_app: tuple[FastAPI, Built]) -> None:
+    app, built = built_app
+    client = TestClient(app)
+    csrf = login(client, "admin")
+    account = sorted(built.suggested)[0]
+    listed = client.get("/api/correlation-cases", params={"limit": 500}).json()
+    case = next(c for c in listed["items"] if c["source_key"] == account)
+    page = client.get(f"/correlation-cases/{case['id']}", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "No owner" in page.text
+    assert "score 60" in page.text
+    done = client.post(f"/correlation-cases/{case['id']}/decision", data={
+        "csrf": csrf, "decision": "new", "comment": "a shared mailbox"},
+        follow_redirects=True, headers={"Accept": "text/html"})
+    assert "no owner, by admin" in done.text
+    assert "takes effect at its next run" not in done.text
+    row = client.get("/api/systems/AD/accounts", params={"q": account}).json()["items"][0]
+    assert row["suggested_owner"] is None
+    assert row["categories"] == ["orphan"]

@@ -117,7 +117,8 @@ def _index(identities: Mapping[str, Values], rule: CorrelationRule
 
 def _probe(values: Values, bindings: Sequence[str], rule: CorrelationRule
            ) -> tuple[str, ...] | None:
-    out = tuple(normalise(values.get(b), rule.normalise) for b in bindings)
+    steps = rule.normalise
+    out = tuple(normalise(v, steps) if (v := values.get(b)) else "" for b in bindings)
     return out if all(out) else None
 
 
