@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from accountsproject import Accounts, identities, write_accounts
 from headcount.accounts import decisions, owners
+from headcount.jobs.blocked import resume
 from headcount.jobs.decisions import decide
 from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.policy import cases
@@ -115,3 +116,16 @@ def test_owners_follow_the_accounts_file(accounts: Accounts) -> None:
         after = sorted(conn.execute(sa.select(ownership)).all())
     assert before == after
     assert again.total == accounts.built.total
+
+
+def test_a_blocked_run_of_accounts_resumed_updates_the_review(accounts: Accounts) -> None:
+    path = accounts.folder / "data" / "ad_accounts.csv"
+    with path.open("a", encoding="utf-8") as handle:
+        for n in range(150):
+            handle.write(f'"CN=new{n},DC=x",new{n},New {n},New,Account{n},,,false,,\n')
+    run = synchronize(accounts.ctx, SyncRequest("AD"))
+    assert run.state == "blocked"
+    assert accounts.counts().orphan == len(accounts.built.orphans)
+    resumed = resume(accounts.ctx, run.id, "a new OU was migrated", "admin")
+    assert resumed.state == "succeeded with warnings"
+    assert accounts.counts().orphan == len(accounts.built.orphans) + 150
