@@ -86,3 +86,14 @@ def test_directory_bench(tmp_path: Path, db_url: str) -> None:
     measured = json.loads(figures.read_text())
     assert measured["job"]["state"] == "succeeded"
     assert measured["job"]["inserted"] == 60
+
+
+def test_accounts_bench(tmp_path: Path, db_url: str) -> None:
+    output = run_bench("accounts_bench.py", "--accounts", "300", "--repeat", "1",
+                       "--json", str(tmp_path / "figures.json"), *server_args(db_url),
+                       cwd=tmp_path)
+    assert "read + correlate 303 accounts to 300 identities" in output
+    assert "floor (read both, parse, dict join of employeeNumber)" in output
+    figures = json.loads((tmp_path / "figures.json").read_text())
+    assert figures["counts"] == figures["expected"]
+    assert "GET /systems/AD (the orphans page)" in figures["pages_ms"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import polars as pl
 import pytest
@@ -52,3 +52,26 @@ def test_any_date_in_a_declared_format_reads_back_the_same(day: date) -> None:
 @given(st.integers(min_value=-(2**63), max_value=2**63 - 1))
 def test_any_int_reads_back_the_same(n: int) -> None:
     assert _parse([str(n)], {"type": "int"}) == [(str(n), False)]
+
+
+def test_a_datetime_naming_its_offset_is_that_instant_whatever_the_time_zone() -> None:
+    # What directory readers and headcount itself write (lastLogonTimestamp, whenCreated): it
+    # was set aside as invalid, so an account export lost every account that had logged on.
+    raw: list[str | None] = [
+        "2026-05-01T10:00:00Z", "2026-05-01T12:00:00+02:00", "2026-05-01T10:00:00.250Z",
+        "2026-05-01 10:00:00Z", "2026-05-01T10:00:00"]
+    assert _parse(raw, {"type": "datetime"}, timezone="Europe/Paris") == [
+        ("2026-05-01T10:00:00Z", False), ("2026-05-01T10:00:00Z", False),
+        ("2026-05-01T10:00:00Z", False), ("2026-05-01T10:00:00Z", False),
+        ("2026-05-01T08:00:00Z", False)]
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2999, 12, 31)))
+def test_a_stored_datetime_reads_back_the_same(instant: datetime) -> None:
+    text = instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert _parse([text], {"type": "datetime"}, timezone="America/New_York") == [(text, False)]
+
+
+def test_a_date_from_an_instant_is_its_day_in_the_connection_time_zone() -> None:
+    assert _parse(["2026-05-01T23:30:00Z"], {"type": "date"}, timezone="Europe/Paris") == [
+        ("2026-05-02", False)]

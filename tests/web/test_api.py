@@ -29,13 +29,14 @@ NEEDS = {
 ONLY_LOGIN = {("GET", "/api/tokens"), ("POST", "/api/tokens"), ("DELETE", "/api/tokens/{token_id}")}
 PATH_VALUES = {"entity_type": "HR_Person", "key": "E00002", "name": "HR", "run_id": "1",
                "token_id": "1", "case_id": "1", "resource_id": "1", "state_id": "1",
-               "task_id": "1", "instance_id": "1"}
+               "task_id": "1", "instance_id": "1", "identifier": "AD"}
 BODIES = {"/api/connectors/{name}/runs": {}, "/api/runs/{run_id}/resume": {"reason": "r"},
           "/api/runs/{run_id}/cancel": {"reason": "r"},
           "/api/users": {"name": "x", "password": "12345678", "role": "viewer"},
           "/api/tokens": {"name": "t", "scopes": ["read"]},
           "/api/correlation-cases/{case_id}/decision": {"decision": "new"},
-          "/api/tasks/{task_id}/decision": {"transition": "Approve"}}
+          "/api/tasks/{task_id}/decision": {"transition": "Approve"},
+          "/api/systems/{identifier}/decisions": {"decision": "accept", "accounts": ["a"]}}
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from headcount.config.calendar import CalendarSpec
 from headcount.config.internal_workflow import InternalWorkflowConnection
+from headcount.config.managed_system import ManagedSystem
 from headcount.config.model import PACKAGES, Connector, LookupTable, Project
 from headcount.config.notifications import Notifications
 from headcount.config.resource_type import ResourceType
@@ -31,11 +32,11 @@ from headcount.errors import ConfigError, ConfigProblem, Location
 
 CONFIG_DIR = "config"
 SECTIONS = ("connectors", "resource_types", "tables", "calendars", "workflows",
-            "workflow_connections")
+            "workflow_connections", "managed_systems")
 _ITEMS: dict[str, type[BaseModel]] = {
     "connectors": Connector, "resource_types": ResourceType, "tables": LookupTable,
     "calendars": CalendarSpec, "workflows": Workflow,
-    "workflow_connections": InternalWorkflowConnection}
+    "workflow_connections": InternalWorkflowConnection, "managed_systems": ManagedSystem}
 # Sections of settings (a mapping, not a list): given in one file of the project.
 SETTINGS: dict[str, type[BaseModel]] = {"notifications": Notifications}
 

@@ -18,6 +18,7 @@ from headcount.config.directory import (
     LdifConnection,
 )
 from headcount.config.internal_workflow import InternalWorkflowConnection
+from headcount.config.managed_system import ManagedSystem
 from headcount.config.notifications import Notifications
 from headcount.config.resource_type import ResourceType
 from headcount.config.workflow import Workflow
@@ -274,6 +275,13 @@ class Project(ConfigModel):
                                           "§7.2): the orders of their resource types start "
                                           "workflows instead of being fulfilled directly.")
     notifications: Notifications = Field(default_factory=Notifications)
+    managed_systems: list[ManagedSystem] = Field(
+        default_factory=list, description="Systems whose accounts are reviewed: orphaned, "
+                                          "unused and owner-left accounts (SPEC §10).")
+
+    def managed_system(self, identifier: str) -> ManagedSystem | None:
+        low = identifier.lower()
+        return next((m for m in self.managed_systems if m.identifier.lower() == low), None)
 
     def workflow(self, identifier: str) -> Workflow | None:
         return next((w for w in self.workflows if w.identifier.lower() == identifier.lower()),

@@ -112,6 +112,11 @@ class ResourceType(ConfigModel):
     identifier: Identifier
     source: Name = Field(description="The source entity type, e.g. HR_Person.")
     target: Name = Field(description="The target entity type, e.g. Directory_UserRecord.")
+    owner: bool = Field(
+        False, description="The source is an account entity type of a managed system and the "
+                           "target Directory_User: the correlation rules only name each "
+                           "account's owner (confidence 100; below, a correlation case); no "
+                           "target is ever created, changed or deleted.")
     type_rules: list[TypeRule] = Field(default_factory=list)
     correlation: list[CorrelationRule] = Field(default_factory=list)
     scalars: list[ScalarRule] = Field(default_factory=list)

@@ -24,6 +24,7 @@ from headcount.config.model import (
     RowFilter,
 )
 from headcount.config.resource_type import Validity
+from headcount.config.system_checks import check_managed_systems, check_owner_resource_type
 from headcount.config.workflow_checks import check_workflow_connections, check_workflows
 from headcount.config.yamlsource import PathKey
 
@@ -42,6 +43,7 @@ def check_project(project: Project) -> list[Problem]:
     problems += list(check_calendars(project))
     problems += list(check_workflows(project))
     problems += list(check_workflow_connections(project))
+    problems += list(check_managed_systems(project))
     return problems
 
 
@@ -360,6 +362,9 @@ def check_resource_types(project: Project) -> Iterator[Problem]:
         if source is None or target is None:
             continue
         src, tgt = source[1], target[1]
+        if rt.owner:
+            yield from check_owner_resource_type(project, rt, base)
+            continue
         if tgt.key_computed_by(rt) is None:
             keys = tgt.keys or [p.identifier for p in tgt.scalar_properties[:1]]
             yield ((*base, "scalars"), f"computes no key property of `{tgt.identifier}` "

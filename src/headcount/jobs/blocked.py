@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import polars as pl
 import sqlalchemy as sa
 
+from headcount.accounts import owners
 from headcount.errors import RunRefused
 from headcount.fulfillment.direct import record_orders
 from headcount.fulfillment.workflows import PLANNED, start_all
@@ -178,6 +179,8 @@ def _resume(ctx: ProjectContext, run: runs.RunRecord, reason: str, actor: str,
         timings = dict(run.timings, waited=round(waited, 3),
                        resume=round(applied - started, 3),
                        policy=round(time.perf_counter() - applied, 3))
+        # As the run would have: the accounts' owners follow the accounts and identities.
+        owners.refresh(conn, project, owners.systems_after_run(project, run.connector), run_id)
         runs.add_log(conn, run_id, "warning", f"resumed by {actor}: {reason}")
         runs.audit(conn, actor, "resume", f"run {run_id}", reason)
         runs.finish_run(conn, run_id, runs.WARNINGS, f"resumed by {actor}: {reason}",

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from headcount.accounts import owners
+from headcount.config.model import Project
 from headcount.errors import RunRefused
 from headcount.jobs.evaluation import evaluate_policy
 from headcount.policy.cases import Case, NotACandidate, get_case, record_decision
@@ -41,6 +43,8 @@ def decide(ctx: ProjectContext, case_id: int, decision: str, target: str | None,
         if target is not None:
             # Rolled back with the decision when the candidate was deleted meanwhile.
             _still_there(conn, target_type[1].identifier, target, case_id)
+    if rt is not None and rt.owner:
+        return _owner_decided(ctx, project, case, decision, target, actor)
     connector = found[0].identifier
     done = (f"{case.source_key} now owns {target}" if decision == "link"
             else f"{case.source_key} gets a new target")
@@ -53,6 +57,20 @@ def decide(ctx: ProjectContext, case_id: int, decision: str, target: str | None,
                                    f"{connector} ({refused})")
     return Outcome(case, run, f"{done}; run {run.id} evaluated the policy of {connector} "
                               f"({run.state})")
+
+
+def _owner_decided(ctx: ProjectContext, project: Project, case: Case, decision: str,
+                   target: str | None, actor: str) -> Outcome:
+    """A case of an owner resource type names an account's owner (`link`) or says it has
+    none (`new`): the review of its systems follows at once; no policy runs."""
+    systems = [m for m in project.managed_systems
+               if m.owner.lower() == case.resource_type.lower()]
+    with begin_write(ctx.engine) as conn:
+        owners.refresh(conn, project, systems)
+    done = (f"account {case.source_key} is owned by {target}" if decision == "link"
+            else f"account {case.source_key} has no owner")
+    return Outcome(case, None, f"{done}; the review of "
+                               f"{', '.join(m.identifier for m in systems)} is up to date")
 
 
 def _still_there(conn: sa.Connection, entity_type: str, key: str, case_id: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 from datetime import UTC, datetime
 
+from headcount.accounts import owners
 from headcount.errors import NotFound, RunRefused, user_error
 from headcount.jobs.progress import Progress, Silent
 from headcount.policy.job import order_counts, resource_types_fed_by, run_policy
@@ -51,6 +52,9 @@ def evaluate_policy(ctx: ProjectContext, connector_name: str, *, now: datetime |
             with begin_write(ctx.engine) as conn:
                 progress.step("policy")
                 outcome = run_policy(conn, project, connector, run_id, instant, only)
+                # Leavers of the day make owner-left accounts.
+                owners.refresh(conn, project, owners.systems_after_run(
+                    project, connector.identifier), run_id)
                 counts = order_counts(outcome.orders)
                 lines = [("info", f"date evaluation at {instant.isoformat()} by {actor}")]
                 lines += [("info", f"policy {rt}: " + ", ".join(

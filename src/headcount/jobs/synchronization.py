@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from headcount.accounts import owners
 from headcount.config.directory import AdCsvConnection
 from headcount.config.model import Connection, Connector, Project
 from headcount.errors import NotFound, RunRefused, user_error
@@ -343,6 +344,12 @@ def _apply(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRe
             work.counters["orders"] = order_counts(outcome.orders)
             log_orders(work.log, outcome.orders)
             log_workflows(work, outcome.routing)
+        systems = owners.systems_after_run(project, connector.identifier)
+        if systems:
+            # The owners follow the accounts and the identities in the same transaction:
+            # an orphan listed is an orphan now.
+            with work.timed("owners", progress):
+                owners.refresh(conn, project, systems, work.run_id)
         if blocked and mode == "complete":
             _replace_blocked(conn, blocked, work)
         state = runs.WARNINGS if any(lvl in ("warning", "error") for lvl, _ in work.logs) \

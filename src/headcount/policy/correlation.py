@@ -18,7 +18,8 @@ def normalise(value: Any, steps: Sequence[str]) -> str:
     text = "" if value is None else str(value)
     if "whitespace" in steps:
         text = " ".join(text.split())
-    if "diacritics" in steps:
+    # ASCII has no diacritics (and NFKD leaves it as it is): most keys and names skip the walk.
+    if "diacritics" in steps and not text.isascii():
         text = "".join(c for c in unicodedata.normalize("NFKD", text)
                        if not unicodedata.combining(c))
     if "case" in steps:

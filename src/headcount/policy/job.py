@@ -49,7 +49,10 @@ from headcount.repository.schema import (
 
 def resource_types_fed_by(project: Project, connector: Connector) -> list[str]:
     types = {et.identifier.lower() for et in connector.entity_types}
-    return [rt.identifier for rt in project.resource_types if rt.source.lower() in types]
+    # An owner resource type only names the owners of accounts (headcount.accounts.owners):
+    # it never gives an order.
+    return [rt.identifier for rt in project.resource_types
+            if rt.source.lower() in types and not rt.owner]
 
 
 def involved_connectors(project: Project, connector: Connector) -> set[str]:

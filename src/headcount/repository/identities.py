@@ -181,7 +181,7 @@ def _orders(conn: sa.Connection, project: Project, user_type: str, key: str,
     """The orders of the identity and of its records, newest first; also those of records it
     no longer has, found through the source that owns the identity."""
     user_rts = [rt.identifier for rt in project.resource_types
-                if rt.target.lower() == user_type.lower()]
+                if rt.target.lower() == user_type.lower() and not rt.owner]
     record_rts = [rt.identifier for rt in project.resource_types
                   if rt.target.lower() in {t.lower() for t in record_types}
                   or (rt.source.lower() in _sources(project, user_rts)

@@ -14,6 +14,14 @@ _TRUE = ["true", "yes", "y", "1", "oui", "vrai", "t"]
 _FALSE = ["false", "no", "n", "0", "non", "faux", "f"]
 _DATETIME_DEFAULTS = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M",
                       "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+# `%#z` reads Z as well as +02:00.
+_WITH_OFFSET = ["%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M%#z"]
+
+
+def _with_offset(text: pl.Expr) -> pl.Expr:
+    """The instant (in UTC) of an ISO 8601 value that names its offset; null otherwise."""
+    return pl.coalesce([text.str.to_datetime(f, strict=False, time_unit="us",
+                                             time_zone="UTC") for f in _WITH_OFFSET])
 
 
 @dataclass(frozen=True)
@@ -49,23 +57,27 @@ def parse_column(column: str, prop: Property, connection: AnyConnection) -> Pars
         # ISO dates and times are always understood: a date shift writes them.
         candidates = [text.str.to_date(f, strict=False) for f in formats] + [
             text.str.to_date("%Y-%m-%d", strict=False),
-            text.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False).dt.date()]
+            text.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False).dt.date(),
+            _with_offset(text).dt.convert_time_zone(connection.timezone).dt.date()]
         date = pl.coalesce(candidates)
         return ParsedColumn(date.dt.to_string("%Y-%m-%d"), raw.is_not_null() & date.is_null(),
                             "a date as " + " or ".join(formats))
     if kind is PropertyType.DATETIME:
         formats = [*connection.date_formats, *_DATETIME_DEFAULTS]
-        candidates = [
-            raw.str.strip_chars().str.to_datetime(f, strict=False, time_unit="us")
-            for f in formats
-        ]
-        local = pl.coalesce(candidates) if len(candidates) > 1 else candidates[0]
-        # Dates in HR files are local to the connection's time zone; stored in UTC.
-        utc = local.dt.replace_time_zone(connection.timezone, ambiguous="earliest",
-                                         non_existent="null").dt.convert_time_zone("UTC")
+        text = raw.str.strip_chars()
+        local = pl.coalesce([text.str.to_datetime(f, strict=False, time_unit="us")
+                             for f in formats])
+        # Dates in HR files are local to the connection's time zone; stored in UTC. A value
+        # that names its offset (2026-05-01T10:00:00Z, as directories and headcount itself
+        # write them) is that instant whatever the connection's time zone.
+        utc = pl.coalesce(
+            _with_offset(text),
+            local.dt.replace_time_zone(connection.timezone, ambiguous="earliest",
+                                       non_existent="null").dt.convert_time_zone("UTC"))
         return ParsedColumn(utc.dt.to_string("%Y-%m-%dT%H:%M:%SZ"),
                             raw.is_not_null() & utc.is_null(),
-                            "a date and time as " + " or ".join(formats))
+                            "a date and time as " + " or ".join(formats)
+                            + " or ISO 8601 with its offset (2026-05-01T10:00:00Z)")
     if kind is PropertyType.ENUM:
         allowed = prop.values or []
         low = raw.str.strip_chars().str.to_lowercase()

@@ -22,13 +22,23 @@ from headcount.errors import HeadcountError, NotFound, RunRefused, outside_failu
 from headcount.project import ProjectContext
 from headcount.repository.database import database_url
 from headcount.repository.users import User
-from headcount.web import cases, identities, provenance, reconciliation, tasks, views, workflows
+from headcount.web import (
+    cases,
+    identities,
+    provenance,
+    reconciliation,
+    systems,
+    tasks,
+    views,
+    workflows,
+)
 from headcount.web.api import access, catalog, runs
 from headcount.web.api import cases as api_cases
 from headcount.web.api import errors as api_errors
 from headcount.web.api import identities as api_identities
 from headcount.web.api import provenance as api_provenance
 from headcount.web.api import reconciliation as api_reconciliation
+from headcount.web.api import systems as api_systems
 from headcount.web.api import tasks as api_tasks
 from headcount.web.auth import LoginRequired, current_user
 from headcount.web.headers import SecurityHeaders
@@ -71,6 +81,8 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     app.include_router(api_tasks.router, prefix="/api")
     app.include_router(tasks.router)
     app.include_router(workflows.router)
+    for accounts in (api_systems.router, systems.router):  # managed systems' accounts
+        app.include_router(accounts, prefix="/api" if accounts is api_systems.router else "")
 
     # The schema and its page describe personal-data endpoints: they need a log-in too.
     generated = app.openapi

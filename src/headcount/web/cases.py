@@ -35,8 +35,13 @@ def cases_page(request: Request, user: Reader,
 def case_detail(request: Request, user: Reader, case_id: Id,
                 run: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
                 waiting: bool = False) -> Response:
-    found = comparison(app_state(request), case_id)
-    return render(request, "case.html", {"c": found, "run": run, "waiting": waiting}, user)
+    state = app_state(request)
+    found = comparison(state, case_id)
+    # A case of an owner resource type names an account's owner (headcount.accounts).
+    owner_case = any(rt.owner and rt.identifier == found.case.resource_type
+                     for rt in state.project().resource_types)
+    return render(request, "case.html", {"c": found, "run": run, "waiting": waiting,
+                                         "owner_case": owner_case}, user)
 
 
 @router.post("/correlation-cases/{case_id}/decision")

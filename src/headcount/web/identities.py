@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from headcount.repository.users import User
+from headcount.web import systems
 from headcount.web.api.identities import identity_view
 from headcount.web.auth import app_state, require
 from headcount.web.rendering import render
@@ -25,4 +26,6 @@ def identity_page(request: Request, user: Reader, key: str) -> Response:
     found = identity_view(state, key)
     with state.engine.connect() as conn:
         started = history.of_subject(conn, "Directory_User", found.key)
-    return render(request, "identity.html", {"identity": found, "workflows": started}, user)
+    return render(request, "identity.html", {
+        "identity": found, "workflows": started,
+        **systems.account_sections(state, "Directory_User", found.key)}, user)

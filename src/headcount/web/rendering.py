@@ -28,9 +28,11 @@ def render(request: Request, name: str, context: dict[str, Any], user: User | No
            status_code: int = 200) -> HTMLResponse:
     state = app_state(request)
     menu: list[Any] = []
+    systems: list[Any] = []
     open_cases = open_tasks = 0
     if user is not None:
         project = state.project()
+        systems = list(project.managed_systems)  # under Reviews: "Accounts — <system>"
         with state.engine.connect() as conn:
             menu = catalog.menu(project, conn)
             open_cases = count_open(conn)  # the count beside "Correlation cases"
@@ -38,5 +40,6 @@ def render(request: Request, name: str, context: dict[str, Any], user: User | No
             open_tasks = open_count(conn, project, user)
     return TEMPLATES.TemplateResponse(request, name, {
         "user": user, "menu": menu, "csrf": getattr(request.state, "csrf", ""),
-        "open_cases": open_cases, "open_tasks": open_tasks, **context,
+        "open_cases": open_cases, "open_tasks": open_tasks, "review_systems": systems,
+        **context,
     }, status_code=status_code)

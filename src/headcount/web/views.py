@@ -22,7 +22,7 @@ from headcount.repository.changelist import KINDS
 from headcount.repository.database import begin_write
 from headcount.repository.schema import audit_log
 from headcount.repository.users import User
-from headcount.web import catalog
+from headcount.web import catalog, systems
 from headcount.web.api import access
 from headcount.web.api.catalog import connector_out
 from headcount.web.api.models import Id, TokenIn
@@ -171,7 +171,8 @@ def resource_page(request: Request, user: Reader, entity_type: str, key: str,
     return render(request, "resource.html", {
         "et": et, "view": view, "title": et.display(view.values) or key,
         "groups": groups, "navigations": navigations, "reverse": reverse,
-        "tab": "history" if tab == "history" else "properties"}, user)
+        "tab": "history" if tab == "history" else "properties",
+        **systems.account_sections(state, et.identifier, view.key)}, user)
 
 
 @router.get("/connectors/{name}", response_class=HTMLResponse)
