@@ -69,6 +69,8 @@ demo: $(STAMP)
 	# The next day's joiners, movers and leavers go through the workflows: tasks wait in My Tasks.
 	cp examples/hr/data/next_day/* examples/hr/data/
 	$(BIN)/headcount --project examples/hr sync HR
+	# The sample's Active Directory (an LDIF export): owners, orphans and unused accounts to review.
+	$(BIN)/headcount --project examples/hr sync AD
 	HEADCOUNT_PASSWORD=$(DEMO_PASSWORD) $(BIN)/headcount --project examples/hr user add $(DEMO_USER) --role administrator
 	@echo
 	@echo "headcount demo: open http://127.0.0.1:8000/ and log in as $(DEMO_USER) / $(DEMO_PASSWORD) (Ctrl-C stops it)"

@@ -49,9 +49,13 @@ attributetype ( 1.3.6.1.4.1.99999.1.7 NAME 'memberOf'
     EQUALITY distinguishedNameMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.12 )
 attributetype ( 1.3.6.1.4.1.99999.1.8 NAME 'accountExpires'
     EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+attributetype ( 1.3.6.1.4.1.99999.1.9 NAME 'whenCreated'
+    EQUALITY generalizedTimeMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.24 SINGLE-VALUE )
+attributetype ( 1.3.6.1.4.1.99999.1.10 NAME 'userPrincipalName'
+    EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
 objectclass ( 1.3.6.1.4.1.99999.2.1 NAME 'headcountAdAccount' AUXILIARY
     MAY ( objectSid $ objectGUID $ userAccountControl $ lastLogonTimestamp $ pwdLastSet $
-          sAMAccountName $ memberOf $ accountExpires ) )
+          sAMAccountName $ memberOf $ accountExpires $ whenCreated $ userPrincipalName ) )
 """
 CONFIG = """
 include {schema}/core.schema

@@ -206,6 +206,22 @@ def build_directory(day_one: hrfiles.Dataset, next_day: hrfiles.Dataset,
     return SampleDirectory(tuple(built), groups, counts, now)
 
 
+def for_sample(day_one: hrfiles.Dataset, next_day: hrfiles.Dataset) -> SampleDirectory:
+    """The directory `headcount init` and the demo write beside the HR files: the default one
+    for the default 2,000 people, scaled down (at least one account of each category) for a
+    smaller sample."""
+    people = len(day_one.people)
+    if people >= hrfiles.DEFAULT_PEOPLE:
+        return build_directory(day_one, next_day)
+    share = people / hrfiles.DEFAULT_PEOPLE
+    default = Sizes()
+    sizes = Sizes(**{name: max(1, round(getattr(default, name) * share))
+                     for name in ("orphans", "likely_owner", "leavers", "disabled", "unused",
+                                  "service")})
+    return build_directory(day_one, next_day, max(10, round(DEFAULT_ACCOUNTS * share)),
+                           sizes=sizes)
+
+
 def _active_and_left(day_one: hrfiles.Dataset, next_day: hrfiles.Dataset
                      ) -> tuple[dict[str, hrfiles.Person], dict[str, hrfiles.Person]]:
     today = next_day.today

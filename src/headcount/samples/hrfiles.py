@@ -60,6 +60,7 @@ ORGANIZATIONS_FILE = "hr_organizations.csv"
 SITES_FILE = "hr_sites.csv"
 CONTRACT_TYPES_FILE = "hr_contract_types.csv"
 NEXT_DAY_DIR = "next_day"
+AD_EXPORT = "ad_users.ldif"
 
 PEOPLE_COLUMNS = [
     "EmployeeId", "FirstName", "LastName", "BirthName", "Email", "Title", "OrganizationCode",
@@ -639,6 +640,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         write_dataset(next_day, out / NEXT_DAY_DIR)
         print(f"day one ({day_one.today}) written to {out}, "
               f"next day to {out / NEXT_DAY_DIR}")
+        # The sample's Active Directory (samples/ad.yaml reads it): accounts of the people as
+        # they are after the next day, with orphans, leavers' and unused accounts to review.
+        from headcount.samples.directory import for_sample
+        from headcount.samples.directoryfiles import write_ad_ldif
+
+        try:
+            write_ad_ldif(for_sample(day_one, next_day), out / AD_EXPORT)
+        except ValueError as exc:  # too few people for every category of account
+            print(f"no {AD_EXPORT}: {exc}")
+        else:
+            print(f"directory export written to {out / AD_EXPORT}")
 
 
 if __name__ == "__main__":
