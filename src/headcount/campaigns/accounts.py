@@ -9,19 +9,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from headcount.campaigns.spec import ScopeError
 from headcount.config.model import Project
-from headcount.errors import HeadcountError
-
-
-class NoSystem(HeadcountError):
-    exit_code = 2
 
 
 def _system(project: Project, system: str) -> Any:
     for candidate in getattr(project, "managed_systems", None) or []:
         if str(candidate.identifier).lower() == system.lower():
             return candidate
-    raise NoSystem(f"scope: no managed system `{system}` (managed_systems:)")
+    raise ScopeError(f"scope: no managed system `{system}` (managed_systems:)")
 
 
 def entity_type_of(project: Project, system: str) -> str:

@@ -14,17 +14,10 @@ import sqlalchemy as sa
 
 from headcount.campaigns import accounts
 from headcount.campaigns.reviewers import record_type
-from headcount.campaigns.spec import Scope
+from headcount.campaigns.spec import Scope, ScopeError
 from headcount.config.model import Project
-from headcount.errors import HeadcountError
 from headcount.repository.provenance import APPLIED
 from headcount.repository.schema import changes, links, resources, runs
-
-
-class ScopeError(HeadcountError):
-    """A scope that names what the project does not have."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)

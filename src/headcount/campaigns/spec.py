@@ -3,16 +3,35 @@ kind, scope, stages of reviewers, dates and options. Checked before anything is 
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from headcount.errors import HeadcountError
 
 Kind = Literal["hr-consistency", "certification"]
 KINDS: tuple[Kind, ...] = ("hr-consistency", "certification")
 Outcome = Literal["none", "approve", "decline"]
 Applying = Literal["at-once", "at-close"]
-RELATIONS = ("manager", "organization-manager")
+
+
+def _iso(value: Any) -> Any:
+    # Not a number read as a Unix timestamp: a day is written YYYY-MM-DD.
+    if isinstance(value, int | float | bytes) or (isinstance(value, str) and not re.fullmatch(
+            r"\d{4}-\d{2}-\d{2}", value, re.ASCII)):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso)]
+
+
+class ScopeError(HeadcountError):
+    """A scope that names what the project does not have."""
+
+    exit_code = 2
 
 
 class _Model(BaseModel):
@@ -26,17 +45,9 @@ class Stage(_Model):
     when the rule finds nobody with a log-in (else the campaign's owner decides)."""
 
     name: str = Field("Review", min_length=1, max_length=100)
-    reviewer: str = Field("manager", min_length=1, max_length=255)
-    fallback: str | None = Field(None, max_length=255)
-
-    @field_validator("reviewer", "fallback")
-    @classmethod
-    def _known(cls, value: str | None) -> str | None:
-        if value is None or value in RELATIONS or (value.startswith(("role:", "user:")) \
-                and len(value) > 5):
-            return value
-        raise ValueError(f"`{value}`: a reviewer is `manager`, `organization-manager`, "
-                         "`role:NAME` or `user:NAME`")
+    reviewer: str = Field("manager", max_length=255,
+                          pattern=r"^(manager|organization-manager|(role|user):.+)$")
+    fallback: str | None = Field(None, max_length=255, pattern=r"^(role|user):.+$")
 
 
 class Scope(_Model):
@@ -46,7 +57,7 @@ class Scope(_Model):
 
     entity_type: str = Field("Directory_User", min_length=1, max_length=128)
     filters: dict[str, str] = Field(default_factory=dict)
-    changed_since: date | None = None
+    changed_since: Day | None = None
     system: str | None = Field(None, max_length=128)
 
 
@@ -75,6 +86,6 @@ class CampaignSpec(_Model):
     owner: str = Field(min_length=1, max_length=255)
     scope: Scope = Field(default_factory=Scope)
     stages: list[Stage] = Field(default_factory=lambda: [Stage()], min_length=1, max_length=5)
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     options: Options = Field(default_factory=Options)

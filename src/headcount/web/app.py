@@ -22,7 +22,16 @@ from headcount.errors import HeadcountError, NotFound, RunRefused, outside_failu
 from headcount.project import ProjectContext
 from headcount.repository.database import database_url
 from headcount.repository.users import User
-from headcount.web import cases, identities, provenance, reconciliation, tasks, views, workflows
+from headcount.web import (
+    campaigns,
+    cases,
+    identities,
+    provenance,
+    reconciliation,
+    tasks,
+    views,
+    workflows,
+)
 from headcount.web.api import access, catalog, runs
 from headcount.web.api import cases as api_cases
 from headcount.web.api import errors as api_errors
@@ -71,6 +80,7 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     app.include_router(api_tasks.router, prefix="/api")
     app.include_router(tasks.router)
     app.include_router(workflows.router)
+    app.include_router(campaigns.router)  # Reviews (SPEC §10): the campaigns' API and pages
 
     # The schema and its page describe personal-data endpoints: they need a log-in too.
     generated = app.openapi
