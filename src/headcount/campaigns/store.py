@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from headcount.campaigns.spec import CampaignSpec, Options, Scope, Stage
 from headcount.errors import NotFound
+from headcount.repository.bulk import insert_rows
 from headcount.repository.runs import audit
 from headcount.repository.schema import campaign_items, campaign_reviewers, campaigns
 from headcount.repository.users import User
@@ -118,18 +119,20 @@ def insert(conn: sa.Connection, spec: CampaignSpec, actor: str, now: datetime) -
     return campaign_id
 
 
+ITEM_COLUMNS = ("campaign_id", "subject_type", "subject_key", "label", "finding", "property",
+                "details", "stage", "reviewer", "state", "opened_at")
+
+
 def add_items(conn: sa.Connection, campaign_id: int, items: Sequence[NewItem], stage: int,
               now: datetime) -> int:
+    """The items, bulk written (COPY on PostgreSQL): no statement per item."""
+    process = campaign_items.c.opened_at.type.bind_processor(conn.dialect)
+    opened = process(now) if process is not None else now
     for start in range(0, len(items), CHUNK):
-        conn.execute(sa.insert(campaign_items), [
-            {"campaign_id": campaign_id, "subject_type": i.subject_type,
-             "subject_key": i.subject_key, "label": i.label, "finding": i.finding,
-             "property": i.property, "details": json.dumps(i.details, ensure_ascii=False,
-                                                           default=str),
-             "stage": stage, "reviewer": i.reviewer, "state": OPEN, "decision": None,
-             "comment": None, "decided_by": None, "decided_at": None, "seconds": None,
-             "expires_on": None, "applied": None, "opened_at": now}
-            for i in items[start:start + CHUNK]])
+        insert_rows(conn, campaign_items.name, ITEM_COLUMNS, [
+            (campaign_id, i.subject_type, i.subject_key, i.label, i.finding, i.property,
+             json.dumps(i.details, ensure_ascii=False, default=str), stage, i.reviewer, OPEN,
+             opened) for i in items[start:start + CHUNK]])
     return len(items)
 
 
