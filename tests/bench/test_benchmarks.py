@@ -76,3 +76,12 @@ def test_workflow_bench(tmp_path: Path, db_url: str) -> None:
     assert measured["tasks"]["inbox(): first page"]["found"] == 20
     assert measured["tasks"]["GET /api/tasks"]["found"] == 20
     assert measured["tasks"]["open_count() (the top bar)"]["found"] == 20
+
+
+def test_campaign_bench(tmp_path: Path, db_url: str) -> None:
+    output = run_bench("campaign_bench.py", "--people", "300", "--repeat", "2",
+                       "--json", str(tmp_path / "figures.json"), *server_args(db_url),
+                       cwd=tmp_path)
+    assert "campaign of 300 items created" in output
+    figures = json.loads((tmp_path / "figures.json").read_text())
+    assert len(figures["pages_ms"]) == 3

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from headcount.campaigns.spec import Stage
 from headcount.config.model import Project
+from headcount.repository.bulk import raw_rows
 from headcount.repository.schema import links, resources, users
 
 # The workforce template's identities: whose manager, organization and user a review follows.
@@ -93,14 +94,14 @@ def _target_type(project: Project, entity_type: str, navigation: str) -> str | N
 def _current_records(conn: sa.Connection, record: str, today: date) -> dict[str, int]:
     """identity → its current record: the one valid today, else the one that started last."""
     spans: dict[int, tuple[str, str]] = {}
-    for rid, data in conn.execute(sa.select(resources.c.id, resources.c.data)
-                                  .where(resources.c.entity_type == record)):
+    for rid, data in raw_rows(conn, sa.select(resources.c.id, resources.c.data)
+                              .where(resources.c.entity_type == record)):
         values = json.loads(data)
         spans[rid] = (values.get("StartDate") or "", values.get("EndDate") or "")
     day = today.isoformat()
     best: dict[str, tuple[tuple[bool, str], int]] = {}
-    for rid, identity in conn.execute(sa.select(links.c.source_id, links.c.target_key)
-                                      .where(links.c.navigation == f"{record}.User")):
+    for rid, identity in raw_rows(conn, sa.select(links.c.source_id, links.c.target_key)
+                                  .where(links.c.navigation == f"{record}.User")):
         start, end = spans.get(rid, ("", ""))
         rank = (start <= day and (not end or end >= day), start)
         if identity not in best or rank > best[identity][0]:
@@ -110,6 +111,6 @@ def _current_records(conn: sa.Connection, record: str, today: date) -> dict[str,
 
 def _targets(conn: sa.Connection, navigation: str, sources: Mapping[int, str]
              ) -> list[tuple[int, str]]:
-    return [(rid, target) for rid, target in conn.execute(
-        sa.select(links.c.source_id, links.c.target_key).where(links.c.navigation == navigation))
+    return [(rid, target) for rid, target in raw_rows(conn, sa.select(
+        links.c.source_id, links.c.target_key).where(links.c.navigation == navigation))
         if rid in sources]

@@ -126,14 +126,25 @@ ITEM_COLUMNS = ("campaign_id", "subject_type", "subject_key", "label", "finding"
 def add_items(conn: sa.Connection, campaign_id: int, items: Sequence[NewItem], stage: int,
               now: datetime) -> int:
     """The items, bulk written (COPY on PostgreSQL): no statement per item."""
-    process = campaign_items.c.opened_at.type.bind_processor(conn.dialect)
-    opened = process(now) if process is not None else now
+    opened = stored_instant(conn, now)
     for start in range(0, len(items), CHUNK):
         insert_rows(conn, campaign_items.name, ITEM_COLUMNS, [
             (campaign_id, i.subject_type, i.subject_key, i.label, i.finding, i.property,
-             json.dumps(i.details, ensure_ascii=False, default=str), stage, i.reviewer, OPEN,
-             opened) for i in items[start:start + CHUNK]])
+             _json(i.details), stage, i.reviewer, OPEN, opened)
+            for i in items[start:start + CHUNK]])
     return len(items)
+
+
+def stored_instant(conn: sa.Connection, at: datetime) -> Any:
+    """An instant as SQLAlchemy would write it (a text on SQLite), for the driver's own
+    bulk writes."""
+    process = campaign_items.c.opened_at.type.dialect_impl(conn.dialect).bind_processor(
+        conn.dialect)
+    return process(at) if process is not None else at
+
+
+# One encoder for 100,000 items: json.dumps with options builds one per call.
+_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 def get(conn: sa.Connection, campaign_id: int) -> Campaign:
