@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -15,13 +17,13 @@ import sqlalchemy as sa
 from headcount.campaigns import accounts
 from headcount.campaigns.reviewers import record_type
 from headcount.campaigns.spec import Scope, ScopeError
-from headcount.config.model import Project
+from headcount.config.model import EntityType, Project
 from headcount.repository.bulk import raw_rows
 from headcount.repository.provenance import APPLIED
 from headcount.repository.schema import changes, links, resources, runs
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Subject:
     entity_type: str
     key: str
@@ -42,14 +44,32 @@ def subjects(conn: sa.Connection, project: Project, scope: Scope) -> list[Subjec
     changed = None if scope.changed_since is None else \
         changed_since(conn, project, et.identifier, scope.changed_since)
     out = []
+    label = labeller(et)
     for key, data in _rows(conn, et.identifier):
         if changed is not None and key not in changed:
             continue
         values = json.loads(data)
         if not scope.filters or matches(values, scope.filters):
-            out.append(Subject(et.identifier, key, et.display(values),
+            out.append(Subject(et.identifier, key, label(values),
                                key if is_identity else None))
     return out
+
+
+def labeller(et: EntityType) -> Callable[[dict[str, Any]], str]:
+    """`et.display`, its template parsed once: 100,000 subjects read a few fields each."""
+    template = et.resource_display_name
+    if not template:
+        return lambda values: ""
+    fields = [f for _, f, _, _ in string.Formatter().parse(template) if f]
+
+    def label(values: dict[str, Any]) -> str:
+        try:
+            return template.format_map({f: "" if values.get(f) is None else values[f]
+                                        for f in fields})
+        except (KeyError, ValueError, IndexError, AttributeError):
+            return ""
+
+    return label
 
 
 def matches(values: dict[str, Any], filters: dict[str, str]) -> bool:
@@ -102,10 +122,11 @@ def _accounts(conn: sa.Connection, project: Project, scope: Scope) -> list[Subje
         raise ScopeError(f"scope: no entity type `{entity_type}` for system `{scope.system}`")
     owners = accounts.owners(conn, scope.system)
     out = []
+    label = labeller(found[1])
     for key, data in _rows(conn, found[1].identifier):
         values = json.loads(data)
         if matches(values, scope.filters):
             owner = owners.get(key)
-            out.append(Subject(found[1].identifier, key, found[1].display(values), owner,
+            out.append(Subject(found[1].identifier, key, label(values), owner,
                                {"owner": owner, "orphan": owner is None}))
     return out

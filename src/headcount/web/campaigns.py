@@ -358,9 +358,9 @@ def _mine(request: Request, user: User, campaign_id: int, page: int, context: di
     campaign = _get(state, campaign_id)
     names = store.mine(user)
     with state.engine.connect() as conn:
-        total, items = store.items_of(conn, campaign_id, names, None, PAGE_SIZE,
-                                      (page - 1) * PAGE_SIZE)
-        waiting = store.items_of(conn, campaign_id, names, store.OPEN, 1)[0]
+        total, waiting = store.counts_of(conn, campaign_id, names)
+        items = store.items_of(conn, campaign_id, names, None, PAGE_SIZE,
+                               (page - 1) * PAGE_SIZE, total)[1]
         signed = user.name in store.signed_off(conn, campaign_id)
     return render(request, "campaign_mine.html", {
         "c": campaign, "items": items, "total": total, "waiting": waiting, "page": page,
