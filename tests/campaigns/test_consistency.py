@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import shutil
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -118,7 +118,8 @@ def test_the_campaign_lists_exactly_what_differs_and_its_decisions_apply(
         decide([by[("no-identity", "X90001")]], "fix-in-hr", comment="HR to remove")
         decide([by[("no-identity", "X90002")]], "exception", comment="Known",
                expires_on=date(2999, 1, 1))
-        decide([by[("no-hr-person", "MANUAL1")]], "keep", comment="A service identity")
+        decide([by[("no-hr-person", "MANUAL1")]], "exception", comment="A test account",
+               expires_on=now.date() + timedelta(days=1))
 
         # Taken from HR through its workflow: the value is HR's again, no longer held.
         assert _row(s, "Directory_User", identity)["LastName"] == hr_name
@@ -145,7 +146,14 @@ def test_the_campaign_lists_exactly_what_differs_and_its_decisions_apply(
         lines = list(csv.DictReader(io.StringIO(text)))
         assert len(lines) == 5
         assert sorted(r["decision"] for r in lines) == [
-            "exception", "fix-in-hr", "keep", "keep", "take-hr"]
+            "exception", "exception", "fix-in-hr", "keep", "take-hr"]
+        # Its exception run out, the identity still without HR person: to be decided again.
+        consistency.refresh(s.ctx.engine, s.project, now + timedelta(days=2))
+        with s.ctx.engine.connect() as conn:
+            again = {i.subject_key: i for i in store.every_item(conn, campaign_id)}["MANUAL1"]
+        assert (again.state, again.decision) == ("open", None)
+        assert again.applied is not None
+        assert again.applied.startswith("the exception expired")
 
 
 def _keys(s: Sample, entity_type: str) -> set[str]:

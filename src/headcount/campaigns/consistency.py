@@ -250,7 +250,8 @@ def create(engine: sa.Engine, project: Project, spec: CampaignSpec, actor: str, 
 
 def refresh(engine: sa.Engine, project: Project, now: datetime) -> int:
     """After an HR run: close the items of active HR consistency campaigns that are moot now —
-    HR agrees, the person left, HR was fixed — each with its reason. How many closed."""
+    HR agrees, the person left, HR was fixed — each with its reason; open again those whose
+    exception expired while HR still differs. How many closed."""
     with engine.connect() as conn:
         active = [i for (i,) in conn.execute(sa.select(campaigns.c.id).where(
             campaigns.c.kind == "hr-consistency", campaigns.c.state == "active"))]
@@ -264,9 +265,17 @@ def refresh(engine: sa.Engine, project: Project, now: datetime) -> int:
         for campaign_id in active:
             live = conn.execute(sa.select(campaign_items).where(
                 c.campaign_id == campaign_id, sa.or_(
-                    c.state == OPEN, sa.and_(c.state == DECIDED, c.decision == "fix-in-hr"))))
+                    c.state == OPEN, sa.and_(c.state == DECIDED, c.decision == "fix-in-hr"),
+                    sa.and_(c.state == DECIDED, c.decision == "exception",
+                            c.expires_on < now.date()))))
             for row in live:
                 ident = (row.finding, row.subject_type, row.subject_key, row.property or "")
+                if ident in current and row.decision == "exception":
+                    # The exception ran out and HR still differs: to be decided again.
+                    conn.execute(sa.update(campaign_items).where(c.id == row.id).values(
+                        state=OPEN, decision=None, decided_by=None, decided_at=None,
+                        applied=f"the exception expired on {row.expires_on}: open again"))
+                    continue
                 if ident in current:
                     continue
                 reason = _why_moot(row, subjects)
