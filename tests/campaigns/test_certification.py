@@ -160,6 +160,23 @@ def test_reminders_and_escalation_are_sent_once(s: Sample) -> None:
     assert closed["closed"] == 1
 
 
+def test_a_draft_starts_on_its_start_date(s: Sample) -> None:
+    spec = _spec(starts_on=day("2026-12-07"))
+    campaign_id, _ = lifecycle.create(s.ctx.engine, s.project, spec, "boss", NOW)
+    with s.ctx.engine.connect() as conn:
+        assert store.get(conn, campaign_id).state == "draft"
+        _, mine = store.items_of(conn, campaign_id, store.mine(s.people["mgr"]))
+        assert store.open_count(conn, s.people["mgr"]) == 0  # not in My Tasks yet
+    with pytest.raises(DecisionRefused, match="draft"):
+        decisions.decide(s.ctx.engine, s.project, campaign_id, [mine[0].id], "approve",
+                         s.people["mgr"], now=NOW)
+    assert lifecycle.tick(s.ctx.engine, s.project, NOW + timedelta(days=6))["started"] == 0
+    assert lifecycle.tick(s.ctx.engine, s.project, NOW + timedelta(days=7))["started"] == 1
+    with s.ctx.engine.connect() as conn:
+        assert store.get(conn, campaign_id).state == "active"
+        assert store.open_count(conn, s.people["mgr"]) == len(s.reports)
+
+
 def test_bursts_of_approvals_are_flagged(s: Sample) -> None:
     campaign_id, _ = lifecycle.create(s.ctx.engine, s.project, _spec(), "boss", NOW)
     colleague = s.people["colleague"]
