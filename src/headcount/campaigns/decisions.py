@@ -77,7 +77,9 @@ def decide(engine: sa.Engine, project: Project, campaign_id: int, ids: Iterable[
                                       "seconds": seconds, "state": DECIDED}
             if decision == "forward":
                 assert to is not None
-                values = {"reviewer": to, "state": OPEN, "decision": None, "comment": text}
+                # Theirs from now: their time on it starts now.
+                values = {"reviewer": to, "state": OPEN, "decision": None, "comment": text,
+                          "opened_at": at}
             elif decision == "approve" and item.stage + 1 < len(campaign.stages):
                 moved.append(item)
                 continue
