@@ -97,3 +97,12 @@ def test_accounts_bench(tmp_path: Path, db_url: str) -> None:
     figures = json.loads((tmp_path / "figures.json").read_text())
     assert figures["counts"] == figures["expected"]
     assert "GET /systems/AD (the orphans page)" in figures["pages_ms"]
+
+
+def test_campaign_bench(tmp_path: Path, db_url: str) -> None:
+    output = run_bench("campaign_bench.py", "--people", "300", "--repeat", "2",
+                       "--json", str(tmp_path / "figures.json"), *server_args(db_url),
+                       cwd=tmp_path)
+    assert "campaign of 300 items created" in output
+    figures = json.loads((tmp_path / "figures.json").read_text())
+    assert len(figures["pages_ms"]) == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from headcount.cli import (
     account_commands,
+    campaign_commands,
     case_commands,
     project_commands,
     reconciliation_commands,
@@ -16,7 +17,8 @@ from headcount.cli.root import app
 
 __all__ = ["app", "main"]
 _COMMANDS = (project_commands, resource_commands, run_commands, server_commands, case_commands,
-             reconciliation_commands, task_commands, account_commands)
+             reconciliation_commands, task_commands, account_commands,
+             campaign_commands)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from headcount.accounts import owners
+from headcount.campaigns import consistency
 from headcount.config.directory import AdCsvConnection
 from headcount.config.model import Connection, Connector, Project
 from headcount.errors import NotFound, RunRefused, user_error
@@ -47,6 +48,7 @@ from headcount.repository.apply import apply_changes, record_changes
 from headcount.repository.bulk import insert_rows
 from headcount.repository.database import begin_write
 from headcount.repository.locks import RunLock
+from headcount.repository.provenance import APPLIED
 from headcount.repository.references import (
     describe,
     find_pending,
@@ -101,7 +103,11 @@ def synchronize(ctx: ProjectContext, request: SyncRequest, progress: Progress | 
         with ctx.engine.connect() as conn:
             raise runs.refuse_running(conn, connector.identifier)
     with lock:
-        return _locked(ctx, project, deployment_id, connector, request, progress or Silent())
+        record = _locked(ctx, project, deployment_id, connector, request, progress or Silent())
+    if not request.dry_run and record.state in APPLIED:
+        # HR consistency campaigns are live: what this run made moot closes itself.
+        consistency.refresh(ctx.engine, project, request.now or datetime.now(UTC))
+    return record
 
 
 def _locked(ctx: ProjectContext, project: Project, deployment_id: int, connector: Connector,

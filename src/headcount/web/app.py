@@ -23,6 +23,7 @@ from headcount.project import ProjectContext
 from headcount.repository.database import database_url
 from headcount.repository.users import User
 from headcount.web import (
+    campaigns,
     cases,
     identities,
     provenance,
@@ -83,6 +84,7 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     app.include_router(workflows.router)
     for accounts in (api_systems.router, systems.router):  # managed systems' accounts
         app.include_router(accounts, prefix="/api" if accounts is api_systems.router else "")
+    app.include_router(campaigns.router)  # Reviews (SPEC §10): the campaigns' API and pages
 
     # The schema and its page describe personal-data endpoints: they need a log-in too.
     generated = app.openapi

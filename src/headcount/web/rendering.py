@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from headcount.campaigns.store import open_count as campaign_items_open
 from headcount.display import changed_values, shown
 from headcount.policy.cases import count_open
 from headcount.repository.users import User
@@ -37,7 +38,7 @@ def render(request: Request, name: str, context: dict[str, Any], user: User | No
             menu = catalog.menu(project, conn)
             open_cases = count_open(conn)  # the count beside "Correlation cases"
             # Beside "My Tasks": also for a person who decides nothing but was delegated a task.
-            open_tasks = open_count(conn, project, user)
+            open_tasks = open_count(conn, project, user) + campaign_items_open(conn, user)
     return TEMPLATES.TemplateResponse(request, name, {
         "user": user, "menu": menu, "csrf": getattr(request.state, "csrf", ""),
         "open_cases": open_cases, "open_tasks": open_tasks, "review_systems": systems,

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from headcount.campaigns import store as campaign_store
 from headcount.errors import HeadcountError, NotFound
 from headcount.repository.users import User
 from headcount.web import forms
@@ -43,7 +44,10 @@ def _list(request: Request, user: User, workflow: str, subject: str, older_than:
                              (page - 1) * PAGE_SIZE,
                              float(older_than) if older_than else None)
     project = state.project()
+    with state.engine.connect() as conn:
+        reviews = campaign_store.waiting(conn, user)  # review items are tasks too
     return render(request, "tasks.html", {
+        "reviews": reviews,
         "tasks": items, "total": total, "workflow": workflow, "subject": subject,
         "older_than": older_than, "workflows": project.workflows, "page": page,
         "pages": max(1, -(-total // PAGE_SIZE)),
