@@ -62,7 +62,7 @@ def test_a_wrong_column_gets_its_yaml_line_and_a_suggestion_and_reload_refuses_i
     assert code == exitcodes.CONFIG_INVALID, out
     line = line_of(project, "hr.yaml", "FirstName: FirstNam")
     assert f"hr.yaml, line {line}" in out
-    assert "connectors[1].mappings[0].columns.FirstName" in out
+    assert "connectors[0].mappings[0].columns.FirstName" in out
     assert ("column `FirstNam` (HR_Person.FirstName) is not in the header of hr_people.csv — "
             "did you mean `FirstName`?") in out
     code, out = run(project, "reload")
@@ -106,7 +106,7 @@ def test_a_connector_the_schema_refuses_hides_only_what_depends_on_it(project: P
          "list_columns: [Identifier, Stat,")
     code, out = run(project, "check")
     assert code == exitcodes.CONFIG_INVALID, out
-    assert "connectors[1].connections[0].encodng: unknown setting `encodng` — did you mean " \
+    assert "connectors[0].connections[0].encodng: unknown setting `encodng` — did you mean " \
            "`encoding`?" in out
     assert "did you mean `State`?" in out
     # No "unknown entity type HR_Person" for the resource types: the HR connector is only
@@ -127,7 +127,7 @@ def test_a_missing_file_is_refused_unless_allowed(project: Path) -> None:
     (project / "data" / "hr_sites.csv").unlink()
     code, out = run(project, "check")
     assert code == exitcodes.CONFIG_INVALID, out
-    assert "connectors[1].connections[2].path" in out
+    assert "connectors[0].connections[2].path" in out
     assert "file not found" in out
     assert "--allow-missing-files" in out
     code, out = run(project, "check", "--allow-missing-files")

@@ -137,3 +137,22 @@ def test_lookup_tables_are_declared_in_the_configuration(tmp_path: Path) -> None
     assert any("table `Countries` is declared twice" in e for e in errors), errors
     assert any("tables[2].valeus: unknown setting `valeus` — did you mean `values`?" in e
                for e in errors), errors
+
+
+def test_a_path_counts_the_items_of_its_own_file(tmp_path: Path) -> None:
+    # Files merge in name order; a path read beside its file counts that file's items only,
+    # whatever other files (a.yaml here) add before it.
+    project = _project(tmp_path, """connectors:
+  - identifier: HR
+    connections:
+      - identifier: People
+        path: people.csv
+        seperator: ";"
+""")
+    (project / "config" / "a.yaml").write_text(
+        "connectors:\n  - identifier: AD\n  - identifier: Other\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_project_config(project)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{tmp_path}/config/hr.yaml, line 6, column 9: connectors[0].connections[0].seperator: "
+        "unknown setting `seperator` — did you mean `separator`?"]

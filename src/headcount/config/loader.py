@@ -64,6 +64,8 @@ def load_project_config(project_dir: Path, checks: Sequence[ProjectCheck] = ()) 
     merged: dict[str, list[Any]] = {section: [] for section in SECTIONS}
     settings: dict[str, Any] = {}
     locations: dict[PathKey, Location] = {}
+    # A merged item's index within its own file: paths in messages are read beside that file.
+    local: dict[tuple[str, int], int] = {}
     problems: list[ConfigProblem] = []
     whole = True  # every file was read: checks across connectors can be trusted
     for path in files:
@@ -94,13 +96,15 @@ def load_project_config(project_dir: Path, checks: Sequence[ProjectCheck] = ()) 
             # Files are merged section by section: paths are renumbered, locations kept.
             offset = len(merged[section])
             merged[section].extend(items)
+            local.update({(section, offset + i): i for i in range(len(items))})
             for key, loc in doc.locations.items():
                 if len(key) >= 2 and key[0] == section and isinstance(key[1], int):
                     locations[(section, key[1] + offset, *key[2:])] = loc
                 elif key and key[0] == section:
                     locations.setdefault(key, loc)
         problems += _merge_settings(doc.data, doc.locations, settings, locations)
-    project, more = _validate({**merged, **settings}, locations, files[0], whole, checks)
+    project, more = _validate({**merged, **settings}, locations, files[0], whole, checks,
+                              local)
     problems += more
     if problems:
         raise ConfigError(sorted(problems, key=_order))
@@ -128,10 +132,17 @@ def _merge_settings(data: dict[Any, Any], found: dict[PathKey, Location],
 
 
 def _validate(data: dict[str, Any], locations: dict[PathKey, Location],
-              default_file: Path | None, whole: bool, checks: Sequence[ProjectCheck]
+              default_file: Path | None, whole: bool, checks: Sequence[ProjectCheck],
+              local: dict[tuple[str, int], int] | None = None
               ) -> tuple[Project | None, list[ConfigProblem]]:
     """The project (None when something is invalid) and every problem: the schema's, then the
-    cross-references and `checks` of the items the schema accepted."""
+    cross-references and `checks` of the items the schema accepted. `local` gives a merged
+    item's index within its file, for the paths shown."""
+    def show(key: PathKey) -> str:
+        if local and len(key) >= 2 and isinstance(key[0], str) and isinstance(key[1], int):
+            key = (key[0], local.get((key[0], key[1]), key[1]), *key[2:])
+        return dotted(key)
+
     def locate(key: PathKey) -> Location:
         for n in range(len(key), -1, -1):
             if key[:n] in locations:
@@ -149,7 +160,8 @@ def _validate(data: dict[str, Any], locations: dict[PathKey, Location],
             try:
                 cls.model_validate(item)
             except ValidationError as exc:
-                problems += [_problem(err, locate, (section, index)) for err in exc.errors()]
+                problems += [_problem(err, locate, (section, index), show)
+                             for err in exc.errors()]
                 whole = whole and section != "connectors"
                 continue
             kept[section].append(item)
@@ -160,7 +172,7 @@ def _validate(data: dict[str, Any], locations: dict[PathKey, Location],
         try:
             model.model_validate(data[section])
         except ValidationError as exc:
-            problems += [_problem(err, locate, (section,)) for err in exc.errors()]
+            problems += [_problem(err, locate, (section,), show) for err in exc.errors()]
             continue
         kept[section] = data[section]
     project = Project.model_validate(kept)
@@ -178,7 +190,7 @@ def _validate(data: dict[str, Any], locations: dict[PathKey, Location],
         *(p for p in check_resource_types(project) if _reaches_known_types(project, p[0]))]
     for check in checks:
         found += check(project)
-    problems += [ConfigProblem(locate(renumbered(key)), dotted(renumbered(key)), message)
+    problems += [ConfigProblem(locate(renumbered(key)), show(renumbered(key)), message)
                  for key, message in found]
     return (None if problems else project), problems
 
@@ -195,7 +207,7 @@ def _order(problem: ConfigProblem) -> tuple[str, int, int, str]:
     return (str(loc.file or ""), loc.line or 0, column, problem.message)
 
 
-def _problem(err: Any, locate: Any, prefix: PathKey) -> ConfigProblem:
+def _problem(err: Any, locate: Any, prefix: PathKey, show: Any = dotted) -> ConfigProblem:
     loc: PathKey = prefix + tuple(p for p in err["loc"] if isinstance(p, (str, int)))
     # Pydantic adds the tag of a discriminated union to the path, after the item's index:
     # drop it from what we show (`filter` is also a setting of an LDAP connection).
@@ -212,7 +224,7 @@ def _problem(err: Any, locate: Any, prefix: PathKey) -> ConfigProblem:
         message = f"`{shown[-1]}` is required" if shown else message
     elif err["type"] == "value_error":
         message = str(err.get("ctx", {}).get("error", message))  # without "Value error, "
-    return ConfigProblem(locate(shown), dotted(shown), message)
+    return ConfigProblem(locate(shown), show(shown), message)
 
 
 _TAGS = frozenset({"date_shift", "filter", "concatenate", *PACKAGES})
