@@ -6,13 +6,17 @@ correlated to 100,000 identities (≤ 30 s), and the orphans page over them (≤
 2. an AD export as CSV (the columns the LDAP, LDIF and AD CSV readers give) of as many accounts:
    most with their owner's employeeNumber, orphans found by name only (a suggested owner),
    orphans of nobody, service accounts, accounts of leavers, accounts unused for 200 days;
+   With `--source slapd` (the default) the same accounts are loaded into a throw-away OpenLDAP
+   server (tests/slapd.py) and read over LDAP with a paged search; with `--source csv`, from
+   the CSV file;
 3. `headcount sync AD`'s run: read, prepare, apply, then the owners' correlation (its step
-   `owners`), timed; and the floor of the correlation: the same keys read from the repository
-   and joined in a plain dict, in the same run;
+   `owners`), timed; the floor of the read, an `ldapsearch` of the same entries into a file;
+   and the floor of the correlation: the same keys read from the repository and joined in a
+   plain dict, in the same run;
 4. the orphans page, `GET /api/systems/AD/accounts?category=orphan` and the counts, server
    side through the ASGI app in process, median of --repeat calls.
 
-Run: .venv/bin/python bench/accounts_bench.py --accounts 100000
+Run: .venv/bin/python bench/accounts_bench.py --accounts 100000 [--source slapd|csv]
      [--database-url URL] [--keep DIR] [--json OUT] [--repeat N]
 (with a PostgreSQL URL, a fresh database is created on that server and dropped afterwards)
 """
@@ -22,7 +26,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -48,13 +54,19 @@ from headcount.repository.bulk import raw_rows
 from headcount.repository.database import begin_write
 from headcount.repository.schema import resources
 from headcount.samples import hrfiles
+from headcount.samples.directoryfiles import filetime, generalized_time, ldif_record
 from headcount.samples.vocabulary import FIRST_NAMES, LAST_NAMES
 from headcount.sync.changes import RESOURCE_SCHEMA, ChangeSet
 from headcount.web.app import create_app
+from slapd import READER, READER_PASSWORD, SUFFIX, SlapdServer
 from sync_bench import drop_postgres, fresh_postgres
 from webproject import PASSWORD, login
 from workflow_bench import ServerTimer, median_ms
 
+BASE = f"ou=accounts,{SUFFIX}"
+ATTRIBUTES = ["sAMAccountName", "displayName", "givenName", "sn", "employeeNumber", "description",
+              "userAccountControl", "lastLogonTimestamp", "whenCreated"]
+PASSWORD_ENV = "HEADCOUNT_BENCH_LDAP_PASSWORD"
 # Out of every 100 accounts: what the review must find.
 ORPHANS_BY_NAME, ORPHANS, SERVICE, LEAVERS, UNUSED = 5, 3, 1, 1, 4
 
@@ -137,6 +149,56 @@ def write_accounts(folder: Path, count: int) -> dict[str, int]:
     return built
 
 
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def slapd_entries(folder: Path) -> Path:
+    """The accounts of the CSV export as OpenLDAP entries (the tests' AD schema), for slapadd."""
+    out = folder / "accounts.ldif"
+    with (folder / "data" / "ad_accounts.csv").open(encoding="utf-8", newline="") as source, \
+            out.open("w", encoding="utf-8") as ldif:
+        ldif.write(ldif_record(BASE, [("objectClass", "organizationalUnit"), ("ou", "accounts")]))
+        for row in csv.DictReader(source):
+            sam = row["sAMAccountName"]
+            values = [("objectClass", "inetOrgPerson"), ("objectClass", "headcountAdAccount"),
+                      ("cn", sam), ("sn", row["sn"] or sam), ("sAMAccountName", sam),
+                      ("userAccountControl", "514" if row["accountDisabled"] == "true" else "512"),
+                      ("lastLogonTimestamp", str(filetime(_instant(row["lastLogonTimestamp"])))),
+                      ("whenCreated", generalized_time(_instant(row["whenCreated"])))]
+            values += [(name, row[name]) for name in ("givenName", "displayName",
+                                                      "employeeNumber", "description")
+                       if row[name]]
+            ldif.write(ldif_record(f"cn={sam},{BASE}", values))
+    return out
+
+
+def read_over_ldap(folder: Path, server: SlapdServer) -> None:
+    """The AD connector reads the server instead of the CSV file: same mapping, same columns."""
+    config = folder / "config" / "ad.yaml"
+    text = config.read_text(encoding="utf-8")
+    csv_connection = "      - identifier: AD_Accounts\n        path: data/ad_accounts.csv\n"
+    assert csv_connection in text
+    config.write_text(text.replace(csv_connection, (
+        "      - identifier: AD_Accounts\n        package: ldap\n"
+        f"        url: {server.url}\n        bind_dn: \"{READER}\"\n"
+        f"        password_env: {PASSWORD_ENV}\n        base_dn: \"{BASE}\"\n"
+        "        filter: \"(objectClass=headcountAdAccount)\"\n        page_size: 1000\n"
+        f"        attributes: [{', '.join(ATTRIBUTES)}]\n")), encoding="utf-8")
+    os.environ[PASSWORD_ENV] = READER_PASSWORD
+
+
+def ldapsearch_floor(server: SlapdServer, out: Path) -> float:
+    """Seconds of ldapsearch writing the same entries to a file: the server and the wire."""
+    start = time.perf_counter()
+    with out.open("wb") as handle:
+        subprocess.run(["ldapsearch", "-x", "-LLL", "-o", "ldif-wrap=no", "-H", server.url,
+                        "-D", READER, "-w", READER_PASSWORD, "-b", BASE, "-E",
+                        "pr=1000/noprompt", "(objectClass=headcountAdAccount)", *ATTRIBUTES],
+                       stdout=handle, check=True)
+    return time.perf_counter() - start
+
+
 def floor_join(ctx: ProjectContext) -> tuple[float, int]:
     """The least a correlation does: the accounts' and identities' values read from the
     repository, parsed, and the account's employeeNumber looked up in a dict of EmployeeId."""
@@ -186,16 +248,29 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="keep the project here")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--source", choices=("slapd", "csv"), default="slapd",
+                        help="read the accounts from an OpenLDAP server (default) or a CSV file")
     args = parser.parse_args()
     if args.accounts < 100:
         sys.exit("--accounts must be at least 100")
     folder = args.keep or Path(tempfile.mkdtemp(prefix="accounts-bench-"))
     url = fresh_postgres(args.database_url) if args.database_url else \
         f"sqlite:///{folder / 'headcount.db'}"
+    server: SlapdServer | None = None
+    read_floor = None
     try:
         built = build(folder, url, args.accounts)
+        if args.source == "slapd":
+            start = time.perf_counter()
+            server = SlapdServer.start(folder / "slapd", slapd_entries(folder))
+            print(f"slapd loaded (slapadd) in {time.perf_counter() - start:.1f} s")
+            read_over_ldap(folder, server)
+            read_floor = ldapsearch_floor(server, folder / "ldapsearch.ldif")
         ctx = ProjectContext.open(folder, url)
         try:
+            if server is not None:  # the connection now reads the server
+                with begin_write(ctx.engine) as conn:
+                    deployments.deploy(conn, load_project_config(folder))
             start = time.perf_counter()
             run = synchronize(ctx, SyncRequest("AD"))
             total = time.perf_counter() - start
@@ -210,6 +285,8 @@ def main() -> None:
             ctx.close()
         served = pages(folder, url, args.repeat)
     finally:
+        if server is not None:
+            server.stop()
         if args.database_url:
             drop_postgres(url)
         elif args.keep is None:
@@ -223,6 +300,9 @@ def main() -> None:
     print(f"read + correlate {counts.accounts:,} accounts to {args.accounts:,} identities: "
           f"{total:.1f} s (target ≤ 30 s) — "
           + ", ".join(f"{step} {seconds:.2f} s" for step, seconds in run.timings.items()))
+    if read_floor is not None:
+        print(f"floor of the read: ldapsearch of the same entries into a file {read_floor:.2f} s;"
+              f" read + correlate ×{total / read_floor:.1f} that floor")
     print(f"correlation alone (step owners: read, correlate, write owners and review): "
           f"{correlate:.2f} s; floor (read both, parse, dict join of employeeNumber): "
           f"{floor:.2f} s ({joined:,} matched), ratio {correlate / floor:.1f}×")
@@ -233,7 +313,8 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps({
             "accounts": counts.accounts, "seconds": total, "timings": run.timings,
-            "correlate": correlate, "floor": floor, "counts": found, "expected": expected,
+            "correlate": correlate, "floor": floor, "read_floor": read_floor,
+            "source": args.source, "counts": found, "expected": expected,
             "pages_ms": served}, indent=2), encoding="utf-8")
     if found != expected:
         sys.exit("the counts differ from what was built")

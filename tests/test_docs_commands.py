@@ -30,6 +30,7 @@ SKIPPED: dict[str, tuple[str, list[str]]] = {
          ".venv/bin/headcount --project examples/hr sync HR",
          "cp examples/hr/data/next_day/* examples/hr/data/",
          ".venv/bin/headcount --project examples/hr sync HR",
+         ".venv/bin/headcount --project examples/hr sync AD",
          "HEADCOUNT_PASSWORD=headcount-demo .venv/bin/headcount --project examples/hr "
          "user add admin --role administrator"]),
     "make test": ("the whole test suite, this test included", []),

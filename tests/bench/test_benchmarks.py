@@ -94,6 +94,7 @@ def test_accounts_bench(tmp_path: Path, db_url: str) -> None:
                        cwd=tmp_path)
     assert "read + correlate 303 accounts to 300 identities" in output
     assert "floor (read both, parse, dict join of employeeNumber)" in output
+    assert "floor of the read: ldapsearch of the same entries" in output  # read from slapd
     figures = json.loads((tmp_path / "figures.json").read_text())
     assert figures["counts"] == figures["expected"]
     assert "GET /systems/AD (the orphans page)" in figures["pages_ms"]
