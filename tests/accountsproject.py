@@ -103,14 +103,19 @@ def identities(engine: sa.Engine) -> list[dict[str, str]]:
     return [json.loads(r) for r in rows]
 
 
+# One instant per test session: an export written again must not differ by the seconds between.
+SESSION_NOW = datetime.now(UTC).replace(microsecond=0)
+
+
 def write_accounts(folder: Path, people: list[dict[str, str]], now: datetime | None = None
                    ) -> Built:
     """The AD export of the sample: 3 of every 4 active identities own an account (one in 10
     of them unused for 200 days, one more never logged on and created 200 days ago, one
     disabled and unused — not counted), leavers keep theirs (one disabled — not counted),
     orphans of active identities by name only (a suggestion), orphans of nobody, service
-    accounts."""
-    now = now or datetime.now(UTC)
+    accounts. Written twice in a session, the export is the same file: the instants are the
+    session's, not the clock's at each writing."""
+    now = now or SESSION_NOW
     recent, old = stamp(now - timedelta(days=3)), stamp(now - timedelta(days=200))
     created = stamp(now - timedelta(days=800))
     built = Built()

@@ -36,10 +36,14 @@ def ad_yaml() -> str:
 
 
 def synchronized(folder: Path, url: str, connection: str = LDIF_CONNECTION) -> Accounts:
-    """A project of ad.yaml alone, its connection replaced by `connection`, synchronized once;
-    the AD_User resources by key."""
+    """A project of ad.yaml and the workforce template its owners are identities of (no HR:
+    every account an orphan), its connection replaced by `connection`, synchronized once; the
+    AD_User resources by key."""
     (folder / "config").mkdir(parents=True)
     (folder / "data").mkdir()
+    template = resources.files("headcount.samples").joinpath("directory.yaml")
+    (folder / "config" / "directory.yaml").write_text(template.read_text(encoding="utf-8"),
+                                                      encoding="utf-8")
     text = ad_yaml()
     assert LDIF_CONNECTION in text
     (folder / "config" / "ad.yaml").write_text(text.replace(LDIF_CONNECTION, connection),

@@ -80,7 +80,7 @@ def test_the_pages_create_decide_in_bulk_and_show_progress(
     s, app = world
     boss = _client(app, "boss")
     page = boss.get("/reviews", headers=HTML)
-    assert 'href="/reviews">Reviews</a>' in page.text
+    assert 'href="/reviews">Campaigns</a>' in page.text
     assert "Create a campaign" in page.text
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert csrf is not None
