@@ -3,6 +3,7 @@ must find, are known exactly; the same arguments give the same directory."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from datetime import timedelta
 from functools import cache
@@ -165,3 +166,15 @@ def test_the_same_arguments_give_the_same_directory() -> None:
 def test_more_accounts_than_people_is_refused() -> None:
     with pytest.raises(ValueError, match="cannot own"):
         sample_directory(people=300, accounts=1000)
+
+
+def test_the_sample_directory_follows_the_sample_size_and_stops_beyond_the_demo() -> None:
+    from headcount.samples.directory import MAX_SAMPLE_PEOPLE, for_sample
+
+    day_one = hrfiles.generate_day_one(200, hrfiles.DEFAULT_SEED, hrfiles.DEFAULT_TODAY)
+    small = for_sample(day_one, hrfiles.generate_next_day(day_one, hrfiles.DEFAULT_SEED))
+    assert len(small.accounts) == 120
+    assert min(small.counts.orphans, small.counts.service, small.counts.unused) >= 1
+    big = dataclasses.replace(day_one, people=day_one.people * (MAX_SAMPLE_PEOPLE // 200 + 1))
+    with pytest.raises(ValueError, match="at most 10,000 people"):
+        for_sample(big, big)

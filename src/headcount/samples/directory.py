@@ -206,11 +206,19 @@ def build_directory(day_one: hrfiles.Dataset, next_day: hrfiles.Dataset,
     return SampleDirectory(tuple(built), groups, counts, now)
 
 
+# Beyond the demo's sizes (benchmarks of 100,000 people and more) the names that match nobody,
+# which orphans need, run out; and no benchmark of HR needs the directory.
+MAX_SAMPLE_PEOPLE = 10_000
+
+
 def for_sample(day_one: hrfiles.Dataset, next_day: hrfiles.Dataset) -> SampleDirectory:
     """The directory `headcount init` and the demo write beside the HR files: the default one
     for the default 2,000 people, scaled down (at least one account of each category) for a
     smaller sample."""
     people = len(day_one.people)
+    if people > MAX_SAMPLE_PEOPLE:
+        raise ValueError(f"the sample's directory is built for at most {MAX_SAMPLE_PEOPLE:,} "
+                         f"people, not {people:,}")
     if people >= hrfiles.DEFAULT_PEOPLE:
         return build_directory(day_one, next_day)
     share = people / hrfiles.DEFAULT_PEOPLE
@@ -311,6 +319,8 @@ class _Builder:
         if category is Category.SERVICE:
             return self._service(sid, guid, last_logon)
         if person is None:
+            if not self._orphan_names:
+                raise ValueError("no names left that match nobody, for an orphan account")
             first, last = self._orphan_names.pop()
             mail = f"{hrfiles.ascii_slug(first)}.{hrfiles.ascii_slug(last)}@{hrfiles.EMAIL_DOMAIN}"
             created = self._days_ago(400, 3000)
