@@ -34,6 +34,8 @@ from psycopg.rows import TupleRow
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from servers import in_ci, unavailable
+
 # The session's slapd (tests/slapd.py), started by the first test that asks for it.
 pytest_plugins = ["slapd"]
 
@@ -53,10 +55,6 @@ class PostgresServer:
     error: str | None = None
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"true", "1"}
-
-
 def configured_pg_url() -> tuple[str | None, str]:
     """The admin URL and where it came from (env variable first, then .pytest-pg/url)."""
     from_env = os.environ.get(PG_URL_ENV, "").strip()
@@ -73,13 +71,6 @@ def libpq_conninfo(sqlalchemy_url: str) -> str:
     """``postgresql+psycopg://…`` (SQLAlchemy) to ``postgresql://…`` (libpq)."""
     url = make_url(sqlalchemy_url).set(drivername="postgresql")
     return url.render_as_string(hide_password=False)
-
-
-def unavailable(reason: str) -> None:
-    """Fail under CI, skip elsewhere."""
-    if in_ci():
-        pytest.fail(f"PostgreSQL required under CI=true: {reason}", pytrace=False)
-    pytest.skip(f"PostgreSQL unavailable: {reason}")
 
 
 @pytest.fixture(scope="session")
@@ -114,7 +105,7 @@ def postgres_server() -> Iterator[PostgresServer]:
 def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     """URL of a brand-new empty PostgreSQL database, dropped after the test."""
     if postgres_server.connection is None or postgres_server.url is None:
-        unavailable(postgres_server.error or "unknown error")
+        unavailable("PostgreSQL", postgres_server.error or "unknown error")
         raise AssertionError("unreachable")  # pytest.skip/fail raise; this is for type checkers
     admin = postgres_server.connection
     name = f"hc_{uuid.uuid4().hex[:12]}"

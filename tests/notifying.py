@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import email
 import re
-import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator
@@ -23,18 +22,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from headcount.notifications import Notification, Recipient
+from servers import free_port
 
 HERE = Path(__file__).resolve().parent / "notifications"
 TLS = HERE / "tls"  # a test authority and a certificate for localhost / 127.0.0.1 it signed
 DOC = HERE.parents[1] / "docs" / "notifications.md"
 USER, PASSWORD = "headcount", "s3cret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def notification(kind: str = "task_assigned", *recipients: Recipient,

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import IO
 
 import ldap3
-import pytest
 
 from headcount.samples.directory import (
     BASE_DN,
@@ -47,6 +46,7 @@ from headcount.samples.directoryfiles import (
     samba_logons_ldif,
     samba_system_ldif,
 )
+from servers import unavailable
 
 HOST = "127.0.0.1"
 LDAPS_PORT = 636
@@ -109,10 +109,6 @@ class SambaServer:
     directory: SampleDirectory
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"true", "1"}
-
-
 def unavailable_reason() -> str | None:
     """Why no DC can run here, or None."""
     missing = [tool for tool in TOOLS if shutil.which(tool) is None
@@ -129,9 +125,7 @@ def require_samba() -> None:
     """Skip the test when Samba cannot run here; fail it under CI=true."""
     reason = unavailable_reason()
     if reason is not None:
-        if in_ci():
-            pytest.fail(f"Samba AD DC required under CI=true: {reason}", pytrace=False)
-        pytest.skip(reason)
+        unavailable("Samba AD DC", reason)
 
 
 def _tool_environment() -> dict[str, str]:

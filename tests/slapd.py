@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from servers import free_port, unavailable
+
 SUFFIX = "dc=headcount,dc=test"
 ADMIN = f"cn=admin,{SUFFIX}"
 PASSWORD = "slapd-secret-4711"
@@ -83,16 +85,6 @@ index uid eq
 access to attrs=userPassword by anonymous auth by * none
 access to * by * read
 """
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"true", "1"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def make_ca(folder: Path, name: str) -> tuple[Path, Path]:
@@ -215,17 +207,11 @@ class SlapdServer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def unavailable(reason: str) -> None:
-    if in_ci():
-        pytest.fail(f"slapd required under CI=true: {reason}", pytrace=False)
-    pytest.skip(f"slapd unavailable: {reason}")
-
-
 @pytest.fixture(scope="session")
 def slapd() -> Iterator[SlapdServer]:
     """One slapd for the session; each test writes under an OU of its own."""
     if not Path(SLAPD).is_file() or shutil.which("ldapadd") is None:
-        unavailable("install the packages slapd and ldap-utils")
+        unavailable("slapd", "install the packages slapd and ldap-utils")
     folder = Path(tempfile.mkdtemp(prefix="headcount-slapd-"))
     server = SlapdServer.start(folder)
     try:

@@ -13,7 +13,8 @@ from directoryproject import accounts, slapd_ldif
 from headcount.config.directory import LdapConnection
 from headcount.connections.ldap import read_ldap
 from headcount.errors import SourceError
-from slapd import READER, READER_PASSWORD, SUFFIX, SlapdServer, free_port
+from servers import free_port
+from slapd import READER, READER_PASSWORD, SUFFIX, SlapdServer
 
 
 @pytest.fixture(scope="module")

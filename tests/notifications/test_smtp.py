@@ -116,7 +116,7 @@ def test_a_refused_address_does_not_stop_the_others(start_mail_server: StartMail
 
 
 def test_an_unreachable_relay_is_told() -> None:
-    from notifying import free_port
+    from servers import free_port
 
     port = free_port()
     with pytest.raises(DeliveryFailed, match=rf"^smtp://127.0.0.1:{port}: cannot reach the relay"):

@@ -17,7 +17,8 @@ from headcount.notifications import (
     configured_notifier,
 )
 from headcount.notifications.notification import EVENT_KINDS
-from notifying import StartHook, free_port, notification
+from notifying import StartHook, notification
+from servers import free_port
 
 TASK_EVENTS = [k for k in EVENT_KINDS if k != "digest"]
 
