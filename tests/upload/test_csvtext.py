@@ -63,3 +63,11 @@ def test_ragged_rows_end_with_empty_cells(tmp_path: Path) -> None:
     assert read_workbook(path).sheets[0].frame.rows() == [
         ("Key", "Name", "Site", None, 1), ("E1", None, None, None, 2),
         ("E2", "Bob", "S1", "extra", 3)]
+
+
+def test_a_refused_member_of_a_zip_is_named_with_the_zip(tmp_path: Path) -> None:
+    path = zip_of(tmp_path / "upload.zip", {"Person.csv": "Key\nZoé\n".encode("cp1252")})
+    with pytest.raises(UploadRefused) as caught:
+        read_workbook(path)
+    assert caught.value.file == "upload.zip"
+    assert str(caught.value).startswith("upload.zip: `Person.csv`: line 2 is not UTF-8 text")

@@ -30,10 +30,10 @@ def encoding_of(data: bytes) -> str:
     return next((encoding for bom, encoding in _BOMS if data.startswith(bom)), "utf-8")
 
 
-def read_csv_text(file: str, sheet: str, data: bytes, max_rows: int
-                  ) -> tuple[Sheet, str]:
-    """The CSV bytes as a tab named `sheet`, and the encoding they were read in. `file` names
-    them in messages (`people.zip: people.csv` for a member of a zip)."""
+def read_csv_text(sheet: str, data: bytes, max_rows: int) -> tuple[Sheet, str]:
+    """The CSV bytes as a tab named `sheet`, and the encoding they were read in. Refused with the
+    tab's name as the file: the caller names the file it came from."""
+    file = sheet
     encoding = encoding_of(data)
     try:
         text = data.decode(encoding)

@@ -80,14 +80,17 @@ def read_workbook(path: Path, limits: UploadLimits = UploadLimits()) -> Workbook
         if head.startswith((_ZIP, _EMPTY_ZIP)):
             raise UploadRefused(name, "the file is not CSV text but a zip or an Excel workbook: "
                                 "give it its real extension (.xlsx or .zip)")
-        sheet, encoding = read_csv_text(name, path.stem, path.read_bytes(), limits.max_rows)
+        try:
+            sheet, encoding = read_csv_text(path.stem, path.read_bytes(), limits.max_rows)
+        except UploadRefused as refused:
+            raise UploadRefused(name, refused.reason) from None
         sheets = (sheet,)
     elif suffix == ".zip":
         sheets, encoding = _read_csv_zip(path, limits)
     else:
         raise UploadRefused(name, "only Excel workbooks (.xlsx), CSV files (.csv) and zip files "
                             "of CSV files (.zip) are accepted")
-    if limits.formulas == "refuse" and suffix != ".xlsx":
+    if limits.formulas == "refuse" and suffix in (".csv", ".zip"):
         _refuse_csv_formulas(name, sheets)
     rows = sum(sheet.frame.height for sheet in sheets)
     source = SourceFile(CONNECTION, path, size, _checksum(path), rows, encoding)
@@ -119,8 +122,11 @@ def _read_csv_zip(path: Path, limits: UploadLimits) -> tuple[tuple[Sheet, ...], 
                 raise UploadRefused(name, f"`{member.filename}` is not a CSV file: a zip may "
                                     "hold only CSV files, one per tab")
             rows_left = limits.max_rows - sum(s.frame.height for s in sheets)
-            sheet, encoding = read_csv_text(f"{name}: {member.filename}", member_path.stem,
-                                            member_bytes(archive, member), rows_left)
+            data = member_bytes(archive, member)
+            try:
+                sheet, encoding = read_csv_text(member_path.stem, data, rows_left)
+            except UploadRefused as refused:
+                raise UploadRefused(name, f"`{member.filename}`: {refused.reason}") from None
             sheets.append(sheet)
             encodings.add(encoding)
     return tuple(sheets), ", ".join(sorted(encodings))
