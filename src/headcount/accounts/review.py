@@ -14,13 +14,13 @@ from typing import IO, Any, Literal
 import sqlalchemy as sa
 
 from headcount.config.managed_system import ManagedSystem
-from headcount.repository.rejects import formula_safe
 from headcount.repository.schema import (
     account_marks,
     account_status,
     deprovisioning_orders,
     runs,
 )
+from headcount.upload.escape import formula_safe
 
 Category = Literal["orphan", "unused", "owner-left", "service"]
 CATEGORIES: tuple[Category, ...] = ("orphan", "unused", "owner-left", "service")

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 
 from headcount.config.model import Connector
 from headcount.repository.bulk import insert_rows
-from headcount.repository.rejects import formula_safe
 from headcount.repository.runs import get_run
 from headcount.repository.schema import pending_references, set_aside
+from headcount.upload.escape import formula_safe
 
 ABSENT = "absent"
 CSV_HEADER = ["entity_type", "key", "navigation", "target_type", "target_key", "cause",

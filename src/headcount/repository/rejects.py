@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from headcount.repository.runs import get_run
 from headcount.repository.schema import set_aside
+from headcount.upload.escape import formula_safe
 
 HEADER = ["connection", "line", "key", "category", "reason", "row"]
 
@@ -24,9 +25,3 @@ def write_rejects(conn: sa.Connection, run_id: int, handle: TextIO) -> None:
     writer.writerow(HEADER)
     for row in rows:
         writer.writerow([formula_safe(v) for v in row])
-
-
-def formula_safe(value: object) -> str:
-    # Spreadsheets execute cells starting with = + - @: neutralise them.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,48 @@
+"""A workbook part that declares XML entities (external entities, billion laughs) is refused
+before any XML parser reads it, whichever part it is in and however it is encoded."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from headcount.upload.workbook import UploadRefused, read_workbook
+from uploadfiles import rewrite_zip, write_xlsx
+
+EXTERNAL = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+            b'<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+            b'uniqueCount="1"><si><t>&xxe;</t></si></sst>')
+LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+          + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;")
+                                                     * 10) for i in range(1, 10))
+          + b']>\n<cp:coreProperties xmlns:cp="x"><cp:keywords>&lol9;</cp:keywords>'
+          b"</cp:coreProperties>")
+
+
+@pytest.mark.parametrize(("part", "content"), [
+    ("xl/sharedStrings.xml", EXTERNAL),
+    ("docProps/core.xml", LAUGHS),
+    ("xl/worksheets/sheet1.xml", EXTERNAL.replace(b"sst", b"worksheet")),
+    ("xl/workbook.xml", EXTERNAL.replace(b"sst", b"workbook")),
+    ("[Content_Types].xml", EXTERNAL.replace(b"sst", b"Types")),
+    # UTF-16 hides the declaration from a search of the bytes as they are.
+    ("xl/styles.xml", EXTERNAL.decode().replace("UTF-8", "UTF-16").encode("utf-16")),
+])
+def test_an_entity_declaration_is_refused_in_any_part(tmp_path: Path, part: str,
+                                                      content: bytes) -> None:
+    book = write_xlsx(tmp_path / "clean.xlsx", {"Person": [["Key"], ["E1"]]})
+    path = rewrite_zip(book, tmp_path / "people.xlsx", {part: content})
+    with pytest.raises(UploadRefused) as caught:
+        read_workbook(path)
+    assert str(caught.value).startswith(f"people.xlsx: the part `{part}` declares XML entities")
+    assert "was not made by Excel" in str(caught.value)
+
+
+def test_a_clean_workbook_has_no_declaration(tmp_path: Path) -> None:
+    book = write_xlsx(tmp_path / "clean.xlsx", {"Person": [["<!DOCTYPE is text here"]]})
+    assert read_workbook(book).sheets[0].frame["A"].to_list() == ["<!DOCTYPE is text here"]
+    with zipfile.ZipFile(book) as archive:
+        assert b"&lt;!DOCTYPE" in archive.read("xl/sharedStrings.xml")

@@ -1,0 +1,59 @@
+"""Files for the upload tests: workbooks written with XlsxWriter, and the same with one part
+replaced or added, the way a hostile file is built."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+import xlsxwriter
+
+Value = str | int | float | bool | date | datetime | None
+
+
+def write_xlsx(path: Path, tabs: Mapping[str, Sequence[Sequence[Value]]],
+               hidden: Sequence[str] = ()) -> Path:
+    """A workbook with one tab per entry, rows from A1; dates formatted as Excel dates."""
+    book = xlsxwriter.Workbook(str(path))
+    day = book.add_format({"num_format": "dd/mm/yyyy"})
+    instant = book.add_format({"num_format": "dd/mm/yyyy hh:mm"})
+    for name, rows in tabs.items():
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    sheet.write_string(r, c, value)
+                elif isinstance(value, bool):
+                    sheet.write_boolean(r, c, value)
+                elif isinstance(value, datetime):
+                    sheet.write_datetime(r, c, value, instant)
+                elif isinstance(value, date):
+                    sheet.write_datetime(r, c, value, day)
+                else:
+                    sheet.write_number(r, c, value)
+        if name in hidden:
+            sheet.hide()
+    book.close()
+    return path
+
+
+def rewrite_zip(source: Path, target: Path, replace: Mapping[str, bytes]) -> Path:
+    """A copy of the zip at `source` with the members of `replace` replaced or added."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for member in old.infolist():
+            if member.filename not in replace:
+                new.writestr(member, old.read(member))
+        for name, data in replace.items():
+            new.writestr(name, data)
+    return target
+
+
+def zip_of(path: Path, members: Mapping[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
