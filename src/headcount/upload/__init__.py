@@ -1,0 +1,2 @@
+"""Manual upload (SPEC §9): workbooks HR staff fill, verified and fed to the same prepare and
+synchronize engine as HR files."""
