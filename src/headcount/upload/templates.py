@@ -116,19 +116,21 @@ def _write_xlsx(out: BinaryIO, tabs: Sequence[Tab], lists: dict[str, list[str]],
                 "error_title": COMMAND, "error_message": "One of: " + ", ".join(COMMANDS)})
             sheet.set_column(0, 0, 12)
         data = rows[tab.name]
+        sheet.set_row(1, 15 * _note_lines(tab))
         for index, column in enumerate(tab.columns):
             at = index + offset
             sheet.write_string(0, at, formula_safe(column.header),
                                formats.required if column.required else formats.optional)
             sheet.write_string(1, at, formula_safe(column.note), formats.note)
             _validate(sheet, at, column, sources, lists)
-            write = _cell_writer(sheet, column, formats)
-            for number, row in enumerate(data, _DATA_ROW):
-                value = row[index]
+            sheet.set_column(at, at, _width(column, data, index))
+        # Row by row: what XlsxWriter's constant-memory mode needs, and 50,000 rows fit it.
+        writers = [(at, _cell_writer(sheet, column, formats))
+                   for at, column in enumerate(tab.columns, offset)]
+        for number, row in enumerate(data, _DATA_ROW):
+            for (at, write), value in zip(writers, row, strict=True):
                 if value is not None and value != "":
                     write(number, at, value)
-            sheet.set_column(at, at, _width(column, data, index))
-        sheet.set_row(1, 15 * _note_lines(tab))
         keys = sum(1 for c in tab.columns if c.prop.identifier in tab.entity_type.keys)
         sheet.freeze_panes(_DATA_ROW, offset + keys)
     _write_lists(book, lists, formats)
