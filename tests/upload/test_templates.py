@@ -209,3 +209,16 @@ def test_the_csv_variant_is_a_zip_of_the_same_tabs(sample: ProjectContext) -> No
     head = empty.read("Site.csv").decode("utf-8-sig").splitlines()
     assert len(head) == 2
     assert head[0].startswith("Command,Identifier *")
+
+
+def test_an_empty_repository_gives_lists_of_fixed_values_only(tmp_path: Path,
+                                                                db_url: str) -> None:
+    ctx = ProjectContext.open(make_project(tmp_path / "hr", db_url, synchronized=False), db_url)
+    try:
+        book = workbook(template(ctx, "full"))
+    finally:
+        ctx.close()
+    assert all(book[name].max_row == 2 for name in TABS[:-1])
+    records = validations(book["Identity record"])
+    assert set(records) == {"IsMainPosition", "Suspended"}  # no key to offer yet
+    assert set(validations(book["Identity"])) == {"State"}
