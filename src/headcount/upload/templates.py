@@ -89,13 +89,16 @@ def _rows(conn: sa.Connection, tab: Tab) -> list[Row]:
             .join(resources, resources.c.id == links.c.source_id)
             .where(resources.c.entity_type == et).order_by(links.c.target_key)):
         targets.setdefault(navigation.partition(".")[2], {}).setdefault(key, []).append(target)
+    # Per column, where its cells come from: the joined keys of a navigation, or a value.
+    sources = [({key: MULTIVALUE_SEPARATOR.join(keys) for key, keys in
+                 targets.get(c.prop.identifier, {}).items()} if c.prop.is_navigation else None,
+                c.prop.identifier) for c in tab.columns]
     rows = []
     for key, data in raw_rows(conn, sa.select(resources.c.key, resources.c.data)
                               .where(resources.c.entity_type == et).order_by(resources.c.key)):
         values = json.loads(data)
-        rows.append([
-            MULTIVALUE_SEPARATOR.join(targets.get(c.prop.identifier, {}).get(key, [])) or None
-            if c.prop.is_navigation else values.get(c.prop.identifier) for c in tab.columns])
+        rows.append([values.get(name) if joined is None else joined.get(key)
+                     for joined, name in sources])
     return rows
 
 
@@ -124,7 +127,7 @@ def _write_xlsx(out: BinaryIO, tabs: Sequence[Tab], lists: dict[str, list[str]],
             sheet.write_string(1, at, formula_safe(column.note), formats.note)
             _validate(sheet, at, column, sources, lists)
             sheet.set_column(at, at, _width(column, data, index))
-        # Row by row: what XlsxWriter's constant-memory mode needs, and 50,000 rows fit it.
+        # Each column's writer chosen once: per cell, only XlsxWriter's own work is left.
         writers = [(at, _cell_writer(sheet, column, formats))
                    for at, column in enumerate(tab.columns, offset)]
         for number, row in enumerate(data, _DATA_ROW):
