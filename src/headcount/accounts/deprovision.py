@@ -15,13 +15,13 @@ import sqlalchemy as sa
 
 from headcount.accounts.marks import set_marks
 from headcount.accounts.owners import check_accounts, system_of
+from headcount.cells import formula_safe
 from headcount.config.managed_system import ManagedSystem
 from headcount.config.model import Project
 from headcount.errors import HeadcountError
 from headcount.repository.bulk import insert_rows, reserve_ids
 from headcount.repository.runs import audit, now
 from headcount.repository.schema import account_decisions, deprovisioning_orders, resources
-from headcount.upload.escape import formula_safe
 
 Action = Literal["disable", "delete"]
 ACTIONS: tuple[Action, ...] = ("disable", "delete")

@@ -13,6 +13,7 @@ from typing import IO, Any, Literal
 
 import sqlalchemy as sa
 
+from headcount.cells import formula_safe
 from headcount.config.managed_system import ManagedSystem
 from headcount.repository.schema import (
     account_marks,
@@ -20,7 +21,6 @@ from headcount.repository.schema import (
     deprovisioning_orders,
     runs,
 )
-from headcount.upload.escape import formula_safe
 
 Category = Literal["orphan", "unused", "owner-left", "service"]
 CATEGORIES: tuple[Category, ...] = ("orphan", "unused", "owner-left", "service")

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import xlsxwriter
 
 from headcount.campaigns import store
+from headcount.cells import formula_safe
 from headcount.repository.schema import campaign_decisions, campaign_items
-from headcount.upload.escape import formula_safe
 
 COLUMNS = ["campaign", "item", "finding", "subject_type", "subject_key", "subject", "property",
            "repository_value", "hr_value", "repository_provenance", "hr_provenance", "stage",

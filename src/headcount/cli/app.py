@@ -12,13 +12,14 @@ from headcount.cli import (
     run_commands,
     server_commands,
     task_commands,
+    upload_commands,
 )
 from headcount.cli.root import app
 
 __all__ = ["app", "main"]
 _COMMANDS = (project_commands, resource_commands, run_commands, server_commands, case_commands,
              reconciliation_commands, task_commands, account_commands,
-             campaign_commands)
+             campaign_commands, upload_commands)
 
 
 def main() -> None:

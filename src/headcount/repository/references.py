@@ -12,11 +12,11 @@ from typing import Any, TextIO
 import polars as pl
 import sqlalchemy as sa
 
+from headcount.cells import formula_safe
 from headcount.config.model import Connector
 from headcount.repository.bulk import insert_rows
 from headcount.repository.runs import get_run
 from headcount.repository.schema import pending_references, set_aside
-from headcount.upload.escape import formula_safe
 
 ABSENT = "absent"
 CSV_HEADER = ["entity_type", "key", "navigation", "target_type", "target_key", "cause",

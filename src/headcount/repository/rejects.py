@@ -8,9 +8,9 @@ from typing import TextIO
 
 import sqlalchemy as sa
 
+from headcount.cells import formula_safe
 from headcount.repository.runs import get_run
 from headcount.repository.schema import set_aside
-from headcount.upload.escape import formula_safe
 
 HEADER = ["connection", "line", "key", "category", "reason", "row"]
 

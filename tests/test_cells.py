@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from headcount.upload.escape import formula_safe
+from headcount.cells import formula_safe
 
 
 @pytest.mark.parametrize(("value", "shown"), [
