@@ -17,6 +17,7 @@ from headcount.config.managed_system import ManagedSystem
 from headcount.config.model import PACKAGES, Connector, LookupTable, Project
 from headcount.config.notifications import Notifications
 from headcount.config.resource_type import ResourceType
+from headcount.config.upload import UploadSettings
 from headcount.config.validation import (
     Problem,
     check_calendars,
@@ -38,7 +39,7 @@ _ITEMS: dict[str, type[BaseModel]] = {
     "calendars": CalendarSpec, "workflows": Workflow,
     "workflow_connections": InternalWorkflowConnection, "managed_systems": ManagedSystem}
 # Sections of settings (a mapping, not a list): given in one file of the project.
-SETTINGS: dict[str, type[BaseModel]] = {"notifications": Notifications}
+SETTINGS: dict[str, type[BaseModel]] = {"notifications": Notifications, "upload": UploadSettings}
 
 # A check beyond the configuration itself (the headers of the files it maps, its expressions):
 # given the valid part of the project, the problems it sees, keyed by configuration path.
@@ -249,6 +250,7 @@ def _model_at(key: PathKey) -> type[BaseModel] | None:
         "validity": rt.Validity, "tables": m.LookupTable, "calendars": CalendarSpec,
         "workflows": Workflow, "activities": Activity, "homonyms": Homonyms,
         "notifications": n.Notifications, "smtp": n.SmtpSettings, "webhooks": n.Webhook,
+        "upload": UploadSettings,
         # The tag of a connection's package follows its index.
         "csv": m.Connection, "ldap": d.LdapConnection, "ldif": d.LdifConnection,
         "adcsv": d.AdCsvConnection,

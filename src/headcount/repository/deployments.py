@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from headcount.config.loader import SETTINGS
 from headcount.config.model import Project
-from headcount.config.notifications import Notifications
 from headcount.errors import HeadcountError
 from headcount.repository.runs import now
 from headcount.repository.schema import deployments, links, resources
@@ -81,13 +81,14 @@ def _objects(project: Project) -> dict[str, str]:
         out[f"resource type {rt.identifier}"] = rt.model_dump_json()
     # Every other list section, whole items: a change to one of them alone is deployed too.
     for section in sorted(set(Project.model_fields)
-                          - {"connectors", "resource_types", "notifications"}):
+                          - {"connectors", "resource_types", *SETTINGS}):
         for item in getattr(project, section):
             out[f"{section.rstrip('s').replace('_', ' ')} {item.identifier}"] = \
                 item.model_dump_json()
     # Only when given: a project without the section shows no change when it gains the default.
-    if project.notifications != Notifications():
-        out["notifications"] = project.notifications.model_dump_json()
+    for section, model in SETTINGS.items():
+        if getattr(project, section) != model():
+            out[section] = getattr(project, section).model_dump_json()
     return out
 
 
