@@ -107,3 +107,15 @@ def test_campaign_bench(tmp_path: Path, db_url: str) -> None:
     assert "campaign of 300 items created" in output
     figures = json.loads((tmp_path / "figures.json").read_text())
     assert len(figures["pages_ms"]) == 3
+
+
+def test_upload_bench(tmp_path: Path, db_url: str) -> None:
+    output = run_bench("upload_bench.py", "--people", "200", "--json",
+                       str(tmp_path / "figures.json"), *server_args(db_url), cwd=tmp_path)
+    assert "verify + load:" in output
+    figures = json.loads((tmp_path / "figures.json").read_text())
+    assert figures["load"]["state"] in ("succeeded", "succeeded with warnings")
+    # Twice equals once: the same file again changes nothing.
+    counters = figures["again"]["counters"]
+    assert not any(counters.get(k) for k in ("inserted", "updated", "deleted",
+                                               "links_inserted", "links_deleted"))
