@@ -85,14 +85,17 @@ def uploaded(ctx: ProjectContext, checked: Verification, actor: str = "alice",
     return record(ctx, content, FILE, actor, checked)
 
 
-def repository(ctx: ProjectContext) -> tuple[dict[tuple[str, str], Any], set[tuple[str, ...]]]:
+Links = set[tuple[str, str, str, str]]
+
+
+def repository(ctx: ProjectContext) -> tuple[dict[tuple[str, str], Any], Links]:
     """Every resource's values and every link of the Directory: the state a roll-back must
     give back exactly."""
     with ctx.engine.connect() as conn:
-        values = {(et, k): json.loads(d) for et, k, d in conn.execute(
+        values = {(str(et), str(k)): json.loads(d) for et, k, d in conn.execute(
             sa.select(resources.c.entity_type, resources.c.key, resources.c.data)
             .where(resources.c.entity_type.like("Directory%")))}
-        linked = {(et, k, n, t) for et, k, n, t in conn.execute(
+        linked = {(str(et), str(k), str(n), str(t)) for et, k, n, t in conn.execute(
             sa.select(resources.c.entity_type, resources.c.key, links.c.navigation,
                       links.c.target_key).join(resources, resources.c.id == links.c.source_id)
             .where(resources.c.entity_type.like("Directory%")))}

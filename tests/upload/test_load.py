@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from headcount.errors import RunRefused
 from headcount.jobs.blocked import resume
+from headcount.project import ProjectContext
 from headcount.repository import runs
 from headcount.repository.provenance import provenance
 from headcount.repository.schema import resources
@@ -17,8 +18,8 @@ from headcount.upload.uploads import get_upload, load_verified
 from uploadproject import FILE, repository, sample, stored, tab, uploaded, verification
 
 
-def _count(ctx: object, entity_type: str) -> int:
-    with ctx.engine.connect() as conn:  # type: ignore[attr-defined]
+def _count(ctx: ProjectContext, entity_type: str) -> int:
+    with ctx.engine.connect() as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(resources)
                                 .where(resources.c.entity_type == entity_type)).scalar_one())
 
@@ -76,10 +77,10 @@ def test_a_complete_load_is_the_whole_truth_for_its_tabs_only(tmp_path: Path, db
         assert after[1] == before[1]
 
 
-def _mass_update(ctx: object) -> list[dict[str, str | None]]:
-    modify = dict(stored(ctx, "Directory_UserRecord", "E00001"))  # type: ignore[arg-type]
+def _mass_update(ctx: ProjectContext) -> list[dict[str, str | None]]:
+    modify = dict(stored(ctx, "Directory_UserRecord", "E00001"))
     modify |= {"Command": "Modify", "Title": None, "PhoneNumber": "+33 1 23 45 67 89"}
-    merged = dict(stored(ctx, "Directory_UserRecord", "E00002"))  # type: ignore[arg-type]
+    merged = dict(stored(ctx, "Directory_UserRecord", "E00002"))
     merged |= {"Command": "Merge", "Manager": "E00005"}
     return [modify, merged]
 

@@ -26,6 +26,7 @@ from headcount.repository.schema import runs as runs_table
 from headcount.upload.archive import megabytes
 from headcount.upload.columns import upload_connector
 from headcount.upload.refusal import UploadRefused
+from headcount.upload.rollback import compensating_run
 from headcount.upload.source import Sent, engine_mode, upload_source
 from headcount.upload.summary import per_tab, sentences
 from headcount.upload.verified import Verification
@@ -303,4 +304,37 @@ def load_verified(ctx: ProjectContext, upload: Upload, verification: Verificatio
                 message=run.message))
         runs.audit(conn, actor, "load", f"upload {upload.id} file {upload.file_name}",
                    f"run {run.id} {run.state}" + (f": {reason}" if reason else ""))
+    return run
+
+
+def rollback(ctx: ProjectContext, upload_id: int, actor: str, reason: str,
+             now: datetime | None = None) -> RunRecord:
+    """A compensating run: what the load inserted is deleted, what it deleted comes back, what
+    it changed takes its value before — through thresholds and history. Refused for a value a
+    later run or person changed since, named."""
+    if not reason.strip():
+        raise RunRefused("a roll-back needs a reason; it is recorded in the audit log")
+    with ctx.engine.connect() as conn:
+        upload = get_upload(conn, upload_id)
+        pending = conn.execute(sa.select(runs_table.c.state).where(
+            runs_table.c.id == upload.rollback_run_id)).scalar() \
+            if upload.rollback_run_id else None
+    if upload.state == "rolled back":
+        raise RunRefused(f"upload {upload.id} ({upload.file_name}) was rolled back already "
+                         f"(run {upload.rollback_run_id})")
+    if pending == runs.BLOCKED:
+        raise RunRefused(f"upload {upload.id}: its roll-back (run {upload.rollback_run_id}) is "
+                         "blocked: resume or cancel it")
+    if upload.state != "loaded" or upload.run_id is None:
+        raise RunRefused(f"upload {upload.id} ({upload.file_name}) is {upload.state}: only a "
+                         "loaded upload can be rolled back")
+    run = compensating_run(ctx, upload.sent, upload.run_id, actor, reason, now)
+    with begin_write(ctx.engine) as conn:
+        if run.state != runs.CANCELLED:
+            conn.execute(sa.update(uploads).where(uploads.c.id == upload.id).values(
+                rollback_run_id=run.id,
+                state="rolled back" if run.state in APPLIED else upload.state,
+                message=run.message))
+        runs.audit(conn, actor, "rollback", f"upload {upload.id} file {upload.file_name}",
+                   f"run {run.id} {run.state}: {reason}")
     return run
