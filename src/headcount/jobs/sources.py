@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,17 @@ from headcount.sync.prepared import PreparedAssociation, PreparedEntities
 from headcount.sync.shapes import profile
 
 AnyFileConnection = Connection | LdifConnection | AdCsvConnection
+
+
+@dataclass(frozen=True)
+class GivenSource:
+    """Tables read by a stage above the engine (an uploaded workbook's tabs), keyed by the
+    connection of `connector` that maps each: a run reads them instead of exporting files.
+    `files` adds to each table's entry of the job result's files (what provenance names)."""
+
+    connector: Connector
+    tables: dict[str, SourceTable]
+    files: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 def export_files(project_dir: Path, connector: Connector, incremental: bool, work: RunWork,
@@ -67,6 +79,19 @@ def export_files(project_dir: Path, connector: Connector, incremental: bool, wor
         for w in table.warnings:
             work.log("warning", f"{table.file.name}: {w}")
     return tables
+
+
+def given_files(given: GivenSource, work: RunWork) -> dict[str, SourceTable]:
+    """The given tables, each listed in the job result as an exported file is."""
+    for cid, table in given.tables.items():
+        info: dict[str, Any] = table.file.as_dict()
+        info["header"] = table.header
+        info["rows"] = table.frame.height + len(table.rejected)
+        info |= given.files.get(cid, {})
+        work.files.append(info)
+        work.log("info", f"read {table.file.name} ({cid}): {info['rows']:,} rows, "
+                 f"sha256 {table.file.checksum[:12]}…")
+    return dict(given.tables)
 
 
 def _file_of(project_dir: Path, connector: Connector, connection: AnyFileConnection,

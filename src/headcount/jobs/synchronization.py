@@ -24,8 +24,10 @@ from headcount.fulfillment.direct import record_orders
 from headcount.fulfillment.workflows import PLANNED, Routing, route, start_all
 from headcount.jobs.progress import Progress, Silent
 from headcount.jobs.sources import (
+    GivenSource,
     columns_read_from,
     export_files,
+    given_files,
     high_water_marks,
     navigation_targets,
     prepare_files,
@@ -80,12 +82,20 @@ class SyncRequest:
     actor: str = "cli"
     # The instant the policy evaluates dates at (tests and replays); None: the clock.
     now: datetime | None = None
+    # Tables read elsewhere (an uploaded workbook) with the model of the connector that maps
+    # them, read instead of the connector's own files.
+    source: GivenSource | None = None
 
 
 def synchronize(ctx: ProjectContext, request: SyncRequest, progress: Progress | None = None
                 ) -> runs.RunRecord:
     deployment_id, project = ctx.deployed()
     connector = project.connector(request.connector)
+    if connector is not None and request.source is not None:
+        if request.source.connector.identifier != connector.identifier:
+            raise RunRefused(f"the tables given are mapped by connector "
+                             f"{request.source.connector.identifier}, not {connector.identifier}")
+        connector = request.source.connector
     if connector is None:
         names = ", ".join(c.identifier for c in project.connectors)
         raise NotFound(f"no connector `{request.connector}` (deployed: {names})")
@@ -191,7 +201,8 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
     with ctx.engine.connect() as conn:
         marks = high_water_marks(conn, connector.identifier)
     with work.timed("export", progress):
-        tables = export_files(ctx.directory, connector, incremental, work, marks)
+        tables = export_files(ctx.directory, connector, incremental, work, marks) \
+            if request.source is None else given_files(request.source, work)
     with work.timed("prepare", progress):
         entities, associations = prepare_files(connector, tables, incremental, work)
     blocking: list[str] = []
@@ -213,14 +224,18 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
         with ctx.engine.connect() as conn:
             previous = _accepted(conn, connector.identifier)
         limits = connector.effective_thresholds()
-        for cid, table in tables.items():
+        # Given tables have no file of their own to compare with the last one accepted (an
+        # upload's columns legitimately differ from one file to the next): thresholds only.
+        shaped = tables if request.source is None else {}
+        for cid, table in shaped.items():
             mapped = columns_read_from(connector, cid)
             report = check_shape(table, previous.get(cid), limits, mapped)
             blocking += report.blocking
             for w in report.warnings:
                 work.log("warning", w)
     # The files are prepared: their tables (the largest thing held) are no longer needed.
-    accepted_files_of_run = set(tables) if mode != "incremental" else set()
+    accepted_files_of_run = set(tables) if mode != "incremental" and request.source is None \
+        else set()
     del tables
     target_types = navigation_targets(project)
     with work.timed("diff", progress), ctx.engine.connect() as conn:

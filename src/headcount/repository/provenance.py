@@ -53,8 +53,19 @@ class Origin:
     file: str | None
     line: int | None
     reason: str | None
+    # A change of an upload's run: the upload, who sent it and the tab of the row (`line`).
+    upload: int | None = None
+    uploaded_by: str | None = None
+    tab: str | None = None
+    rollback: bool = False  # the change undoes the upload's load
 
     def where(self) -> str:
+        if self.upload is not None and self.rollback:
+            return f"roll back of upload {self.upload} by {self.uploaded_by}"
+        if self.upload is not None:
+            return f"upload {self.upload} by {self.uploaded_by}, file {self.file}" + \
+                (f", tab {self.tab}" if self.tab else "") + \
+                (f", row {self.line}" if self.line else "")
         if self.file:
             return f"HR file {self.file}" + (f" line {self.line}" if self.line else "")
         return f"connection {self.connection}" if self.connection else "an unnamed change"
@@ -225,7 +236,7 @@ def last_changes(conn: sa.Connection, keys: Iterable[tuple[str, str]]
     """For each (entity type, key), the applied change that last set each property (scalar or
     navigation): one indexed query per resource. A deletion forgets everything before it."""
     out: dict[tuple[str, str], dict[str, Origin]] = {}
-    files: dict[int, dict[str, str]] = {}
+    files: dict[int, dict[str, dict[str, Any]]] = {}
     for entity_type, key in sorted(set(keys)):
         # Equality on both columns, resource by resource: SQLite reads the (entity type, key)
         # index this way, where a row-value IN or an OR makes it scan every change of a run.
@@ -240,18 +251,19 @@ def last_changes(conn: sa.Connection, keys: Iterable[tuple[str, str]]
                        runs.c.state.in_(APPLIED), runs.c.dry_run.is_(False))
                 .order_by(changes.c.id)):
             if ch.run_id not in files:
-                files[ch.run_id] = {f["connection"]: f["name"]
-                                    for f in json.loads(ch.files or "[]")}
+                files[ch.run_id] = {f["connection"]: f for f in json.loads(ch.files or "[]")}
             _walk(last, ch, files[ch.run_id])
     return out
 
 
-def _walk(last: dict[str, Origin], ch: Any, named: dict[str, str]) -> None:
+def _walk(last: dict[str, Origin], ch: Any, files: dict[str, dict[str, Any]]) -> None:
     """Move the properties `ch` sets to it."""
+    file = files.get(ch.connection or "", {})
 
     def origin(line: int | None) -> Origin:
         return Origin(ch.id, ch.run_id, ch.mode, ch.finished_at, ch.kind, ch.connection,
-                      named.get(ch.connection or ""), line, ch.reason)
+                      file.get("name"), line, ch.reason, file.get("upload"),
+                      file.get("uploaded_by"), file.get("tab"), bool(file.get("rollback")))
 
     if ch.kind == "delete":
         last.clear()
