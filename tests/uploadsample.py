@@ -64,13 +64,13 @@ class Filled:
 
     def append(self, tab: str, values: dict[str, Any]) -> int:
         sheet = self.sheet(tab)
-        row = max(sheet.max_row + 1, 3)
+        row = max(int(sheet.max_row) + 1, 3)
         self.put(tab, row, values)
         return row
 
     def copy_row(self, tab: str, source: int) -> int:
         sheet = self.sheet(tab)
-        row = sheet.max_row + 1
+        row = int(sheet.max_row) + 1
         for cell in sheet[source]:
             sheet.cell(row, cell.column, cell.value)
         return row
