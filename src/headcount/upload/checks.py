@@ -272,7 +272,7 @@ def computed_by_hr(project: Project, tab: Resolved) -> list[Problem]:
     live = tab.live()
     problems = []
     for name, header in tab.layout.columns.items():
-        if name == tab.key or live[name].null_count() == live.height:
+        if name == tab.key or tab.cells(name).null_count() == live.height:
             continue
         rules = [rt.identifier for rt in project.resource_types
                  if rt.target == tab.entity_type.identifier and not rt.owner
@@ -384,4 +384,4 @@ def _type_name(project: Project, identifier: str) -> str:
 
 
 def _article(name: str) -> str:
-    return "an" if name[:1].lower() in "aeiou" else "a"
+    return "an" if name[:1].lower() in "aeio" else "a"  # a User type, an Identity

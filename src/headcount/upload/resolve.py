@@ -19,6 +19,9 @@ from headcount.upload.verified import COMMAND_OF, Mode, Problem
 
 COMMAND = "__command"
 EXISTS = "__exists"  # the row's key is a stored resource
+# A row whose command cannot be done (none, unknown, Add of a stored key, Modify or Delete of
+# an unknown one): reported once, left out of the checks that would only repeat it.
+UNDOABLE = "__undoable"
 _TEXT = "\x00text"
 _OLD = "\x00old"
 BAD = "\x00bad"  # the cell holds a value of the wrong type
@@ -51,8 +54,13 @@ class Resolved:
         return (header.text, header.letter) if header else (label(prop), None)
 
     def live(self) -> pl.DataFrame:
-        """The rows that leave a resource: every row but Delete rows."""
-        return self.frame.filter(pl.col(COMMAND).fill_null("") != "delete")
+        """The rows that leave a resource: every row but Delete rows and undoable ones."""
+        return self.frame.filter((pl.col(COMMAND).fill_null("") != "delete")
+                                 & ~pl.col(UNDOABLE))
+
+    def cells(self, prop: str) -> pl.Series:
+        """The column's cells as written, in the rows that leave a resource."""
+        return self.live()[prop + _TEXT]
 
 
 def key_of(et: EntityType) -> str:
@@ -93,8 +101,12 @@ def resolve(layout: Layout, stored: pl.DataFrame, mode: Mode) -> Resolved:
         else:
             value = stored_value
         resolved.append(pl.when(deleting).then(None).otherwise(value).alias(name))
-    frame = frame.with_columns(resolved).select(
-        LINE, COMMAND, EXISTS, *(p.identifier for p in et.properties),
+    command = pl.col(COMMAND)
+    undoable = (command.is_null() | ((command == "insert") & pl.col(EXISTS))
+                | (command.is_in(["update", "delete"]) & ~pl.col(EXISTS))) \
+        if layout.command else pl.lit(False)
+    frame = frame.with_columns(*resolved, undoable.alias(UNDOABLE)).select(
+        LINE, COMMAND, EXISTS, UNDOABLE, *(p.identifier for p in et.properties),
         *(c for p in columns for c in (p + BAD, p + _TEXT)),
         *([COMMAND + _TEXT] if layout.command else []))
     problems = [*_value_problems(layout, frame), *_command_problems(layout, frame, key, mode),
