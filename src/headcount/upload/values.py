@@ -18,7 +18,7 @@ from headcount.upload.columns import EMPTIES
 # accept one digit) and times, naive in UTC as the template writes them.
 _UPLOAD = Connection(identifier="Upload", date_formats=[
     "%Y-%m-%d", "%d/%m/%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"])
-_ESCAPED = "^'([" + "".join("\\" + c if c in "-+" else c for c in FORMULA_STARTS) + "])"
+_ESCAPED = "^'('*[" + "".join("\\" + c if c in "-+" else c for c in FORMULA_STARTS) + "])"
 # Excel's day 0 (its 1900 leap-year bug makes serials from March 1900 count from here), and
 # its last day, 31/12/9999.
 _EPOCH_DAY, _EPOCH = date(1899, 12, 30), datetime(1899, 12, 30)
