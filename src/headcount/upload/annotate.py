@@ -10,12 +10,12 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from headcount.cells import formula_safe
+from headcount.cells import formula_safe, formula_unsafe
 from headcount.connections.reader import LINE
+from headcount.upload.headers import PROBLEMS
 from headcount.upload.sheet import Sheet
 from headcount.upload.verified import Problem, Verification
 
-PROBLEMS = "Problems"
 _PROBLEM_HEADERS = ("Tab", "Row", "Column", "Value", "Problem", "Severity")
 _WIDTHS = (18, 8, 22, 24, 80, 10)
 _MAX_WIDTH = 60
@@ -95,7 +95,8 @@ def _write_sheet(sheet: Worksheet, data: Sheet, problems: list[Problem], header:
         for index, (letter, value) in enumerate(zip(letters, values, strict=False)):
             if value is None and (line, letter) not in cells:
                 continue
-            shown = formula_safe(value)
+            # Escaped as the template escapes it: uploaded again, it reads as the same value.
+            shown = formula_safe(formula_unsafe(value)) if value is not None else ""
             style = wrong if (line, letter) in cells else (header if line == first else None)
             sheet.write_string(row, index + 1, shown, style)
             if (line, letter) in notes:

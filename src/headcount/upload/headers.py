@@ -24,6 +24,9 @@ from headcount.upload.columns import (
 from headcount.upload.sheet import Sheet
 from headcount.upload.verified import Problem
 
+# The tab and the first column of the file sent back (annotate.py): uploaded again once fixed,
+# they are read past.
+PROBLEMS = "Problems"
 _CLOSE = 0.75  # an unknown header this close to a missing property was probably renamed
 
 
@@ -69,6 +72,10 @@ def is_lists(name: str) -> bool:
     return name.strip().casefold() == LISTS.casefold()
 
 
+def is_problems(name: str) -> bool:
+    return name.strip().casefold() == PROBLEMS.casefold()
+
+
 def read_layout(sheet: Sheet, tab: Tab) -> Layout:
     frame = sheet.frame
     letters = [c for c in frame.columns if c != LINE]
@@ -95,6 +102,8 @@ def read_layout(sheet: Sheet, tab: Tab) -> Layout:
         header = Header(written, letter)
         name = _header_name(written)
         prop = by_name.get(name.casefold())
+        if is_problems(name):
+            continue
         if name.casefold() == COMMAND.casefold():
             if command is not None:
                 problems.append(_duplicate(sheet.name, line, header, command))

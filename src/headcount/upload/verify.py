@@ -12,6 +12,7 @@ from headcount.upload.columns import COMMAND, Tab, upload_connector, upload_tabs
 from headcount.upload.headers import (
     Layout,
     is_lists,
+    is_problems,
     missing_column,
     read_layout,
     tab_of,
@@ -38,6 +39,9 @@ def verify(conn: sa.Connection, project: Project, workbook: Workbook) -> Verific
     for sheet in workbook.sheets:
         if is_lists(sheet.name):
             ignored.append((sheet.name, "the drop-down lists of the template"))
+            continue
+        if is_problems(sheet.name):
+            ignored.append((sheet.name, "the problems found by an earlier verify"))
             continue
         tab = tab_of(sheet.name, described)
         if tab is None:
