@@ -4,6 +4,7 @@ openpyxl the way an HR operator does in Excel, then read and verified."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,7 @@ def verify_file(ctx: ProjectContext, path: Path) -> Verification:
         return verify(conn, ctx.deployed()[1], workbook)
 
 
-def located(problems: list[Problem]) -> set[tuple[str, int | None, str | None]]:
+def located(problems: Sequence[Problem]) -> set[tuple[str, int | None, str | None]]:
     """Problems as (tab, row, column without " *")."""
     return {(p.tab, p.row, p.column.removesuffix(" *") if p.column else None) for p in problems}
 
