@@ -4,8 +4,6 @@ one for the links — never a query per row."""
 
 from __future__ import annotations
 
-import json
-
 import polars as pl
 import sqlalchemy as sa
 
@@ -36,12 +34,16 @@ def stored_frame(conn: sa.Connection, et: EntityType) -> pl.DataFrame:
     navigations = [p.identifier for p in et.properties if p.is_navigation]
     rows = raw_rows(conn, sa.select(resources.c.key, resources.c.data)
                     .where(resources.c.entity_type == et.identifier))
-    keys = [str(k) for k, _ in rows]
-    decoded = [json.loads(d) for _, d in rows]
-    columns: dict[str, list[str | None]] = {KEY: list[str | None](keys)}
-    for name in scalars:
-        columns[name] = [_text(values.get(name)) for values in decoded]
-    frame = pl.DataFrame(columns, schema={name: pl.String for name in columns})
+    frame = pl.DataFrame({KEY: [str(k) for k, _ in rows]}, schema={KEY: pl.String})
+    if rows and scalars:
+        # Decoded by polars, every value as text (a JSON true becomes "true", 12 "12").
+        data = pl.Series("data", [d for _, d in rows], dtype=pl.String).str.json_decode(
+            pl.Struct({name: pl.String for name in scalars}))
+        frame = frame.with_columns(data.struct.unnest())
+    else:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias(name) for name in scalars)
+    frame = frame.with_columns(pl.when(pl.col(name) != "").then(pl.col(name)).alias(name)
+                               for name in scalars)
     if not navigations:
         return frame
     pairs = raw_rows(conn, sa.select(resources.c.key, links.c.navigation, links.c.target_key)
@@ -52,17 +54,10 @@ def stored_frame(conn: sa.Connection, et: EntityType) -> pl.DataFrame:
          "navigation": [str(n).partition(".")[2] for _, n, _ in pairs],
          "target": [str(t) for _, _, t in pairs]},
         schema={KEY: pl.String, "navigation": pl.String, "target": pl.String})
-    joined = linked.sort("target").group_by(KEY, "navigation").agg(
-        pl.col("target").str.join(MULTIVALUE_SEPARATOR))
-    for name in navigations:
-        frame = frame.join(joined.filter(pl.col("navigation") == name)
-                           .select(KEY, pl.col("target").alias(name)), on=KEY, how="left")
-    return frame
-
-
-def _text(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    joined = linked.filter(pl.col("navigation").is_in(navigations)).sort("target").group_by(
+        KEY, "navigation").agg(pl.col("target").str.join(MULTIVALUE_SEPARATOR))
+    wide = joined.pivot(on="navigation", index=KEY, values="target") if joined.height \
+        else pl.DataFrame({KEY: []}, schema={KEY: pl.String})
+    wide = wide.with_columns(pl.lit(None, pl.String).alias(name) for name in navigations
+                             if name not in wide.columns)
+    return frame.join(wide.select(KEY, *navigations), on=KEY, how="left")
