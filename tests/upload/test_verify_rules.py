@@ -410,3 +410,38 @@ def test_every_problem_at_once(sample: ProjectContext, tmp_path: Path) -> None:
     filled.set("Identity", 3, Birth_date="soon")
     assert located(filled.verify(tmp_path).errors) == {
         *((RECORDS, n, "ContractStartDate") for n in range(3, 13)), ("Identity", 3, "Birth date")}
+
+
+def test_deleting_what_a_resource_left_alone_still_names(sample: ProjectContext,
+                                                         tmp_path: Path) -> None:
+    filled = update(sample)
+    filled.append("Identity", {"Command": "Delete", "Identifier *": "E00059"})
+    problems = filled.verify(tmp_path).problems
+    errors = [p for p in problems if p.severity == "error"]
+    assert [(p.tab, p.row, p.column, p.value) for p in errors] == [
+        ("Identity", 3, "Identifier *", "E00059"), ("Identity", 3, "Identifier *", "E00059")]
+    assert {p.message.split(" still")[0] for p in errors} == {
+        "`E00059` is deleted by this file, but Organization `ORG001` (not in this file)",
+        "`E00059` is deleted by this file, but Identity record `E00059` (not in this file)"}
+
+
+def test_a_first_load_into_an_empty_repository(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/headcount.db"
+    ctx = ProjectContext.open(make_project(tmp_path / "hr", url, synchronized=False), url)
+    try:
+        filled = Filled(ctx)
+        filled.append("User type", {"Identifier *": "permanent"})
+        filled.append("Site", {"Identifier *": "PAR", "DisplayName": "Paris"})
+        filled.append("Identity", {"Identifier *": "E1"})
+        filled.append("Organization", {"Identifier *": "HQ", "Manager *": "E1"})
+        filled.append(RECORDS, {"RecordIdentifier *": "R1", "User *": "E1", "Site": "PAR",
+                                "UserType *": "permanent", "ContractStartDate *": "01/01/2026",
+                                "Organization": "HQ", "Manager": "E2"})
+        verification = filled.verify(tmp_path)
+    finally:
+        ctx.close()
+    assert verification.mode == "initial"
+    error = only_error(verification)
+    assert (error.tab, error.row, error.column, error.message) == (
+        RECORDS, 3, "Manager", "`E2` is not a key of an Identity, in this file or in the "
+                               "repository")

@@ -60,7 +60,7 @@ class Scope:
 
 def check(scope: Scope, described: list[Tab]) -> list[Problem]:
     columns = {t.entity_type.identifier: t for t in described}
-    problems: list[Problem] = []
+    problems: list[Problem] = stored_references(scope, described)
     for tab in scope.tabs:
         problems += references(scope, tab)
         problems += required(tab, columns[tab.entity_type.identifier])
@@ -96,6 +96,61 @@ def references(scope: Scope, tab: Resolved) -> list[Problem]:
                  f"repository")
             problems.append(Problem(tab.name, line, header, letter, key, message))
     return problems
+
+
+def stored_references(scope: Scope, described: list[Tab]) -> list[Problem]:
+    """What the file deletes and a resource it leaves alone still names (an organization's
+    Manager when only the Identity tab is uploaded): an error where the link is required, a
+    warning elsewhere — reported on the tab that deletes it."""
+    gone = {tab.entity_type.identifier: scope.deleted(tab.entity_type.identifier)
+            for tab in scope.tabs}
+    if not any(gone.values()):
+        return []
+    problems = []
+    for tab in described:
+        et = tab.entity_type
+        stored = scope.stored.get(et.identifier)
+        if stored is None or stored.height == 0:
+            continue
+        own = scope.tab(et.identifier)
+        listed = set(own.frame[own.key].drop_nulls().to_list()) if own else set()
+        kept = stored.filter(~pl.col(KEY).is_in(list(listed | gone.get(et.identifier, set()))))
+        for column in tab.columns:
+            target = str(column.prop.target)
+            if not column.prop.is_navigation or not gone.get(target):
+                continue
+            named = kept.select(KEY, pl.col(column.prop.identifier).str.split(
+                MULTIVALUE_SEPARATOR).alias("target")).explode("target").filter(
+                pl.col("target").is_in(list(gone[target])))
+            problems += _dangling(scope, tab, column.prop, column.required, named.rows())
+    return problems
+
+
+def _dangling(scope: Scope, tab: Tab, prop: Property, needed: bool,
+              pairs: list[tuple[str, str]]) -> list[Problem]:
+    by_target: dict[str, list[str]] = {}
+    for source, target in pairs:
+        by_target.setdefault(target, []).append(source)
+    deleting = scope.tab(str(prop.target))
+    if deleting is None:
+        return []
+    lines = dict(deleting.frame.filter(pl.col(COMMAND) == "delete").select(
+        deleting.key, LINE).rows())
+    header, letter = deleting.where(_key_prop(deleting.entity_type, deleting.key))
+    problems = []
+    for target, sources in sorted(by_target.items()):
+        shown = ", ".join(f"`{s}`" for s in sorted(sources)[:5]) + (
+            " …" if len(sources) > 5 else "")
+        problems.append(Problem(
+            deleting.name, lines.get(target), header, letter, target,
+            f"`{target}` is deleted by this file, but {_plural(tab.name, len(sources))} {shown} "
+            f"(not in this file) still name it as {label(prop)}: keep it, or change their "
+            f"{label(prop)} in the tab {tab.name}", "error" if needed else "warning"))
+    return problems
+
+
+def _plural(name: str, count: int) -> str:
+    return name if count == 1 else f"{count} {name}s"
 
 
 def required(tab: Resolved, described: Tab) -> list[Problem]:
