@@ -144,7 +144,8 @@ def _dangling(scope: Scope, tab: Tab, prop: Property, needed: bool,
         problems.append(Problem(
             deleting.name, lines.get(target), header, letter, target,
             f"`{target}` is deleted by this file, but {_plural(tab.name, len(sources))} {shown} "
-            f"(not in this file) still name it as {label(prop)}: keep it, or change their "
+            f"(not in this file) still {'names' if len(sources) == 1 else 'name'} it as "
+            f"{label(prop)}: keep it, or change {'its' if len(sources) == 1 else 'their'} "
             f"{label(prop)} in the tab {tab.name}", "error" if needed else "warning"))
     return problems
 
