@@ -6,7 +6,7 @@ only at the rows in error."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -33,6 +33,8 @@ class Scope:
     tabs: list[Resolved]
     stored: dict[str, pl.DataFrame]  # by entity type: the stored resources (KEY, properties)
     stored_keys: Callable[[str], set[str]]  # the stored keys of any entity type
+    # Deleted and available keys by entity type, computed once: every navigation asks.
+    _known: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     def tab(self, entity_type: str) -> Resolved | None:
         return next((t for t in self.tabs if t.entity_type.identifier == entity_type), None)
@@ -40,6 +42,8 @@ class Scope:
     def deleted(self, entity_type: str) -> set[str]:
         """Stored keys this file deletes: its Delete rows and, in a complete file, what the
         tab does not list."""
+        if ("deleted", entity_type) in self._known:
+            return self._known[("deleted", entity_type)]
         tab = self.tab(entity_type)
         if tab is None:
             return set()
@@ -47,15 +51,19 @@ class Scope:
         gone = set(frame.filter(pl.col(COMMAND) == "delete")[tab.key].to_list())
         if self.mode == "complete":
             gone |= self.stored_keys(entity_type) - set(frame[tab.key].to_list())
-        return gone & self.stored_keys(entity_type)
+        gone &= self.stored_keys(entity_type)
+        self._known[("deleted", entity_type)] = gone
+        return gone
 
     def available(self, entity_type: str) -> set[str]:
         """The keys a reference may name after the load."""
-        tab = self.tab(entity_type)
-        kept = self.stored_keys(entity_type) - self.deleted(entity_type)
-        if tab is None:
-            return kept
-        return kept | {k for k in tab.live()[tab.key].to_list() if k is not None}
+        if ("available", entity_type) not in self._known:
+            tab = self.tab(entity_type)
+            keys = self.stored_keys(entity_type) - self.deleted(entity_type)
+            if tab is not None:
+                keys |= {k for k in tab.live()[tab.key].to_list() if k is not None}
+            self._known[("available", entity_type)] = keys
+        return self._known[("available", entity_type)]
 
 
 def check(scope: Scope, described: list[Tab]) -> list[Problem]:
