@@ -48,6 +48,7 @@ def test_every_tab_comes_back_one_column_to_the_right(sample: ProjectContext,
     book = sent_back(verification)
     assert book.sheetnames == ["Problems", "Identity", RECORDS, "User type", "Organization",
                                "Site", "Title", "Subsidiary", "Lists"]
+    assert book["Lists"].sheet_state == "hidden"
     records = book[RECORDS]
     uploaded = openpyxl.load_workbook(tmp_path / "upload.xlsx")[RECORDS]
     assert records["A1"].value == "Problems"

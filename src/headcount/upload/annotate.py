@@ -36,8 +36,10 @@ def annotated_workbook(verification: Verification) -> bytes:
     for problem in verification.problems:
         by_tab[problem.tab].append(problem)
     for sheet in verification.workbook.sheets:
-        _write_sheet(book.add_worksheet(names[sheet.name]), sheet, by_tab[sheet.name],
-                     header, wrong, message)
+        written = book.add_worksheet(names[sheet.name])
+        _write_sheet(written, sheet, by_tab[sheet.name], header, wrong, message)
+        if sheet.name in verification.workbook.hidden:
+            written.hide()
     book.close()
     return out.getvalue()
 
