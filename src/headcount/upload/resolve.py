@@ -15,7 +15,7 @@ from headcount.upload.columns import COMMANDS, label
 from headcount.upload.headers import Header, Layout
 from headcount.upload.stored import KEY
 from headcount.upload.values import cell_text, expected, parse_cells
-from headcount.upload.verified import COMMAND_OF, Mode, Problem
+from headcount.upload.verified import COMMAND_OF, Problem
 
 COMMAND = "__command"
 EXISTS = "__exists"  # the row's key is a stored resource
@@ -24,6 +24,7 @@ EXISTS = "__exists"  # the row's key is a stored resource
 UNDOABLE = "__undoable"
 _TEXT = "\x00text"
 _OLD = "\x00old"
+_NIL = "\x00nil"  # the cell says NULL_NULL
 BAD = "\x00bad"  # the cell holds a value of the wrong type
 _KEEPING = ("update", "merge")
 
@@ -67,7 +68,7 @@ def key_of(et: EntityType) -> str:
     return (et.keys or [p.identifier for p in et.scalar_properties[:1]])[0]
 
 
-def resolve(layout: Layout, stored: pl.DataFrame, mode: Mode) -> Resolved:
+def resolve(layout: Layout, stored: pl.DataFrame) -> Resolved:
     et = layout.tab.entity_type
     key = key_of(et)
     columns = layout.columns
@@ -78,7 +79,7 @@ def resolve(layout: Layout, stored: pl.DataFrame, mode: Mode) -> Resolved:
     frame = texts.with_columns(
         *(v.value.alias(p) for p, v in parsed.items()),
         *(v.invalid.alias(p + BAD) for p, v in parsed.items()),
-        *(v.emptied.alias(p + "\x00nil") for p, v in parsed.items()),
+        *(v.emptied.alias(p + _NIL) for p, v in parsed.items()),
         (pl.col(COMMAND + _TEXT).str.to_lowercase().replace_strict(
             COMMAND_OF, default=None, return_dtype=pl.String) if layout.command
          else pl.lit(None, pl.String)).alias(COMMAND))
@@ -95,7 +96,7 @@ def resolve(layout: Layout, stored: pl.DataFrame, mode: Mode) -> Resolved:
             continue
         stored_value = pl.col(name + _OLD)
         if name in columns:
-            value = pl.when(pl.col(name + "\x00nil")).then(None) \
+            value = pl.when(pl.col(name + _NIL)).then(None) \
                 .when(pl.col(name).is_null() & keeping).then(stored_value) \
                 .otherwise(pl.col(name))
         else:
@@ -109,7 +110,7 @@ def resolve(layout: Layout, stored: pl.DataFrame, mode: Mode) -> Resolved:
         LINE, COMMAND, EXISTS, UNDOABLE, *(p.identifier for p in et.properties),
         *(c for p in columns for c in (p + BAD, p + _TEXT)),
         *([COMMAND + _TEXT] if layout.command else []))
-    problems = [*_value_problems(layout, frame), *_command_problems(layout, frame, key, mode),
+    problems = [*_value_problems(layout, frame), *_command_problems(layout, frame, key),
                 *_key_problems(layout, frame, key)]
     return Resolved(layout, key, frame, tuple(problems))
 
@@ -133,8 +134,7 @@ def _value_problems(layout: Layout, frame: pl.DataFrame) -> list[Problem]:
     return problems
 
 
-def _command_problems(layout: Layout, frame: pl.DataFrame, key: str, mode: Mode
-                      ) -> list[Problem]:
+def _command_problems(layout: Layout, frame: pl.DataFrame, key: str) -> list[Problem]:
     command = layout.command
     if command is None:
         return []

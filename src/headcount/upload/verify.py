@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from headcount.config.model import Project
 from headcount.connections.reader import LINE
-from headcount.upload.checks import Scope, check
+from headcount.upload.checks import check
 from headcount.upload.columns import COMMAND, Tab, upload_connector, upload_tabs
 from headcount.upload.headers import (
     Layout,
@@ -20,6 +20,7 @@ from headcount.upload.headers import (
 )
 from headcount.upload.resolve import COMMAND as RESOLVED_COMMAND
 from headcount.upload.resolve import Resolved, key_of, resolve
+from headcount.upload.scope import Scope
 from headcount.upload.stored import KEY, holds_resources, stored_frame
 from headcount.upload.verified import Mode, Problem, TabData, Verification
 from headcount.upload.workbook import Workbook
@@ -68,7 +69,7 @@ def verify(conn: sa.Connection, project: Project, workbook: Workbook) -> Verific
         if _key(layout.tab) not in layout.columns or \
                 (mode == "update" and layout.command is None):
             continue
-        rows = resolve(layout, stored[layout.tab.entity_type.identifier], mode)
+        rows = resolve(layout, stored[layout.tab.entity_type.identifier])
         problems += rows.problems
         resolved.append(rows)
     keys = {et: set(frame[KEY].to_list()) for et, frame in stored.items()}
