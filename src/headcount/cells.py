@@ -11,4 +11,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def formula_safe(value: object) -> str:
     """The value as text, with a leading apostrophe when a spreadsheet would run it."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    # A text that already reads as an escaped formula ('=1) is escaped once more, so that
+    # `formula_unsafe` gives every text back as it was.
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def formula_unsafe(text: str) -> str:
+    """A cell read back as its value: the one apostrophe `formula_safe` put before a formula
+    start is taken off (an apostrophe before anything else is the person's own)."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
