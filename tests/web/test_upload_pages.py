@@ -14,24 +14,20 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-import polars as pl
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from headcount.config.loader import load_project_config
-from headcount.connections.reader import LINE, SourceFile
 from headcount.repository import deployments
 from headcount.upload import uploads
-from headcount.upload.columns import upload_tabs
 from headcount.upload.uploads import Upload
-from headcount.upload.verified import Problem, TabData, Verification
-from headcount.upload.workbook import Sheet, Workbook
+from headcount.upload.verified import Problem, Verification
+from verifications import PROBLEMS, hand_built_upload, hand_built_verification
 from webproject import bearer, login, make_app, make_project
 
 HTML = {"Accept": "text/html"}
@@ -109,7 +105,7 @@ def test_the_templates_download_from_the_page_and_the_api(app: FastAPI) -> None:
 def test_the_upload_page_offers_the_templates_and_the_size_limit(
         app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(uploads, "list_uploads", lambda conn, limit=50, offset=0: [
-        _upload(state="loaded", preview_run_id=3, run_id=4)])
+        hand_built_upload(state="loaded", preview_run_id=3, run_id=4)])
     page = _client(app, "hr").get("/upload", headers=HTML).text
     for link in ("kind=empty&amp;format=xlsx", "kind=empty&amp;format=csv-zip",
                  "kind=full&amp;format=xlsx", "kind=full&amp;format=xlsx&amp;command=true"):
@@ -150,39 +146,8 @@ def _never(*args: Any) -> None:
     raise AssertionError("a file over the limit is never kept nor read")
 
 
-def _upload(**changes: Any) -> Upload:
-    values: dict[str, Any] = dict(
-        id=7, file_name="workforce.xlsx", size=1234, sha256="ab" * 32, uploaded_by="hr",
-        uploaded_at=datetime(2026, 11, 30, 8, 0, tzinfo=UTC), state="errors", mode="complete",
-        errors=2, warnings=1, preview_run_id=None, run_id=None, rollback_run_id=None,
-        message=None)
-    return Upload(**{**values, **changes})
-
-
-def _verification(app: FastAPI, problems: tuple[Problem, ...]) -> Verification:
-    """A workbook whose tab Identity record has a header, a notes row and three rows."""
-    frame = pl.DataFrame({
-        "A": ["RecordIdentifier *", "↳ text", "R1", "R2", "R3"],
-        "B": ["User *", "↳ key", "E00001", "E00002", "E99999"],
-        "C": ["ContractStartDate *", "↳ date", "2026-01-01", "31/02/2026", "2026-03-01"],
-        LINE: [1, 2, 3, 4, 5]}, schema_overrides={LINE: pl.Int64})
-    workbook = Workbook(SourceFile("upload", "workforce.xlsx", 1234, "ab" * 32, 5, "xlsx"),
-                        (Sheet("Identity record", frame), Sheet("Lists", frame.clear())))
-    records = next(t for t in upload_tabs(app.state.headcount.project())
-                   if t.name == "Identity record")
-    tab = TabData("Identity record", records.entity_type, {}, pl.DataFrame(), 3)
-    return Verification(workbook, "complete", (tab,), problems,
-                        (("Lists", "the template's lists"),))
-
-
-PROBLEMS = (
-    Problem("Identity record", 4, "ContractStartDate", "C", "31/02/2026",
-            "`31/02/2026` is not a date: write DD/MM/YYYY, e.g. 28/02/2026"),
-    Problem("Identity record", 5, "User", "B", "E99999",
-            "no Identity has the key `E99999`, in the file or the repository"),
-    Problem("Identity record", None, "Phone", "H", None,
-            "column Phone ignored: no such property", "warning"),
-)
+def _verification(app: FastAPI, problems: tuple[Problem, ...] = PROBLEMS) -> Verification:
+    return hand_built_verification(app.state.headcount.project(), problems)
 
 
 def _shown(app: FastAPI, monkeypatch: pytest.MonkeyPatch, upload: Upload,
@@ -196,7 +161,7 @@ def _shown(app: FastAPI, monkeypatch: pytest.MonkeyPatch, upload: Upload,
 
 def test_the_rows_in_error_are_shown_as_uploaded_with_their_message(
         app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
-    page = _shown(app, monkeypatch, _upload(), _verification(app, PROBLEMS))
+    page = _shown(app, monkeypatch, hand_built_upload(), _verification(app))
     assert "2 errors, 1 warning" in page
     errors = page[page.index('id="errors"'):page.index('id="warnings"')]
     # The header row as uploaded above the rows, each row with all its cells.
@@ -223,7 +188,7 @@ def test_the_rows_in_error_are_shown_as_uploaded_with_their_message(
 
 def test_a_verified_upload_offers_preview_and_a_confirmed_load(
         app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
-    page = _shown(app, monkeypatch, _upload(state="verified", errors=0, warnings=0),
+    page = _shown(app, monkeypatch, hand_built_upload(state="verified", errors=0, warnings=0),
                   _verification(app, ()))
     assert "0 errors, 0 warnings. The file verifies." in page
     assert 'action="/upload/7/preview"' in page
@@ -239,7 +204,7 @@ def test_a_verified_upload_offers_preview_and_a_confirmed_load(
 
 def test_a_loaded_upload_offers_the_roll_back_and_the_scan(
         app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
-    page = _shown(app, monkeypatch, _upload(state="loaded", errors=0, run_id=12),
+    page = _shown(app, monkeypatch, hand_built_upload(state="loaded", errors=0, run_id=12),
                   _verification(app, ()))
     assert 'action="/upload/7/rollback"' in page
     assert 'href="/runs/12"' in page
@@ -250,7 +215,7 @@ def test_a_loaded_upload_offers_the_roll_back_and_the_scan(
 
 
 def test_a_refused_file_says_why(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
-    page = _shown(app, monkeypatch, _upload(
+    page = _shown(app, monkeypatch, hand_built_upload(
         state="refused", mode=None, errors=0, warnings=0,
         message="workforce.xlsx: the workbook contains macros, which are never accepted"),
         None)
