@@ -24,6 +24,7 @@ from fastapi import (
 )
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from headcount.connections.reader import LINE
 from headcount.errors import HeadcountError, NotFound
@@ -204,7 +205,9 @@ async def send(request: Request, user: Uploader,
     with why in `message`)."""
     state = app_state(request)
     content = await _content(state, file)
-    upload, verification = uploads.receive(_ctx(state), content, _file_name(file), user.name)
+    # Reading and verifying a large workbook takes seconds: off the event loop.
+    upload, verification = await run_in_threadpool(
+        uploads.receive, _ctx(state), content, _file_name(file), user.name)
     return _detail(upload, verification)
 
 
@@ -333,7 +336,8 @@ async def upload_file(request: Request, user: Uploader,
         content = await _content(state, file)
     except HTTPException as exc:
         return _list_page(request, user, {"error": exc.detail}, exc.status_code)
-    upload, _ = uploads.receive(_ctx(state), content, _file_name(file), user.name)
+    upload, _ = await run_in_threadpool(
+        uploads.receive, _ctx(state), content, _file_name(file), user.name)
     return RedirectResponse(f"/upload/{upload.id}", status_code=303)
 
 
