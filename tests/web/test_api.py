@@ -25,19 +25,28 @@ NEEDS = {
     ("GET", "/api/reconciliation/{state_id}"): "decide",
     ("POST", "/api/reconciliation/decisions"): "decide",
     ("POST", "/api/reconciliation/{state_id}/decision"): "decide",
+    ("GET", "/api/upload/template"): "upload",
+    ("GET", "/api/uploads"): "upload",
+    ("POST", "/api/uploads"): "upload",
+    ("GET", "/api/uploads/{upload_id}"): "upload",
+    ("POST", "/api/uploads/{upload_id}/preview"): "upload",
+    ("POST", "/api/uploads/{upload_id}/load"): "upload",
+    ("POST", "/api/uploads/{upload_id}/rollback"): "upload",
+    ("GET", "/api/uploads/{upload_id}/problems.xlsx"): "upload",
 }
 ONLY_LOGIN = {("GET", "/api/tokens"), ("POST", "/api/tokens"), ("DELETE", "/api/tokens/{token_id}")}
 PATH_VALUES = {"entity_type": "HR_Person", "key": "E00002", "name": "HR", "run_id": "1",
                "token_id": "1", "case_id": "1", "resource_id": "1", "state_id": "1",
                "task_id": "1", "instance_id": "1", "identifier": "AD",
-               "campaign_id": "1"}
+               "campaign_id": "1", "upload_id": "1"}
 BODIES = {"/api/connectors/{name}/runs": {}, "/api/runs/{run_id}/resume": {"reason": "r"},
           "/api/runs/{run_id}/cancel": {"reason": "r"},
           "/api/users": {"name": "x", "password": "12345678", "role": "viewer"},
           "/api/tokens": {"name": "t", "scopes": ["read"]},
           "/api/correlation-cases/{case_id}/decision": {"decision": "new"},
           "/api/tasks/{task_id}/decision": {"transition": "Approve"},
-          "/api/systems/{identifier}/decisions": {"decision": "accept", "accounts": ["a"]}}
+          "/api/systems/{identifier}/decisions": {"decision": "accept", "accounts": ["a"]},
+          "/api/uploads/{upload_id}/rollback": {"reason": "r"}}
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +92,7 @@ def test_every_endpoint_refuses_a_role_without_the_right(app: FastAPI) -> None:
             continue
         need = NEEDS.get((method, path), "read")
         lacking = {"read": run_only, "run": viewer, "admin": operator, "edit": viewer,
-                   "decide": operator}[need]
+                   "decide": operator, "upload": operator}[need]
         assert _call(client, method, path, lacking) == 403, (method, path, need)
 
 

@@ -30,6 +30,7 @@ from headcount.web import (
     reconciliation,
     systems,
     tasks,
+    upload,
     views,
     workflows,
 )
@@ -85,6 +86,7 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     for accounts in (api_systems.router, systems.router):  # managed systems' accounts
         app.include_router(accounts, prefix="/api" if accounts is api_systems.router else "")
     app.include_router(campaigns.router)  # Reviews (SPEC §10): the campaigns' API and pages
+    app.include_router(upload.router)  # Manual upload (SPEC §9): its API and pages
 
     # The schema and its page describe personal-data endpoints: they need a log-in too.
     generated = app.openapi
