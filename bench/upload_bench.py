@@ -115,7 +115,8 @@ def main() -> None:
             again, _ = uploads.receive(target, content, workbook.name, "bench")
             rerun = uploads.load(target, again.id, "bench")
             _timed(figures, "the same file again (receive + complete load)", start)
-            report["again"] = {"state": rerun.state, "counters": rerun.counters}
+            report["again"] = {"state": rerun.state, "counters": rerun.counters,
+                              "timings": rerun.timings}
         finally:
             target.close()
     finally:
