@@ -43,6 +43,7 @@ from headcount.web.api import reconciliation as api_reconciliation
 from headcount.web.api import systems as api_systems
 from headcount.web.api import tasks as api_tasks
 from headcount.web.auth import LoginRequired, current_user
+from headcount.web.bodylimit import BodyLimit
 from headcount.web.headers import SecurityHeaders
 from headcount.web.launcher import Launcher
 from headcount.web.listing import ListCache
@@ -66,6 +67,8 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     state.launcher.finished = lambda: _warm_lists(state)
     app.state.headcount = state
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Inside the security headers, so that its refusals carry them too.
+    app.add_middleware(BodyLimit, engine=lambda: ctx.engine)
     app.add_middleware(SecurityHeaders)
     _warm_lists(state)
     for module in (catalog, runs, access):
