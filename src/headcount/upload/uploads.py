@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,8 @@ from headcount.upload.workbook import UploadLimits, read_workbook
 State = Literal["refused", "errors", "verified", "loaded", "blocked", "rolled back", "failed"]
 # The states from which a load may start: a cancelled or failed load left nothing behind.
 LOADABLE = ("verified", "failed")
+# A file name's length in bytes, well under every file system's 255.
+_NAME_BYTES = 120
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def receive(ctx: ProjectContext, content: bytes, file_name: str, actor: str
             ) -> tuple[Upload, Verification | None]:
     """Keep the file (audited: file, size, sha256, who), read it within the project's limits
     and verify it. A refused file is kept and listed too, with why; None then."""
-    _, project = ctx.deployed()
+    deployment, project = ctx.deployed()
     limits = UploadLimits(max_bytes=project.upload.max_bytes)
     if len(content) > limits.max_bytes:
         # Refused before anything else: neither kept nor read.
@@ -93,14 +96,24 @@ def receive(ctx: ProjectContext, content: bytes, file_name: str, actor: str
         except UploadRefused as refused:
             return record(ctx, content, file_name, actor, None, str(refused)), None
     with ctx.engine.connect() as conn:
+        moment = (deployment, *_repository_moment(conn))
         verification = verify(conn, project, workbook)
-    return record(ctx, content, file_name, actor, verification), verification
+    upload = record(ctx, content, file_name, actor, verification)
+    _keep((str(ctx.engine.url), upload.id), moment, verification)
+    return upload, verification
 
 
 def _safe_name(file_name: str) -> str:
-    """The uploaded name without folders, as the reader's refusals and tab names use it."""
-    name = re.split(r"[\\/]", file_name)[-1].strip() or "upload"
-    return name[:200]
+    """The uploaded name without folders, as the reader's refusals and tab names use it, and
+    short enough for any file system (its extension kept: it says how the file is read)."""
+    name = re.split(r"[\\/]", file_name)[-1].replace("\x00", "").strip()
+    if name in ("", ".", ".."):
+        name = "upload"
+    suffix = Path(name).suffix[:10]
+    stem = name[:len(name) - len(Path(name).suffix)] if Path(name).suffix else name
+    while len((stem + suffix).encode()) > _NAME_BYTES:
+        stem = stem[:-1]
+    return (stem or "upload") + suffix
 
 
 def record(ctx: ProjectContext, content: bytes, file_name: str, actor: str,
@@ -181,23 +194,60 @@ def get_upload(conn: sa.Connection, upload_id: int) -> Upload:
 
 
 def verification_of(ctx: ProjectContext, upload_id: int) -> Verification | None:
-    """The upload's verification against the repository as it is now; None for a refused file."""
-    _, project = ctx.deployed()
+    """The upload's verification against the repository as it is now; None for a refused file.
+    Kept from the last time while no run has changed the repository since: reading and
+    verifying 100,000 rows again for the page, the preview and the load would triple their
+    cost."""
+    deployment, project = ctx.deployed()
     with ctx.engine.connect() as conn:
         upload = get_upload(conn, upload_id)
+        moment = (deployment, *_repository_moment(conn))
+        key = (str(ctx.engine.url), upload_id)
+        kept = _kept(key, moment)
+        if kept is not None:
+            return kept
         content = conn.execute(sa.select(upload_files.c.content)
                                .where(upload_files.c.upload_id == upload_id)).scalar()
     if upload.state == "refused" or content is None:
         return None
     with tempfile.TemporaryDirectory(prefix="headcount-upload-") as folder:
-        path = Path(folder) / upload.file_name
+        path = Path(folder) / _safe_name(upload.file_name)
         path.write_bytes(bytes(content))
         try:
             workbook = read_workbook(path, UploadLimits(max_bytes=project.upload.max_bytes))
         except UploadRefused:
             return None  # the settings changed since: as refused now
     with ctx.engine.connect() as conn:
-        return verify(conn, project, workbook)
+        verification = verify(conn, project, workbook)
+    _keep(key, moment, verification)
+    return verification
+
+
+# The last verification made, with the moment of the repository it was made against.
+_LAST: dict[tuple[str, int], tuple[tuple[object, ...], Verification]] = {}
+_LAST_LOCK = threading.Lock()
+
+
+def _repository_moment(conn: sa.Connection) -> tuple[object, ...]:
+    """What changes whenever the repository does: every write to resources is part of a run
+    (synchronization, policy, workflow, manual edit, resume), counted once it applied."""
+    applied = sa.and_(runs_table.c.state.in_(APPLIED), runs_table.c.dry_run.is_(False))
+    row = conn.execute(sa.select(sa.func.count(), sa.func.max(runs_table.c.id),
+                                 sa.func.max(runs_table.c.finished_at)).where(applied)).one()
+    return tuple(row)
+
+
+def _kept(key: tuple[str, int], moment: tuple[object, ...]) -> Verification | None:
+    with _LAST_LOCK:
+        found = _LAST.get(key)
+    return found[1] if found is not None and found[0] == moment else None
+
+
+def _keep(key: tuple[str, int], moment: tuple[object, ...], verification: Verification
+          ) -> None:
+    with _LAST_LOCK:
+        _LAST.clear()  # one workbook held at a time: they can be large
+        _LAST[key] = (moment, verification)
 
 
 def preview(ctx: ProjectContext, upload_id: int, actor: str, now: datetime | None = None
