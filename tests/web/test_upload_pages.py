@@ -274,6 +274,8 @@ def test_a_loaded_upload_offers_the_roll_back_and_the_scan(app: FastAPI) -> None
     assert loaded.status_code == 200, loaded.text
     run_id = client.get(f"/api/uploads/{where.rsplit('/', 1)[1]}").json()["run_id"]
     page = client.get(where, headers=HTML).text
+    assert re.search(r"When it was uploaded: 0 errors, \d+ warnings\. It was loaded: what it "
+                     rf'changed is in <a href="/runs/{run_id}">', page)
     assert f'action="{where}/rollback"' in page
     assert f'href="/runs/{run_id}"' in page
     assert 'href="/upload/scan"' in page
@@ -284,7 +286,7 @@ def test_a_loaded_upload_offers_the_roll_back_and_the_scan(app: FastAPI) -> None
     rolled = client.post(f"{where}/rollback", data={"reason": "the wrong file"}, headers=HTML)
     assert rolled.status_code == 200, rolled.text
     page = client.get(where, headers=HTML).text
-    assert "rolled back" in page
+    assert "It was loaded, then rolled back" in page
     assert f'action="{where}/rollback"' not in page
 
 

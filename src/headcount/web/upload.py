@@ -6,7 +6,7 @@ Only the `upload` permission (the hr and administrator roles) sees or does any o
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Annotated, Any
 
@@ -51,6 +51,7 @@ NoNul = r"^[^\x00]*$"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ROWS = 200  # rows in error shown per tab; the file sent back holds them all
 _NAME_LENGTH = 255
+SETTLED = ("loaded", "rolled back")  # shown as verified when uploaded, not verified again
 
 
 class ProblemOut(BaseModel):
@@ -396,8 +397,14 @@ def _upload_view(request: Request, user: User, upload_id: int, context: dict[str
     state = app_state(request)
     with state.engine.connect() as conn:
         upload = uploads.get_upload(conn, upload_id)
+    # A loaded file verified again against the repository it changed would report its own
+    # rows (an Add of a key that now exists): what it did is in its job result instead.
+    settled = upload.state in SETTLED
     verification = uploads.verification_of(_ctx(state), upload_id)
+    if settled and verification is not None:
+        verification = replace(verification, problems=())
     return render(request, "upload/upload.html", {
+        "settled": settled,
         "u": upload, "v": verification,
         "errors": shown_tabs(verification) if verification else [],
         "warnings": shown_warnings(verification) if verification else [],
