@@ -144,7 +144,7 @@ def test_an_hr_user_uploads_fixes_previews_loads_and_finds_the_new_people(
     snap(page, "82-upload-verified")
     page.get_by_role("button", name="Preview").click()
     page.get_by_role("heading", name="Preview", exact=True).wait_for()
-    sentences = page.locator("#preview + ul").inner_text()
+    sentences = page.get_by_role("list", name="Loaded now, this file would:").inner_text()
     assert "add 3 " in sentences, sentences
     check_accessibility(page)
     snap(page, "83-upload-preview")
@@ -178,3 +178,36 @@ def test_an_hr_user_uploads_fixes_previews_loads_and_finds_the_new_people(
         origin
     check_accessibility(page)
     snap(page, "86-upload-provenance")
+
+    page.get_by_role("navigation", name="Administration").get_by_role(
+        "link", name="Upload").click()
+    page.get_by_role("link", name="Upload 2", exact=True).click()
+    page.get_by_label("Why").fill("the wrong people")
+    page.get_by_role("button", name="Roll back").click()
+    page.get_by_text(re.compile("^Rolled back:")).wait_for()
+    assert "It was loaded, then rolled back" in page.locator("#verification + p").inner_text()
+    check_accessibility(page)
+    snap(page, "87-upload-rolled-back")
+
+
+def test_a_load_over_the_thresholds_is_blocked_and_says_what_to_do(page: Any, tmp_path: Path
+                                                                   ) -> None:
+    log_in(page, "hr")
+    page.goto("/upload")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Full template", exact=True).click()
+    full = tmp_path / "full.xlsx"
+    download.value.save_as(full)
+    book = openpyxl.load_workbook(full)
+    people = book[PEOPLE]
+    for row in range(3, 43):  # 40 of 200 people renamed: over the thresholds
+        people[f"{_letter(people, 'Last name')}{row}"] = f"Renamed{row}"
+    book.save(full)
+    _upload(page, full)
+    page.get_by_label(re.compile("I have read the preview")).check()
+    page.get_by_role("button", name="Load", exact=True).click()
+    page.get_by_text(re.compile("^Blocked: the load crossed a threshold")).wait_for()
+    anyway = page.get_by_role("form", name="Load anyway").inner_text()
+    assert "threshold — connector Directory: max_updated_pct = 5 % exceeded" in anyway, anyway
+    check_accessibility(page)
+    snap(page, "88-upload-blocked")

@@ -302,6 +302,7 @@ def test_a_load_over_a_threshold_is_blocked_and_says_what_to_do(app: FastAPI) ->
     page = client.get(where, headers=HTML).text
     assert f'action="{where}/load"' in page  # load anyway, saying why
     assert 'name="force" value="yes"' in page
+    assert "The load crossed a threshold — connector Directory: max_updated_pct" in page
     assert "Renamed3" not in client.get("/api/uploads").text
 
 
