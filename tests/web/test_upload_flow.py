@@ -65,8 +65,8 @@ def test_a_file_with_errors_shows_them_beside_the_rows_and_loads_nothing(app: Fa
     assert sent.status_code == 303
     where = sent.headers["location"]
     page = client.get(where, headers=HTML).text
-    assert re.search(r'<tr>\s*<th scope="row">3</th>.*?<td class="wrong">31/02/2026.*?'
-                     r"is not a date.*?</tr>", page, re.S)
+    assert re.search(r'<tr>\s*<th scope="row">3</th>\s*<td class="why">.*?is not a date.*?'
+                     r'<td class="wrong">31/02/2026.*?</tr>', page, re.S)
     assert f'action="{where}/load"' not in page
     back = client.get(f"{where}/problems.xlsx")
     assert back.headers["content-type"] == XLSX

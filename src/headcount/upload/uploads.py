@@ -85,9 +85,8 @@ def receive(ctx: ProjectContext, content: bytes, file_name: str, actor: str
     limits = UploadLimits(max_bytes=project.upload.max_bytes)
     if len(content) > limits.max_bytes:
         # Refused before anything else: neither kept nor read.
-        why = UploadRefused(file_name, f"the file is {megabytes(len(content))}, larger than "
-                            f"the {megabytes(limits.max_bytes)} an upload may be")
-        return record(ctx, content, file_name, actor, None, str(why), keep=False), None
+        why = _oversized(file_name, len(content), limits.max_bytes)
+        return record(ctx, content, file_name, actor, None, why, keep=False), None
     with tempfile.TemporaryDirectory(prefix="headcount-upload-") as folder:
         path = Path(folder) / _safe_name(file_name)
         path.write_bytes(content)
@@ -101,6 +100,23 @@ def receive(ctx: ProjectContext, content: bytes, file_name: str, actor: str
     upload = record(ctx, content, file_name, actor, verification)
     _keep((str(ctx.engine.url), upload.id), moment, verification)
     return upload, verification
+
+
+def refuse_oversized(ctx: ProjectContext, file_name: str, size_seen: int, actor: str
+                     ) -> Upload:
+    """List and audit a file larger than the project's limit, refused before anything else:
+    neither kept nor read. `size_seen` is its size as far as it was read (the web reads one
+    byte past the limit, never the whole of it); no checksum, as it was not read through."""
+    _, project = ctx.deployed()
+    why = _oversized(file_name, size_seen, project.upload.max_bytes)
+    return _listed(ctx, file_name, size_seen, "", actor, None, why, None)
+
+
+def _oversized(file_name: str, size: int, max_bytes: int) -> str:
+    shown = megabytes(size) if size >= 1024 * 1024 else f"{size:,} bytes"
+    limit = megabytes(max_bytes) if max_bytes >= 1024 * 1024 else f"{max_bytes:,} bytes"
+    return str(UploadRefused(_safe_name(file_name), f"the file is {shown}, larger than the "
+                             f"{limit} an upload may be"))
 
 
 def _safe_name(file_name: str) -> str:
@@ -121,7 +137,13 @@ def record(ctx: ProjectContext, content: bytes, file_name: str, actor: str,
            ) -> Upload:
     """List the upload with its verification's counts (or why it was refused), keep its
     content unless `keep` is False, and audit it."""
-    sha = hashlib.sha256(content).hexdigest()
+    return _listed(ctx, file_name, len(content), hashlib.sha256(content).hexdigest(), actor,
+                   verification, refusal, content if keep else None)
+
+
+def _listed(ctx: ProjectContext, file_name: str, size: int, sha: str, actor: str,
+            verification: Verification | None, refusal: str | None, content: bytes | None
+            ) -> Upload:
     name = _safe_name(file_name)
     if verification is None:
         state, mode, errors, warnings = "refused", None, 0, 0
@@ -130,14 +152,16 @@ def record(ctx: ProjectContext, content: bytes, file_name: str, actor: str,
         state, mode = ("errors" if errors else "verified"), verification.mode
     with begin_write(ctx.engine) as conn:
         upload_id = int(conn.execute(sa.insert(uploads).values(
-            file_name=name, size=len(content), sha256=sha, uploaded_by=actor,
+            file_name=name, size=size, sha256=sha, uploaded_by=actor,
             uploaded_at=datetime.now(UTC), state=state, mode=mode, errors=errors,
             warnings=warnings, message=refusal).returning(uploads.c.id)).scalar_one())
-        if keep:
+        if content is not None:
             conn.execute(sa.insert(upload_files).values(upload_id=upload_id, content=content))
         outcome = f"refused: {refusal}" if refusal else \
             f"{state}, {errors} errors, {warnings} warnings, {mode}"
-        runs.audit(conn, actor, "upload", f"upload {upload_id} file {name} sha256 {sha}",
+        # A file refused for its size was not read through: no checksum, its size instead.
+        runs.audit(conn, actor, "upload", f"upload {upload_id} file {name} " +
+                   (f"sha256 {sha}" if sha else f"size {size:,} bytes, not read"),
                    outcome)
         return get_upload(conn, upload_id)
 

@@ -6,7 +6,7 @@ Only the `upload` permission (the hr and administrator roles) sees or does any o
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Annotated, Any
 
@@ -16,7 +16,6 @@ from fastapi import (
     Depends,
     File,
     Form,
-    HTTPException,
     Query,
     Request,
     UploadFile,
@@ -32,12 +31,11 @@ from headcount.project import ProjectContext
 from headcount.repository.users import User
 from headcount.upload import uploads
 from headcount.upload.annotate import annotated_workbook
-from headcount.upload.archive import megabytes
 from headcount.upload.scan import scan
 from headcount.upload.templates import Format, Kind, write_template
 from headcount.upload.uploads import Upload
 from headcount.upload.verified import Problem, Verification
-from headcount.web.api.errors import GUARDED, ErrorOut, responses
+from headcount.web.api.errors import GUARDED, responses
 from headcount.web.api.models import Id, RunOut
 from headcount.web.api.runs import run_out
 from headcount.web.api.timestamps import Instant
@@ -53,6 +51,7 @@ NoNul = r"^[^\x00]*$"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ROWS = 200  # rows in error shown per tab; the file sent back holds them all
 _NAME_LENGTH = 255
+SETTLED = ("loaded", "rolled back")  # shown as verified when uploaded, not verified again
 
 
 class ProblemOut(BaseModel):
@@ -149,18 +148,37 @@ def _file_name(file: UploadFile) -> str:
     return name[:_NAME_LENGTH] or "upload"
 
 
-async def _content(state: AppState, file: UploadFile) -> bytes:
-    """The file, refused unread when larger than the project's limit: the size is checked
-    before the whole of it is held in memory."""
-    settings = state.project().upload
-    content = await file.read(settings.max_bytes + 1)
-    if len(content) > settings.max_bytes:
-        size = file.size if file.size is not None else len(content)
-        shown = megabytes(size) if size >= 1024 * 1024 else f"{size:,} bytes"
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
-                            f"{_file_name(file)}: the file is {shown}, larger than the "
-                            f"{settings.max_megabytes:,g} MB an upload may be")
-    return content
+_CHUNK = 1024 * 1024
+
+
+async def _content(state: AppState, file: UploadFile) -> bytes | None:
+    """The file, or None when it is larger than the project's limit: read a chunk at a time
+    up to one byte past the limit, so a 60 MB file is never held in memory."""
+    limit = state.project().upload.max_bytes
+    chunks: list[bytes] = []
+    seen = 0
+    while seen <= limit:
+        chunk = await file.read(min(_CHUNK, limit + 1 - seen))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        seen += len(chunk)
+    return None
+
+
+async def _received(state: AppState, file: UploadFile, actor: str
+                    ) -> tuple[Upload, Verification | None, bool]:
+    """The file kept and verified, or listed as refused for its size (True then)."""
+    content = await _content(state, file)
+    if content is None:
+        size = file.size if file.size is not None else state.project().upload.max_bytes + 1
+        upload = await run_in_threadpool(uploads.refuse_oversized, _ctx(state),
+                                         _file_name(file), size, actor)
+        return upload, None, True
+    # Reading and verifying a large workbook takes seconds: off the event loop.
+    upload, verification = await run_in_threadpool(
+        uploads.receive, _ctx(state), content, _file_name(file), actor)
+    return upload, verification, False
 
 
 def _template(state: AppState, kind: Kind, fmt: Format, command: bool) -> Response:
@@ -197,17 +215,16 @@ def template(request: Request, user: Uploader, kind: Kind = "empty",
 
 
 @api.post("/uploads", status_code=201, responses={**responses(*GUARDED, 422), 413: {
-    "model": ErrorOut, "description": "The file is larger than an upload may be."}})
-async def send(request: Request, user: Uploader,
+    "model": UploadDetail, "description": "The file is larger than an upload may be: listed "
+                                          "as refused, with why in `message`, and not kept."}})
+async def send(request: Request, response: Response, user: Uploader,
                file: Annotated[UploadFile, File(description="An .xlsx, .csv or .zip of CSV "
                                                             "files.")]) -> UploadDetail:
-    """Keep and verify a file: the upload and every problem found (a refused file is kept too,
-    with why in `message`)."""
-    state = app_state(request)
-    content = await _content(state, file)
-    # Reading and verifying a large workbook takes seconds: off the event loop.
-    upload, verification = await run_in_threadpool(
-        uploads.receive, _ctx(state), content, _file_name(file), user.name)
+    """Keep and verify a file: the upload and every problem found (a refused file is listed
+    too, with why in `message`)."""
+    upload, verification, oversized = await _received(app_state(request), file, user.name)
+    if oversized:
+        response.status_code = status.HTTP_413_CONTENT_TOO_LARGE
     return _detail(upload, verification)
 
 
@@ -313,6 +330,27 @@ def shown_tabs(verification: Verification, severity: str = "error") -> list[Show
     return shown
 
 
+@dataclass(frozen=True)
+class ShownWarning:
+    tab: str
+    row: int | None
+    columns: list[str]  # "Last name (B)"
+    message: str
+
+
+def shown_warnings(verification: Verification) -> list[ShownWarning]:
+    """The warnings, those saying the same of several columns of a tab on one line: a full
+    template gives one "computed from HR" warning per column."""
+    grouped: dict[tuple[str, int | None, str], list[str]] = {}
+    for p in verification.warnings:
+        columns = grouped.setdefault((p.tab, p.row, p.message), [])
+        if p.column:
+            column = p.column.removesuffix(" *")
+            columns.append(f"{column} ({p.letter})" if p.letter else column)
+    return [ShownWarning(tab, row, columns, message)
+            for (tab, row, message), columns in grouped.items()]
+
+
 @pages.get("", response_class=HTMLResponse)
 def upload_page(request: Request, user: Uploader) -> Response:
     return _list_page(request, user, {})
@@ -331,13 +369,7 @@ def _list_page(request: Request, user: User, context: dict[str, Any], code: int 
 @pages.post("")
 async def upload_file(request: Request, user: Uploader,
                       file: Annotated[UploadFile, File()]) -> Response:
-    state = app_state(request)
-    try:
-        content = await _content(state, file)
-    except HTTPException as exc:
-        return _list_page(request, user, {"error": exc.detail}, exc.status_code)
-    upload, _ = await run_in_threadpool(
-        uploads.receive, _ctx(state), content, _file_name(file), user.name)
+    upload, _, _ = await _received(app_state(request), file, user.name)
     return RedirectResponse(f"/upload/{upload.id}", status_code=303)
 
 
@@ -365,11 +397,17 @@ def _upload_view(request: Request, user: User, upload_id: int, context: dict[str
     state = app_state(request)
     with state.engine.connect() as conn:
         upload = uploads.get_upload(conn, upload_id)
+    # A loaded file verified again against the repository it changed would report its own
+    # rows (an Add of a key that now exists): what it did is in its job result instead.
+    settled = upload.state in SETTLED
     verification = uploads.verification_of(_ctx(state), upload_id)
+    if settled and verification is not None:
+        verification = replace(verification, problems=())
     return render(request, "upload/upload.html", {
+        "settled": settled,
         "u": upload, "v": verification,
         "errors": shown_tabs(verification) if verification else [],
-        "warnings": verification.warnings if verification else [],
+        "warnings": shown_warnings(verification) if verification else [],
         **context}, user, status_code=code)
 
 
