@@ -104,14 +104,19 @@ class Page:
 COUNT_CAP = 10_000
 
 
-def _value(conn: sa.Connection, prop: str) -> sa.ColumnElement[Any]:
-    """The text of one property inside the JSON data, in each dialect's own function."""
-    if conn.dialect.name == "sqlite":
-        return sa.func.json_extract(resources.c.data, f'$."{prop}"')
-    from sqlalchemy.dialects.postgresql import JSONB
-
-    value: sa.ColumnElement[Any] = sa.cast(resources.c.data, JSONB)[prop].astext
+def json_value(column: sa.ColumnElement[Any], prop: str, dialect: str
+               ) -> sa.ColumnElement[Any]:
+    """The value of one property inside a JSON text column (SQL NULL when absent or null), in
+    each dialect's own function: what searches, sorts, the data model scan and the deployment's
+    data-at-risk check all read."""
+    if dialect == "sqlite":
+        return sa.func.json_extract(column, f'$."{prop}"')
+    value: sa.ColumnElement[Any] = sa.cast(column, sa.JSON)[prop].as_string()
     return value
+
+
+def _value(conn: sa.Connection, prop: str) -> sa.ColumnElement[Any]:
+    return json_value(resources.c.data, prop, conn.dialect.name)
 
 
 def search(conn: sa.Connection, entity_type: str, q: str | None = None,
