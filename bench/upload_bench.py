@@ -9,7 +9,9 @@ in ≤ 10 s), with its ratio to a raw read of the same file.
    file, read, verify) then `load` (an initial synchronization of the Directory through the
    engine) — the figure the issue targets;
 4. the same file uploaded again into the target (a complete run that finds nothing to change:
-   twice equals once, at size).
+   twice equals once, at size);
+5. a mass update: the target's full template with the Command column, every row `Modify` and
+   the phone number of 1 % of the records changed — `receive` (keep, read, verify).
 
 Run: .venv/bin/python bench/upload_bench.py --people 50000 [--database-url URL] [--json OUT]
 (with a PostgreSQL URL, fresh databases are created on that server and dropped afterwards)
@@ -18,6 +20,7 @@ Run: .venv/bin/python bench/upload_bench.py --people 50000 [--database-url URL] 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import shutil
 import sys
@@ -26,9 +29,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import xlsxwriter
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from headcount.config.loader import load_project_config
+from headcount.connections.reader import LINE
 from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.project import ProjectContext
 from headcount.repository import deployments, runs
@@ -41,6 +47,7 @@ from sync_bench import drop_postgres, fresh_postgres, peak_rss_mb
 
 CONFIG = ("hr.yaml", "directory.yaml", "policy.yaml")
 TARGET_SECONDS = 10.0
+CHANGED_SHARE = 0.01  # of the records, in the mass update
 
 
 def _project(folder: Path, url: str | None) -> ProjectContext:
@@ -51,6 +58,40 @@ def _project(folder: Path, url: str | None) -> ProjectContext:
     with begin_write(ctx.engine) as conn:
         deployments.deploy(conn, load_project_config(folder))
     return ctx
+
+
+def _mass_update(ctx: ProjectContext, path: Path) -> int:
+    """The full template with the Command column, every row Modify, the phone number of one
+    record in a hundred changed, written at `path`; returns how many rows it changes."""
+    out = io.BytesIO()
+    with ctx.engine.connect() as conn:
+        write_template(conn, ctx.deployed()[1], out, "full", "xlsx", command_column=True)
+    template = path.with_name("template-command.xlsx")
+    template.write_bytes(out.getvalue())
+    book = read_workbook(template, UploadLimits(max_bytes=1 << 31))
+    every = round(1 / CHANGED_SHARE)
+    changed = 0
+    writer = xlsxwriter.Workbook(str(path), {"constant_memory": True,
+                                             "strings_to_formulas": False,
+                                             "strings_to_numbers": False})
+    for sheet in book.sheets:
+        if sheet.name in book.hidden:
+            continue  # the Lists tab: verify reads past it
+        rows = sheet.frame.drop(LINE).rows()
+        phone = rows[0].index("Phone number") if "Phone number" in rows[0] else None
+        out_sheet = writer.add_worksheet(sheet.name)
+        for r, row in enumerate(rows):
+            cells = list(row)
+            if r >= 2:  # after the header and notes rows
+                cells[0] = "Modify"
+                if phone is not None and r % every == 0:
+                    cells[phone] = f"+33 1 00 {r // 10_000:02d} {r % 10_000:04d}"
+                    changed += 1
+            for c, value in enumerate(cells):
+                if value is not None:
+                    out_sheet.write_string(r, c, value)
+    writer.close()
+    return changed
 
 
 def _timed(figures: dict[str, float], name: str, start: float) -> float:
@@ -117,6 +158,15 @@ def main() -> None:
             _timed(figures, "the same file again (receive + complete load)", start)
             report["again"] = {"state": rerun.state, "counters": rerun.counters,
                               "timings": rerun.timings}
+            update = folder / "mass-update.xlsx"
+            changed = _mass_update(target, update)
+            start = time.perf_counter()
+            sent, checked = uploads.receive(target, update.read_bytes(), update.name, "bench")
+            _timed(figures, "mass update: receive (keep, read, verify)", start)
+            report["mass_update"] = {
+                "rows": sum(t.rows for t in checked.tabs) if checked else 0,
+                "changed": changed, "mode": sent.mode, "state": sent.state,
+                "errors": sent.errors, "warnings": sent.warnings}
         finally:
             target.close()
     finally:
@@ -139,6 +189,10 @@ def main() -> None:
     print(f"load counters: {report['load']['counters']}")
     print(f"the same file again: {report['again']['state']}, counters "
           f"{report['again']['counters']}")
+    mass = report["mass_update"]
+    print(f"mass update ({mass['rows']:,} Modify rows, {mass['changed']:,} changed): verified "
+          f"in {figures['mass update: receive (keep, read, verify)']:.2f} s, {mass['state']}, "
+          f"{mass['errors']:,} errors, {mass['warnings']:,} warnings")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, default=str))
 

@@ -12,6 +12,13 @@ import xlsxwriter
 
 Value = str | int | float | bool | date | datetime | None
 
+# A shared-strings part whose one string is an external entity: the file it names would be read
+# into the workbook by a parser that resolves entities (XXE).
+EXTERNAL_ENTITY = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+                   b'<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+                   b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                   b'count="1" uniqueCount="1"><si><t>&xxe;</t></si></sst>')
+
 
 def write_xlsx(path: Path, tabs: Mapping[str, Sequence[Sequence[Value]]],
                hidden: Sequence[str] = ()) -> Path:

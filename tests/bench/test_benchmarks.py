@@ -119,3 +119,7 @@ def test_upload_bench(tmp_path: Path, db_url: str) -> None:
     counters = figures["again"]["counters"]
     assert not any(counters.get(k) for k in ("inserted", "updated", "deleted",
                                                "links_inserted", "links_deleted"))
+    # A mass update of every row verifies without an error.
+    mass = figures["mass_update"]
+    assert (mass["mode"], mass["state"], mass["errors"]) == ("update", "verified", 0)
+    assert mass["changed"] >= 1

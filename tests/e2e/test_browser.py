@@ -96,7 +96,7 @@ def test_seed_verification_walk(page: Any, site: tuple[str, Path]) -> None:
     assert page.locator("h1").inner_text() == person_title
 
     page.get_by_role("link", name="History").click()
-    assert "hr_people.csv, line" in page.locator("table").inner_text()
+    assert "HR file hr_people.csv line" in page.locator("table").inner_text()
 
 
 def test_blocked_run_is_resumed_with_a_reason_and_audited(page: Any,

@@ -126,3 +126,31 @@ def test_as_many_orders_with_other_values_are_not_the_preview(
         assert resumed.counters["preview"] == again.counters["preview"]
     finally:
         ctx.close()
+
+
+def test_resuming_a_blocked_upload_leaves_the_accepted_hr_files_alone(tmp_path: Path,
+                                                                      db_url: str) -> None:
+    # An upload's tabs are no HR file: the file-shape guards of the next HR run must still
+    # compare with the last HR file, not with an `Upload_*` table.
+    from headcount.repository.schema import accepted_files
+    from headcount.upload.uploads import load_verified
+    from uploadproject import repository, sample, stored, tab, uploaded, verification
+
+    def accepted(ctx: ProjectContext) -> set[tuple[str, str, int]]:
+        with ctx.engine.connect() as conn:
+            return {(str(a), str(b), int(c)) for a, b, c in conn.execute(sa.select(
+                accepted_files.c.connector, accepted_files.c.connection,
+                accepted_files.c.run_id))}
+
+    with sample(tmp_path / "p", db_url) as ctx:
+        # A complete load (a mass update is incremental and remembers no file anyway).
+        keys = sorted(k for et, k in repository(ctx)[0] if et == "Directory_UserRecord")
+        rows = [dict(stored(ctx, "Directory_UserRecord", key))
+                | ({"Title": "Chef"} if n < 40 else {}) for n, key in enumerate(keys)]
+        checked = verification("complete", tab(ctx, "Directory_UserRecord", rows))
+        before = accepted(ctx)
+        run = load_verified(ctx, uploaded(ctx, checked), checked, "alice")
+        assert run.state == runs.BLOCKED
+        resumed = resume(ctx, run.id, "HR asked for it", "bob", expected_orders=0)
+        assert resumed.state in (runs.SUCCEEDED, runs.WARNINGS)
+        assert accepted(ctx) == before

@@ -247,7 +247,6 @@ def test_a_column_absent_from_the_tab_keeps_the_stored_values(sample: ProjectCon
     ("Delete", "E99999", "`E99999` is not in the repository: nothing to delete (write Add to "
                          "create it)"),
     ("Replace", "E00004", "`Replace` is not a command: write Add, Modify, Delete or Merge"),
-    (None, "E00004", "the command is empty: write Add, Modify, Delete or Merge"),
 ])
 def test_a_command_that_cannot_be_done(sample: ProjectContext, tmp_path: Path,
                                        command: str | None, key: str, message: str) -> None:
@@ -256,6 +255,43 @@ def test_a_command_that_cannot_be_done(sample: ProjectContext, tmp_path: Path,
     error = only_error(filled.verify(tmp_path))
     assert (error.tab, error.row, error.column, error.letter, error.message) == (
         RECORDS, 3, "Command", "A", message)
+
+
+def test_rows_without_a_command_are_left_alone_with_one_warning_per_tab(
+        sample: ProjectContext, tmp_path: Path) -> None:
+    filled = Filled(sample, "full", command_column=True)
+    records = filled.sheet(RECORDS)
+    total = records.max_row - 2
+    changed = filled.row_of(RECORDS, "RecordIdentifier", "E00001")
+    filled.put(RECORDS, changed, {"Command": "Modify", "Title": "Directeur"})
+    # Unchecked, as nothing is done with it: a bad date, a command cell of spaces.
+    untouched = filled.row_of(RECORDS, "RecordIdentifier", "E00002")
+    filled.put(RECORDS, untouched, {"Command": "  ", "StartDate": "31/02/2026"})
+    verification = filled.verify(tmp_path)
+    assert verification.mode == "update"
+    assert verification.errors == [], messages(verification)
+    records_tab = tab(verification, RECORDS)
+    assert records_tab.frame.height == 1
+    assert row(verification, RECORDS, "E00001")["Title"] == "Directeur"
+    assert records_tab.rows == total
+    warned = {(p.tab, p.row, p.column, p.letter): p.message for p in verification.warnings
+              if p.message.endswith("left alone")}
+    assert warned[(RECORDS, None, "Command", "A")] == \
+        f"{total - 1:,} rows without a command are left alone"
+    sites = filled.sheet("Site").max_row - 2
+    assert warned[("Site", None, "Command", "A")] == \
+        f"{sites:,} rows without a command are left alone"
+    assert len(warned) == len([t for t in verification.tabs if t.rows])
+
+
+def test_one_row_without_a_command(sample: ProjectContext, tmp_path: Path) -> None:
+    filled = update(sample)
+    filled.append(RECORDS, {"Command": "Modify", "RecordIdentifier": "E00001", "Title": "X"})
+    filled.append(RECORDS, {"RecordIdentifier": "E99999", "Title": "never checked"})
+    verification = filled.verify(tmp_path)
+    assert verification.errors == [], messages(verification)
+    assert [p.message for p in verification.warnings if p.column == "Command"] == [
+        "1 row without a command is left alone"]
 
 
 def test_a_mass_update_tab_without_commands(sample: ProjectContext, tmp_path: Path) -> None:

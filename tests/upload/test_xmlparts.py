@@ -9,12 +9,9 @@ from pathlib import Path
 import pytest
 
 from headcount.upload.workbook import UploadRefused, read_workbook
-from uploadfiles import rewrite_zip, write_xlsx
+from uploadfiles import EXTERNAL_ENTITY, rewrite_zip, write_xlsx
 
-EXTERNAL = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
-            b'<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
-            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
-            b'uniqueCount="1"><si><t>&xxe;</t></si></sst>')
+EXTERNAL = EXTERNAL_ENTITY
 LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
           + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;")
                                                      * 10) for i in range(1, 10))

@@ -78,7 +78,7 @@ def _print_resource(et: EntityType, view: ResourceView) -> None:
                       + (f" … ({len(sources)})" if len(sources) > 20 else ""))
     console.print("[bold]history[/]")
     for h in view.history:
-        where = f"{h.file or h.connection} line {h.line}" if h.line else (h.file or "")
+        where = h.source
         what = ", ".join(f"{p}: {text}" for p, text in changed_values(h.kind, h.data)) \
             if h.data else f"{h.navigation} {shown(h.target_key)}"
         console.print(f"  run {h.run_id} {h.kind}: {escape(what)}  [dim]{escape(where)}[/]")

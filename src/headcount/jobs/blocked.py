@@ -167,8 +167,10 @@ def _resume(ctx: ProjectContext, run: runs.RunRecord, reason: str, actor: str,
                 f"{previewed_total(run):,} previewed; nothing was applied, and the preview "
                 f"shows them now: look again, then confirm them (--expect-orders {len(orders)})")
         if run.mode != "incremental":
+            # An upload's tables are no HR file: the file-shape guards never compare with them.
             for f in run.files:
-                remember_file(conn, run.connector, run_id, f)
+                if "upload" not in f:
+                    remember_file(conn, run.connector, run_id, f)
         counters = dict(run.counters, orders=counts, preview=digest)
         if outcome is not None and outcome.routing.workflows:
             counters["workflows"] = outcome.routing.counts()

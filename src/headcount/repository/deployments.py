@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from headcount.config.loader import SETTINGS
 from headcount.config.model import Project
 from headcount.errors import HeadcountError
+from headcount.repository.resources import json_value
 from headcount.repository.runs import now
 from headcount.repository.schema import deployments, links, resources
 
@@ -120,10 +121,7 @@ def data_at_risk(conn: sa.Connection, diff: ConfigDiff) -> list[str]:
             if n_links:
                 risks.append(f"navigation {name} holds {n_links:,} links")
                 continue
-            if conn.dialect.name == "sqlite":
-                value = sa.func.json_extract(resources.c.data, f'$."{prop}"')
-            else:
-                value = sa.cast(resources.c.data, sa.JSON)[prop].as_string()
+            value = json_value(resources.c.data, prop, conn.dialect.name)
             n = conn.execute(sa.select(sa.func.count()).select_from(resources).where(
                 resources.c.entity_type == et, value.is_not(None))).scalar_one()
             if n:

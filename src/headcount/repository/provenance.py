@@ -59,6 +59,14 @@ class Origin:
     tab: str | None = None
     rollback: bool = False  # the change undoes the upload's load
 
+    @classmethod
+    def of(cls, ch: Any, file: dict[str, Any], line: int | None) -> Origin:
+        """The origin of a change row (its id, run, mode, finished_at, kind, connection and the
+        run's reason) from its run's entry in `files` for its connection."""
+        return cls(ch.id, ch.run_id, ch.mode, ch.finished_at, ch.kind, ch.connection,
+                   file.get("name"), line, ch.reason, file.get("upload"),
+                   file.get("uploaded_by"), file.get("tab"), bool(file.get("rollback")))
+
     def where(self) -> str:
         if self.upload is not None and self.rollback:
             return f"roll back of upload {self.upload} by {self.uploaded_by}"
@@ -261,9 +269,7 @@ def _walk(last: dict[str, Origin], ch: Any, files: dict[str, dict[str, Any]]) ->
     file = files.get(ch.connection or "", {})
 
     def origin(line: int | None) -> Origin:
-        return Origin(ch.id, ch.run_id, ch.mode, ch.finished_at, ch.kind, ch.connection,
-                      file.get("name"), line, ch.reason, file.get("upload"),
-                      file.get("uploaded_by"), file.get("tab"), bool(file.get("rollback")))
+        return Origin.of(ch, file, line)
 
     if ch.kind == "delete":
         last.clear()

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from headcount.errors import NotFound
+from headcount.repository.provenance import Origin
 from headcount.repository.schema import changes, links, resources, runs
 
 
@@ -23,6 +24,9 @@ class HistoryEntry:
     connection: str | None
     line: int | None
     file: str | None
+    # Where the change came from, as provenance says it ("upload 7 by alice, file
+    # workforce.xlsx, tab Identity record, row 12"; "HR file hr_people.csv line 812").
+    source: str = ""
 
 
 @dataclass
@@ -66,10 +70,10 @@ def get_resource(conn: sa.Connection, entity_type: str, key: str) -> ResourceVie
             .join(source, source.c.id == links.c.source_id)
             .where(links.c.target_id == view.id).order_by(links.c.navigation, source.c.key)):
         view.reverse.setdefault(nav, []).append((stype, skey, sid))
-    run_files = {}
+    run_files: dict[int, dict[str, dict[str, Any]]] = {}
     for ch in conn.execute(
-            sa.select(changes.c.run_id, runs.c.finished_at, changes.c.kind, changes.c.data,
-                      changes.c.after,
+            sa.select(changes.c.id, changes.c.run_id, runs.c.finished_at, runs.c.mode,
+                      runs.c.reason, changes.c.kind, changes.c.data, changes.c.after,
                       changes.c.navigation, changes.c.target_key, changes.c.connection,
                       changes.c.line, runs.c.files, runs.c.state)
             .join(runs, runs.c.id == changes.c.run_id)
@@ -78,18 +82,29 @@ def get_resource(conn: sa.Connection, entity_type: str, key: str) -> ResourceVie
                    runs.c.dry_run.is_(False))
             .order_by(changes.c.id)):
         if ch.run_id not in run_files:
-            run_files[ch.run_id] = {f["connection"]: f["name"] for f in json.loads(ch.files)}
-        file = run_files[ch.run_id].get(ch.connection or "")
+            run_files[ch.run_id] = {f["connection"]: f for f in json.loads(ch.files or "[]")}
+        info = run_files[ch.run_id].get(ch.connection or "", {})
+        file = info.get("name")
         view.history.append(HistoryEntry(
             ch.run_id, ch.finished_at, ch.kind, ch.data if not ch.kind.startswith("link_")
-            else None, ch.navigation, ch.target_key, ch.connection, ch.line, file))
+            else None, ch.navigation, ch.target_key, ch.connection, ch.line, file,
+            _source(Origin.of(ch, info, ch.line))))
         if ch.kind == "insert" and ch.after:
             # The links of an inserted resource are kept in its insert row.
             view.history += [HistoryEntry(
                 ch.run_id, ch.finished_at, "link_insert", None, link["navigation"],
-                link["target_key"], ch.connection, link["line"], file)
+                link["target_key"], ch.connection, link["line"], file,
+                _source(Origin.of(ch, info, link["line"])))
                 for link in json.loads(ch.after)["links"]]
     return view
+
+
+def _source(origin: Origin) -> str:
+    """Provenance's sentence for a file or an upload; otherwise the name of what wrote it (a
+    resource type, a workflow), which provenance would call a connection."""
+    if origin.file or origin.upload is not None:
+        return origin.where()
+    return origin.connection or ""
 
 
 @dataclass
@@ -104,14 +119,19 @@ class Page:
 COUNT_CAP = 10_000
 
 
-def _value(conn: sa.Connection, prop: str) -> sa.ColumnElement[Any]:
-    """The text of one property inside the JSON data, in each dialect's own function."""
-    if conn.dialect.name == "sqlite":
-        return sa.func.json_extract(resources.c.data, f'$."{prop}"')
-    from sqlalchemy.dialects.postgresql import JSONB
-
-    value: sa.ColumnElement[Any] = sa.cast(resources.c.data, JSONB)[prop].astext
+def json_value(column: sa.ColumnElement[Any], prop: str, dialect: str
+               ) -> sa.ColumnElement[Any]:
+    """The value of one property inside a JSON text column (SQL NULL when absent or null), in
+    each dialect's own function: what searches, sorts, the data model scan and the deployment's
+    data-at-risk check all read."""
+    if dialect == "sqlite":
+        return sa.func.json_extract(column, f'$."{prop}"')
+    value: sa.ColumnElement[Any] = sa.cast(column, sa.JSON)[prop].as_string()
     return value
+
+
+def _value(conn: sa.Connection, prop: str) -> sa.ColumnElement[Any]:
+    return json_value(resources.c.data, prop, conn.dialect.name)
 
 
 def search(conn: sa.Connection, entity_type: str, q: str | None = None,

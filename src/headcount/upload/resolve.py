@@ -19,8 +19,8 @@ from headcount.upload.verified import COMMAND_OF, Problem
 
 COMMAND = "__command"
 EXISTS = "__exists"  # the row's key is a stored resource
-# A row whose command cannot be done (none, unknown, Add of a stored key, Modify or Delete of
-# an unknown one): reported once, left out of the checks that would only repeat it.
+# A row whose command cannot be done (unknown, Add of a stored key, Modify or Delete of an
+# unknown one): reported once, left out of the checks that would only repeat it.
 UNDOABLE = "__undoable"
 _TEXT = "\x00text"
 _OLD = "\x00old"
@@ -37,6 +37,7 @@ class Resolved:
     # column of the tab BAD and the cell as written (`_TEXT`): every data row, with errors.
     frame: pl.DataFrame
     problems: tuple[Problem, ...]
+    read: int  # data rows in the tab, rows without a command included
 
     @property
     def entity_type(self) -> EntityType:
@@ -75,6 +76,12 @@ def resolve(layout: Layout, stored: pl.DataFrame) -> Resolved:
     texts = layout.data.select(
         LINE, *(cell_text(h.letter).alias(p + _TEXT) for p, h in columns.items()),
         *([cell_text(layout.command.letter).alias(COMMAND + _TEXT)] if layout.command else []))
+    read = texts.height
+    # A mass update's row without a command is left alone, unchecked: a full template keeps
+    # every resource, and only the rows someone gave a command say something.
+    alone = _without_command(layout, texts)
+    if alone is not None:
+        texts = texts.filter(pl.col(COMMAND + _TEXT).is_not_null())
     parsed = {p: parse_cells(p + _TEXT, _prop(et, p)) for p in columns}
     frame = texts.with_columns(
         *(v.value.alias(p) for p, v in parsed.items()),
@@ -111,8 +118,21 @@ def resolve(layout: Layout, stored: pl.DataFrame) -> Resolved:
         *(c for p in columns for c in (p + BAD, p + _TEXT)),
         *([COMMAND + _TEXT] if layout.command else []))
     problems = [*_value_problems(layout, frame), *_command_problems(layout, frame, key),
-                *_key_problems(layout, frame, key)]
-    return Resolved(layout, key, frame, tuple(problems))
+                *_key_problems(layout, frame, key), *([alone] if alone else [])]
+    return Resolved(layout, key, frame, tuple(problems), read)
+
+
+def _without_command(layout: Layout, texts: pl.DataFrame) -> Problem | None:
+    """One warning for the tab's rows that have no command, if any."""
+    if layout.command is None:
+        return None
+    count = texts.get_column(COMMAND + _TEXT).null_count()
+    if not count:
+        return None
+    what = "1 row without a command is" if count == 1 else \
+        f"{count:,} rows without a command are"
+    return Problem(layout.sheet.name, None, layout.command.text, layout.command.letter, None,
+                   f"{what} left alone", "warning")
 
 
 def _prop(et: EntityType, name: str) -> Property:
@@ -142,9 +162,8 @@ def _command_problems(layout: Layout, frame: pl.DataFrame, key: str) -> list[Pro
     problems = []
     for line, text in frame.filter(pl.col(COMMAND).is_null()).select(
             LINE, COMMAND + _TEXT).rows():
-        message = f"`{text}` is not a command: write {choices}" if text else \
-            f"the command is empty: write {choices}"
-        problems.append(_at(layout, command, line, text, message))
+        problems.append(_at(layout, command, line, text,
+                            f"`{text}` is not a command: write {choices}"))
     keyed = frame.filter(pl.col(key).is_not_null())
     for line, value in keyed.filter((pl.col(COMMAND) == "insert") & pl.col(EXISTS)).select(
             LINE, key).rows():

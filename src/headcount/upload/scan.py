@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from headcount.config.model import EntityType, Project, Property
+from headcount.repository.resources import json_value
 from headcount.repository.schema import links, resources
 from headcount.upload.columns import label, upload_tabs
 
@@ -65,18 +66,11 @@ def _scan(conn: sa.Connection, et: EntityType, name: str, props: list[Property]
                           .where(links.c.navigation == f"{et.identifier}.{prop.identifier}")
                           .scalar_subquery())
         else:
-            counts.append(sa.func.count(sa.func.nullif(_text(conn, prop.identifier), "")))
+            counts.append(sa.func.count(sa.func.nullif(
+                json_value(resources.c.data, prop.identifier, conn.dialect.name), "")))
     row = conn.execute(sa.select(*counts).select_from(resources).where(of_type)).one()
     total = int(row[0])
     return EntityTypeUse(et, et.display_name or name, total, tuple(
         PropertyUse(prop, label(prop), int(filled), total)
         for prop, filled in zip(props, row[1:], strict=True)))
 
-
-def _text(conn: sa.Connection, prop: str) -> sa.ColumnElement[Any]:
-    """A property's value inside the JSON data, in each dialect's own function (as
-    `deployments.data_at_risk` reads it)."""
-    if conn.dialect.name == "sqlite":
-        return sa.func.json_extract(resources.c.data, f'$."{prop}"')
-    value: sa.ColumnElement[Any] = sa.cast(resources.c.data, sa.JSON)[prop].as_string()
-    return value

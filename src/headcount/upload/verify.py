@@ -116,7 +116,7 @@ def _tab_data(tab: Resolved, problems: list[Problem]) -> TabData:
     frame = tab.frame.filter(~pl.col(LINE).is_in(wrong)).select(
         LINE, pl.col(RESOLVED_COMMAND).alias(COMMAND), *(p.identifier for p in et.properties))
     return TabData(tab.name, et, {p: h.text for p, h in tab.layout.columns.items()}, frame,
-                   tab.frame.height)
+                   tab.read)
 
 
 def _column_index(letter: str | None) -> int:

@@ -38,6 +38,7 @@ class UploadLimits:
     max_uncompressed_bytes: int = 500 * 1024 * 1024
     max_ratio: float = 100.0  # zip bomb: uncompressed / compressed, per member
     max_rows: int = 1_000_000
+    # A workbook's formulas: read as the values Excel saved, or refused. (A CSV's are refused.)
     formulas: Literal["cached", "refuse"] = "cached"
 
 
@@ -90,7 +91,9 @@ def read_workbook(path: Path, limits: UploadLimits = UploadLimits()) -> Workbook
     else:
         raise UploadRefused(name, "only Excel workbooks (.xlsx), CSV files (.csv) and zip files "
                             "of CSV files (.zip) are accepted")
-    if limits.formulas == "refuse" and suffix in (".csv", ".zip"):
+    if suffix in (".csv", ".zip"):
+        # A CSV keeps no saved value beside a formula: its text would be loaded, then run by the
+        # next spreadsheet that opens an export. Refused whatever `formulas` says.
         _refuse_csv_formulas(name, sheets)
     rows = sum(sheet.frame.height for sheet in sheets)
     source = SourceFile(CONNECTION, path, size, _checksum(path), rows, encoding)
