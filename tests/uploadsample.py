@@ -3,22 +3,26 @@ openpyxl the way an HR operator does in Excel, then read and verified."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+import sqlalchemy as sa
 from openpyxl.worksheet.worksheet import Worksheet
 
 from headcount.config.model import Project
 from headcount.project import ProjectContext
+from headcount.repository.schema import changes, links, resources, runs, set_aside
 from headcount.upload.templates import Kind, write_template
 from headcount.upload.verified import Problem, Verification
 from headcount.upload.verify import verify
 from headcount.upload.workbook import read_workbook
 
 RECORDS = "Identity record"
+ORGS = "Organization"
 
 
 class Filled:
@@ -95,3 +99,29 @@ def located(problems: Sequence[Problem]) -> set[tuple[str, int | None, str | Non
 
 def messages(verification: Verification) -> list[str]:
     return [f"{p.where}: {p.message}" for p in verification.errors]
+
+
+def full_with_mistakes(filled: Filled, correct: bool) -> set[tuple[str, int | None, str]]:
+    """The issue's six mistakes in a full template (or their correct versions); where each
+    error is expected."""
+    duplicate = filled.copy_row(RECORDS, 5) if not correct else None
+    filled.set(RECORDS, 6, Manager="E00001" if correct else "E99999")
+    filled.set(RECORDS, 7, ContractStartDate="28/02/2026" if correct else "31/02/2026")
+    filled.set(RECORDS, 8, UserType="fixed-term",
+               ContractEndDate="31/12/2027" if correct else None)
+    filled.set(RECORDS, 9, Login="rroy.new" if correct else filled.get(RECORDS, 10, "Login"))
+    filled.set(ORGS, 4, Manager="E00002" if correct else None)
+    return {(RECORDS, 5, "RecordIdentifier"), (RECORDS, duplicate or 0, "RecordIdentifier"),
+            (RECORDS, 6, "Manager"), (RECORDS, 7, "ContractStartDate"),
+            (RECORDS, 8, "ContractEndDate"), (RECORDS, 9, "Login"), (ORGS, 4, "Manager")}
+
+
+def fingerprint(engine: sa.Engine) -> dict[str, tuple[int, str]]:
+    """Per table of what an upload may change — resources, links, changes, runs, set-aside
+    rows —: its row count and a checksum of every row."""
+    out = {}
+    with engine.connect() as conn:
+        for table in (resources, links, changes, runs, set_aside):
+            rows = conn.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
+            out[table.name] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+    return out

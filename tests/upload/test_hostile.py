@@ -5,7 +5,6 @@ The same workbook without its hostile part verifies, so the refusal is what stop
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +15,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from headcount.errors import RunRefused
-from headcount.repository.schema import audit_log, changes, links, resources, runs, set_aside
+from headcount.repository.schema import audit_log
 from headcount.upload.uploads import list_uploads, load, receive
 from uploadfiles import EXTERNAL_ENTITY, rewrite_zip, write_xlsx, zip_of
 from uploadproject import sample
+from uploadsample import fingerprint
 from webproject import login, make_app, make_project
 
 MB = 1024 * 1024
@@ -59,17 +59,6 @@ HOSTILE = [
             "`Title` holds cells that a spreadsheet would run as formulas"),
 ]
 IDS = [h.name for h in HOSTILE]
-
-
-def fingerprint(engine: sa.Engine) -> dict[str, tuple[int, str]]:
-    """Per table of what an upload may change — resources, links, changes, runs, set-aside
-    rows —: its row count and a checksum of every row."""
-    out = {}
-    with engine.connect() as conn:
-        for table in (resources, links, changes, runs, set_aside):
-            rows = conn.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
-            out[table.name] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
-    return out
 
 
 def audited(engine: sa.Engine) -> tuple[str, str, str, str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from headcount.project import ProjectContext
-from uploadsample import RECORDS, Filled, located, messages
+from uploadsample import RECORDS, Filled, full_with_mistakes, located, messages
 from webproject import make_project
 
 ORGS = "Organization"
@@ -34,25 +34,10 @@ def test_a_full_template_verifies_clean_as_downloaded(sample: ProjectContext,
     assert dict(verification.ignored).keys() == {"Title", "Subsidiary", "Lists"}
 
 
-def _full_with_mistakes(filled: Filled, correct: bool) -> set[tuple[str, int | None, str]]:
-    """The issue's six mistakes in a full template (or their correct versions); where each
-    error is expected."""
-    duplicate = filled.copy_row(RECORDS, 5) if not correct else None
-    filled.set(RECORDS, 6, Manager="E00001" if correct else "E99999")
-    filled.set(RECORDS, 7, ContractStartDate="28/02/2026" if correct else "31/02/2026")
-    filled.set(RECORDS, 8, UserType="fixed-term",
-               ContractEndDate="31/12/2027" if correct else None)
-    filled.set(RECORDS, 9, Login="rroy.new" if correct else filled.get(RECORDS, 10, "Login"))
-    filled.set(ORGS, 4, Manager="E00002" if correct else None)
-    return {(RECORDS, 5, "RecordIdentifier"), (RECORDS, duplicate or 0, "RecordIdentifier"),
-            (RECORDS, 6, "Manager"), (RECORDS, 7, "ContractStartDate"),
-            (RECORDS, 8, "ContractEndDate"), (RECORDS, 9, "Login"), (ORGS, 4, "Manager")}
-
-
 def test_the_full_template_with_the_issues_mistakes_gives_exactly_those_errors(
         sample: ProjectContext, tmp_path: Path) -> None:
     filled = Filled(sample, "full")
-    expected = _full_with_mistakes(filled, correct=False)
+    expected = full_with_mistakes(filled, correct=False)
     verification = filled.verify(tmp_path)
     assert located(verification.errors) == expected, messages(verification)
     assert not verification.ok
@@ -60,7 +45,7 @@ def test_the_full_template_with_the_issues_mistakes_gives_exactly_those_errors(
     assert not set(records.frame["__line"].to_list()) & {5, 6, 7, 8, 9}
 
     fixed = Filled(sample, "full")
-    _full_with_mistakes(fixed, correct=True)
+    full_with_mistakes(fixed, correct=True)
     verification = fixed.verify(tmp_path, "fixed.xlsx")
     assert verification.errors == [], messages(verification)
     records = next(t for t in verification.tabs if t.tab == RECORDS)
