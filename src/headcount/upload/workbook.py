@@ -20,7 +20,7 @@ from headcount.upload.refusal import UploadRefused
 from headcount.upload.sheet import Sheet, cell_name
 from headcount.upload.xlsx import read_xlsx
 
-__all__ = ["Sheet", "UploadLimits", "UploadRefused", "Workbook", "read_workbook",
+__all__ = ["Sheet", "UploadLimits", "UploadRefused", "Workbook", "check_size", "read_workbook",
            "upload_limits"]
 
 CONNECTION = "upload"
@@ -48,9 +48,7 @@ def read_workbook(path: Path, limits: UploadLimits = _DEFAULTS) -> Workbook:
     not a workbook, CSV file or zip of CSV files."""
     name = path.name
     size = path.stat().st_size
-    if size > limits.max_bytes:
-        raise UploadRefused(name, f"the file is {megabytes(size)}, larger than the "
-                            f"{megabytes(limits.max_bytes)} an upload may be")
+    check_size(name, size, limits.max_bytes)
     suffix = path.suffix.lower()
     with path.open("rb") as handle:
         head = handle.read(8)
@@ -90,6 +88,14 @@ def read_workbook(path: Path, limits: UploadLimits = _DEFAULTS) -> Workbook:
     rows = sum(sheet.frame.height for sheet in sheets)
     source = SourceFile(CONNECTION, path, size, _checksum(path), rows, encoding)
     return Workbook(source, sheets, hidden)
+
+
+def check_size(name: str, size: int, max_bytes: int) -> None:
+    """Refused when the file is larger than an upload may be: checked from its size, before a
+    byte of it is read."""
+    if size > max_bytes:
+        raise UploadRefused(name, f"the file is {megabytes(size)}, larger than the "
+                            f"{megabytes(max_bytes)} an upload may be")
 
 
 def _compound_reason(path: Path) -> str:
