@@ -80,9 +80,14 @@ def test_too_many_rows_are_refused(tmp_path: Path) -> None:
 ADVICE = "delete the empty rows and columns after your data, then upload the file again"
 
 
-def test_two_cells_far_apart_are_refused_before_the_grid_is_held(tmp_path: Path) -> None:
+# A dimension that lies (Excel writes the true one, which the reader trusts once no row or cell
+# reaches beyond it), or none.
+@pytest.mark.parametrize("dimension", [None, "A1:B2", "A1:XFD2", "A1:A60000"])
+def test_two_cells_far_apart_are_refused_before_the_grid_is_held(tmp_path: Path,
+                                                                 dimension: str | None) -> None:
     # A1 and XFD60000: 1.8 KB that python-calamine would open as a grid of 31 GB.
-    path = hostile_xlsx(tmp_path / "people.xlsx", [sheet_xml([("A1", "Key"), ("XFD60000", "x")])])
+    path = hostile_xlsx(tmp_path / "people.xlsx",
+                        [sheet_xml([("A1", "Key"), ("XFD60000", "x")], dimension=dimension)])
     assert path.stat().st_size < 8_000
     assert refusal(path) == ("people.xlsx: the tab `People` reaches cell XFD60000: 983 million "
                              "cells, more than the 5 million an upload may hold: " + ADVICE)
@@ -106,12 +111,21 @@ def test_a_cell_beyond_excel_s_last_row_or_column_is_refused(tmp_path: Path, ref
                             "again from Excel"
 
 
-def test_cells_without_a_reference_count_as_positions(tmp_path: Path) -> None:
+@pytest.mark.parametrize("dimension", [None, "A1:B1"])
+def test_cells_without_a_reference_count_as_positions(tmp_path: Path,
+                                                      dimension: str | None) -> None:
     # 1,001 cells in a row, none saying where it is: the last one is in column ALM.
     cells = [(None, "x")] * 1_001
-    path = hostile_xlsx(tmp_path / "people.xlsx", [sheet_xml(cells, rows_numbered=False)])
+    path = hostile_xlsx(tmp_path / "people.xlsx",
+                        [sheet_xml(cells, dimension=dimension, rows_numbered=False)])
     assert refusal(path) == ("people.xlsx: the tab `People` reaches column ALM: 1,001 columns, "
                              f"more than the 1,000 an upload may have: {ADVICE}")
+
+
+def test_a_column_in_lower_case_is_not_taken_for_a_small_one(tmp_path: Path) -> None:
+    path = hostile_xlsx(tmp_path / "people.xlsx",
+                        [sheet_xml([("A1", "Key"), ("xfd60000", "x")], dimension="A1:A1")])
+    assert "the tab `People` reaches cell XFD60000: 983 million cells" in refusal(path)
 
 
 def test_the_cell_budget_counts_every_tab(tmp_path: Path) -> None:

@@ -22,6 +22,8 @@ _CELL_TAG = re.compile(_PREFIX + rb"c[\s>/]")
 _PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:worksheet[\s>]")
 _FIRST_REF = re.compile(rb'<c r="([A-Za-z]+)')
 _FIRST_ROW = re.compile(rb'<row r="([0-9]+)"')
+_DIGITS = "0123456789"
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ROW_OR_CELL = re.compile(_PREFIX + rb"(row|c)(?=[\s>/])([^>]*)>")
 _R = re.compile(rb'\br="([A-Za-z]*)([0-9]+)"')
 _REFERENCE = re.compile(r"\$?([A-Za-z]{1,4})?\$?([0-9]+)?")
@@ -55,6 +57,12 @@ def column_number(letters: str) -> int:
 def sheet_extent(data: bytes) -> Extent:
     """The extent of a worksheet part (its XML, checked for entity declarations before)."""
     rows, columns = _dimension(data)
+    # Excel and the libraries we know write the dimension and `r` first on every row and cell:
+    # then two searches, for a row or cell without `r` and for one beyond the dimension, are
+    # enough (walking the bench's million cells costs seconds).
+    if rows and columns and _odd_rows(rows).search(data) is None \
+            and _odd_cells(rows, columns).search(data) is None:
+        return Extent(rows, columns)
     numbered = _FIRST_ROW.findall(data)
     if len(numbered) == data.count(b"<row ") + data.count(b"<row>"):
         rows = max(rows, max(map(int, numbered), default=0))
@@ -64,10 +72,7 @@ def sheet_extent(data: bytes) -> Extent:
             rows = max(rows, int(found.group(2)) if found else 0)
     cells = len(_CELL_TAG.findall(data)) if _PREFIXED.search(data, 0, 4096) \
         else data.count(b"<c ") + data.count(b"<c>") + data.count(b"<c/>")
-    # Excel and the libraries we know write `r` first on every cell: then the columns' letters
-    # and one search for a cell below the last row are enough (the bench's million cells cost
-    # a walk seconds).
-    if data.count(b'<c r="') == cells and _below(rows).search(data) is None:
+    if data.count(b'<c r="') == cells and _cells_below(rows).search(data) is None:
         letters = set(_FIRST_REF.findall(data))
         last = max((column_number(letter.decode("ascii")) for letter in letters), default=0)
         return Extent(rows, max(columns, last))
@@ -75,13 +80,32 @@ def sheet_extent(data: bytes) -> Extent:
     return Extent(max(rows, positions.rows), max(columns, positions.columns))
 
 
-def _below(row: int) -> re.Pattern[bytes]:
-    """A cell whose `r` names a row after `row`: more digits, or as many and a greater one."""
-    digits = str(row)
-    greater = [f"[0-9]{{{len(digits) + 1},}}"] + [
-        f"{digits[:i]}[{int(digit) + 1}-9][0-9]{{{len(digits) - i - 1}}}"
-        for i, digit in enumerate(digits) if digit != "9"]
-    return re.compile(rb'<c r="[A-Za-z]+(?:' + "|".join(greater).encode("ascii") + rb')"')
+def _odd_rows(rows: int) -> re.Pattern[bytes]:
+    """A row without `r` first, or after row `rows`."""
+    return re.compile(rb'<row(?:[>/]|\s(?!r=")|\sr="(?:' + _greater(str(rows), _DIGITS) + rb')")')
+
+
+def _odd_cells(rows: int, columns: int) -> re.Pattern[bytes]:
+    """A cell without `r` first, naming its column in lower case, after column `columns` or
+    after row `rows` (one pattern: each search visits every cell)."""
+    after_column = _greater(column_letter(columns - 1), _LETTERS)
+    after_row = _greater(str(rows), _DIGITS)
+    return re.compile(rb'<c(?:[>/]|\s(?!r=")|\sr="(?:(?:' + after_column
+                      + rb')[0-9]|[A-Z]*[a-z]|[A-Z]+(?:' + after_row + rb')"))')
+
+
+def _cells_below(rows: int) -> re.Pattern[bytes]:
+    return re.compile(rb'<c r="[A-Za-z]+(?:' + _greater(str(rows), _DIGITS) + rb')"')
+
+
+def _greater(text: str, alphabet: str) -> bytes:
+    """A pattern matching the words of `alphabet` after `text`: longer, or as long and greater
+    at their first difference."""
+    last = alphabet[-1]
+    longer = f"[{alphabet[0]}-{last}]{{{len(text) + 1},}}"
+    same = [f"{text[:i]}[{alphabet[alphabet.index(c) + 1]}-{last}][{alphabet[0]}-{last}]"
+            f"{{{len(text) - i - 1}}}" for i, c in enumerate(text) if c != last]
+    return "|".join([longer, *same]).encode("ascii")
 
 
 def _dimension(data: bytes) -> tuple[int, int]:
