@@ -64,3 +64,32 @@ def zip_of(path: Path, members: Mapping[str, bytes]) -> Path:
         for name, data in members.items():
             archive.writestr(name, data)
     return path
+
+
+def sheet_xml(cells: Sequence[tuple[str | None, str]], dimension: str | None = None,
+              rows_numbered: bool = True) -> bytes:
+    """A worksheet part of text cells, each (reference, text) in order; a cell without a
+    reference (None) takes the next position, as a row without a number does."""
+    rows: dict[int, list[tuple[str | None, str]]] = {}
+    for reference, text in cells:
+        row = int("".join(c for c in reference if c.isdigit())) if reference else 1
+        rows.setdefault(row, []).append((reference, text))
+    body = "".join(
+        (f'<row r="{row}">' if rows_numbered else "<row>") + "".join(
+            (f'<c r="{reference}" t="inlineStr">' if reference else '<c t="inlineStr">')
+            + f"<is><t>{text}</t></is></c>" for reference, text in found) + "</row>"
+        for row, found in sorted(rows.items()))
+    size = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats'
+            f'.org/spreadsheetml/2006/main">{size}<sheetData>{body}</sheetData></worksheet>'
+            ).encode()
+
+
+def hostile_xlsx(path: Path, sheets: Sequence[bytes],
+                 replace: Mapping[str, bytes] | None = None, names: Sequence[str] = ()) -> Path:
+    """A workbook of tabs People, People 2, … (or `names`) whose worksheet parts are `sheets`,
+    with `replace` replaced or added."""
+    tabs = list(names) or ["People"] + [f"People {i}" for i in range(2, len(sheets) + 1)]
+    clean = write_xlsx(path.with_name("clean-" + path.name), {tab: [["Key"]] for tab in tabs})
+    parts = {f"xl/worksheets/sheet{i}.xml": sheet for i, sheet in enumerate(sheets, 1)}
+    return rewrite_zip(clean, path, {**parts, **(replace or {})})

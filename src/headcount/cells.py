@@ -4,8 +4,9 @@ through `formula_safe`, whatever stage writes it."""
 from __future__ import annotations
 
 # A spreadsheet runs a cell starting with one of these as a formula (tab and CR too: some strip
-# them first, then see the = behind).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# them first, then see the = behind; and the full-width ＝ ＋ － ＠, which East Asian input
+# methods type and some spreadsheets read as their ASCII look-alikes).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def formula_safe(value: object) -> str:

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from headcount.cli import exitcodes
 from headcount.cli.app import app
+from uploadfiles import zip_of
 from webproject import make_project
 
 runner = CliRunner()
@@ -137,3 +138,42 @@ def test_load_list_show_and_roll_back(project: Path, tmp_path: Path) -> None:
     code, out = upload(project, "rollback", "3", "--reason", "wrong file", "--as", "hr")
     assert code == exitcodes.OK, out
     assert upload(project, "show", "99")[0] == exitcodes.NOT_FOUND
+
+
+def test_control_characters_from_a_file_are_printed_as_escapes(project: Path,
+                                                               tmp_path: Path) -> None:
+    # A tab and a cell holding terminal escapes (clear the screen, set the window's title).
+    path = zip_of(tmp_path / "upload.zip", {
+        "\x1b[2J.csv": b"Key\nE1\n",
+        "Site.csv": b"Identifier,DisplayName\n"
+                    b"LY\x1b]0;pwned\x07S,Lyon\nLY\x1b]0;pwned\x07S,Lyon 2\n",
+    })
+    code, out = upload(project, "verify", str(path))
+    assert code == exitcodes.FAILED, out
+    assert "\x1b" not in out
+    assert "\x07" not in out
+    assert "tab \\x1b[2J: this tab is not a type of the workforce repository" in out
+    assert "LY\\x1b]0;pwned\\x07S" in out
+
+
+def test_a_refusal_naming_a_part_prints_its_controls_as_escapes(project: Path,
+                                                                tmp_path: Path) -> None:
+    path = zip_of(tmp_path / "upload.zip", {"\x1b[2Jrun.exe": b"MZ"})
+    code, out = upload(project, "verify", str(path))
+    assert code == exitcodes.REFUSED, out
+    assert "`\\x1b[2Jrun.exe` is not a CSV file" in out
+
+
+def test_a_file_too_large_is_refused_from_its_size_before_it_is_read(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "people.csv"
+    with path.open("wb") as handle:
+        handle.truncate(60 * 1024 * 1024)  # 60 MB of nothing: no disk used
+
+    def never(self: Path) -> bytes:
+        raise AssertionError(f"{self} was read")
+
+    monkeypatch.setattr(Path, "read_bytes", never)
+    code, out = upload(project, "load", str(path), "--yes")
+    assert code == exitcodes.REFUSED, out
+    assert "people.csv: the file is 60 MB, larger than the 50 MB an upload may be" in out

@@ -15,6 +15,7 @@ import pytest
 from headcount.project import ProjectContext
 from headcount.upload.annotate import annotated_workbook
 from headcount.upload.verified import Verification
+from uploadfiles import zip_of
 from uploadsample import RECORDS, Filled, located, verify_file
 from webproject import make_project
 
@@ -120,3 +121,14 @@ def test_the_file_sent_back_uploaded_again_gives_the_same_problems(
     again = verify_file(sample, path)
     assert located(again.problems) == located(verification.problems)
     assert ("Problems", "the problems found by an earlier verify") in again.ignored
+
+
+def test_tab_names_excel_refuses_come_back_cleaned(sample: ProjectContext,
+                                                   tmp_path: Path) -> None:
+    # A zip's file names become tabs: brackets, colons and quotes Excel refuses in a tab name.
+    data = b"Identifier,DisplayName\nLYS,Lyon\n"
+    path = zip_of(tmp_path / "upload.zip", {"a[1].csv": data, "a:b.csv": data, "'q'.csv": data,
+                                            "problems.csv": data})
+    book = sent_back(verify_file(sample, path))
+    assert book.sheetnames == ["Problems", "a-1-", "a-b", "q", "problems (2)"]
+    assert book["a-b"]["B2"].value == "LYS"

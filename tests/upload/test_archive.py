@@ -71,3 +71,26 @@ def test_a_zip_holding_something_else_than_csv_is_refused(tmp_path: Path) -> Non
     path = zip_of(tmp_path / "mixed.zip", {"Person.csv": b"Key\n", "run.exe": b"MZ"})
     assert "mixed.zip: `run.exe` is not a CSV file" in refusal(path)
     assert zipfile.is_zipfile(path)
+
+
+def test_a_member_under_a_megabyte_is_ratio_checked_too(tmp_path: Path) -> None:
+    # Hundreds of such members, each just under the old 1 MB floor, added up to 465 MB.
+    book = write_xlsx(tmp_path / "book.xlsx", {"Person": [["Key"]]})
+    path = rewrite_zip(book, tmp_path / "bomb.xlsx",
+                       {"xl/worksheets/sheet1.xml": b"<c><v>1</v></c>" * 60_000})
+    assert "bomb.xlsx: `xl/worksheets/sheet1.xml` would grow" in refusal(path)
+
+
+def test_more_than_200_megabytes_once_unpacked_is_refused_by_default(tmp_path: Path) -> None:
+    path = zip_of(tmp_path / "people.zip", {f"T{i}.csv": b"Key\n" for i in range(10)})
+    # The directory says each member inflates from 3 MB to 21 MB, well under the ratio: all
+    # together they hold too much, refused before anything is inflated.
+    data = bytearray(path.read_bytes())
+    entry = data.find(b"PK\x01\x02")
+    while entry >= 0:
+        data[entry + 20:entry + 28] = ((3 << 20).to_bytes(4, "little")
+                                       + (21 << 20).to_bytes(4, "little"))
+        entry = data.find(b"PK\x01\x02", entry + 4)
+    path.write_bytes(bytes(data))
+    assert refusal(path).startswith("people.zip: once unpacked the file would hold 210 MB, more "
+                                    "than the 200 MB an upload may hold")

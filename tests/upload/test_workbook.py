@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from headcount.config.upload import UploadSettings
 from headcount.connections.reader import LINE
-from headcount.upload.workbook import UploadLimits, UploadRefused, read_workbook
+from headcount.upload.workbook import UploadLimits, UploadRefused, read_workbook, upload_limits
 from uploadfiles import rewrite_zip, write_xlsx, zip_of
 
 
@@ -198,3 +199,19 @@ def test_other_kinds_of_files_are_refused(tmp_path: Path) -> None:
     assert "only Excel workbooks (.xlsx), CSV files (.csv) and zip files" in refusal(path)
     renamed = write_xlsx(tmp_path / "p.xlsx", {"A": [["a"]]}).rename(tmp_path / "people.csv")
     assert "people.csv: the file is not CSV text but a zip" in refusal(renamed)
+
+
+def test_the_project_settings_give_the_limits() -> None:
+    limits = upload_limits(UploadSettings(max_megabytes=2, formulas="refuse"))
+    assert (limits.max_bytes, limits.formulas) == (2 * 1024 * 1024, "refuse")
+    assert upload_limits(UploadSettings()) == UploadLimits()
+
+
+def test_a_file_larger_than_the_limit_is_refused_from_its_size(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    with path.open("wb") as handle:
+        handle.truncate(3 * 1024 * 1024)
+    with pytest.raises(UploadRefused) as caught:
+        read_workbook(path, upload_limits(UploadSettings(max_megabytes=2)))
+    assert str(caught.value) == ("people.csv: the file is 3 MB, larger than the 2 MB an upload "
+                                 "may be")

@@ -43,3 +43,17 @@ def test_a_clean_workbook_has_no_declaration(tmp_path: Path) -> None:
     assert read_workbook(book).sheets[0].frame["A"].to_list() == ["<!DOCTYPE is text here"]
     with zipfile.ZipFile(book) as archive:
         assert b"&lt;!DOCTYPE" in archive.read("xl/sharedStrings.xml")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_an_xml_part_in_utf16_without_a_mark_is_refused(tmp_path: Path, encoding: str) -> None:
+    # A space before the declaration hides it from the scan for "<" in UTF-16.
+    hidden = b" " + EXTERNAL.split(b"\n", 1)[1].replace(b"sst", b"workbook")
+    book = write_xlsx(tmp_path / "clean.xlsx", {"Person": [["Key"], ["E1"]]})
+    path = rewrite_zip(book, tmp_path / "people.xlsx",
+                       {"xl/workbook.xml": hidden.decode().encode(encoding)})
+    with pytest.raises(UploadRefused) as caught:
+        read_workbook(path)
+    assert str(caught.value) == ("people.xlsx: the part `xl/workbook.xml` is not in UTF-8, the "
+                                 "encoding Excel writes: the file was not made by Excel; save it "
+                                 "again from Excel")

@@ -5,6 +5,7 @@ that upload or change act `--as NAME` (recorded with the upload and in the audit
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -24,7 +25,7 @@ from headcount.upload.templates import write_template
 from headcount.upload.uploads import Upload
 from headcount.upload.verified import Problem, Verification
 from headcount.upload.verify import verify
-from headcount.upload.workbook import UploadLimits, read_workbook
+from headcount.upload.workbook import UploadRefused, check_size, read_workbook, upload_limits
 
 upload_app = typer.Typer(cls=Group, no_args_is_help=True,
                          help="Manual upload of the workforce: templates to fill, verify, "
@@ -33,6 +34,14 @@ app.add_typer(upload_app, name="upload")
 AS = typer.Option("--as", help="Who uploads (recorded with the upload and in the audit log).")
 FileArg = Annotated[Path, typer.Argument(help="An .xlsx, .csv or .zip of CSV files.",
                                          exists=True, dir_okay=False, readable=True)]
+# C0 and C1 control characters: a cell holding ESC [ … would drive the terminal.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """Text from a file as printed: rich markup escaped, control characters as visible escapes
+    (ESC → \\x1b)."""
+    return escape(_CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
 
 
 def template(cli: typer.Context,
@@ -60,6 +69,12 @@ def template(cli: typer.Context,
     console.print(f"{'full' if full else 'empty'} template written to {output}")
 
 
+def _refused(refused: UploadRefused) -> typer.Exit:
+    # Its message names parts and tabs of the file: printed as any text from a file.
+    err.print(f"[red]error:[/] {shown(str(refused))}", soft_wrap=True)
+    return typer.Exit(refused.exit_code)
+
+
 def problem_line(p: Problem) -> str:
     """`tab Identity record, row 12, column Manager (F): `E999`: no Identity has …`."""
     value = f": `{p.value}`" if p.value is not None else ""
@@ -68,11 +83,11 @@ def problem_line(p: Problem) -> str:
 
 def _problems(verification: Verification) -> None:
     for p in verification.errors:
-        console.print(escape(problem_line(p)), soft_wrap=True)
+        console.print(shown(problem_line(p)), soft_wrap=True)
     for p in verification.warnings:
-        console.print(f"[yellow]warning:[/] {escape(problem_line(p))}", soft_wrap=True)
+        console.print(f"[yellow]warning:[/] {shown(problem_line(p))}", soft_wrap=True)
     for tab, why in verification.ignored:
-        console.print(f"tab {escape(tab)} left alone: {escape(why)}", soft_wrap=True)
+        console.print(f"tab {shown(tab)} left alone: {shown(why)}", soft_wrap=True)
     errors, warnings = len(verification.errors), len(verification.warnings)
     rows = sum(t.rows for t in verification.tabs)
     console.print(f"{len(verification.tabs)} tab{'' if len(verification.tabs) == 1 else 's'}, "
@@ -91,7 +106,10 @@ def verify_file(cli: typer.Context, file: FileArg,
     ctx = open_project(cli)
     try:
         project = ctx.deployed()[1]
-        workbook = read_workbook(file, UploadLimits(max_bytes=project.upload.max_bytes))
+        try:
+            workbook = read_workbook(file, upload_limits(project.upload))
+        except UploadRefused as refused:
+            raise _refused(refused) from None
         with ctx.engine.connect() as conn:
             verification = verify(conn, project, workbook)
     finally:
@@ -105,9 +123,14 @@ def verify_file(cli: typer.Context, file: FileArg,
 
 def _received(ctx: ProjectContext, file: Path, actor: str) -> Upload:
     """The file kept as an upload and verified; the command ends here when it cannot load."""
+    # Its size first: a file larger than an upload may be is never read into memory.
+    try:
+        check_size(file.name, file.stat().st_size, ctx.deployed()[1].upload.max_bytes)
+    except UploadRefused as refused:
+        raise _refused(refused) from None
     upload, verification = uploads.receive(ctx, file.read_bytes(), file.name, actor)
     if verification is None:
-        err.print(f"[red]upload {upload.id} refused:[/] {escape(upload.message or '')}")
+        err.print(f"[red]upload {upload.id} refused:[/] {shown(upload.message or '')}")
         raise typer.Exit(exitcodes.REFUSED)
     _problems(verification)
     if not verification.ok:
@@ -115,17 +138,17 @@ def _received(ctx: ProjectContext, file: Path, actor: str) -> Upload:
                   "are fixed (`headcount upload verify FILE --out FIXME.xlsx` writes them "
                   "beside the rows)")
         raise typer.Exit(exitcodes.FAILED)
-    console.print(f"upload {upload.id}: {escape(upload.file_name)} verified")
+    console.print(f"upload {upload.id}: {shown(upload.file_name)} verified")
     return upload
 
 
 def _preview(ctx: ProjectContext, upload_id: int, actor: str) -> None:
     done = uploads.preview(ctx, upload_id, actor)
     for sentence in done.sentences:
-        console.print(f"  {escape(sentence)}", soft_wrap=True)
+        console.print(f"  {shown(sentence)}", soft_wrap=True)
     table = Table("tab", "added", "changed", "deleted", box=None, pad_edge=False)
     for tab, n in done.counts.items():
-        table.add_row(escape(tab), *(f"{n.get(k, 0):,}" for k in
+        table.add_row(shown(tab), *(f"{n.get(k, 0):,}" for k in
                                      ("inserted", "updated", "deleted")))
     console.print(table)
     console.print(f"every change, with the orders and workflows it would start: headcount job "
@@ -189,7 +212,7 @@ def list_all(cli: typer.Context,
     table = Table("id", "file", "by", "at", "bytes", "sha256", "mode", "state", "errors",
                   "warnings", "runs", box=None, pad_edge=False)
     for u in found:
-        table.add_row(str(u.id), escape(u.file_name), escape(u.uploaded_by),
+        table.add_row(str(u.id), shown(u.file_name), shown(u.uploaded_by),
                       f"{u.uploaded_at:%Y-%m-%d %H:%M}", f"{u.size:,}", u.sha256[:12],
                       u.mode or "—", u.state, f"{u.errors:,}", f"{u.warnings:,}", _runs(u))
     console.print(table if found else "no upload yet")
@@ -213,13 +236,13 @@ def show(cli: typer.Context, upload_id: Annotated[int, typer.Argument(help="The 
         verification = uploads.verification_of(ctx, upload_id)
     finally:
         ctx.close()
-    console.print(f"[bold]upload {u.id}[/] · {escape(u.file_name)} · {u.size:,} bytes · "
-                  f"sha256 {u.sha256} · by {escape(u.uploaded_by)} at "
+    console.print(f"[bold]upload {u.id}[/] · {shown(u.file_name)} · {u.size:,} bytes · "
+                  f"sha256 {u.sha256} · by {shown(u.uploaded_by)} at "
                   f"{u.uploaded_at:%Y-%m-%d %H:%M} · mode {u.mode or '—'} · {u.state}",
                   soft_wrap=True)
     console.print(f"  runs: {_runs(u)}")
     if u.message:
-        console.print(f"  {escape(u.message)}", soft_wrap=True)
+        console.print(f"  {shown(u.message)}", soft_wrap=True)
     if verification is not None:
         _problems(verification)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 from headcount.upload.refusal import UploadRefused
@@ -14,9 +14,9 @@ from headcount.upload.refusal import UploadRefused
 # A workbook has a few parts per tab; a zip of CSV files one per tab. Thousands of members are
 # an attack on the reader, not a file someone filled in.
 MAX_MEMBERS = 1_000
-# Small members may compress very well (an XML part of repeated empty cells) and inflating them
-# costs nothing: the ratio is checked on members larger than this.
-RATIO_FLOOR = 1024 * 1024
+# Tiny members may compress very well and inflating them costs nothing: the ratio is checked on
+# members larger than this (low, so that hundreds of members just under it cannot add up).
+RATIO_FLOOR = 64 * 1024
 _CHUNK = 1 << 20
 
 
@@ -49,7 +49,8 @@ def checked_members(path: Path, max_uncompressed: int, max_ratio: float) -> list
     return members
 
 
-def member_chunks(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterator[bytes]:
+def member_chunks(archive: zipfile.ZipFile, member: zipfile.ZipInfo
+                  ) -> Generator[bytes, None, None]:
     """The inflated bytes of a member, chunk by chunk; a member whose data does not match the
     directory (a size that lies, a bad checksum) is refused."""
     try:

@@ -69,7 +69,7 @@ def tab_names(wanted: list[str]) -> list[str]:
     taken = {LISTS.lower()}
     names = []
     for text in wanted:
-        base = _FORBIDDEN.sub("-", text).strip("'").strip() or "Sheet"
+        base = clean_tab_name(text)
         name, number = base[:_TAB_LENGTH], 1
         while name.lower() in taken:
             number += 1
@@ -78,6 +78,12 @@ def tab_names(wanted: list[str]) -> list[str]:
         taken.add(name.lower())
         names.append(name)
     return names
+
+
+def clean_tab_name(text: str) -> str:
+    """The text as a tab name Excel accepts but for its length: no [ ] : * ? / \\, no
+    apostrophe around it, never empty."""
+    return _FORBIDDEN.sub("-", text).strip("'").strip() or "Sheet"
 
 
 def label(prop: Property) -> str:

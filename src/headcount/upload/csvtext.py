@@ -9,6 +9,8 @@ import csv
 import io
 import re
 
+from headcount.cells import FORMULA_STARTS
+from headcount.upload.limits import UploadLimits, amount
 from headcount.upload.refusal import UploadRefused
 from headcount.upload.sheet import Sheet, column_letter, sheet_frame
 
@@ -19,7 +21,6 @@ _BOMS = (
 )
 # Excel writes ";" where the decimal mark is a comma, "," elsewhere; "Unicode text" uses tabs.
 _SEPARATORS = (",", ";", "\t")
-_FORMULA_STARTS = ("=", "+", "-", "@")
 # A signed number, a phone number ("+33 6 12 34 56 78", "-12.5") or a lone dash (an HR export's
 # "no value") is no formula: a spreadsheet shows them as they are.
 _NUMBER = re.compile(r"[+-]?(?:[0-9][0-9 .]*(?:,[0-9]+)?)?")
@@ -30,9 +31,11 @@ def encoding_of(data: bytes) -> str:
     return next((encoding for bom, encoding in _BOMS if data.startswith(bom)), "utf-8")
 
 
-def read_csv_text(sheet: str, data: bytes, max_rows: int) -> tuple[Sheet, str]:
+def read_csv_text(sheet: str, data: bytes, limits: UploadLimits) -> tuple[Sheet, str]:
     """The CSV bytes as a tab named `sheet`, and the encoding they were read in. Refused with the
-    tab's name as the file: the caller names the file it came from."""
+    tab's name as the file: the caller names the file it came from. Of the limits, the rows,
+    columns and cells apply."""
+    max_rows = limits.max_rows
     file = sheet
     encoding = encoding_of(data)
     try:
@@ -57,14 +60,25 @@ def read_csv_text(sheet: str, data: bytes, max_rows: int) -> tuple[Sheet, str]:
             if len(rows) >= max_rows:
                 raise UploadRefused(file, f"the file has more than {max_rows:,} rows, the most "
                                     "an upload may have: split it")
+            if len(record) > limits.max_columns:
+                raise UploadRefused(file, f"the record on line {line} has {len(record):,} "
+                                    f"fields, more than the {limits.max_columns:,} columns an "
+                                    "upload may have: is the separator right, and are the "
+                                    "columns after your data empty? Delete them")
             rows.append(record)
             lines.append(line)
             formulas.extend((line, column_letter(index)) for index, value in enumerate(record)
-                            if value.startswith(_FORMULA_STARTS) and not _NUMBER.fullmatch(value))
+                            if value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value))
     except csv.Error as exc:
         raise UploadRefused(file, f"the record starting on line {end + 1} cannot be read as "
                             f"CSV ({exc})") from None
     width = max(map(len, rows), default=0)
+    if width * len(rows) > limits.max_cells:
+        # Short rows are filled with empty cells: one wide row makes every row as wide.
+        raise UploadRefused(file, f"{len(rows):,} rows of up to {width:,} columns make "
+                            f"{amount(width * len(rows))} cells, more than the "
+                            f"{amount(limits.max_cells)} an upload may hold: delete the empty "
+                            "columns after your data, or split the file")
     # A short row (a ragged CSV) ends with empty cells.
     columns = [[row[i] if i < len(row) else None for row in rows] for i in range(width)]
     return Sheet(sheet, sheet_frame(columns, lines), tuple(formulas)), encoding

@@ -35,6 +35,15 @@ def cell_list(cells: Sequence[tuple[int, str]], shown: int = 5) -> str:
     return text + (" …" if len(cells) > shown else "")
 
 
+def cell_name(sheet: Sheet, row: int, column: str) -> str:
+    """Where a cell is, for a message: `tab Site, row 3, column Name (B)` — its header is the
+    text of the tab's first row in that column."""
+    header = sheet.frame[column][0] if sheet.frame.height and column in sheet.frame.columns \
+        else None
+    named = f"{header} ({column})" if header and sheet.frame[LINE][0] != row else column
+    return f"tab {sheet.name}, row {row}, column {named}"
+
+
 def sheet_frame(columns: Sequence[Sequence[str | None]], lines: Sequence[int]) -> pl.DataFrame:
     """The columns (each as long as `lines`, the row numbers Excel shows) as a frame of text: an
     empty text is an empty cell, and rows without any value and the empty columns to the right of

@@ -26,13 +26,14 @@ from headcount.repository.schema import resources, upload_files, uploads
 from headcount.repository.schema import runs as runs_table
 from headcount.upload.archive import megabytes
 from headcount.upload.columns import upload_connector
+from headcount.upload.limits import upload_limits
 from headcount.upload.refusal import UploadRefused
 from headcount.upload.rollback import compensating_run
 from headcount.upload.source import Sent, engine_mode, upload_source
 from headcount.upload.summary import per_tab, sentences
 from headcount.upload.verified import Verification
 from headcount.upload.verify import verify
-from headcount.upload.workbook import UploadLimits, read_workbook
+from headcount.upload.workbook import read_workbook
 
 # refused: not read (size, zip bomb, macros… — `message` says why); errors: read, verify found
 # errors; verified: ready to preview or load; loaded; blocked: its load crossed a threshold
@@ -82,7 +83,7 @@ def receive(ctx: ProjectContext, content: bytes, file_name: str, actor: str
     """Keep the file (audited: file, size, sha256, who), read it within the project's limits
     and verify it. A refused file is kept and listed too, with why; None then."""
     deployment, project = ctx.deployed()
-    limits = UploadLimits(max_bytes=project.upload.max_bytes)
+    limits = upload_limits(project.upload)
     if len(content) > limits.max_bytes:
         # Refused before anything else: neither kept nor read.
         why = _oversized(file_name, len(content), limits.max_bytes)
@@ -238,7 +239,7 @@ def verification_of(ctx: ProjectContext, upload_id: int) -> Verification | None:
         path = Path(folder) / _safe_name(upload.file_name)
         path.write_bytes(bytes(content))
         try:
-            workbook = read_workbook(path, UploadLimits(max_bytes=project.upload.max_bytes))
+            workbook = read_workbook(path, upload_limits(project.upload))
         except UploadRefused:
             return None  # the settings changed since: as refused now
     with ctx.engine.connect() as conn:

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Literal
 
 from headcount.connections.reader import SourceFile
 from headcount.upload.archive import checked_members, megabytes, member_bytes
 from headcount.upload.csvtext import read_csv_text
+from headcount.upload.limits import UploadLimits, upload_limits
 from headcount.upload.refusal import UploadRefused
-from headcount.upload.sheet import Sheet, cell_list
+from headcount.upload.sheet import Sheet, cell_name
 from headcount.upload.xlsx import read_xlsx
 
-__all__ = ["Sheet", "UploadLimits", "UploadRefused", "Workbook", "read_workbook"]
+__all__ = ["Sheet", "UploadLimits", "UploadRefused", "Workbook", "check_size", "read_workbook",
+           "upload_limits"]
 
 CONNECTION = "upload"
 _ZIP = b"PK\x03\x04"
@@ -30,16 +31,9 @@ _COMPOUND = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
 _MACRO_EXTENSIONS = (".xlsm", ".xltm", ".xlam")
 _OLD_EXTENSIONS = (".xls", ".xlsb", ".xlt")
-
-
-@dataclass(frozen=True)
-class UploadLimits:
-    max_bytes: int = 50 * 1024 * 1024
-    max_uncompressed_bytes: int = 500 * 1024 * 1024
-    max_ratio: float = 100.0  # zip bomb: uncompressed / compressed, per member
-    max_rows: int = 1_000_000
-    # A workbook's formulas: read as the values Excel saved, or refused. (A CSV's are refused.)
-    formulas: Literal["cached", "refuse"] = "cached"
+# How many formula cells a refusal names before "and N more".
+_SHOWN_FORMULAS = 20
+_DEFAULTS = UploadLimits()
 
 
 @dataclass(frozen=True)
@@ -49,14 +43,12 @@ class Workbook:
     hidden: frozenset[str] = frozenset()
 
 
-def read_workbook(path: Path, limits: UploadLimits = UploadLimits()) -> Workbook:
+def read_workbook(path: Path, limits: UploadLimits = _DEFAULTS) -> Workbook:
     """The tabs of the uploaded file at `path`, in order; UploadRefused when it is not safe or
     not a workbook, CSV file or zip of CSV files."""
     name = path.name
     size = path.stat().st_size
-    if size > limits.max_bytes:
-        raise UploadRefused(name, f"the file is {megabytes(size)}, larger than the "
-                            f"{megabytes(limits.max_bytes)} an upload may be")
+    check_size(name, size, limits.max_bytes)
     suffix = path.suffix.lower()
     with path.open("rb") as handle:
         head = handle.read(8)
@@ -74,15 +66,14 @@ def read_workbook(path: Path, limits: UploadLimits = UploadLimits()) -> Workbook
         if not head.startswith((_ZIP, _EMPTY_ZIP)):
             raise UploadRefused(name, "the file is not an Excel workbook (.xlsx): it is not a "
                                 "zip file, so it was probably renamed or is damaged")
-        read, hidden = read_xlsx(path, limits.max_uncompressed_bytes, limits.max_ratio,
-                                 limits.max_rows, limits.formulas)
+        read, hidden = read_xlsx(path, limits)
         sheets = tuple(read)
     elif suffix == ".csv":
         if head.startswith((_ZIP, _EMPTY_ZIP)):
             raise UploadRefused(name, "the file is not CSV text but a zip or an Excel workbook: "
                                 "give it its real extension (.xlsx or .zip)")
         try:
-            sheet, encoding = read_csv_text(path.stem, path.read_bytes(), limits.max_rows)
+            sheet, encoding = read_csv_text(path.stem, path.read_bytes(), limits)
         except UploadRefused as refused:
             raise UploadRefused(name, refused.reason) from None
         sheets = (sheet,)
@@ -92,12 +83,19 @@ def read_workbook(path: Path, limits: UploadLimits = UploadLimits()) -> Workbook
         raise UploadRefused(name, "only Excel workbooks (.xlsx), CSV files (.csv) and zip files "
                             "of CSV files (.zip) are accepted")
     if suffix in (".csv", ".zip"):
-        # A CSV keeps no saved value beside a formula: its text would be loaded, then run by the
-        # next spreadsheet that opens an export. Refused whatever `formulas` says.
+        # A CSV cell has no cached value: its formula is all there is, so it is never read.
         _refuse_csv_formulas(name, sheets)
     rows = sum(sheet.frame.height for sheet in sheets)
     source = SourceFile(CONNECTION, path, size, _checksum(path), rows, encoding)
     return Workbook(source, sheets, hidden)
+
+
+def check_size(name: str, size: int, max_bytes: int) -> None:
+    """Refused when the file is larger than an upload may be: checked from its size, before a
+    byte of it is read."""
+    if size > max_bytes:
+        raise UploadRefused(name, f"the file is {megabytes(size)}, larger than the "
+                            f"{megabytes(max_bytes)} an upload may be")
 
 
 def _compound_reason(path: Path) -> str:
@@ -116,6 +114,10 @@ def _read_csv_zip(path: Path, limits: UploadLimits) -> tuple[tuple[Sheet, ...], 
                if not m.is_dir() and not _is_clutter(m.filename)]
     if not members:
         raise UploadRefused(name, "the zip file holds no CSV file")
+    if len(members) > limits.max_tabs:
+        raise UploadRefused(name, f"the zip file holds {len(members):,} files, more than the "
+                            f"{limits.max_tabs:,} tabs an upload may have: split it")
+    _refuse_same_tabs(name, members)
     sheets: list[Sheet] = []
     encodings: set[str] = set()
     with zipfile.ZipFile(path) as archive:
@@ -124,10 +126,11 @@ def _read_csv_zip(path: Path, limits: UploadLimits) -> tuple[tuple[Sheet, ...], 
             if member_path.suffix.lower() != ".csv":
                 raise UploadRefused(name, f"`{member.filename}` is not a CSV file: a zip may "
                                     "hold only CSV files, one per tab")
-            rows_left = limits.max_rows - sum(s.frame.height for s in sheets)
+            left = replace(limits, max_rows=limits.max_rows - sum(s.frame.height for s in sheets),
+                           max_cells=limits.max_cells - sum(_cells(s) for s in sheets))
             data = member_bytes(archive, member)
             try:
-                sheet, encoding = read_csv_text(member_path.stem, data, rows_left)
+                sheet, encoding = read_csv_text(member_path.stem, data, left)
             except UploadRefused as refused:
                 raise UploadRefused(name, f"`{member.filename}`: {refused.reason}") from None
             sheets.append(sheet)
@@ -141,13 +144,35 @@ def _is_clutter(member: str) -> bool:
     return "__MACOSX" in parts or parts[-1] in (".DS_Store", "Thumbs.db", "desktop.ini")
 
 
+def _refuse_same_tabs(name: str, members: list[zipfile.ZipInfo]) -> None:
+    # Each file is a tab named after it, and Excel compares tab names ignoring case.
+    seen: dict[str, str] = {}
+    for member in members:
+        tab = PurePosixPath(member.filename).stem.casefold()
+        if tab in seen:
+            raise UploadRefused(name, f"`{seen[tab]}` and `{member.filename}` would be the same "
+                                "tab: rename one of them (each file of the zip is the tab named "
+                                "after it)")
+        seen[tab] = member.filename
+
+
+def _cells(sheet: Sheet) -> int:
+    return sheet.frame.height * (sheet.frame.width - 1)
+
+
 def _refuse_csv_formulas(name: str, sheets: tuple[Sheet, ...]) -> None:
-    for sheet in sheets:
-        if sheet.formulas:
-            raise UploadRefused(name, f"`{sheet.name}` holds cells that a spreadsheet would run "
-                                "as formulas (they start with = + - or @: cells "
-                                f"{cell_list(sheet.formulas)}): remove them and upload the file "
-                                "again")
+    cells = [cell_name(sheet, row, column) for sheet in sheets
+             for row, column in sorted(sheet.formulas)]
+    if not cells:
+        return
+    shown = "; ".join(cells[:_SHOWN_FORMULAS])
+    more = f" and {len(cells) - _SHOWN_FORMULAS:,} more" if len(cells) > _SHOWN_FORMULAS else ""
+    counted = "1 cell would run as a formula" if len(cells) == 1 \
+        else f"{len(cells):,} cells would run as formulas"
+    raise UploadRefused(name, f"{counted} in a spreadsheet (starting with = + - or @): "
+                        f"{shown}{more}. "
+                        "Write the value itself, or start it with an apostrophe (') to keep it "
+                        "as text, and upload the file again")
 
 
 def _checksum(path: Path) -> str:

@@ -9,24 +9,29 @@ come out exactly (read_workbook: 2.2 s with every check). openpyxl is far slower
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Literal
 from xml.etree import ElementTree
 
 from python_calamine import CalamineError, CalamineWorkbook
 
 from headcount.upload.archive import checked_members, member_bytes, member_chunks
+from headcount.upload.extent import MAX_COLUMN, MAX_ROW, Extent, sheet_extent
+from headcount.upload.limits import UploadLimits, amount
 from headcount.upload.refusal import UploadRefused
-from headcount.upload.sheet import Sheet, cell_list, sheet_frame
-from headcount.upload.xmlparts import declares_entities
+from headcount.upload.sheet import Sheet, cell_list, column_letter, sheet_frame
+from headcount.upload.xmlparts import declares_entities, wide_encoded
 
 _MACRO_PARTS = ("xl/macrosheets/", "xl/dialogsheets/")
 _WORKSHEET = "/worksheet"
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
 # A formula element (<f>, or <x:f> in a part whose elements carry a prefix) and, before it, its
 # cell's reference. The unprefixed pattern starts with a literal, which re searches for fast.
 _FORMULA = re.compile(rb"<f[\s/>]")
@@ -44,12 +49,11 @@ class _Tab:
     hidden: bool
 
 
-def read_xlsx(path: Path, max_uncompressed: int, max_ratio: float, max_rows: int,
-              formulas: Literal["cached", "refuse"]) -> tuple[list[Sheet], frozenset[str]]:
+def read_xlsx(path: Path, limits: UploadLimits) -> tuple[list[Sheet], frozenset[str]]:
     """The worksheets in workbook order, and the names of the hidden ones."""
     name = path.name
-    members = checked_members(path, max_uncompressed, max_ratio)
-    _refuse_macros(name, members)
+    members = checked_members(path, limits.max_uncompressed_bytes, limits.max_ratio)
+    _refuse_active_parts(name, members)
     by_name = {m.filename: m for m in members}
     if "[Content_Types].xml" not in by_name or "xl/workbook.xml" not in by_name:
         raise UploadRefused(name, "the file is a zip but not an Excel workbook (.xlsx)")
@@ -57,31 +61,102 @@ def read_xlsx(path: Path, max_uncompressed: int, max_ratio: float, max_rows: int
         parts = {part: _safe_part(name, archive, by_name[part])
                  for part in ("[Content_Types].xml", "xl/workbook.xml",
                               "xl/_rels/workbook.xml.rels") if part in by_name}
-        if b"macroenabled" in parts["[Content_Types].xml"].lower():
-            raise _macros(name)
+        _refuse_active_types(name, parts["[Content_Types].xml"])
         tabs = _tabs(name, parts["xl/workbook.xml"], parts.get("xl/_rels/workbook.xml.rels"))
+        if len(tabs) > limits.max_tabs:
+            raise UploadRefused(name, f"the workbook has {len(tabs):,} tabs, more than the "
+                                f"{limits.max_tabs:,} an upload may have: split it")
         sheet_parts = {tab.part for tab in tabs}
         for member in members:
-            if member.filename not in parts and member.filename not in sheet_parts \
-                    and declares_entities(member_chunks(archive, member)):
-                raise _entities(name, member.filename)
-        found = {tab.part: _formula_cells(name, archive, by_name[tab.part])
-                 for tab in tabs if tab.part in by_name}
-    if formulas == "refuse":
+            if member.filename not in parts and member.filename not in sheet_parts:
+                # Closed at once when refused: the traceback would keep the member open.
+                with contextlib.closing(member_chunks(archive, member)) as chunks:
+                    _check_part(name, member, chunks)
+        found: dict[str, list[tuple[int, str]]] = {}
+        extents: list[tuple[_Tab, Extent]] = []
+        for tab in tabs:
+            if tab.part in by_name:
+                data = _safe_part(name, archive, by_name[tab.part])
+                extents.append((tab, sheet_extent(data)))
+                found[tab.part] = _formula_cells(data)
+    _refuse_extents(name, extents, limits)
+    if limits.formulas == "refuse":
         for tab in tabs:
             if found.get(tab.part):
                 raise UploadRefused(name, f"the tab `{tab.name}` holds formulas (cells "
                                     f"{cell_list(found[tab.part])}): replace them by their values "
                                     "(copy, then paste special → values) and upload the file "
                                     "again")
-    return _values(path, tabs, found, max_rows), frozenset(t.name for t in tabs if t.hidden)
+    return _values(path, tabs, found, limits.max_rows), frozenset(t.name for t in tabs if t.hidden)
 
 
-def _refuse_macros(name: str, members: list[zipfile.ZipInfo]) -> None:
+def _refuse_active_parts(name: str, members: list[zipfile.ZipInfo]) -> None:
     for member in members:
         lowered = member.filename.lower()
         if lowered.endswith("vbaproject.bin") or lowered.startswith(_MACRO_PARTS):
             raise _macros(name)
+        if lowered.startswith("xl/activex/"):
+            raise _active_x(name, member.filename)
+        if lowered.startswith("xl/externallinks/"):
+            raise _external_links(name, member.filename)
+
+
+def _refuse_active_types(name: str, content_types: bytes) -> None:
+    """The content types name every part: a macro project or control under another name is
+    still declared here."""
+    lowered = content_types.lower()
+    if b"macroenabled" in lowered or b"vbaproject" in lowered:
+        raise _macros(name)
+    if b"activex" in lowered:
+        raise _active_x(name, "[Content_Types].xml")
+    if b"externallink" in lowered:
+        raise _external_links(name, "[Content_Types].xml")
+
+
+def _active_x(name: str, part: str) -> UploadRefused:
+    return UploadRefused(name, f"the workbook contains ActiveX controls (`{part}`), programs "
+                         "that are never accepted: delete the buttons and controls in Excel "
+                         "(Developer → Design Mode) and upload the file again")
+
+
+def _external_links(name: str, part: str) -> UploadRefused:
+    return UploadRefused(name, f"the workbook links to other workbooks (`{part}`), which would "
+                         "fetch data from elsewhere: in Excel, Data → Edit Links → Break Link, "
+                         "save, and upload the file again")
+
+
+def _refuse_extents(name: str, extents: list[tuple[_Tab, Extent]], limits: UploadLimits) -> None:
+    """Refused before calamine holds the grid of a tab: beyond Excel's last row or column, too
+    many columns, or too many cells (empty ones included) per tab or in all."""
+    advice = "delete the empty rows and columns after your data, then upload the file again"
+    for tab, extent in extents:
+        if extent.rows > MAX_ROW:
+            raise UploadRefused(name, f"the tab `{tab.name}` has a row numbered "
+                                f"{extent.rows:,}, beyond Excel's last row ({MAX_ROW:,}): the "
+                                "file was not made by Excel; save it again from Excel")
+        if extent.columns > MAX_COLUMN:
+            raise UploadRefused(name, f"the tab `{tab.name}` has a cell in column "
+                                f"{column_letter(extent.columns - 1)}, beyond Excel's last "
+                                "column (XFD): the file was not made by Excel; save it again "
+                                "from Excel")
+        if extent.cells > limits.max_cells:
+            raise UploadRefused(name, f"the tab `{tab.name}` reaches cell {extent.corner}: "
+                                f"{amount(extent.cells)} cells, more than the "
+                                f"{amount(limits.max_cells)} an upload may hold: {advice}")
+        if extent.columns > limits.max_columns:
+            raise UploadRefused(name, f"the tab `{tab.name}` reaches column "
+                                f"{column_letter(extent.columns - 1)}: {extent.columns:,} "
+                                f"columns, more than the {limits.max_columns:,} an upload may "
+                                f"have: {advice}")
+    total = sum(extent.cells for _, extent in extents)
+    if total > limits.max_cells:
+        raise UploadRefused(name, f"the tabs together reach {amount(total)} cells (from A1 to "
+                            f"the last cell of each), more than the {amount(limits.max_cells)} "
+                            f"an upload may hold: {advice}, or split the file")
+    rows = sum(extent.rows for _, extent in extents)
+    if rows > limits.max_rows:
+        raise UploadRefused(name, f"the file has more than {limits.max_rows:,} rows, the most "
+                            "an upload may have: split it")
 
 
 def _macros(name: str) -> UploadRefused:
@@ -97,9 +172,22 @@ def _entities(name: str, part: str) -> UploadRefused:
 
 def _safe_part(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
     data = member_bytes(archive, member)
-    if declares_entities([data]):
-        raise _entities(name, member.filename)
+    _check_part(name, member, [data], xml=True)
     return data
+
+
+def _check_part(name: str, member: zipfile.ZipInfo, chunks: Iterable[bytes],
+                xml: bool = False) -> None:
+    """Refused: a part declaring entities, or an XML part in another encoding than UTF-8 (a NUL
+    in its first bytes: UTF-16 without a byte order mark hides a declaration from the scan)."""
+    rest = iter(chunks)
+    first = next(rest, b"")
+    if declares_entities(itertools.chain([first], rest)):
+        raise _entities(name, member.filename)
+    if (xml or member.filename.lower().endswith(_XML_SUFFIXES)) and wide_encoded(first):
+        raise UploadRefused(name, f"the part `{member.filename}` is not in UTF-8, the encoding "
+                            "Excel writes: the file was not made by Excel; save it again from "
+                            "Excel")
 
 
 def _local(tag: str) -> str:
@@ -133,9 +221,7 @@ def _tabs(name: str, workbook: bytes, rels: bytes | None) -> list[_Tab]:
     return tabs
 
 
-def _formula_cells(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo
-                   ) -> list[tuple[int, str]]:
-    data = _safe_part(name, archive, member)
+def _formula_cells(data: bytes) -> list[tuple[int, str]]:
     cells = []
     pattern = _PREFIXED_FORMULA if _PREFIXED_ROOT.search(data, 0, 4096) else _FORMULA
     for hit in pattern.finditer(data):

@@ -31,3 +31,10 @@ def declares_entities(chunks: Iterable[bytes]) -> bool:
             return True
         tail = window[-_OVERLAP:]
     return False
+
+
+def wide_encoded(start: bytes) -> bool:
+    """Whether a part's first bytes hold a NUL: UTF-16 or UTF-32, with or without a byte order
+    mark. Excel writes UTF-8; the declaration scan reads UTF-16 only when it starts with `<` or a
+    mark, so any other wide part is refused."""
+    return b"\x00" in start[:4]
