@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import xlsxwriter
 
+from headcount.config.loader import load_project_config
 from headcount.errors import RunRefused
 from headcount.project import ProjectContext
+from headcount.repository import deployments
+from headcount.repository.database import begin_write
 from headcount.repository.schema import audit_log, runs, upload_files
 from headcount.upload.uploads import (
     get_upload,
@@ -120,3 +124,34 @@ def test_a_preview_is_a_dry_run_said_in_plain_words(tmp_path: Path, db_url: str)
         with ctx.engine.connect() as conn:
             kept = get_upload(conn, upload.id)
         assert (kept.state, kept.preview_run_id) == ("verified", seen.run.id)
+
+
+def _titles_with_a_formula(folder: Path) -> bytes:
+    path = folder / "titles.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Title")
+    sheet.write_row(0, 0, ["Command", "Identifier", "DisplayName"])
+    sheet.write_row(1, 0, ["Add", "T-NEW"])
+    sheet.write_formula(1, 2, '="Chief "&"Officer"', None, "Chief Officer")
+    book.close()
+    return path.read_bytes()
+
+
+def test_the_projects_formulas_setting_reaches_an_upload(tmp_path: Path, db_url: str) -> None:
+    with sample(tmp_path / "p", db_url, synchronized=False) as ctx:
+        # By default a workbook's formula is read as the value Excel saved.
+        upload, checked = receive(ctx, _titles_with_a_formula(tmp_path), "titles.xlsx", "alice")
+        assert checked is not None
+        assert checked.errors == []
+        title = next(t for t in checked.tabs if t.tab == "Title")
+        assert title.frame["DisplayName"].to_list() == ["Chief Officer"]
+        # An administrator who wants none sets `formulas: refuse`.
+        settings = ctx.directory / "config" / "directory.yaml"
+        settings.write_text(settings.read_text("utf-8").replace(
+            "  max_megabytes: 50\n", "  max_megabytes: 50\n  formulas: refuse\n"), "utf-8")
+        with begin_write(ctx.engine) as conn:
+            deployments.deploy(conn, load_project_config(ctx.directory))
+        upload, checked = receive(ctx, _titles_with_a_formula(tmp_path), "titles.xlsx", "alice")
+        assert checked is None
+        assert upload.state == "refused"
+        assert "formula" in (upload.message or "")
