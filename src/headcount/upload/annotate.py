@@ -12,7 +12,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from headcount.cells import formula_safe, formula_unsafe
 from headcount.connections.reader import LINE
-from headcount.upload.columns import clean_tab_name
+from headcount.upload.columns import tab_names
 from headcount.upload.headers import PROBLEMS
 from headcount.upload.sheet import Sheet
 from headcount.upload.verified import Problem, Verification
@@ -20,7 +20,6 @@ from headcount.upload.verified import Problem, Verification
 _PROBLEM_HEADERS = ("Tab", "Row", "Column", "Value", "Problem", "Severity")
 _WIDTHS = (18, 8, 22, 24, 80, 10)
 _MAX_WIDTH = 60
-_TAB_LENGTH = 31
 
 
 def annotated_workbook(verification: Verification) -> bytes:
@@ -119,15 +118,5 @@ def _write_sheet(sheet: Worksheet, data: Sheet, problems: list[Problem], header:
 def _sheet_names(verification: Verification) -> dict[str, str]:
     """The uploaded names as Excel accepts them (a CSV file's name may hold [ ] : or quotes),
     never `Problems` twice nor two names alike (Excel compares names ignoring case)."""
-    taken = {PROBLEMS.casefold()}
-    names = {}
-    for sheet in verification.workbook.sheets:
-        base = clean_tab_name(sheet.name)
-        name, number = base[:_TAB_LENGTH], 1
-        while name.casefold() in taken:
-            number += 1
-            suffix = f" ({number})"
-            name = base[:_TAB_LENGTH - len(suffix)] + suffix
-        taken.add(name.casefold())
-        names[sheet.name] = name
-    return names
+    sheets = [sheet.name for sheet in verification.workbook.sheets]
+    return dict(zip(sheets, tab_names(sheets, reserved=PROBLEMS), strict=True))

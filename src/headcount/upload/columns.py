@@ -64,18 +64,19 @@ def upload_tabs(project: Project) -> list[Tab]:
             for et, name in zip(connector.entity_types, names, strict=True)]
 
 
-def tab_names(wanted: list[str]) -> list[str]:
-    """Names Excel accepts, unique ignoring case (as Excel compares them), never `Lists`."""
-    taken = {LISTS.lower()}
+def tab_names(wanted: list[str], reserved: str = LISTS) -> list[str]:
+    """Names Excel accepts, unique ignoring case (as Excel compares them), never `reserved`
+    (the template's `Lists`, the file sent back's `Problems`)."""
+    taken = {reserved.casefold()}
     names = []
     for text in wanted:
         base = clean_tab_name(text)
         name, number = base[:_TAB_LENGTH], 1
-        while name.lower() in taken:
+        while name.casefold() in taken:
             number += 1
             suffix = f" ({number})"
             name = base[:_TAB_LENGTH - len(suffix)] + suffix
-        taken.add(name.lower())
+        taken.add(name.casefold())
         names.append(name)
     return names
 
