@@ -56,7 +56,7 @@ HOSTILE = [
     Hostile("macros.xlsx", _part("xl/vbaProject.bin", b"Attribute VB_Name", "macros.xlsx"),
             "the workbook contains macros, which are never accepted"),
     Hostile("Title.csv", lambda book: FORMULAS,
-            "`Title` holds cells that a spreadsheet would run as formulas"),
+            "1 cell would run as a formula in a spreadsheet"),
 ]
 IDS = [h.name for h in HOSTILE]
 
