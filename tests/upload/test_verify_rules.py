@@ -244,8 +244,6 @@ def test_a_column_absent_from_the_tab_keeps_the_stored_values(sample: ProjectCon
                       "a key of its own"),
     ("Modify", "E99999", "`E99999` is not in the repository: nothing to change (write Add to "
                          "create it)"),
-    ("Delete", "E99999", "`E99999` is not in the repository: nothing to delete (write Add to "
-                         "create it)"),
     ("Replace", "E00004", "`Replace` is not a command: write Add, Modify, Delete or Merge"),
 ])
 def test_a_command_that_cannot_be_done(sample: ProjectContext, tmp_path: Path,
@@ -255,6 +253,19 @@ def test_a_command_that_cannot_be_done(sample: ProjectContext, tmp_path: Path,
     error = only_error(filled.verify(tmp_path))
     assert (error.tab, error.row, error.column, error.letter, error.message) == (
         RECORDS, 3, "Command", "A", message)
+
+
+def test_deleting_what_is_gone_already_is_a_warning(sample: ProjectContext,
+                                                    tmp_path: Path) -> None:
+    # The same mass update loaded twice changes nothing: its Delete rows are done already.
+    filled = update(sample)
+    filled.append(RECORDS, {"Command": "Delete", "RecordIdentifier": "E99999"})
+    verification = filled.verify(tmp_path)
+    assert verification.errors == []
+    assert [(p.row, p.column, p.message) for p in verification.warnings
+            if p.column == "Command"] == [
+        (3, "Command", "`E99999` is not in the repository (deleted already?): nothing to "
+                       "delete")]
 
 
 def test_rows_without_a_command_are_left_alone_with_one_warning_per_tab(

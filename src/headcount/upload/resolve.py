@@ -15,7 +15,7 @@ from headcount.upload.columns import COMMANDS, label
 from headcount.upload.headers import Header, Layout
 from headcount.upload.stored import KEY
 from headcount.upload.values import cell_text, expected, parse_cells
-from headcount.upload.verified import COMMAND_OF, Problem
+from headcount.upload.verified import COMMAND_OF, Problem, Severity
 
 COMMAND = "__command"
 EXISTS = "__exists"  # the row's key is a stored resource
@@ -170,12 +170,17 @@ def _command_problems(layout: Layout, frame: pl.DataFrame, key: str) -> list[Pro
         problems.append(_at(layout, command, line, "Add",
                             f"`{value}` already exists: write Modify to change it, or give "
                             f"the new one a key of its own"))
-    for line, value, verb in keyed.filter(pl.col(COMMAND).is_in(["update", "delete"])
-                                          & ~pl.col(EXISTS)).select(LINE, key, COMMAND).rows():
-        problems.append(_at(layout, command, line, "Modify" if verb == "update" else "Delete",
-                            f"`{value}` is not in the repository: nothing to "
-                            f"{'change' if verb == 'update' else 'delete'} (write Add to "
-                            f"create it)"))
+    for line, value in keyed.filter((pl.col(COMMAND) == "update") & ~pl.col(EXISTS)).select(
+            LINE, key).rows():
+        problems.append(_at(layout, command, line, "Modify",
+                            f"`{value}` is not in the repository: nothing to change (write Add "
+                            f"to create it)"))
+    # Deleting what is gone already is done: the same file loaded twice changes nothing.
+    for line, value in keyed.filter((pl.col(COMMAND) == "delete") & ~pl.col(EXISTS)).select(
+            LINE, key).rows():
+        problems.append(_at(layout, command, line, "Delete",
+                            f"`{value}` is not in the repository (deleted already?): nothing "
+                            f"to delete", "warning"))
     return problems
 
 
@@ -202,5 +207,7 @@ def _key_problems(layout: Layout, frame: pl.DataFrame, key: str) -> list[Problem
     return problems
 
 
-def _at(layout: Layout, header: Header, line: int, value: str | None, message: str) -> Problem:
-    return Problem(layout.sheet.name, line, header.text, header.letter, value, message)
+def _at(layout: Layout, header: Header, line: int, value: str | None, message: str,
+        severity: Severity = "error") -> Problem:
+    return Problem(layout.sheet.name, line, header.text, header.letter, value, message,
+                   severity)
