@@ -8,7 +8,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 import xlsxwriter
+
+from headcount.upload.workbook import UploadLimits, UploadRefused, read_workbook
 
 Value = str | int | float | bool | date | datetime | None
 
@@ -93,3 +96,11 @@ def hostile_xlsx(path: Path, sheets: Sequence[bytes],
     clean = write_xlsx(path.with_name("clean-" + path.name), {tab: [["Key"]] for tab in tabs})
     parts = {f"xl/worksheets/sheet{i}.xml": sheet for i, sheet in enumerate(sheets, 1)}
     return rewrite_zip(clean, path, {**parts, **(replace or {})})
+
+
+def refusal(path: Path, limits: UploadLimits | None = None) -> str:
+    """The refusal of `path`, which must name the file."""
+    with pytest.raises(UploadRefused) as caught:
+        read_workbook(path, limits or UploadLimits())
+    assert caught.value.file == path.name
+    return str(caught.value)

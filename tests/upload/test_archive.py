@@ -6,17 +6,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import pytest
-
-from headcount.upload.workbook import UploadLimits, UploadRefused, read_workbook
-from uploadfiles import rewrite_zip, write_xlsx, zip_of
-
-
-def refusal(path: Path, limits: UploadLimits | None = None) -> str:
-    with pytest.raises(UploadRefused) as caught:
-        read_workbook(path, limits or UploadLimits())
-    assert caught.value.file == path.name
-    return str(caught.value)
+from headcount.upload.workbook import UploadLimits
+from uploadfiles import refusal, rewrite_zip, write_xlsx, zip_of
 
 
 def test_a_zip_bomb_is_refused_from_the_directory(tmp_path: Path) -> None:

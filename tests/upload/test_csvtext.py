@@ -8,17 +8,10 @@ from pathlib import Path
 import pytest
 
 from headcount.upload.workbook import UploadLimits, UploadRefused, read_workbook
-from uploadfiles import zip_of
+from uploadfiles import refusal, zip_of
 
 FORMULA_ADVICE = ("Write the value itself, or start it with an apostrophe (') to keep it as "
                   "text, and upload the file again")
-
-
-def refusal(path: Path, limits: UploadLimits | None = None) -> str:
-    with pytest.raises(UploadRefused) as caught:
-        read_workbook(path, limits or UploadLimits())
-    assert caught.value.file == path.name
-    return str(caught.value)
 
 
 def test_cells_that_would_run_as_formulas_are_refused_each_named(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from headcount.config.upload import UploadSettings
 from headcount.connections.reader import LINE
 from headcount.upload.workbook import UploadLimits, UploadRefused, read_workbook, upload_limits
-from uploadfiles import rewrite_zip, write_xlsx, zip_of
+from uploadfiles import refusal, rewrite_zip, write_xlsx, zip_of
 
 
 def rows_of(frame: pl.DataFrame) -> list[tuple[object, ...]]:
@@ -142,13 +142,6 @@ def test_a_zip_of_csv_files_is_one_tab_per_file(tmp_path: Path) -> None:
     assert [s.name for s in book.sheets] == ["Person", "Organization"]
     assert rows_of(book.sheets[1].frame) == [("Key", "Manager", 1), ("O1", "E1", 2)]
     assert book.file.rows == 4
-
-
-def refusal(path: Path, limits: UploadLimits | None = None) -> str:
-    with pytest.raises(UploadRefused) as caught:
-        read_workbook(path, limits or UploadLimits())
-    assert caught.value.file == path.name
-    return str(caught.value)
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:

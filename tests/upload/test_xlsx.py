@@ -10,17 +10,10 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from headcount.upload.workbook import UploadLimits, UploadRefused, read_workbook
-from uploadfiles import hostile_xlsx, rewrite_zip, sheet_xml, write_xlsx
+from headcount.upload.workbook import UploadLimits, read_workbook
+from uploadfiles import hostile_xlsx, refusal, rewrite_zip, sheet_xml, write_xlsx
 
 MACROS = "the workbook contains macros, which are never accepted"
-
-
-def refusal(path: Path, limits: UploadLimits | None = None) -> str:
-    with pytest.raises(UploadRefused) as caught:
-        read_workbook(path, limits or UploadLimits())
-    assert caught.value.file == path.name
-    return str(caught.value)
 
 
 @pytest.mark.parametrize("part", ["xl/vbaProject.bin", "xl/macrosheets/sheet1.xml"])
