@@ -1,0 +1,97 @@
+"""The tables, one module per concept (the engine, people, policy, workflows, reviews, uploads).
+Storage is generic (SPEC §16): a configuration change needs no DDL. Importers name tables from
+here; the modules only group them."""
+
+from __future__ import annotations
+
+from headcount.repository.schema.engine import (
+    accepted_files,
+    audit_log,
+    changes,
+    connector_state,
+    deployments,
+    hash_snapshots,
+    links,
+    pending_references,
+    resources,
+    run_logs,
+    runs,
+    set_aside,
+)
+from headcount.repository.schema.metadata import metadata
+from headcount.repository.schema.people import (
+    absences,
+    api_tokens,
+    sessions,
+    users,
+)
+from headcount.repository.schema.policy import (
+    correlation_cases,
+    ownership,
+    property_states,
+    provisioning_orders,
+    scheduled_deletions,
+    used_values,
+)
+from headcount.repository.schema.reviews import (
+    account_decisions,
+    account_marks,
+    account_status,
+    campaign_decisions,
+    campaign_items,
+    campaign_reviewers,
+    campaigns,
+    deprovisioning_orders,
+)
+from headcount.repository.schema.uploads import (
+    upload_files,
+    uploads,
+)
+from headcount.repository.schema.workflows import (
+    homonym_names,
+    outbox,
+    workflow_decisions,
+    workflow_instances,
+    workflow_tasks,
+)
+
+__all__ = [
+    "absences",
+    "accepted_files",
+    "account_decisions",
+    "account_marks",
+    "account_status",
+    "api_tokens",
+    "audit_log",
+    "campaign_decisions",
+    "campaign_items",
+    "campaign_reviewers",
+    "campaigns",
+    "changes",
+    "connector_state",
+    "correlation_cases",
+    "deployments",
+    "deprovisioning_orders",
+    "hash_snapshots",
+    "homonym_names",
+    "links",
+    "metadata",
+    "outbox",
+    "ownership",
+    "pending_references",
+    "property_states",
+    "provisioning_orders",
+    "resources",
+    "run_logs",
+    "runs",
+    "scheduled_deletions",
+    "sessions",
+    "set_aside",
+    "upload_files",
+    "uploads",
+    "used_values",
+    "users",
+    "workflow_decisions",
+    "workflow_instances",
+    "workflow_tasks",
+]
