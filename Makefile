@@ -5,6 +5,7 @@
 #   make test      check, then pytest against SQLite and a throw-away PostgreSQL
 #                  (extra pytest arguments: make test PYTEST_ARGS='-k sync -x')
 #   make demo      generate the HR sample files and sync them
+#   make messages  extract the UI's strings (babel.cfg) and update the catalogs in web/locales
 #   make pg-start / pg-stop   start or stop+delete the test PostgreSQL cluster by hand
 #   make clean     stop the test cluster, remove caches;  make distclean  also removes .venv
 
@@ -21,7 +22,7 @@ PYTEST_ARGS ?=
 # Only the folders that exist (git does not keep empty ones; ruff fails on a missing path).
 LINT_PATHS := $(wildcard src tests bench examples)
 
-.PHONY: venv install check test demo pg-start pg-stop clean distclean
+.PHONY: venv install check test demo messages pg-start pg-stop clean distclean
 
 venv install: $(STAMP)
 
@@ -89,3 +90,12 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV)
+
+# The UI's catalogs (web/i18n.py): new strings are added to each language's messages.po, whose
+# translations are then filled in by hand; the .po files are compiled in memory at run time.
+messages: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --sort-output \
+	    --project headcount --output-file .messages.pot .
+	$(BIN)/pybabel update --input-file .messages.pot --domain messages \
+	    --output-dir src/headcount/web/locales --no-fuzzy-matching --ignore-obsolete
+	rm -f .messages.pot
