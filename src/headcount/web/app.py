@@ -23,17 +23,22 @@ from headcount.project import ProjectContext
 from headcount.repository.database import database_url
 from headcount.repository.users import User
 from headcount.web import (
+    audit,
     campaigns,
     cases,
+    home,
     identities,
+    login,
     provenance,
     reconciliation,
     systems,
     tasks,
     upload,
-    views,
+    users,
     workflows,
 )
+from headcount.web import resources as resource_pages
+from headcount.web import runs as run_pages
 from headcount.web.api import access, catalog, runs
 from headcount.web.api import cases as api_cases
 from headcount.web.api import errors as api_errors
@@ -73,7 +78,9 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     _warm_lists(state)
     for module in (catalog, runs, access):
         app.include_router(module.router, prefix="/api")
-    app.include_router(views.router)
+    # The pages (SPEC §12), one module each.
+    for pages in (login, home, resource_pages, run_pages, audit, users):
+        app.include_router(pages.router)
     # Correlation cases, identities and per-value provenance: their API, then their pages.
     for api in (api_cases, api_identities, api_provenance):
         app.include_router(api.router, prefix="/api")
