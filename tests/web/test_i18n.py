@@ -45,3 +45,14 @@ def test_french_catalog_and_formats() -> None:
 def test_unknown_time_zone_is_utc() -> None:
     assert i18n.time_zone_of("Mars/Olympus") == "UTC"
     assert i18n.time_zone_of("Europe/Paris") == "Europe/Paris"
+
+
+def test_templates_format_once() -> None:
+    """Jinja's newstyle gettext formats the translation itself: variables are escaped, %% is a
+    literal percent sign, and a plural's count is `num`."""
+    from headcount.web.rendering import TEMPLATES
+
+    template = TEMPLATES.env.from_string(
+        '{{ _("%(who)s did 100%%", who=who) }} · {{ ngettext("%(num)s run", "%(num)s runs", n) }}')
+    with i18n.use_locale("en"):
+        assert template.render(who="<b>", n=3) == "&lt;b&gt; did 100% · 3 runs"

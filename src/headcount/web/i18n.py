@@ -103,6 +103,16 @@ def translations(language: str) -> NullTranslations:
     return Translations(buffer, domain=DOMAIN)
 
 
+def lookup(message: str) -> str:
+    """The translation of `message`, unformatted: Jinja's newstyle gettext formats it (with
+    `%(name)s` variables escaped) — so a literal % in a template's text is written %%."""
+    return translations(_language.get()).gettext(message)
+
+
+def lookup_plural(singular: str, plural: str, n: int) -> str:
+    return translations(_language.get()).ngettext(singular, plural, n)
+
+
 def gettext(message: str, **variables: object) -> str:
     text = translations(_language.get()).gettext(message)
     return text % variables if variables else text

@@ -28,7 +28,7 @@ TEMPLATES.env.globals["changed_values"] = changed_values
 # request's language; dates, times and numbers through the filters below (issue 12).
 TEMPLATES.env.add_extension("jinja2.ext.i18n")
 TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
-    i18n.gettext, i18n.ngettext, newstyle=True)
+    i18n.lookup, i18n.lookup_plural, newstyle=True)
 TEMPLATES.env.filters["number"] = i18n.format_number
 TEMPLATES.env.filters["day"] = i18n.format_date
 TEMPLATES.env.filters["moment"] = i18n.format_datetime
