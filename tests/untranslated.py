@@ -2,7 +2,8 @@
 has an untranslated string"). A template's raw text — what is neither a `{{ … }}` expression, a
 `{% trans %}` block nor a comment — is parsed as HTML; any letter in its text nodes or in the
 attributes people read (title, aria-label, placeholder, alt, label, value of a button) is a string
-that reaches the page in English whatever the language."""
+that reaches the page in English whatever the language. What is in <code>, <kbd> or <samp> is
+syntax (a command, a column name), the same in every language."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ class _Texts(HTMLParser):
         self._button = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
+        if tag in ("script", "style", "code", "kbd", "samp"):
             self._skip += 1
         named = dict(attrs)
         for name, value in attrs:
@@ -65,7 +66,7 @@ class _Texts(HTMLParser):
                 self._check(value)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
+        if tag in ("script", "style", "code", "kbd", "samp"):
             self._skip = max(0, self._skip - 1)
 
     def handle_data(self, data: str) -> None:
@@ -79,9 +80,26 @@ class _Texts(HTMLParser):
             self.found.append(f"{self.getpos()[0]}: " + " ".join(text.split()).replace(HOLE, "…"))
 
 
+def _chosen_words(env: Environment, source: str) -> list[str]:
+    """Words an expression chooses between (`'item' if n == 1 else 'items'`): English text
+    that reaches the page without gettext."""
+    found: list[str] = []
+    tokens = [(line, kind, value) for line, kind, value in env.lex(source)
+              if kind != "whitespace"]
+    for i, (line, kind, value) in enumerate(tokens):
+        if kind != "string" or not LETTER.search(value):
+            continue
+        after = tokens[i + 1][2] if i + 1 < len(tokens) else ""
+        before = tokens[i - 1][2] if i else ""
+        if after == "if" or before == "else":
+            found.append(f"{line}: {value}")
+    return found
+
+
 def untranslated(template: Path, env: Environment) -> list[str]:
     """The template's texts that are not translatable, with their line."""
+    source = template.read_text(encoding="utf-8")
     parser = _Texts()
-    parser.feed(_raw_text(env, template.read_text(encoding="utf-8")))
+    parser.feed(_raw_text(env, source))
     parser.close()
-    return [f"{template.name}:{found}" for found in parser.found]
+    return [f"{template.name}:{found}" for found in parser.found + _chosen_words(env, source)]
