@@ -3,7 +3,9 @@ times and numbers formatted for it, times in the user's time zone."""
 
 from __future__ import annotations
 
+import inspect
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +58,28 @@ def test_templates_format_once() -> None:
         '{{ _("%(who)s did 100%%", who=who) }} · {{ ngettext("%(num)s run", "%(num)s runs", n) }}')
     with i18n.use_locale("en"):
         assert template.render(who="<b>", n=3) == "&lt;b&gt; did 100% · 3 runs"
+
+
+def test_python_texts_of_a_request_are_in_its_language(tmp_path: Path) -> None:
+    """A text made in Python by a route (before its page renders) is in the request's language:
+    the language is set for the whole request once the user is known."""
+    from fastapi import Depends, FastAPI
+    from fastapi.testclient import TestClient
+
+    from headcount.repository.users import User
+    from headcount.web.auth import current_user
+
+    app = FastAPI()
+
+    async def fake_user() -> User:  # async, as auth.current_user: it runs in the request's task
+        i18n.set_request_locale("fr")
+        return User(1, "ann", "administrator")
+
+    @app.get("/said")
+    def said(user: User = Depends(fake_user)) -> dict[str, str]:  # noqa: B008
+        return {"text": i18n.gettext("Log out"), "user": user.name}
+
+    # The real dependency is a coroutine too, for the same reason.
+    assert inspect.iscoroutinefunction(current_user)
+    with TestClient(app) as client:
+        assert client.get("/said").json()["text"] == "Se déconnecter"

@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Request, status
 
 from headcount.repository import users
 from headcount.repository.users import User
+from headcount.web import i18n
 from headcount.web.state import AppState
 
 SESSION_COOKIE = "headcount_session"
@@ -45,6 +46,9 @@ async def current_user(request: Request) -> User:
                             headers={"WWW-Authenticate": "Bearer"})
     user, csrf = found
     request.state.csrf = csrf
+    i18n.set_request_locale(i18n.negotiate(request.headers.get("accept-language"),
+                                           getattr(user, "language", None)),
+                            getattr(user, "time_zone", None))
     if request.method not in SAFE_METHODS:
         given = request.headers.get(CSRF_HEADER)
         if given is None and request.headers.get("content-type", "").startswith(

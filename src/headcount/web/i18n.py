@@ -81,6 +81,13 @@ def use_locale(language: str, time_zone: str | None = None) -> Iterator[None]:
         _zone.reset(zone_token)
 
 
+def set_request_locale(language: str, time_zone: str | None = None) -> None:
+    """For the rest of the request (its task's context): set by `auth.current_user` once the user
+    is known, so that texts made in Python before the page renders are in their language too."""
+    _language.set(language if language in LANGUAGES else LANGUAGES[0])
+    _zone.set(time_zone_of(time_zone))
+
+
 def current_language() -> str:
     return _language.get()
 
