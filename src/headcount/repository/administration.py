@@ -6,6 +6,7 @@ their own account."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -27,6 +28,8 @@ from headcount.repository.users import (
 )
 
 ADMINISTRATOR = "administrator"
+# A change an actor makes to a user: (connection, actor, user's name).
+Change = Callable[[sa.Connection, str, str], object]
 
 
 class LastAdministrator(AccessError):
