@@ -94,8 +94,10 @@ def test_the_last_administrator_cannot_be_demoted_disabled_or_deleted(
     assert user(engine, "root").role == "viewer"
 
 
-def test_nobody_deletes_or_disables_themself(engine: sa.Engine) -> None:
-    for change in (administration.disable, administration.delete):
+def test_nobody_deletes_disables_or_resets_themself(engine: sa.Engine) -> None:
+    for change in (administration.disable, administration.delete,
+                   lambda c, actor, name: administration.reset_password(
+                       c, actor, name, "another-password")):
         with begin_write(engine) as conn, pytest.raises(OwnAccount, match="by themself"):
             change(conn, "ROOT", "root")
     assert user(engine, "root").role == "administrator"

@@ -187,6 +187,8 @@ def test_the_last_administrator_and_one_s_own_account_are_kept(app: FastAPI) -> 
         code, page = act(admin, csrf, "admin", action, confirm="yes")
         assert code == 409
         assert f"You cannot {action} your own account" in page
+    code, page = act(admin, csrf, "admin", "password", password="admins-new-password")
+    assert (code, "Change your own password on your profile page" in page) == (409, True)
     assert "This is you" in admin.get("/users/admin", headers=HTML).text
     assert admin.get("/api/me").json()["role"] == "administrator"
 

@@ -182,9 +182,11 @@ def generated_password() -> str:
 
 
 def reset_password(conn: sa.Connection, actor: str, name: str, password: str) -> None:
-    """An administrator sets `name`'s password (they forgot it, or it leaked): their sessions
-    end, so that whoever held one logs in again with the new password."""
+    """An administrator sets another user's password (they forgot it, or it leaked): their
+    sessions end, so that whoever held one logs in again with the new password."""
     row = _row(conn, name)
+    # One's own goes through `change_own_password`, which the current password guards.
+    _not_themself(actor, row, "given a new password")
     set_password(conn, row.name, password)
     ended = close_sessions(conn, row.id)
     audit(conn, actor, "password reset", row.name,

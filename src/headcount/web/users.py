@@ -144,9 +144,11 @@ def explain(error: AccessError) -> str:
                               "deleted: make another user administrator first.",
                               name=error.name))
     if isinstance(error, OwnAccount):
-        return (_("You cannot disable your own account: another administrator can.")
-                if error.change == "disabled" else
-                _("You cannot delete your own account: another administrator can."))
+        return {
+            "disabled": _("You cannot disable your own account: another administrator can."),
+            "deleted": _("You cannot delete your own account: another administrator can."),
+        }.get(error.change, _("Change your own password on your profile page, where the "
+                              "current one is required."))
     if isinstance(error, WeakPassword):
         return _("A password has at least %(n)s characters.", n=users.MIN_PASSWORD)
     return str(error)
@@ -165,6 +167,9 @@ def _change(request: Request, user: User, name: str, done: Done | None,
         return _user_page(request, user, name, error=explain(error), status_code=422)
     if done is None:
         return RedirectResponse("/users", status_code=303)
+    if done is Done.ROLE and name.lower() == user.name.lower():
+        # Demoted themself: their own page (and this one) may no longer be theirs to see.
+        return RedirectResponse("/profile", status_code=303)
     return RedirectResponse(f"/users/{name}?done={done.value}", status_code=303)
 
 
