@@ -13,13 +13,14 @@ from headcount.cli import (
     server_commands,
     task_commands,
     upload_commands,
+    user_commands,
 )
 from headcount.cli.root import app
 
 __all__ = ["app", "main"]
 _COMMANDS = (project_commands, resource_commands, run_commands, server_commands, case_commands,
              reconciliation_commands, task_commands, account_commands,
-             campaign_commands, upload_commands)
+             campaign_commands, upload_commands, user_commands)
 
 
 def main() -> None:

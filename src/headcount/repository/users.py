@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
+from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -39,12 +40,23 @@ class User:
     role: str
     # An API token may carry fewer rights than its user.
     scopes: frozenset[str] | None = None
+    # Their preferences (the profile page): None is the browser's language, and UTC.
+    language: str | None = None
+    time_zone: str | None = None
 
     def can(self, permission: str) -> bool:
         allowed = PERMISSIONS.get(self.role, frozenset())
         if self.scopes is not None:
             allowed = allowed & self.scopes
         return permission in allowed
+
+
+# What a `User` is read from, in this order (`_user`).
+_USER = (users.c.id, users.c.name, users.c.role, users.c.language, users.c.time_zone)
+
+
+def _user(row: sa.Row[*tuple[Any, ...]], scopes: frozenset[str] | None = None) -> User:
+    return User(int(row[0]), row[1], row[2], scopes, row[3], row[4])
 
 
 def _digest(token: str) -> str:
@@ -74,17 +86,34 @@ def add_user(conn: sa.Connection, name: str, password: str, role: str,
     _check_contact(email, delivery)
     if login_key(name) is None:
         raise AccessError("a user name holds letters, digits, '.', '_', '-', '@' (ASCII)")
-    if role not in PERMISSIONS:
-        raise AccessError(f"unknown role `{role}`: one of {', '.join(ROLES)}")
-    if len(password) < 8:
-        raise AccessError("a password has at least 8 characters")
-    if find_user(conn, name) is not None:
+    check_role(role)
+    check_password(password)
+    # A disabled user keeps their name: enabling them again must find it free.
+    if conn.execute(sa.select(users.c.id).where(
+            sa.func.lower(users.c.name) == name.lower())).first() is not None:
         raise AccessError(f"user `{name}` exists")
     user_id = conn.execute(sa.insert(users).values(
         name=name, password_hash=_hasher.hash(password), role=role, created_at=now(),
         disabled=False, identity=identity, email=email, delivery=delivery)
         .returning(users.c.id)).scalar_one()
     return User(int(user_id), name, role)
+
+
+def check_role(role: str) -> None:
+    if role not in PERMISSIONS:
+        raise AccessError(f"unknown role `{role}`: one of {', '.join(ROLES)}")
+
+
+MIN_PASSWORD = 8
+
+
+class WeakPassword(AccessError):
+    """A password too short to be one."""
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise WeakPassword(f"a password has at least {MIN_PASSWORD} characters")
 
 
 def set_contact(conn: sa.Connection, name: str, email: str | None, delivery: str) -> None:
@@ -98,10 +127,18 @@ def set_contact(conn: sa.Connection, name: str, email: str | None, delivery: str
 
 
 def _check_contact(email: str | None, delivery: str) -> None:
-    if email is not None and "@" not in parseaddr(email)[1]:
-        raise AccessError(f"`{email}` is not an e-mail address")
+    check_email(email)
     if delivery not in DELIVERIES:
         raise AccessError(f"unknown delivery `{delivery}`: one of {', '.join(DELIVERIES)}")
+
+
+class NotAnEmail(AccessError):
+    """An e-mail address without its `@`."""
+
+
+def check_email(email: str | None) -> None:
+    if email is not None and "@" not in parseaddr(email)[1]:
+        raise NotAnEmail(f"`{email}` is not an e-mail address")
 
 
 @dataclass(frozen=True)
@@ -198,17 +235,19 @@ def delegates(conn: sa.Connection, day: date) -> dict[str, str]:
 
 
 def set_password(conn: sa.Connection, name: str, password: str) -> None:
-    user = find_user(conn, name)
-    if user is None:
+    """`name`'s new password (a disabled user's too: set before they are enabled again)."""
+    check_password(password)
+    changed = conn.execute(sa.update(users).where(sa.func.lower(users.c.name) == name.lower())
+                           .values(password_hash=_hasher.hash(password))).rowcount
+    if not changed:
         raise NotFound(f"no user `{name}`")
-    conn.execute(sa.update(users).where(users.c.id == user.id)
-                 .values(password_hash=_hasher.hash(password)))
 
 
 def find_user(conn: sa.Connection, name: str) -> User | None:
-    row = conn.execute(sa.select(users.c.id, users.c.name, users.c.role).where(
+    """The enabled user of that name (any case)."""
+    row = conn.execute(sa.select(*_USER).where(
         sa.func.lower(users.c.name) == name.lower(), users.c.disabled.is_(False))).first()
-    return None if row is None else User(int(row[0]), row[1], row[2])
+    return None if row is None else _user(row)
 
 
 def list_users(conn: sa.Connection) -> list[User]:
@@ -233,45 +272,56 @@ def authenticate(conn: sa.Connection, name: str, password: str) -> User | None:
     """The user, when the password is right. Read-only: the caller checks `throttled` first
     and records the outcome, so that the slow hash runs outside any write transaction."""
     key = login_key(name)
-    row = conn.execute(sa.select(users.c.id, users.c.name, users.c.role, users.c.password_hash)
+    row = conn.execute(sa.select(*_USER, users.c.password_hash)
                        .where(sa.func.lower(users.c.name) == key,
                               users.c.disabled.is_(False))).first() if key else None
     if row is None:
         _hasher.hash(password)  # the same time whether the name exists or not
         return None
     try:
-        _hasher.verify(row[3], password)
+        _hasher.verify(row.password_hash, password)
     except (VerifyMismatchError, VerificationError):
         return None
-    return User(int(row[0]), row[1], row[2])
+    return _user(row)
 
 
 def open_session(conn: sa.Connection, user: User) -> tuple[str, str]:
-    """A new session: (cookie token, CSRF token)."""
+    """A new session: (cookie token, CSRF token). Its opening is the user's last log-in, however
+    they logged in."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    at = now()
     conn.execute(sa.insert(sessions).values(
-        token_hash=_digest(token), user_id=user.id, csrf=csrf, created_at=now(),
-        expires_at=now() + SESSION_LIFETIME))
+        token_hash=_digest(token), user_id=user.id, csrf=csrf, created_at=at,
+        expires_at=at + SESSION_LIFETIME))
+    conn.execute(sa.update(users).where(users.c.id == user.id).values(last_login_at=at))
     return token, csrf
 
 
 def session_user(conn: sa.Connection, token: str) -> tuple[User, str] | None:
     """The user of a live session and its CSRF token."""
     row = conn.execute(
-        sa.select(users.c.id, users.c.name, users.c.role, sessions.c.csrf,
-                  sessions.c.expires_at)
+        sa.select(*_USER, sessions.c.csrf, sessions.c.expires_at)
         .join(users, users.c.id == sessions.c.user_id)
         .where(sessions.c.token_hash == _digest(token), users.c.disabled.is_(False))).first()
     if row is None:
         return None
-    expires = row[4] if row[4].tzinfo else row[4].replace(tzinfo=now().tzinfo)
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(
+        tzinfo=now().tzinfo)
     if expires < now():
         return None
-    return User(int(row[0]), row[1], row[2]), row[3]
+    return _user(row), row.csrf
 
 
 def close_session(conn: sa.Connection, token: str) -> None:
     conn.execute(sa.delete(sessions).where(sessions.c.token_hash == _digest(token)))
+
+
+def close_sessions(conn: sa.Connection, user_id: int, keep: str | None = None) -> int:
+    """End every session of a user but the one whose cookie token is `keep`; how many ended."""
+    ended = sa.delete(sessions).where(sessions.c.user_id == user_id)
+    if keep:
+        ended = ended.where(sessions.c.token_hash != _digest(keep))
+    return int(conn.execute(ended).rowcount)
 
 
 def create_token(conn: sa.Connection, user: User, name: str, scopes: list[str]) -> str:
@@ -287,13 +337,13 @@ def create_token(conn: sa.Connection, user: User, name: str, scopes: list[str]) 
 
 def token_user(conn: sa.Connection, token: str) -> User | None:
     row = conn.execute(
-        sa.select(users.c.id, users.c.name, users.c.role, api_tokens.c.scopes)
+        sa.select(*_USER, api_tokens.c.scopes)
         .join(users, users.c.id == api_tokens.c.user_id)
         .where(api_tokens.c.token_hash == _digest(token), api_tokens.c.revoked_at.is_(None),
                users.c.disabled.is_(False))).first()
     if row is None:
         return None
-    return User(int(row[0]), row[1], row[2], frozenset(json.loads(row[3])))
+    return _user(row, frozenset(json.loads(row.scopes)))
 
 
 def list_tokens(conn: sa.Connection, user: User) -> list[dict[str, object]]:

@@ -29,6 +29,7 @@ from headcount.web import (
     home,
     identities,
     login,
+    profile,
     provenance,
     reconciliation,
     systems,
@@ -97,6 +98,7 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
         app.include_router(accounts, prefix="/api" if accounts is api_systems.router else "")
     app.include_router(campaigns.router)  # Reviews (SPEC §10): the campaigns' API and pages
     app.include_router(upload.router)  # Manual upload (SPEC §9): its API and pages
+    app.include_router(profile.router)  # Each user's own password and preferences
 
     # The schema and its page describe personal-data endpoints: they need a log-in too.
     generated = app.openapi

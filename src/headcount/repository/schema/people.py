@@ -21,6 +21,11 @@ users = sa.Table(
     # Where notices go, and whether at once (immediate) or in one e-mail a day (daily).
     sa.Column("email", sa.String(320), nullable=True),
     sa.Column("delivery", sa.String(16), nullable=False, server_default="immediate"),
+    # Their preferences (issue 12): the UI's language (None: the browser's) and time zone (None:
+    # UTC), and when they last logged in (None: never, or before it was recorded).
+    sa.Column("language", sa.String(16), nullable=True),
+    sa.Column("time_zone", sa.String(64), nullable=True),
+    sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 # Out of office: from `starts` to `ends` (days, inclusive), `delegate` acts on the tasks
