@@ -90,12 +90,16 @@ def snap(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def check_accessibility(page: Any) -> None:
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """What axe-core finds wrong on the page, whatever the impact."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"]
-               if v.get("impact") in ("serious", "critical")]
+    violations: list[dict[str, Any]] = Axe().run(page).response["violations"]
+    return violations
+
+
+def check_accessibility(page: Any) -> None:
+    serious = [v for v in axe_violations(page) if v.get("impact") in ("serious", "critical")]
     assert not serious, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
                          for v in serious]
 
