@@ -90,11 +90,18 @@ def snap(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """What axe-core finds wrong on the page, whatever the impact."""
+def axe_violations(page: Any, context: str | dict[str, Any] | None = None,
+                   options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """What axe-core finds wrong on the page (or in `context`), whatever the impact; `context`
+    and `options` as axe.run takes them. axe is injected once per document."""
     from axe_playwright_python.sync_playwright import Axe
 
-    violations: list[dict[str, Any]] = Axe().run(page).response["violations"]
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(Axe().axe_script)
+    found: dict[str, Any] = page.evaluate(
+        "([context, options]) => axe.run(context || document, options)",
+        [context, {"resultTypes": ["violations"], **(options or {})}])
+    violations: list[dict[str, Any]] = found["violations"]
     return violations
 
 
