@@ -4,7 +4,8 @@ directory accounts — plus a campaign, an upload with mistakes, a held manual v
 blocked by a truncated file, so that no page is empty. Each page the app serves (listed from its
 routes: a new page cannot be forgotten) is shown at 1366 × 768 and at 400 × 800, in the light
 and the dark colour scheme: it must not scroll sideways and axe-core finds no violation of any
-impact. Screenshots are kept as artifacts."""
+impact. Screenshots are kept as artifacts. Left out: Swagger UI's /api/docs, whose markup is
+Swagger's own (docs/screens.md)."""
 
 from __future__ import annotations
 
