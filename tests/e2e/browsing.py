@@ -90,12 +90,23 @@ def snap(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def check_accessibility(page: Any) -> None:
+def axe_violations(page: Any, context: str | dict[str, Any] | None = None,
+                   options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """What axe-core finds wrong on the page (or in `context`), whatever the impact; `context`
+    and `options` as axe.run takes them. axe is injected once per document."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"]
-               if v.get("impact") in ("serious", "critical")]
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(Axe().axe_script)
+    found: dict[str, Any] = page.evaluate(
+        "([context, options]) => axe.run(context || document, options)",
+        [context, {"resultTypes": ["violations"], **(options or {})}])
+    violations: list[dict[str, Any]] = found["violations"]
+    return violations
+
+
+def check_accessibility(page: Any) -> None:
+    serious = [v for v in axe_violations(page) if v.get("impact") in ("serious", "critical")]
     assert not serious, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
                          for v in serious]
 
