@@ -49,7 +49,7 @@ def test_empty_values_and_history_read_as_empty(app: FastAPI) -> None:
     properties, history = (_text(page.text) for page in pages.values())
     assert "None" not in properties + history
     assert "Birth name — " in properties
-    assert "BirthName : — " in history  # the values of its insert
+    assert "Birth name: — " in history  # the values of its insert, by their labels
 
 
 def test_the_change_list_reads_an_empty_before_as_empty(app: FastAPI) -> None:
