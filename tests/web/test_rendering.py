@@ -59,4 +59,4 @@ def test_the_change_list_reads_an_empty_before_as_empty(app: FastAPI) -> None:
     assert page.status_code == 200
     text = _text(page.text)
     assert "None" not in text
-    assert re.search(r"ContractEndDate: — → \d{4}-\d\d-\d\d", text), text[:3000]
+    assert re.search(r"Contract end date: — → \d{4}-\d\d-\d\d", text), text[:3000]
