@@ -111,19 +111,20 @@ def job_execution(request: Request, user: Reader,
                   connector: Annotated[str | None, Query(max_length=128)] = None,
                   state: Annotated[str | None, Query(max_length=32)] = None,
                   actor: Annotated[str | None, Query(max_length=128)] = None,
-                  since: Annotated[date | None, Query()] = None,
-                  until: Annotated[date | None, Query()] = None,
+                  since: Annotated[str | None, Query(max_length=32)] = None,
+                  until: Annotated[str | None, Query(max_length=32)] = None,
                   size: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
                   page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
                   export: ExportFormat | None = None) -> Response:
     app = app_state(request)
     project = app.project()
     size = size if size in PAGE_SIZES else PAGE_SIZE
+    first, last = _day(since), _day(until)
     named = project.connector(connector) if connector else None
     zone = ZoneInfo(time_zone_of(getattr(user, "time_zone", None)))
     chosen = RunFilter(
         named.identifier if named else (connector or None), state if state in STATES else None,
-        actor or None, _start_of(since, zone), _start_of(until + ONE_DAY if until else None, zone))
+        actor or None, _start_of(first, zone), _start_of(last + ONE_DAY if last else None, zone))
     with app.engine.connect() as conn:
         total, found = find_runs(conn, chosen, None if export else size, (page - 1) * size)
         launched = launchers(conn, found)
@@ -140,8 +141,8 @@ def job_execution(request: Request, user: Reader,
                   r.counters.get("inserted"), r.counters.get("updated"),
                   r.counters.get("deleted"), r.message] for r in found), export)
     filters = {"connector": chosen.connector or "", "state": chosen.state or "",
-               "actor": actor or "", "since": since.isoformat() if since else "",
-               "until": until.isoformat() if until else ""}
+               "actor": actor or "", "since": first.isoformat() if first else "",
+               "until": last.isoformat() if last else ""}
     query = urlencode({k: v for k, v in {**filters, "size": size}.items() if v})
     return render(request, "runs.html", {
         "runs": [run_out(app, r) for r in found], "durations": _durations(found),
@@ -149,6 +150,14 @@ def job_execution(request: Request, user: Reader,
         "sizes": PAGE_SIZES, "pages": max(1, -(-total // size)), "filters": filters,
         "query": query, "connectors": [c.identifier for c in project.connectors],
         "states": STATES, "actors": everyone}, user)
+
+
+def _day(text: str | None) -> date | None:
+    """A day of the filter form; an empty field (or one a browser left malformed) is no bound."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 def _start_of(day: date | None, zone: ZoneInfo) -> datetime | None:
@@ -168,6 +177,7 @@ def run_page(request: Request, user: Reader, run_id: Id,
                                                        "link_delete)$")] = None,
              page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
              orders: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+             workflows: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
              unresolved: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
              export: ExportFormat | None = None,
              listed: Annotated[str, Query(alias="list", pattern="^(changes|orders)$")] = "changes"
@@ -177,7 +187,7 @@ def run_page(request: Request, user: Reader, run_id: Id,
             if listed == "orders":
                 return _export_orders(request, run_id, export)
             return _export_changes(request, run_id, kind, export)
-    context = _run_context(request, run_id, kind, page, orders)
+    context = _run_context(request, run_id, kind, page, orders, workflows)
     total, refs = unresolved_rows(app_state(request), run_id, PAGE_SIZE,
                                   (unresolved - 1) * PAGE_SIZE)
     context.update({"unresolved": refs, "unresolved_total": total,
@@ -188,12 +198,12 @@ def run_page(request: Request, user: Reader, run_id: Id,
 
 @router.get("/runs/{run_id}/status", response_class=HTMLResponse)
 def run_status(request: Request, user: Reader, run_id: Id) -> Response:
-    context = _run_context(request, run_id, None, 1, 1)
+    context = _run_context(request, run_id, None, 1, 1, 1)
     return fragment(request, "_run_status.html", context, user)
 
 
 def _run_context(request: Request, run_id: int, kind: str | None, page: int,
-                 orders_page: int) -> dict[str, Any]:
+                 orders_page: int, workflows_page: int) -> dict[str, Any]:
     state = app_state(request)
     project = state.project()
     with state.engine.connect() as conn:
@@ -205,7 +215,8 @@ def _run_context(request: Request, run_id: int, kind: str | None, page: int,
     orders_total, orders = order_rows(state, run_id, PAGE_SIZE, (orders_page - 1) * PAGE_SIZE)
     with state.engine.connect() as conn:
         lines = order_lines(conn, project, orders)
-        workflows_total, started = history.of_run(conn, run_id, PAGE_SIZE, 0)
+        workflows_total, started = history.of_run(conn, run_id, PAGE_SIZE,
+                                                  (workflows_page - 1) * PAGE_SIZE)
     found = project.connector(record.connector)
     return {"run": run_out(state, record), "record": record, "log": log, "changes": changes,
             "changes_total": total, "kind": kind, "launched_by": launched,
@@ -214,6 +225,8 @@ def _run_context(request: Request, run_id: int, kind: str | None, page: int,
             "orders": lines, "orders_total": orders_total, "orders_page": orders_page,
             "orders_pages": max(1, -(-orders_total // PAGE_SIZE)),
             "workflows": started, "workflows_total": workflows_total,
+            "workflows_page": workflows_page,
+            "workflows_pages": max(1, -(-workflows_total // PAGE_SIZE)),
             "kinds": KINDS, "page": page, "pages": max(1, -(-total // PAGE_SIZE))}
 
 
