@@ -12,6 +12,7 @@ from headcount.display import EMPTY, changed_values, shown
 @pytest.mark.parametrize(("value", "text"), [
     (None, EMPTY), ("", EMPTY), ([], EMPTY), (["E1", None], f"E1, {EMPTY}"),
     (0, "0"), (False, "False"), ("  ", "  "), ("Zoë", "Zoë"),
+    ({"Site": "PAR", "From": None}, f"Site: PAR; From: {EMPTY}"), ({}, EMPTY),
 ])
 def test_shown(value: object, text: str) -> None:
     assert shown(value) == text

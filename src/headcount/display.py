@@ -10,11 +10,15 @@ EMPTY = "—"
 
 
 def shown(value: Any) -> str:
-    """The value as text; None, an empty string and an empty list are `—`."""
+    """The value as text; None, an empty string and an empty list are `—`; a mapping reads
+    `part: value; …`."""
     if value is None or value == "":
         return EMPTY
     if isinstance(value, list | tuple | set | frozenset):
         return ", ".join(shown(v) for v in value) if value else EMPTY
+    if isinstance(value, dict):
+        # A structured value reads as its parts, never as a JSON blob.
+        return "; ".join(f"{k}: {shown(v)}" for k, v in value.items()) if value else EMPTY
     return str(value)
 
 

@@ -57,9 +57,10 @@ def test_seed_verification_walk(page: Any, site: tuple[str, Path]) -> None:
     page.get_by_role("link", name="Human resources").first.click()
     page.get_by_role("button", name="Launch synchronization").click()
     page.wait_for_url("**/runs/*")
-    assert wait_for_state(page, ("succeeded", "succeeded with warnings", "failed")) == \
-        "succeeded"
-    counters = page.locator("#run-status table")
+    # The state in words (issue 12).
+    assert wait_for_state(page, ("Succeeded", "Succeeded with warnings", "Failed")) == \
+        "Succeeded"
+    counters = page.get_by_role("table", name="Counters by entity type")
     assert "HR_Person" in counters.inner_text()
     assert "300" in counters.inner_text()
     snap(page, "02-job-result")
@@ -96,7 +97,8 @@ def test_seed_verification_walk(page: Any, site: tuple[str, Path]) -> None:
     assert page.locator("h1").inner_text() == person_title
 
     page.get_by_role("link", name="History").click()
-    assert "HR file hr_people.csv line" in page.locator("table").inner_text()
+    # The history in sentences (issue 12), each with where it came from.
+    assert "HR file hr_people.csv line" in page.locator("ol.change-lines").inner_text()
 
 
 def test_blocked_run_is_resumed_with_a_reason_and_audited(page: Any,
@@ -109,7 +111,8 @@ def test_blocked_run_is_resumed_with_a_reason_and_audited(page: Any,
     page.goto("/connectors/HR")
     page.get_by_role("button", name="Launch synchronization").click()
     page.wait_for_url("**/runs/*")
-    assert wait_for_state(page, ("blocked", "succeeded", "failed")) == "blocked"
+    blocked = "Blocked: waiting for a decision"
+    assert wait_for_state(page, (blocked, "Succeeded", "Failed")) == blocked
     page.get_by_label("Kind").select_option("delete")
     page.get_by_role("button", name="Filter").click()
     assert page.locator("tr.kind-delete").count() > 0
@@ -119,7 +122,7 @@ def test_blocked_run_is_resumed_with_a_reason_and_audited(page: Any,
     page.get_by_label("Reason to resume").fill("HR confirmed the reorganisation")
     page.get_by_label("I confirm the").check()
     page.get_by_role("button", name="Resume").click()
-    wait_for_state(page, ("succeeded with warnings",))
+    wait_for_state(page, ("Succeeded with warnings",))
     page.goto("/audit")
     audit = page.locator("table").inner_text()
     assert "resume" in audit

@@ -61,6 +61,6 @@ def test_the_history_of_an_uploaded_change_names_the_upload(tmp_path: Path, db_u
         page = client.get("/entity-types/Directory_UserRecord/E00001",
                           params={"tab": "history"}, headers={"Accept": "text/html"})
         assert page.status_code == 200
-        assert f"<td>{said}</td>" in page.text
+        assert f"({said}, <a href=\"/runs/{run.id}\">run {run.id}</a>)" in page.text
     finally:
         app.state.headcount.engine.dispose()

@@ -92,4 +92,4 @@ def test_the_job_result_page_lists_them_paged(client: TestClient) -> None:
     assert "set aside (duplicate): Orgs line 3" in last.text
     assert "Links pending" in page.text
     # The links of an inserted person are shown with it.
-    assert "Manager → X1" in page.text
+    assert "Manager: X1" in page.text

@@ -49,7 +49,7 @@ def test_empty_values_and_history_read_as_empty(app: FastAPI) -> None:
     properties, history = (_text(page.text) for page in pages.values())
     assert "None" not in properties + history
     assert "Birth name — " in properties
-    assert "BirthName : — " in history  # the values of its insert
+    assert "Birth name: — " in history  # the values of its insert, by their labels
 
 
 def test_the_change_list_reads_an_empty_before_as_empty(app: FastAPI) -> None:
@@ -59,4 +59,4 @@ def test_the_change_list_reads_an_empty_before_as_empty(app: FastAPI) -> None:
     assert page.status_code == 200
     text = _text(page.text)
     assert "None" not in text
-    assert re.search(r"ContractEndDate: — → \d{4}-\d\d-\d\d", text), text[:3000]
+    assert re.search(r"Contract end date: — → \d{4}-\d\d-\d\d", text), text[:3000]

@@ -15,7 +15,7 @@ from headcount.campaigns.store import open_count as campaign_items_open
 from headcount.display import changed_values, shown
 from headcount.policy.cases import count_open
 from headcount.repository.users import User
-from headcount.web import catalog, i18n
+from headcount.web import catalog, i18n, words
 from headcount.web.auth import app_state
 from headcount.workflows.tasks import open_count
 
@@ -32,6 +32,9 @@ TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
 TEMPLATES.env.filters["number"] = i18n.format_number
 TEMPLATES.env.filters["day"] = i18n.format_date
 TEMPLATES.env.filters["moment"] = i18n.format_datetime
+# Kinds, states, durations and sizes in words (web/words.py).
+for _name in ("change_kind", "order_kind", "run_state", "run_mode", "duration", "size"):
+    TEMPLATES.env.filters[_name] = getattr(words, _name)
 TEMPLATES.env.globals["current_language"] = i18n.current_language
 TEMPLATES.env.globals["current_time_zone"] = i18n.current_time_zone
 

@@ -12,6 +12,7 @@ from headcount.repository import resources
 from headcount.repository.users import User
 from headcount.web import catalog, systems
 from headcount.web.auth import app_state, require
+from headcount.web.changes import history_lines
 from headcount.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -56,6 +57,7 @@ def resource_page(request: Request, user: Reader, entity_type: str, key: str,
     _, et = catalog.entity_type(project, entity_type)
     with state.engine.connect() as conn:
         view = resources.get_resource(conn, et.identifier, key)
+        history = history_lines(conn, project, et, key, view.history) if tab == "history" else []
     groups: dict[str, list[tuple[str, Any]]] = {}
     for p in sorted(et.scalar_properties, key=lambda p: (p.group or "", p.identifier)):
         groups.setdefault(p.group or "Properties", []).append(
@@ -71,7 +73,7 @@ def resource_page(request: Request, user: Reader, entity_type: str, key: str,
     return render(request, "resource.html", {
         "et": et, "view": view, "title": et.display(view.values) or key,
         "groups": groups, "navigations": navigations, "reverse": reverse,
-        "tab": "history" if tab == "history" else "properties",
+        "tab": "history" if tab == "history" else "properties", "history": history,
         **systems.account_sections(state, et.identifier, view.key)}, user)
 
 

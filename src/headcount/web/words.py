@@ -1,0 +1,67 @@
+"""What the pages say in words rather than codes (issue 12): change and order kinds, run states
+and modes, durations ("1 min 12 s") and sizes ("3.4 MB"), in the request's language."""
+
+from __future__ import annotations
+
+from babel.numbers import format_decimal
+
+from headcount.web.i18n import current_language
+from headcount.web.i18n import gettext as _
+
+
+def change_kind(kind: str) -> str:
+    """A change's kind (insert, update, delete, link_insert, link_delete) as a word."""
+    words = {"insert": _("Created"), "update": _("Changed"), "delete": _("Deleted"),
+             "link_insert": _("Linked"), "link_delete": _("Unlinked")}
+    return words.get(kind, kind)
+
+
+def order_kind(kind: str) -> str:
+    """A provisioning order's kind (added, modified, deleted) as a word."""
+    words = {"added": _("Add"), "modified": _("Modify"), "deleted": _("Delete")}
+    return words.get(kind, kind)
+
+
+def run_state(state: str) -> str:
+    words = {"running": _("Running"), "succeeded": _("Succeeded"),
+             "succeeded with warnings": _("Succeeded with warnings"), "failed": _("Failed"),
+             "blocked": _("Blocked: waiting for a decision"), "cancelled": _("Cancelled"),
+             "interrupted": _("Interrupted")}
+    return words.get(state, state)
+
+
+def run_mode(mode: str) -> str:
+    words = {"initial": _("Initial"), "complete": _("Complete"),
+             "incremental": _("Incremental"), "evaluation": _("Date evaluation"),
+             "workflow": _("Workflow"), "manual": _("Manual edit"),
+             "reconciliation": _("Reconciliation"), "upload": _("Upload")}
+    return words.get(mode, mode)
+
+
+def duration(seconds: float | None) -> str:
+    """'1 min 12 s', '2 h 05 min', '0.4 s'; empty for an unknown duration."""
+    if seconds is None:
+        return ""
+    if seconds < 10:
+        return _("%(n)s s", n=format_decimal(round(max(seconds, 0.0), 1),
+                                            locale=current_language()))
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return _("%(h)s h %(m)02d min", h=hours, m=minutes)
+    if minutes:
+        return _("%(m)s min %(s)s s", m=minutes, s=secs)
+    return _("%(n)s s", n=secs)
+
+
+def size(octets: int | float | None) -> str:
+    """A file size in bytes for people: '812 B', '3.4 MB' (decimal units, as file managers)."""
+    if octets is None:
+        return ""
+    units = (_("%(n)s B"), _("%(n)s kB"), _("%(n)s MB"), _("%(n)s GB"), _("%(n)s TB"))
+    value, unit = float(octets), 0
+    while value >= 1000 and unit < len(units) - 1:
+        value, unit = value / 1000, unit + 1
+    shown = round(value) if unit == 0 or value >= 100 else round(value, 1)
+    return units[unit] % {"n": format_decimal(shown, locale=current_language())}
