@@ -17,9 +17,11 @@ from markupsafe import Markup, escape
 from headcount.web.i18n import format_number
 from headcount.web.i18n import gettext as _
 
-WIDTH, HEIGHT = 720, 260
-# Room for the legend above, the y labels on the left, the x labels below.
-TOP, LEFT, RIGHT, BOTTOM = 34, 44, 8, 28
+# Small enough that its 14-unit texts stay readable on a 400 px screen.
+WIDTH, HEIGHT = 560, 250
+FONT = 14
+# Room for the legend above, the y labels on the left, two lines of x labels below.
+TOP, LEFT, RIGHT, BOTTOM = 34, 40, 6, 40
 OPACITIES = (1.0, 0.6, 0.3)
 
 
@@ -42,10 +44,12 @@ def nice_ceiling(value: int) -> tuple[int, int]:
 
 
 def bar_chart(ident: str, title: str, labels: Sequence[str], series: Sequence[Series],
-              label_heading: str) -> Markup:
+              label_heading: str, ticks: Sequence[tuple[str, str]] | None = None) -> Markup:
     """Grouped bars: one group per label (a week), one bar per series in it. `ident` is unique
     in the page (the SVG's title and description are named by it); `label_heading` heads the
-    labels' column in the data table."""
+    labels' column in the data table. `ticks` are shorter labels for the axis, on two lines
+    (a day, and under it the month where it changes); the labels themselves by default."""
+    ticks = ticks or [(label, "") for label in labels]
     uid = escape(ident)
     top, step = nice_ceiling(max((v for s in series for v in s.values), default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -57,14 +61,14 @@ def bar_chart(ident: str, title: str, labels: Sequence[str], series: Sequence[Se
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
              f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" aria-labelledby="{uid}-title" '
-             f'aria-describedby="{uid}-desc" fill="currentColor" font-size="12">',
+             f'aria-describedby="{uid}-desc" fill="currentColor" font-size="{FONT}">',
              f'<title id="{uid}-title">{escape(title)}</title>',
              f'<desc id="{uid}-desc">{escape(_summary(series))}</desc>']
     for tick in range(0, top + 1, step):
         parts.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
                      f'y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="currentColor" '
                      f'stroke-opacity="{0.5 if tick == 0 else 0.15}"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">'
+        parts.append(f'<text x="{LEFT - 6}" y="{y(tick) + 5:.1f}" text-anchor="end">'
                      f'{escape(format_number(tick))}</text>')
     for i, label in enumerate(labels):
         x0 = LEFT + i * group_w + group_w * 0.1
@@ -77,14 +81,19 @@ def bar_chart(ident: str, title: str, labels: Sequence[str], series: Sequence[Se
                 f'fill-opacity="{OPACITIES[n % len(OPACITIES)]}">'
                 f'<title>{escape(s.name)}, {escape(label)}: {escape(format_number(value))}'
                 f'</title></rect>')
-        parts.append(f'<text x="{LEFT + (i + 0.5) * group_w:.1f}" y="{HEIGHT - 8}" '
-                     f'text-anchor="middle">{escape(label)}</text>')
+        middle = LEFT + (i + 0.5) * group_w
+        short, below = ticks[i] if i < len(ticks) else (label, "")
+        parts.append(f'<text x="{middle:.1f}" y="{HEIGHT - BOTTOM + FONT + 4}" '
+                     f'text-anchor="middle">{escape(short)}</text>')
+        if below:
+            parts.append(f'<text x="{middle:.1f}" y="{HEIGHT - 4}" text-anchor="middle">'
+                         f'{escape(below)}</text>')
     x = LEFT
     for n, s in enumerate(series):
-        parts.append(f'<rect class="chart-series-{n}" x="{x}" y="8" width="12" height="12" '
-                     f'fill-opacity="{OPACITIES[n % len(OPACITIES)]}"/>'
-                     f'<text x="{x + 17}" y="18">{escape(s.name)}</text>')
-        x += 17 + 7 * len(s.name) + 24
+        parts.append(f'<rect class="chart-series-{n}" x="{x}" y="6" width="{FONT}" '
+                     f'height="{FONT}" fill-opacity="{OPACITIES[n % len(OPACITIES)]}"/>'
+                     f'<text x="{x + FONT + 5}" y="{6 + FONT - 2}">{escape(s.name)}</text>')
+        x += FONT + 5 + 8 * len(s.name) + 20
     parts.append("</svg>")
     return Markup('<figure class="chart-figure">{svg}{table}</figure>').format(
         svg=Markup("".join(parts)), table=_table(title, labels, series, label_heading))

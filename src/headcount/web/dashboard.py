@@ -172,8 +172,12 @@ def ago(moment: datetime | None, now: datetime) -> str:
 def movements_chart(weeks: list[Week]) -> Markup:
     """Joiners, movers and leavers per week as grouped bars, in the page's language."""
     labels = [format_date(w.starts, "d MMM") for w in weeks]
+    # The axis: the day of each Monday, the month under the first week and where it changes.
+    ticks = [(format_date(w.starts, "d"),
+              format_date(w.starts, "MMM") if i == 0 or w.starts.month != weeks[i - 1].starts.month
+              else "") for i, w in enumerate(weeks)]
     return bar_chart("movements-chart", _("Joiners, movers and leavers per week"), labels, [
         Series(_("Joiners"), [w.joiners for w in weeks]),
         Series(_("Movers"), [w.movers for w in weeks]),
         Series(_("Leavers"), [w.leavers for w in weeks]),
-    ], _("Week of"))
+    ], _("Week of"), ticks)
