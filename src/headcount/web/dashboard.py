@@ -32,6 +32,7 @@ from headcount.repository.runs import (
 )
 from headcount.repository.schema import runs
 from headcount.repository.users import User
+from headcount.web.api.timestamps import utc
 from headcount.web.charts import Series, bar_chart
 from headcount.web.i18n import current_language, format_date
 from headcount.web.i18n import gettext as _
@@ -135,12 +136,7 @@ def _stale(status: ConnectorStatus, now: datetime) -> bool:
     if success is None or success.finished_at is None:
         return True
     limit = timedelta(days=status.connector.stale_after_days)
-    return now - _aware(success.finished_at) > limit
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite gives back naive datetimes: they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return now - utc(success.finished_at) > limit
 
 
 def _waiting(conn: sa.Connection, project: Project, user: User) -> list[Waiting]:
@@ -165,7 +161,7 @@ def ago(moment: datetime | None, now: datetime) -> str:
     """How long ago, in words of the page's language: '3 hours ago', 'il y a 3 heures'."""
     if moment is None:
         return ""
-    return format_timedelta(_aware(moment) - now, add_direction=True, format="long",
+    return format_timedelta(utc(moment) - now, add_direction=True, format="long",
                             locale=Locale.parse(current_language()))
 
 
