@@ -224,6 +224,9 @@ class Connector(ConfigModel):
     identifier: Identifier
     display_name: str | None = None
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    stale_after_days: float = Field(
+        2, gt=0, description="The home page warns when the connector's last successful run is "
+                             "older than this many days (its files are stale).")
     connections: list[AnyConnection] = Field(default_factory=list)
     entity_types: list[EntityType] = Field(default_factory=list)
     mappings: list[EntityTypeMapping] = Field(default_factory=list)
