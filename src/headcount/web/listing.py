@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
-from headcount.config.model import EntityType, Project
+from headcount.config.model import EntityType, Project, PropertyType
 from headcount.repository import navigations
 from headcount.repository.schema import connector_state
 from headcount.web.tables import Filter, Operator
@@ -24,6 +24,7 @@ from headcount.web.tables import Filter, Operator
 KEY = "__key"
 SEARCH = "__search"
 NAME = "__name"
+SORTED = "__sorted:"  # a column's order, as people read it
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class ListCache:
         needed = sorted({f.column for f in chosen if f.column in navs} |
                         ({sort} if sort in navs else set()))
         frame = self.table(connector, et, searched, needed)
+        if sort and sort in frame.columns and sort not in navs:
+            frame = self._sortable(connector, et, searched, sort)
         if q:
             frame = frame.filter(pl.col(SEARCH).str.contains(q.lower(), literal=True))
         for f in chosen:
@@ -88,9 +91,7 @@ class ListCache:
                 exact = isinstance(filters, Mapping)
                 frame = frame.filter(_condition(f, f.column in navs, exact))
         if sort and sort in frame.columns:
-            order = pl.col(sort).list.first() if sort in navs else pl.col(sort)
-            if sort == NAME:
-                order = order.str.to_lowercase()
+            order = pl.col(sort).list.first() if sort in navs else pl.col(SORTED + sort)
             frame = frame.sort([order, pl.col(KEY)], descending=[descending, False],
                                nulls_last=True)
         page = frame.slice(offset, limit) if limit is not None else frame
@@ -98,6 +99,20 @@ class ListCache:
         rows = [(row[KEY], {p: row[p] for p in props}) for row in
                 page.select(KEY, *props).iter_rows(named=True)]
         return Listing(frame.height, rows)
+
+    def _sortable(self, connector: str, et: EntityType, searched: list[str], column: str
+                  ) -> pl.DataFrame:
+        """The table with the order of `column` as people read it (case and accents ignored,
+        numbers as numbers), computed once per rebuild."""
+        frame = self.table(connector, et, searched)
+        if SORTED + column in frame.columns:
+            return frame
+        with self._lock:
+            cached = self._tables[et.identifier]
+            if SORTED + column not in cached.frame.columns:
+                cached.frame = cached.frame.with_columns(
+                    _order(et, column).alias(SORTED + column))
+            return cached.frame
 
     def named(self, connector: str, et: EntityType, text: str, limit: int = 20
               ) -> list[str]:
@@ -114,6 +129,13 @@ class ListCache:
             if found.height:
                 return [str(k) for k in found[KEY].to_list()]
         return []
+
+
+def _order(et: EntityType, column: str) -> pl.Expr:
+    prop = et.find_property(column) if column not in (KEY, NAME) else None
+    if prop is not None and prop.type in (PropertyType.INT, PropertyType.DECIMAL):
+        return pl.col(column).cast(pl.Float64, strict=False)
+    return pl.col(column).str.normalize("NFD").str.replace_all(r"\p{M}", "").str.to_lowercase()
 
 
 def _condition(f: Filter, navigation: bool, exact: bool) -> pl.Expr:
