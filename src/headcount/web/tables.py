@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from headcount.errors import HeadcountError
@@ -24,6 +25,7 @@ DEFAULT_SIZE = 50
 MAX_PAGE = 1_000_000
 MAX_VALUE = 200  # characters of a filter's value
 MAX_FILTERS = 20
+T = TypeVar("T")
 
 
 class Operator(StrEnum):
@@ -306,47 +308,35 @@ class Table:
         return f"{label} {chosen.operator.label()} {shown}"
 
 
-def in_rows(rows: Iterable[Mapping[str, object]], chosen: Filter) -> list[Mapping[str, object]]:
-    """Rows of a list held in memory that a filter keeps (lists of a few thousand rows)."""
-    return [r for r in rows if matches(r.get(chosen.column), chosen)]
+# Lists whose store orders one way only hold at most this many rows in memory to sort otherwise.
+MAX_IN_MEMORY = 100_000
 
 
-def matches(value: object, chosen: Filter) -> bool:
-    text = "" if value is None else (value.isoformat() if isinstance(value, date | datetime)
-                                     else str(value))
-    wanted = chosen.value.lower()
-    low = text.lower()
-    op = chosen.operator
-    if op is Operator.EMPTY:
-        return not text
-    if op is Operator.FILLED:
-        return bool(text)
-    if op is Operator.CONTAINS:
-        return wanted in low
-    if op is Operator.STARTS:
-        return low.startswith(wanted)
-    if op is Operator.BEFORE:
-        return bool(text) and text < chosen.value
-    if op is Operator.AFTER:
-        return bool(text) and text[:len(chosen.value)] > chosen.value
-    return low == wanted or (isinstance(value, date | datetime) and
-                             text[:len(chosen.value)] == chosen.value)
+def window(query: ListQuery, default: str, fetch: Callable[[int, int], tuple[int, list[T]]],
+           value: Callable[[T, str], object]) -> tuple[int, list[T]]:
+    """The total and the page — every row, to export — of a list whose store gives its rows in
+    the `default` column's order only (`fetch(limit, offset)`): another order, or an export,
+    reads every matching row and orders them in memory."""
+    if query.sort in (None, default) and not query.desc and not query.export:
+        return fetch(query.size, query.offset)
+    total, every = fetch(MAX_IN_MEMORY, 0)
+    if query.sort:
+        every = ordered(every, lambda item: value(item, query.sort or default), query.desc)
+    return total, every if query.export else every[query.offset:query.offset + query.size]
 
 
-def sort_rows(rows: list[dict[str, object]], sort: str | None, desc: bool
-              ) -> list[dict[str, object]]:
-    """Rows held in memory in a column's order, empty values last whatever the direction."""
-    if not sort:
-        return rows
-    filled = [r for r in rows if r.get(sort) not in (None, "")]
-    empty = [r for r in rows if r.get(sort) in (None, "")]
-    filled.sort(key=lambda r: _sort_key(r.get(sort)), reverse=desc)
+def ordered(items: list[T], read: Callable[[T], object], desc: bool) -> list[T]:
+    """Items in a column's order as people read it (case ignored, numbers as numbers), empty
+    values last whatever the direction."""
+    filled = [i for i in items if read(i) not in (None, "")]
+    empty = [i for i in items if read(i) in (None, "")]
+    filled.sort(key=lambda i: _sort_key(read(i)), reverse=desc)
     return filled + empty
 
 
 def _sort_key(value: object) -> tuple[int, object]:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return 0, value
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):
         return 1, value.isoformat()
     return 1, str(value).lower()
