@@ -64,6 +64,10 @@ def test_filters_and_their_operators(client: TestClient) -> None:
         p["Key"] for p in everyone
         if p["First name"].lower().startswith(some["First name"][:2].lower())}
     assert [r["Key"] for r in rows(client, "?f.EmployeeId.is=e00010")] == ["E00010"]
+    # As people type names: accents and case ignored.
+    accented = next(p for p in everyone if read(p["Last name"]) != p["Last name"].lower())
+    found = rows(client, f"?f.LastName.is={read(accented['Last name'])}&size=200")
+    assert accented["Key"] in {r["Key"] for r in found}
 
     empty = rows(client, "?f.Email.empty=1&size=200")
     filled = rows(client, "?f.Email.filled=1&size=200")

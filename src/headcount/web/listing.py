@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import string
 import threading
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,7 +25,10 @@ from headcount.web.tables import Filter, Operator
 KEY = "__key"
 SEARCH = "__search"
 NAME = "__name"
-SORTED = "__sorted:"  # a column's order, as people read it
+READ = "__read:"  # a column as people read it: accents and case ignored
+# Operators that compare values as people read them.
+PARTIAL_SORT = 100_000  # rows before a page beyond which a list is sorted whole
+READ_OPERATORS = (Operator.CONTAINS, Operator.STARTS, Operator.EQUALS)
 
 
 @dataclass(frozen=True)
@@ -79,39 +83,57 @@ class ListCache:
         chosen = (list(filters) if not isinstance(filters, Mapping)
                   else [Filter(p, Operator.EQUALS, v) for p, v in filters.items()])
         navs = {p.identifier for p in et.properties if p.is_navigation}
+        exact = isinstance(filters, Mapping)
         needed = sorted({f.column for f in chosen if f.column in navs} |
                         ({sort} if sort in navs else set()))
         frame = self.table(connector, et, searched, needed)
-        if sort and sort in frame.columns and sort not in navs:
-            frame = self._sortable(connector, et, searched, sort)
+        dates = {p.identifier for p in et.scalar_properties
+                 if p.type in (PropertyType.DATE, PropertyType.DATETIME)}
+        numbers = {p.identifier for p in et.scalar_properties
+                   if p.type in (PropertyType.INT, PropertyType.DECIMAL)}
+        read = {f.column for f in chosen if not exact and f.column in frame.columns
+                and f.column not in navs | dates and f.operator in READ_OPERATORS}
+        if sort in frame.columns and sort not in navs | numbers:
+            read.add(sort)
+        if read:
+            frame = self._readable(connector, et, searched, sorted(read))
         if q:
             frame = frame.filter(pl.col(SEARCH).str.contains(q.lower(), literal=True))
         for f in chosen:
             if f.column in frame.columns:
-                exact = isinstance(filters, Mapping)
-                frame = frame.filter(_condition(f, f.column in navs, exact))
+                frame = frame.filter(_condition(f, f.column in navs, exact,
+                                                READ + f.column in frame.columns))
         if sort and sort in frame.columns:
-            order = pl.col(sort).list.first() if sort in navs else pl.col(SORTED + sort)
-            frame = frame.sort([order, pl.col(KEY)], descending=[descending, False],
-                               nulls_last=True)
+            order = (pl.col(sort).list.first() if sort in navs
+                     else pl.col(sort).cast(pl.Float64, strict=False) if sort in numbers
+                     else pl.col(READ + sort))
+            by = [order, pl.col(KEY)]
+            total = frame.height
+            if limit is not None and offset + limit <= PARTIAL_SORT:
+                # The page's first rows only: a partial sort, ten times faster at a million.
+                frame = frame.bottom_k(offset + limit, by=by, reverse=[descending, False])
+            frame = frame.sort(by, descending=[descending, False], nulls_last=True)
+        else:
+            total = frame.height
         page = frame.slice(offset, limit) if limit is not None else frame
         props = [p.identifier for p in et.scalar_properties]
         rows = [(row[KEY], {p: row[p] for p in props}) for row in
                 page.select(KEY, *props).iter_rows(named=True)]
-        return Listing(frame.height, rows)
+        return Listing(total, rows)
 
-    def _sortable(self, connector: str, et: EntityType, searched: list[str], column: str
-                  ) -> pl.DataFrame:
-        """The table with the order of `column` as people read it (case and accents ignored,
-        numbers as numbers), computed once per rebuild."""
+    def _readable(self, connector: str, et: EntityType, searched: list[str],
+                  columns: list[str]) -> pl.DataFrame:
+        """The table with `columns` as people read them (case and accents ignored), to filter
+        and sort on: computed once per rebuild."""
         frame = self.table(connector, et, searched)
-        if SORTED + column in frame.columns:
+        if all(READ + c in frame.columns for c in columns):
             return frame
         with self._lock:
             cached = self._tables[et.identifier]
-            if SORTED + column not in cached.frame.columns:
+            missing = [c for c in columns if READ + c not in cached.frame.columns]
+            if missing:
                 cached.frame = cached.frame.with_columns(
-                    _order(et, column).alias(SORTED + column))
+                    *(_readable(pl.col(c)).alias(READ + c) for c in missing))
             return cached.frame
 
     def named(self, connector: str, et: EntityType, text: str, limit: int = 20
@@ -131,14 +153,17 @@ class ListCache:
         return []
 
 
-def _order(et: EntityType, column: str) -> pl.Expr:
-    prop = et.find_property(column) if column not in (KEY, NAME) else None
-    if prop is not None and prop.type in (PropertyType.INT, PropertyType.DECIMAL):
-        return pl.col(column).cast(pl.Float64, strict=False)
-    return pl.col(column).str.normalize("NFD").str.replace_all(r"\p{M}", "").str.to_lowercase()
+def _readable(column: pl.Expr) -> pl.Expr:
+    return column.str.normalize("NFD").str.replace_all(r"\p{M}", "").str.to_lowercase()
 
 
-def _condition(f: Filter, navigation: bool, exact: bool) -> pl.Expr:
+def readable(text: str) -> str:
+    """A value as `_readable` compares it: without accents, lower case."""
+    return "".join(c for c in unicodedata.normalize("NFD", text)
+                   if not unicodedata.combining(c)).lower()
+
+
+def _condition(f: Filter, navigation: bool, exact: bool, read_column: bool) -> pl.Expr:
     column = pl.col(f.column)
     if navigation:
         empty = column.is_null() | (column.list.len() == 0)
@@ -148,24 +173,24 @@ def _condition(f: Filter, navigation: bool, exact: bool) -> pl.Expr:
             return ~empty
         return column.list.contains(f.value).fill_null(False)
     empty = column.is_null() | (column == "")
-    low, wanted = column.str.to_lowercase(), f.value.lower()
-    match f.operator:
-        case Operator.EMPTY:
-            return empty
-        case Operator.FILLED:
-            return ~empty
-        case Operator.CONTAINS:
-            return low.str.contains(wanted, literal=True).fill_null(False)
-        case Operator.STARTS:
-            return low.str.starts_with(wanted).fill_null(False)
-        case Operator.BEFORE:
-            return (column < f.value).fill_null(False)
-        case Operator.AFTER:
-            return (column.str.slice(0, len(f.value)) > f.value).fill_null(False)
-    if exact:
-        return (column == f.value).fill_null(False)
-    # A date given as a day also matches that day's moments.
-    return ((low == wanted) | column.str.starts_with(f.value + "T")).fill_null(False)
+    if f.operator is Operator.EMPTY:
+        return empty
+    if f.operator is Operator.FILLED:
+        return ~empty
+    if f.operator is Operator.BEFORE:
+        return (column < f.value).fill_null(False)
+    if f.operator is Operator.AFTER:
+        return (column.str.slice(0, len(f.value)) > f.value).fill_null(False)
+    if exact or not read_column:
+        # A day also matches that day's moments.
+        day = column.str.starts_with(f.value + "T") if not exact else pl.lit(False)
+        return ((column == f.value) | day).fill_null(False)
+    read, wanted = pl.col(READ + f.column), readable(f.value)
+    if f.operator is Operator.CONTAINS:
+        return read.str.contains(wanted, literal=True).fill_null(False)
+    if f.operator is Operator.STARTS:
+        return read.str.starts_with(wanted).fill_null(False)
+    return (read == wanted).fill_null(False)
 
 
 def name_fields(et: EntityType) -> list[str] | None:
