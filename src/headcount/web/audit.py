@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from headcount.config.model import Project
 from headcount.repository.names import display_names
@@ -60,6 +60,8 @@ def audit_page(request: Request, user: Admin) -> Response:
         shown = columns()
         query = tables.parse(request.query_params.multi_items(), shown, sort="at", desc=True)
         where = [_condition(f, i18n.current_time_zone()) for f in query.filters]
+    if query.added and not query.problems:
+        return RedirectResponse(request.url.path + query.href(), 303)
     order = COLUMNS[query.sort or "at"]
     ordering = [order.desc() if query.desc else order.asc(),
                 audit_log.c.id.desc() if query.desc else audit_log.c.id.asc()]

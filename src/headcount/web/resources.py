@@ -62,8 +62,9 @@ def entity_list(request: Request, user: Reader, entity_type: str,
         every = [*own, *(property_column(p) for p in et.properties)]
         query = tables.parse(request.query_params.multi_items(), every, keep=("q",))
         filters, choices, problems = _resolved(state, project, every, query.filters)
-    if filters != query.filters and len(filters) == len(query.filters):
-        # A target picked by its name is kept in the link by its key.
+    renamed = filters != query.filters and len(filters) == len(query.filters)
+    if (query.added or renamed) and not (query.problems or problems or choices):
+        # The filter bar's form gives a link; a target picked by its name is kept by its key.
         return RedirectResponse(request.url.path + replace(query, filters=filters).href(), 303)
     query = replace(query, filters=filters, problems=(*query.problems, *problems))
     found = state.lists.page(

@@ -114,6 +114,9 @@ class ListQuery:
     # The page's own parameters (a search, a tab), kept by every link.
     kept: tuple[tuple[str, str], ...] = ()
     problems: tuple[FilterError, ...] = ()
+    default: tuple[str | None, bool] = (None, False)  # the list's own order, left out of links
+    # A filter came from the filter bar's form (`fp`…): the page redirects to its link.
+    added: bool = False
 
     @property
     def offset(self) -> int:
@@ -123,10 +126,7 @@ class ListQuery:
         """The query string of this list, as (name, value) pairs."""
         out = [(k, v) for k, v in self.kept if v]
         out += [f.parameter for f in self.filters]
-        if self.sort:
-            out.append(("sort", self.sort))
-            if self.desc:
-                out.append(("desc", "1"))
+        out += self.order()
         if self.size != DEFAULT_SIZE:
             out.append(("size", str(self.size)))
         if self.page != 1:
@@ -134,6 +134,11 @@ class ListQuery:
         if self.export:
             out.append(("export", self.export.value))
         return out
+
+    def order(self) -> list[tuple[str, str]]:
+        if not self.sort or (self.sort, self.desc) == self.default:
+            return []
+        return [("sort", self.sort), *([("desc", "1")] if self.desc else [])]
 
     def href(self) -> str:
         return "?" + urlencode(self.pairs())
@@ -179,7 +184,8 @@ def parse(params: Iterable[tuple[str, str]], columns: Sequence[Column], *,
         tuple(filters), chosen, descending, size if size in PAGE_SIZES else DEFAULT_SIZE,
         min(max(_int(values.get("page"), 1), 1), MAX_PAGE),
         ExportFormat(exported) if exported in ("csv", "xlsx") else None,
-        tuple((k, values.get(k, "")) for k in keep), tuple(problems))
+        tuple((k, values.get(k, "")) for k in keep), tuple(problems), (sort, desc),
+        bool(values.get("fp")))
 
 
 def _filter(by_name: Mapping[str, Column], parameter: str, column: str, operator: str,
@@ -289,10 +295,7 @@ class Table:
         """What the filter bar's form sends back besides the filter it adds."""
         out = [(k, v) for k, v in self.query.kept if v]
         out += [f.parameter for f in self.query.filters]
-        if self.query.sort:
-            out.append(("sort", self.query.sort))
-            if self.query.desc:
-                out.append(("desc", "1"))
+        out += self.query.order()
         if self.query.size != DEFAULT_SIZE:
             out.append(("size", str(self.query.size)))
         return out
