@@ -17,9 +17,14 @@ FORMULA_KEY = "E00002"
 
 
 def make_list_project(folder: Path, url: str, people: int = 200) -> Path:
-    """The synchronized sample, where E00002's title is a formula and an identity's display
-    name is its person's name (as the sample says once issue 12's names are in)."""
+    """The synchronized sample, where E00002's title is a formula, the person list shows each
+    one's manager, and an identity's display name is its person's name (as the sample says
+    once issue 12's names are in)."""
     make_project(folder, url, people=people, synchronized=False)
+    hr = folder / "config" / "hr.yaml"
+    hr.write_text(hr.read_text().replace(  # a navigation among the person list's columns
+        "list_columns: [EmployeeId, LastName, FirstName, Email, Title, ContractType]",
+        "list_columns: [EmployeeId, LastName, FirstName, Email, Title, ContractType, Manager]"))
     directory = folder / "config" / "directory.yaml"
     directory.write_text(directory.read_text().replace(
         'resource_display_name: "{Identifier}"', 'resource_display_name: "{FirstName} {LastName}"'))

@@ -101,6 +101,13 @@ def test_filters_and_their_operators(client: TestClient) -> None:
         f"/api/entity-types/HR_Organization/resources/{org_key}").json()["reverse"]
         ["HR_Person.Organization"]}
 
+    # A navigation column reads its target's name, its key beside it.
+    (manager,) = [t["key"] for t in person["links"]["Manager"]]
+    boss = client.get(f"/api/entity-types/HR_Person/resources/{manager}").json()
+    (row,) = rows(client, f"?f._key.is={some['Key']}")
+    assert row["Manager"] == f"{boss['display_name']} {manager}"
+    assert by_key[some["Key"]]["Manager"] == boss["display_name"]  # exported by name
+
     # Filters combine; a bad date is said, not applied.
     both = rows(client, f"?f.Organization.is={org_key}&f.Email.filled=1&size=200")
     assert {r["Key"] for r in both} <= members
