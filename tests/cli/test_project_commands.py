@@ -91,7 +91,7 @@ def test_every_problem_at_once_sorted_by_file_and_line(project: Path) -> None:
     assert [f for f, _ in found] == ["directory", "hr", "policy", "policy", "policy", "zz"], out
     policy_lines = [int(n) for f, n in found if f == "policy"]
     assert policy_lines == sorted(policy_lines)
-    assert "`Stat` is not a scalar property — did you mean `State`?" in out
+    assert "`Stat` is not a property — did you mean `State`?" in out
     assert "column `Emial` (HR_Person.Email) is not in the header" in out
     assert "resource_types[0].allow_add: Input should be a valid boolean" in out
     assert "`EmployeId` does not resolve on `HR_Person` — did you mean `EmployeeId`?" in out

@@ -184,11 +184,11 @@ def _check_connector(connector: Connector, base: PathKey) -> Iterator[Problem]:
                 if field_name and et.find_property(field_name) is None:
                     yield ((*tkey, "resource_display_name"),
                            f"unknown property `{field_name}`{suggest(field_name, names)}")
+        # A navigation is a column too: the list shows its targets' names (web/resources.py).
         for li, column in enumerate(et.list_columns):
-            listed = et.find_property(column)
-            if listed is None or listed.is_navigation:
+            if et.find_property(column) is None:
                 yield ((*tkey, "list_columns", li),
-                       f"`{column}` is not a scalar property{suggest(column, names)}")
+                       f"`{column}` is not a property{suggest(column, names)}")
         for ki, key in enumerate(et.keys):
             if et.find_property(key) is None:
                 yield ((*tkey, "keys", ki),

@@ -23,7 +23,7 @@ from headcount.repository.property_states import STATES, PropertyState
 from headcount.repository.schema import resources
 from headcount.repository.users import User
 from headcount.reviews.edits import ManualEdit, editable
-from headcount.web import catalog
+from headcount.web import catalog, i18n, tables
 from headcount.web.api.models import Id
 from headcount.web.api.reconciliation import (
     UNPROCESSABLE,
@@ -33,14 +33,17 @@ from headcount.web.api.reconciliation import (
     take_decision,
 )
 from headcount.web.auth import app_state, require
-from headcount.web.rendering import TEMPLATES, render
+from headcount.web.export import export_response
+from headcount.web.i18n import format_number, ngettext
+from headcount.web.i18n import gettext as _
+from headcount.web.rendering import TEMPLATES, language_of, render
 from headcount.web.state import AppState
+from headcount.web.tables import Column, Kind, Table
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[User, Depends(require("read"))]
 Editor = Annotated[User, Depends(require("edit"))]
 Decider = Annotated[User, Depends(require("decide"))]
-PAGE_SIZE = 50
 DONE = {"approve": "approved", "decline": "declined", "postpone": "postponed"}
 FIELD = "v."  # the prefix of a value's form field: `v.Title`
 
@@ -64,17 +67,32 @@ def reconciliation_page(
         state: Annotated[str, Query(max_length=20)] = "open",
         entity_type: Annotated[str, Query(max_length=128)] = "",
         resource_type: Annotated[str, Query(max_length=128)] = "",
-        page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
         done: Annotated[int | None, Query(ge=0, le=10_000)] = None,
         decision: Annotated[str, Query(max_length=20)] = "") -> Response:
     app = app_state(request)
     project = app.project()
     state = state if state in ("open", "all", *STATES) else "open"
-    with app.engine.connect() as conn:
-        total, items = property_states.search(
-            conn, filters(state, entity_type, resource_type), PAGE_SIZE,
-            (page - 1) * PAGE_SIZE)
-        rows = _rows(conn, project, items)
+    language, zone = language_of(request, user)
+    with i18n.use_locale(language, zone):
+        columns = value_columns()
+    query = tables.parse(request.query_params.multi_items(), columns, sort="changed_at",
+                         keep=("state", "entity_type", "resource_type"))
+
+    def fetch(limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+        with app.engine.connect() as conn:
+            total, items = property_states.search(
+                conn, filters(state, entity_type, resource_type), limit, offset)
+            return total, _rows(conn, project, items)
+
+    total, rows = tables.window(query, "changed_at", fetch, _value)
+    if query.export:
+        with i18n.use_locale(language, zone):
+            headers = [*(c.label for c in columns), _("Entity type"), _("Key"),
+                       _("Resource type")]
+            title = _("Resource Reconciliation")
+        return export_response(title, headers, (
+            [*(_value(r, c.name) for c in columns), r["s"].entity_type, r["s"].resource_key,
+             r["s"].resource_type] for r in rows), query.export)
     governed = sorted({et.identifier for c in project.connectors for et in c.entity_types
                        if computed_properties(project, et.identifier)})
     return render(request, "reconciliation.html", {
@@ -82,8 +100,37 @@ def reconciliation_page(
         "entity_type": entity_type, "resource_type": resource_type,
         "entity_types": governed,
         "resource_types": [rt.identifier for rt in project.resource_types],
-        "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
+        "table": Table(columns, query, total, _counted),
         "done": done, "decision": DONE.get(decision)}, user)
+
+
+def value_columns() -> list[Column]:
+    return [Column("resource", _("Resource"), filterable=False),
+            Column("property", _("Property"), filterable=False),
+            Column("current", _("Current (manual) value"), filterable=False),
+            Column("proposed", _("Proposed value"), filterable=False),
+            Column("state", _("State"), filterable=False),
+            Column("changed_by", _("Changed by"), filterable=False),
+            Column("changed_at", _("When"), Kind.DATE, filterable=False),
+            Column("reason", _("Reason"), filterable=False),
+            Column("expires_at", _("Expires"), Kind.DATE, filterable=False)]
+
+
+def _value(row: dict[str, Any], column: str) -> object:
+    s: PropertyState = row["s"]
+    if column == "resource":
+        return row["name"] or s.resource_key
+    if column == "property":
+        return row["label"]
+    if column == "current":
+        return row["current"]
+    if column == "proposed":
+        return s.proposed_value
+    return getattr(s, column, None)
+
+
+def _counted(n: int) -> str:
+    return ngettext("%(count)s value", "%(count)s values", n, count=format_number(n))
 
 
 def _rows(conn: sa.Connection, project: Project, items: list[PropertyState]
@@ -91,7 +138,7 @@ def _rows(conn: sa.Connection, project: Project, items: list[PropertyState]
     """Each state with its resource's display name, current value and link."""
     keys = sorted({(s.entity_type, s.resource_key) for s in items})
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    for et_name in sorted({et for et, _ in keys}):
+    for et_name in sorted({et for et, _key in keys}):
         wanted = [k for et, k in keys if et == et_name]
         for key, data in conn.execute(sa.select(resources.c.key, resources.c.data).where(
                 resources.c.entity_type == et_name, resources.c.key.in_(wanted))):
@@ -100,8 +147,10 @@ def _rows(conn: sa.Connection, project: Project, items: list[PropertyState]
     for s in items:
         values = found.get((s.entity_type, s.resource_key))
         et = project.entity_type(s.entity_type)
+        prop = et[1].find_property(s.property) if et is not None else None
         rows.append({
             "s": s, "exists": values is not None,
+            "label": prop.display_name or prop.identifier if prop else s.property,
             "current": values.get(s.property) if values is not None else s.manual_value,
             "name": et[1].display(values) if et is not None and values is not None else "",
             "link": _resource_link(s.entity_type, s.resource_key)})

@@ -12,11 +12,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from headcount.campaigns import store as campaign_store
 from headcount.errors import HeadcountError, NotFound
 from headcount.repository.users import User
-from headcount.web import forms
+from headcount.web import forms, i18n, tables
 from headcount.web.api.models import Id
-from headcount.web.api.tasks import take_decision, take_decisions, task_detail, task_page
+from headcount.web.api.tasks import (
+    TaskOut,
+    take_decision,
+    take_decisions,
+    task_detail,
+    task_page,
+)
 from headcount.web.auth import app_state, require
-from headcount.web.rendering import render
+from headcount.web.export import export_response
+from headcount.web.i18n import format_number, ngettext
+from headcount.web.i18n import gettext as _
+from headcount.web.rendering import language_of, render
+from headcount.web.tables import Column, Kind, Table
 from headcount.workflows.engine import NotAllowed
 from headcount.workflows.forms import startable
 
@@ -24,7 +34,6 @@ router = APIRouter(include_in_schema=False)
 # Starting a workflow by hand belongs with My Tasks: the same people, the same menu entry.
 router.include_router(forms.router)
 Reader = Annotated[User, Depends(require("read"))]
-PAGE_SIZE = 50
 NoNul = r"^[^\x00]*$"
 
 
@@ -40,19 +49,57 @@ def tasks_page(request: Request, user: Reader,
 def _list(request: Request, user: User, workflow: str, subject: str, older_than: str,
           page: int, context: dict[str, Any], status_code: int = 200) -> Response:
     state = app_state(request)
-    total, items = task_page(state, user, workflow.strip(), subject.strip(), PAGE_SIZE,
-                             (page - 1) * PAGE_SIZE,
-                             float(older_than) if older_than else None)
+    language, zone = language_of(request, user)
+    with i18n.use_locale(language, zone):
+        columns = task_columns()
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+    query = tables.parse([*params, ("page", str(page))], columns, sort="opened_at",
+                         keep=("workflow", "subject", "older_than"))
+
+    def fetch(limit: int, offset: int) -> tuple[int, list[TaskOut]]:
+        return task_page(state, user, workflow.strip(), subject.strip(), limit, offset,
+                         float(older_than) if older_than else None)
+
+    total, items = tables.window(query, "opened_at", fetch, _task_value)
+    if query.export:
+        with i18n.use_locale(language, zone):
+            headers = [*(c.label for c in columns), _("Subject key"), _("State")]
+            title = _("My Tasks")
+        return export_response(title, headers, (
+            [t.id, t.subject_display_name or t.subject_key, t.workflow_display_name,
+             t.activity, t.message, t.opened_at, t.deadline, t.subject_key, t.state]
+            for t in items), query.export)
     project = state.project()
     with state.engine.connect() as conn:
         reviews = campaign_store.waiting(conn, user)  # review items are tasks too
     return render(request, "tasks.html", {
-        "reviews": reviews,
+        "reviews": reviews, "table": Table(columns, query, total, _counted),
         "tasks": items, "total": total, "workflow": workflow, "subject": subject,
-        "older_than": older_than, "workflows": project.workflows, "page": page,
-        "pages": max(1, -(-total // PAGE_SIZE)),
+        "older_than": older_than, "workflows": project.workflows, "page": query.page,
         "may_start": bool(startable(project, user)), **context}, user,
         status_code=status_code)
+
+
+def task_columns() -> list[Column]:
+    return [Column("id", _("Task"), filterable=False),
+            Column("subject", _("Subject"), filterable=False),
+            Column("workflow", _("Workflow"), filterable=False),
+            Column("activity", _("Activity"), filterable=False),
+            Column("message", _("Message"), filterable=False),
+            Column("opened_at", _("Waiting since"), Kind.DATE, filterable=False),
+            Column("deadline", _("Deadline"), Kind.DATE, filterable=False)]
+
+
+def _task_value(task: TaskOut, column: str) -> object:
+    if column == "subject":
+        return task.subject_display_name or task.subject_key
+    if column == "workflow":
+        return task.workflow_display_name
+    return getattr(task, column, None)
+
+
+def _counted(n: int) -> str:
+    return ngettext("%(count)s open task", "%(count)s open tasks", n, count=format_number(n))
 
 
 @router.post("/tasks/decisions")
