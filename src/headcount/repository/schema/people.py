@@ -21,6 +21,11 @@ users = sa.Table(
     # Where notices go, and whether at once (immediate) or in one e-mail a day (daily).
     sa.Column("email", sa.String(320), nullable=True),
     sa.Column("delivery", sa.String(16), nullable=False, server_default="immediate"),
+    # Single sign-on: who the OpenID Connect provider says this is, never the name (a local
+    # `alice` is not the provider's `alice`). Both empty for a local account.
+    sa.Column("oidc_issuer", sa.String(512), nullable=True),
+    sa.Column("oidc_subject", sa.String(255), nullable=True),
+    sa.Index("ux_users_oidc", "oidc_issuer", "oidc_subject", unique=True),
 )
 
 # Out of office: from `starts` to `ends` (days, inclusive), `delegate` acts on the tasks
