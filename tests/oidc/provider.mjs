@@ -6,7 +6,7 @@
 //
 // prints "ready <issuer>" once it listens on 127.0.0.1:PORT. Any password is accepted (the
 // package's development log-in form): what is tested is headcount's side of the protocol.
-import Provider from 'oidc-provider';
+import Provider, { interactionPolicy } from 'oidc-provider';
 
 const port = Number(process.argv[2]);
 const issuer = `http://127.0.0.1:${port}`;
@@ -18,7 +18,13 @@ const ACCOUNTS = {
   'josé': { name: 'José Schneider', email: 'jose@example.com', groups: ['auditors'] },
 };
 
+// Consent is the provider's business, not headcount's: granted at once (loadExistingGrant),
+// also for a loopback ("native") client, which the package otherwise always asks about.
+const policy = interactionPolicy.base();
+policy.get('consent').checks.remove('native_client_prompt');
+
 const provider = new Provider(issuer, {
+  interactions: { policy },
   clients: [{
     client_id: 'headcount',
     client_secret: 'headcount-test-secret',
@@ -52,7 +58,6 @@ const provider = new Provider(issuer, {
       },
     };
   },
-  // Consent is the provider's business, not headcount's: every scope is granted at once.
   async loadExistingGrant(ctx) {
     const grant = new ctx.oidc.provider.Grant({
       clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId,

@@ -18,7 +18,12 @@ from headcount.repository.users import AccessError, User
 
 
 class SignOnRefused(AccessError):
-    """The provider vouched for the person, but headcount does not let them in."""
+    """The provider vouched for the person, but headcount does not let them in: `disabled`
+    (by an administrator), else none of their groups gives a role."""
+
+    def __init__(self, message: str, disabled: bool) -> None:
+        super().__init__(message)
+        self.disabled = disabled
 
 
 @dataclass(frozen=True)
@@ -40,13 +45,14 @@ def sign_on(conn: sa.Connection, who: Subject, role: str | None) -> User:
         c.oidc_issuer == who.issuer, c.oidc_subject == who.subject)).first()
     if row is not None and row.disabled:
         audit(conn, row.name, "sso login refused", row.name, "the user is disabled")
-        raise SignOnRefused(f"the user `{row.name}` is disabled in headcount")
+        raise SignOnRefused(f"the user `{row.name}` is disabled in headcount", disabled=True)
     if role is None:
         name = row.name if row is not None else who.preferred_name
         groups = ", ".join(who.groups) or "none"
         audit(conn, name, "sso login refused", name,
               f"no group gives a role (groups: {groups})")
-        raise SignOnRefused("none of your groups gives a role in headcount")
+        raise SignOnRefused("none of the user's groups gives a role in headcount",
+                            disabled=False)
     if row is None:
         name = _free_name(conn, who.preferred_name)
         # A password nobody knows: the account logs in through the provider only.

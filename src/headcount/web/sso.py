@@ -26,8 +26,6 @@ from headcount.repository import runs, sso, users
 from headcount.repository.database import begin_write
 from headcount.repository.deployments import NothingDeployed
 from headcount.web.auth import app_state
-from headcount.web.headers import CONTENT_SECURITY_POLICY
-from headcount.web.i18n import gettext as _
 from headcount.web.rendering import render
 from headcount.web.signin import safe_next, signed_in
 
@@ -115,7 +113,7 @@ async def sso_login(request: Request, next: str | None = None) -> Response:
         redirect: Response = await client.authorize_redirect(
             request, str(request.url_for("sso_callback")))
     except ProviderError as exc:
-        return _refused(request, str(exc), 503)
+        return _refused(request, "unavailable", 503, str(exc))
     return redirect
 
 
@@ -134,13 +132,12 @@ async def sso_callback(request: Request) -> Response:
         reason = exc.description or exc.error if isinstance(exc, OAuthError) else str(exc)
         with begin_write(app_state(request).engine) as conn:
             runs.audit(conn, "-", "sso login failed", settings.issuer, str(reason)[:1000])
-        return _refused(request, _("The provider's answer could not be verified: %(reason)s",
-                                   reason=reason), 400)
+        return _refused(request, "unverified", 400, str(reason))
     # The new user's password hash is slow: off the event loop, like every other page.
     answer = await run_in_threadpool(_sign_on, request, settings, who,
                                      request.session.pop(_NEXT, "/"))
     if isinstance(answer, sso.SignOnRefused):
-        return _refused(request, str(answer), 403)
+        return _refused(request, "disabled" if answer.disabled else "no-role", 403)
     if token.get("id_token"):
         request.session[_ID_TOKEN] = token["id_token"]
     return answer
@@ -196,15 +193,16 @@ async def provider_logout(request: Request, issuer: str | None) -> Response | No
         return None  # the headcount session is over all the same
     if not metadata.get("end_session_endpoint"):
         return None
-    response: Response = await client.logout_redirect(
+    redirect: Response = await client.logout_redirect(
         request, post_logout_redirect_uri=str(request.url_for("sso_logged_out")),
         id_token_hint=id_token, client_id=settings.client_id)
-    # The log-out is a form: browsers hold its redirect to `form-action`, which must name the
-    # provider for this one answer.
-    end = urlsplit(str(metadata["end_session_endpoint"]))
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-        "form-action 'self'", f"form-action 'self' {end.scheme}://{end.netloc}")
-    return response
+    target = redirect.headers["location"]
+    # Not a redirect: browsers hold a form's redirects to the page's `form-action 'self'`, and
+    # the log-out is a form. A page that goes on by itself (Refresh) is a navigation of its own.
+    page = render(request, "sso_logout.html",
+                  {"target": target, "provider": urlsplit(target).netloc}, None)
+    page.headers["Refresh"] = f"0; url={target}"
+    return page
 
 
 @router.get("/sso/logged-out", name="sso_logged_out")
@@ -217,8 +215,11 @@ async def sso_logged_out(request: Request) -> Response:
     return RedirectResponse("/login?error=signed-out", status_code=303)
 
 
-def _refused(request: Request, message: str, code: int) -> Response:
+def _refused(request: Request, reason: str, code: int, detail: str | None = None
+             ) -> Response:
+    """The page saying why single sign-on did not let the person in (its text is the page's,
+    in the person's language; `detail` is the technical cause, in English)."""
     return render(request, "sso_refused.html",
-                  {"message": message, "code": code,
+                  {"reason": reason, "detail": detail,
                    "retry": f"/login?next={quote(request.session.pop(_NEXT, '/'))}"},
                   None, status_code=code)
