@@ -25,6 +25,8 @@ from oidcprovider import CLIENT_ID, CLIENT_SECRET, OidcProvider, oidc_provider
 from webproject import PASSWORD, bearer, make_app, make_project
 
 __all__ = ["oidc_provider"]  # the fixture, for pytest
+# Each test serves a project of its own, and the provider's round trips take a few seconds.
+pytestmark = pytest.mark.slow
 
 SECRET_ENV = "HEADCOUNT_TEST_OIDC_SECRET"
 
