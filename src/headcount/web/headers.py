@@ -48,10 +48,6 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
-                    # An answer that must widen its form-action (single sign-on's
-                    # log-out redirects a form to the provider): it then sets its own policy.
-                    if name == "Content-Security-Policy" and name in headers:
-                        continue
                     headers[name] = value
                 if not cacheable:
                     headers["Cache-Control"] = "no-store"
