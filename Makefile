@@ -2,7 +2,8 @@
 #
 #   make install   create .venv and install the package editable with its [test] extras
 #   make check     ruff + mypy
-#   make test      check, then pytest against SQLite and a throw-away PostgreSQL
+#   make test      check, then pytest against SQLite and a throw-away PostgreSQL (and, for the
+#                  single sign-on tests, an OpenID provider from npm: tests/oidc, `npm ci`)
 #                  (extra pytest arguments: make test PYTEST_ARGS='-k sync -x')
 #   make demo      generate the HR sample files and sync them
 #   make messages  extract the UI's strings (babel.cfg) and update the catalogs in web/locales
@@ -47,7 +48,21 @@ check: $(STAMP)
 #   * if that fails: under CI=true make stops here; elsewhere a warning, and pytest skips the
 #     PostgreSQL variants (it would fail them under CI anyway).
 # pytest's exit status is not masked: exit 5 (no tests collected) fails the target.
-test: check
+# The OpenID provider of the single sign-on tests (tests/oidc/provider.mjs): the npm packages its
+# lock file pins, installed again when it changes. Without npm: under CI=true make stops here;
+# elsewhere a warning, and pytest skips those tests (it would fail them under CI anyway).
+OIDC_STAMP := tests/oidc/node_modules/.package-lock.json
+$(OIDC_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
+	if command -v npm >/dev/null 2>&1; then \
+	    cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error; \
+	else \
+	    case "$${CI:-}" in \
+	        true|TRUE|True|1) echo "make: npm not found (required under CI)" >&2; exit 1;; \
+	    esac; \
+	    echo "make: warning: npm not found; the single sign-on tests will be skipped" >&2; \
+	fi
+
+test: check $(OIDC_STAMP)
 	@if [ -n "$${HEADCOUNT_TEST_PG_URL:-}" ]; then \
 	    echo "make: PostgreSQL from HEADCOUNT_TEST_PG_URL"; \
 	elif ! bash tests/postgres/start.sh >/dev/null; then \
@@ -89,7 +104,7 @@ clean:
 	find src tests $(wildcard bench examples) -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) tests/oidc/node_modules
 
 # The UI's catalogs (web/i18n.py): new strings are added to each language's messages.po, whose
 # translations are then filled in by hand; the .po files are compiled in memory at run time.

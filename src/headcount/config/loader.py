@@ -17,6 +17,7 @@ from headcount.config.managed_system import ManagedSystem
 from headcount.config.model import PACKAGES, Connector, LookupTable, Project
 from headcount.config.notifications import Notifications
 from headcount.config.resource_type import ResourceType
+from headcount.config.sso import SingleSignOn
 from headcount.config.upload import UploadSettings
 from headcount.config.validation import (
     Problem,
@@ -39,7 +40,8 @@ _ITEMS: dict[str, type[BaseModel]] = {
     "calendars": CalendarSpec, "workflows": Workflow,
     "workflow_connections": InternalWorkflowConnection, "managed_systems": ManagedSystem}
 # Sections of settings (a mapping, not a list): given in one file of the project.
-SETTINGS: dict[str, type[BaseModel]] = {"notifications": Notifications, "upload": UploadSettings}
+SETTINGS: dict[str, type[BaseModel]] = {"notifications": Notifications, "upload": UploadSettings,
+                                         "sso": SingleSignOn}
 
 # A check beyond the configuration itself (the headers of the files it maps, its expressions):
 # given the valid part of the project, the problems it sees, keyed by configuration path.

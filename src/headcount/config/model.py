@@ -21,6 +21,7 @@ from headcount.config.internal_workflow import InternalWorkflowConnection
 from headcount.config.managed_system import ManagedSystem
 from headcount.config.notifications import Notifications
 from headcount.config.resource_type import ResourceType
+from headcount.config.sso import SingleSignOn
 from headcount.config.upload import UploadSettings
 from headcount.config.workflow import Workflow
 
@@ -280,6 +281,9 @@ class Project(ConfigModel):
                                           "workflows instead of being fulfilled directly.")
     notifications: Notifications = Field(default_factory=Notifications)
     upload: UploadSettings = Field(default_factory=UploadSettings)
+    sso: SingleSignOn | None = Field(
+        None, description="Log-in through an OpenID Connect provider (docs/sso.md); absent: "
+                          "local accounts only.")
     managed_systems: list[ManagedSystem] = Field(
         default_factory=list, description="Systems whose accounts are reviewed: orphaned, "
                                           "unused and owner-left accounts (SPEC §10).")

@@ -87,9 +87,10 @@ def _objects(project: Project) -> dict[str, str]:
             out[f"{section.rstrip('s').replace('_', ' ')} {item.identifier}"] = \
                 item.model_dump_json()
     # Only when given: a project without the section shows no change when it gains the default.
-    for section, model in SETTINGS.items():
-        if getattr(project, section) != model():
-            out[section] = getattr(project, section).model_dump_json()
+    for section in SETTINGS:
+        given = getattr(project, section)
+        if given != Project.model_fields[section].get_default(call_default_factory=True):
+            out[section] = given.model_dump_json()
     return out
 
 

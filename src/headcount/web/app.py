@@ -32,6 +32,7 @@ from headcount.web import (
     profile,
     provenance,
     reconciliation,
+    sso,
     systems,
     tasks,
     upload,
@@ -99,6 +100,7 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     app.include_router(campaigns.router)  # Reviews (SPEC §10): the campaigns' API and pages
     app.include_router(upload.router)  # Manual upload (SPEC §9): its API and pages
     app.include_router(profile.router)  # Each user's own password and preferences
+    sso.install(app)  # Single sign-on (docs/sso.md): its pages and its round trip's cookie
 
     # The schema and its page describe personal-data endpoints: they need a log-in too.
     generated = app.openapi

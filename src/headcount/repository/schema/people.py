@@ -26,6 +26,11 @@ users = sa.Table(
     sa.Column("language", sa.String(16), nullable=True),
     sa.Column("time_zone", sa.String(64), nullable=True),
     sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
+    # Single sign-on: who the OpenID Connect provider says this is, never the name (a local
+    # `alice` is not the provider's `alice`). Both empty for a local account.
+    sa.Column("oidc_issuer", sa.String(512), nullable=True),
+    sa.Column("oidc_subject", sa.String(255), nullable=True),
+    sa.Index("ux_users_oidc", "oidc_issuer", "oidc_subject", unique=True),
 )
 
 # Out of office: from `starts` to `ends` (days, inclusive), `delegate` acts on the tasks
