@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from headcount.repository.names import display_names
 from headcount.repository.users import User
 from headcount.web import systems
 from headcount.web.api.identities import identity_view
@@ -23,9 +24,19 @@ Reader = Annotated[User, Depends(require("read"))]
 @router.get("/identities/{key:path}", response_class=HTMLResponse)
 def identity_page(request: Request, user: Reader, key: str) -> Response:
     state = app_state(request)
+    project = state.project()
     found = identity_view(state, key)
+    targets = {rt.identifier: rt.target for rt in project.resource_types}
     with state.engine.connect() as conn:
         started = history.of_subject(conn, "Directory_User", found.key)
+        # The orders' targets by name, in one call for all of them.
+        names = display_names(conn, project, [(targets[o.resource_type], o.target_key)
+                                              for o in found.orders
+                                              if o.resource_type in targets])
+    order_targets = {o.id: (targets[o.resource_type], names[(targets[o.resource_type],
+                                                            o.target_key)])
+                     for o in found.orders if (targets.get(o.resource_type), o.target_key)
+                     in names}
     return render(request, "identity.html", {
-        "identity": found, "workflows": started,
+        "identity": found, "workflows": started, "order_targets": order_targets,
         **systems.account_sections(state, "Directory_User", found.key)}, user)
