@@ -90,7 +90,8 @@ def test_show_names_resources_beside_their_keys(project: Path) -> None:
     assert code == 0, out
     header = out.splitlines()[1].split()
     assert header[:2] == ["Key", "Name"]
-    assert "E-mail" in header and "Email" not in header
+    assert "E-mail" in header
+    assert "Email" not in header
     first = sorted(people)[0]
     name = f"{people[first]['values']['LastName']} {people[first]['values']['FirstName']}"
     assert any(line.startswith(first) and name in line for line in out.splitlines()), out
