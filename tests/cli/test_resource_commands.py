@@ -104,6 +104,9 @@ def test_an_update_from_empty_reads_as_empty(project: Path) -> None:
     filled = [line for line in out.splitlines() if "ContractEndDate: — → " in line]
     assert filled, out
     key = filled[0].split()[2].rstrip(":")
+    # The change list names the changed resource beside its key.
+    person = json.loads(run(project, "show", "HR_Person", key, "--json")[1])
+    assert f"~ HR_Person {key} ({person['display_name']}): " in filled[0]
     code, out = run(project, "show", "HR_Person", key)
     assert code == 0, out
     assert "run 2 update: ContractEndDate: — → " in out
