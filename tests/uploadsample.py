@@ -122,9 +122,9 @@ def full_with_mistakes(filled: Filled, correct: bool) -> set[tuple[str, int | No
                ContractEndDate="31/12/2027" if correct else None)
     filled.set(RECORDS, 9, Login="rroy.new" if correct else filled.get(RECORDS, 10, "Login"))
     filled.set(ORGS, 4, Manager="E00002" if correct else None)
-    return {(RECORDS, 5, "RecordIdentifier"), (RECORDS, duplicate or 0, "RecordIdentifier"),
-            (RECORDS, 6, "Manager"), (RECORDS, 7, "ContractStartDate"),
-            (RECORDS, 8, "ContractEndDate"), (RECORDS, 9, "Login"), (ORGS, 4, "Manager")}
+    return {(RECORDS, 5, "Record identifier"), (RECORDS, duplicate or 0, "Record identifier"),
+            (RECORDS, 6, "Manager"), (RECORDS, 7, "Contract start date"),
+            (RECORDS, 8, "Contract end date"), (RECORDS, 9, "Login"), (ORGS, 4, "Manager")}
 
 
 def fingerprint(engine: sa.Engine) -> dict[str, tuple[int, str]]:
