@@ -37,6 +37,11 @@ class LinkedFrom:
     def pages(self) -> int:
         return max(1, -(-self.matching // PAGE_SIZE))
 
+    @property
+    def filterable(self) -> bool:
+        """More than a page, or filtered already: worth a filter box."""
+        return self.total > PAGE_SIZE or bool(self.q)
+
 
 def folded(text: str) -> str:
     """`text` for a comparison that ignores case and accents: "José" matches "jose"."""
