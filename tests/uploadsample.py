@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from headcount.config.model import Project
 from headcount.project import ProjectContext
 from headcount.repository.schema import changes, links, resources, runs, set_aside
+from headcount.upload.columns import label, upload_tabs
 from headcount.upload.templates import Kind, write_template
 from headcount.upload.verified import Problem, Verification
 from headcount.upload.verify import verify
@@ -26,7 +27,8 @@ ORGS = "Organization"
 
 
 class Filled:
-    """A template being filled: cells by tab, row and header (" *" ignored)."""
+    """A template being filled: cells by tab, row and header (" *" ignored) or property
+    identifier (the header is its display name: `ContractStartDate` is "Contract start date")."""
 
     def __init__(self, ctx: ProjectContext, kind: Kind = "empty",
                  command_column: bool = False) -> None:
@@ -42,10 +44,19 @@ class Filled:
         return sheet
 
     def letter(self, tab: str, header: str) -> str:
+        wanted = {header.removesuffix(" *"), self.label(tab, header.removesuffix(" *"))}
         for cell in self.sheet(tab)[1]:
-            if str(cell.value).removesuffix(" *") == header.removesuffix(" *"):
+            if str(cell.value).removesuffix(" *") in wanted:
                 return str(cell.column_letter)
         raise KeyError(header)
+
+    def label(self, tab: str, identifier: str) -> str:
+        """The header of the property `identifier` in `tab` (itself when none has it)."""
+        for t in upload_tabs(self.project):
+            if t.name == tab:
+                return next((label(c.prop) for c in t.columns
+                             if c.prop.identifier == identifier), identifier)
+        return identifier
 
     def get(self, tab: str, row: int, header: str) -> Any:
         return self.sheet(tab)[f"{self.letter(tab, header)}{row}"].value
@@ -111,9 +122,9 @@ def full_with_mistakes(filled: Filled, correct: bool) -> set[tuple[str, int | No
                ContractEndDate="31/12/2027" if correct else None)
     filled.set(RECORDS, 9, Login="rroy.new" if correct else filled.get(RECORDS, 10, "Login"))
     filled.set(ORGS, 4, Manager="E00002" if correct else None)
-    return {(RECORDS, 5, "RecordIdentifier"), (RECORDS, duplicate or 0, "RecordIdentifier"),
-            (RECORDS, 6, "Manager"), (RECORDS, 7, "ContractStartDate"),
-            (RECORDS, 8, "ContractEndDate"), (RECORDS, 9, "Login"), (ORGS, 4, "Manager")}
+    return {(RECORDS, 5, "Record identifier"), (RECORDS, duplicate or 0, "Record identifier"),
+            (RECORDS, 6, "Manager"), (RECORDS, 7, "Contract start date"),
+            (RECORDS, 8, "Contract end date"), (RECORDS, 9, "Login"), (ORGS, 4, "Manager")}
 
 
 def fingerprint(engine: sa.Engine) -> dict[str, tuple[int, str]]:

@@ -45,7 +45,7 @@ def test_init_check_sync_jobs_job_show(project: Path) -> None:
     assert "+ HR_Organization" in out or "+ HR_Person" in out
     code, out = run(project, "show", "HR_Person", "E00002")
     assert code == 0, out
-    assert "Manager → HR_Person" in out
+    assert re.search(r"Manager → \S.* E\d{5}\n", out), out  # the manager's name, then key
     assert "hr_people.csv line" in out
     code, out = run(project, "show", "HR_Person", "NOPE")
     assert code == exitcodes.NOT_FOUND

@@ -56,9 +56,45 @@ def test_show_json_then_text(project: Path) -> None:
     code, out = run(project, "show", "HR_Person", empty)
     assert code == 0, out
     assert "None" not in out
-    assert "BirthName: —" in out
+    assert "Birth name: —" in out  # property display names, not identifiers
     assert "run 1 insert: EmployeeId: " in out
     assert "BirthName: —" in out.split("history")[1]
+
+
+def test_show_names_resources_beside_their_keys(project: Path) -> None:
+    code, out = run(project, "show", "HR_Person", "--json", "--limit", "1000")
+    people = {r["key"]: r for r in json.loads(out)["resources"]}
+    person = next(r for r in people.values() if r["values"]["LastName"])
+    code, out = run(project, "show", "HR_Person", person["key"], "--json")
+    assert code == 0, out
+    shown = json.loads(out)
+    manager = shown["links"]["Manager"][0]
+    boss = people[manager["key"]]["values"]
+    assert manager["display_name"] == f"{boss['LastName']} {boss['FirstName']}"
+    assert shown["links"]["Organization"][0]["display_name"] != \
+        shown["links"]["Organization"][0]["key"]
+
+    code, out = run(project, "show", "HR_Person", person["key"])
+    assert code == 0, out
+    lines = out.splitlines()
+    values = person["values"]
+    assert lines[0] == f"{values['LastName']} {values['FirstName']} — Person {person['key']}"
+    assert "  Contract start date: " in out
+    assert "ContractStartDate:" not in out.split("history")[0]
+    assert f"  Manager → {manager['display_name']} {manager['key']}" in lines
+    organization = shown["links"]["Organization"][0]
+    assert f"  Organization → {organization['display_name']} {organization['key']}" in lines
+
+    # The list: display names as headers, each key with its name.
+    code, out = run(project, "show", "HR_Person", "--limit", "5")
+    assert code == 0, out
+    header = out.splitlines()[1].split()
+    assert header[:2] == ["Key", "Name"]
+    assert "E-mail" in header
+    assert "Email" not in header
+    first = sorted(people)[0]
+    name = f"{people[first]['values']['LastName']} {people[first]['values']['FirstName']}"
+    assert any(line.startswith(first) and name in line for line in out.splitlines()), out
 
 
 def test_an_update_from_empty_reads_as_empty(project: Path) -> None:
@@ -68,6 +104,9 @@ def test_an_update_from_empty_reads_as_empty(project: Path) -> None:
     filled = [line for line in out.splitlines() if "ContractEndDate: — → " in line]
     assert filled, out
     key = filled[0].split()[2].rstrip(":")
+    # The change list names the changed resource beside its key.
+    person = json.loads(run(project, "show", "HR_Person", key, "--json")[1])
+    assert f"~ HR_Person {key} ({person['display_name']}): " in filled[0]
     code, out = run(project, "show", "HR_Person", key)
     assert code == 0, out
     assert "run 2 update: ContractEndDate: — → " in out

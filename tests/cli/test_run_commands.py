@@ -71,10 +71,11 @@ def test_the_change_list_shows_link_changes(hr: HRProject) -> None:
     code, out = job(hr, str(run.id), "--changes", "--kind", "link_insert", "--limit", "1000")
     assert code == 0, out
     assert len(re.findall(r"^\s+\+ link HR_Person ", out, re.M)) == WRITTEN
-    assert "+ link HR_Person E9001 .Organization → O3" in out
+    # The changed resource's name beside its key (issue 12).
+    assert re.search(r"\+ link HR_Person E9001 \([^)]+\) \.Organization → O3", out), out
     code, out = job(hr, str(run.id), "--changes", "--limit", "1")
     # An inserted resource's links are listed under it.
-    assert re.search(r"^  \+ HR_Person E1  People:2\n    \+ link \.Manager → X1\n"
+    assert re.search(r"^  \+ HR_Person E1 \([^)]+\)  People:2\n    \+ link \.Manager → X1\n"
                      r"    \+ link \.Organization → O1$", out, re.M), out
 
 

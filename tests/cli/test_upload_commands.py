@@ -104,11 +104,11 @@ def test_verify_prints_every_problem_and_writes_the_file_back(project: Path,
                                                                tmp_path: Path) -> None:
     assert run(project, "--full", "-o", str(tmp_path / "full.xlsx"))[0] == 0
     bad = edited(tmp_path / "full.xlsx", tmp_path / "bad.xlsx", "Identity record",
-                 "ContractStartDate", 3, "31/02/2026")
+                 "Contract start date", 3, "31/02/2026")
     code, out = upload(project, "verify", str(bad), "--out", str(tmp_path / "fix.xlsx"))
     assert code == exitcodes.FAILED, out
     line = next(line for line in out.splitlines() if "31/02/2026" in line)
-    assert line.startswith("tab Identity record, row 3, column ContractStartDate")
+    assert line.startswith("tab Identity record, row 3, column Contract start date")
     assert ": `31/02/2026`: " in line
     back = openpyxl.load_workbook(tmp_path / "fix.xlsx")
     assert "Identity record" in back.sheetnames

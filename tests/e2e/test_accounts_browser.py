@@ -55,7 +55,11 @@ def test_orphans_are_reviewed_from_the_reviews_menu(page: Any) -> None:
     page.goto(f"/entity-types/AD_User/{first}")
     page.get_by_role("heading", name="Owner in Active Directory").wait_for()
     check_accessibility(page)
-    page.get_by_role("link", name="Open owner", exact=False).click()
+    # The owner by name, its eye icon labelled with the name.
+    owner = page.locator("dt:text-is('Owner') + dd a.eye")
+    owner_name = page.locator("dt:text-is('Owner') + dd a:not(.eye)").inner_text()
+    assert owner.get_attribute("aria-label") == f"Open {owner_name}"
+    owner.click()
     page.wait_for_url("**/entity-types/Directory_User/*")
     page.get_by_role("heading", name="Accounts").wait_for()
     assert first in page.locator("section", has=page.locator("#accounts")).inner_text()

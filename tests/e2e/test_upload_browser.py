@@ -57,19 +57,19 @@ def _fill(path: Path) -> list[tuple[str, int, str, str]]:
     for row, (key, last, first) in enumerate(NEW, start=3):
         _put(people, row, {"Command": "Add", "Identifier": key, "Last name": last,
                            "First name": first})
-        _put(records, row, {"Command": "Add", "RecordIdentifier": f"R{key}", "User": key,
-                            "UserType": "permanent", "ContractStartDate": "01/03/2026",
+        _put(records, row, {"Command": "Add", "Record identifier": f"R{key}", "Identity": key,
+                            "User type": "permanent", "Contract start date": "01/03/2026",
                             "Organization": "ORG002", "Manager": "E00001", "Site": "PAR",
                             "Login": f"{first.lower()}.{last.lower()}"})
     _put(people, 6, {"Command": "Add", "Identifier": "N0001", "Last name": "Moreau",
                      "First name": "Léa"})
-    _put(records, 4, {"ContractStartDate": "31/02/2026"})
+    _put(records, 4, {"Contract start date": "31/02/2026"})
     _put(records, 5, {"Manager": "NOBODY"})
     book.save(path)
     key = f"Identifier ({_letter(people, 'Identifier')})"
     return [(PEOPLE, 3, key, "the key `N0001` is also in row 6"),
             (PEOPLE, 6, key, "the key `N0001` is also in row 3"),
-            (RECORDS, 4, f"ContractStartDate ({_letter(records, 'ContractStartDate')})",
+            (RECORDS, 4, f"Contract start date ({_letter(records, 'Contract start date')})",
              "`31/02/2026` is not a date"),
             (RECORDS, 5, f"Manager ({_letter(records, 'Manager')})",
              "`NOBODY` is not a key of an Identity")]
@@ -80,7 +80,7 @@ def _fix(path: Path) -> None:
     book = openpyxl.load_workbook(path)
     people, records = book[PEOPLE], book[RECORDS]
     people.delete_rows(6)  # the duplicate
-    _put(records, 4, {"ContractStartDate": "28/02/2026"})
+    _put(records, 4, {"Contract start date": "28/02/2026"})
     _put(records, 5, {"Manager": "E00001"})
     book.save(path)
 

@@ -70,17 +70,17 @@ def test_a_row_lists_its_problems_and_its_cells_in_error_are_marked(
     records = book[RECORDS]
     uploaded = openpyxl.load_workbook(tmp_path / "upload.xlsx")[RECORDS]
     assert records["A4"].value.splitlines() == [
-        "column ContractStartDate *: `31/02/2026` is not a date: write DD/MM/YYYY, e.g. "
+        "column Contract start date *: `31/02/2026` is not a date: write DD/MM/YYYY, e.g. "
         "28/02/2026",
         "column Site: `SFO` is not a key of a Site, in this file or in the repository",
         "(warning) column Title: computed from HR by rule HR_Person_To_Directory_UserRecord: "
         "the next HR run may replace it"][:2]
     assert records["A5"].value is None
-    date_cell = records[f"{_right(uploaded, 'ContractStartDate')}4"]
+    date_cell = records[f"{_right(uploaded, 'Contract start date')}4"]
     assert date_cell.value == "31/02/2026"
     assert date_cell.fill.fgColor.rgb.endswith("F8CBAD")
     assert date_cell.comment.text.startswith("`31/02/2026` is not a date")
-    assert records[f"{_right(uploaded, 'ContractStartDate')}5"].comment is None
+    assert records[f"{_right(uploaded, 'Contract start date')}5"].comment is None
 
 
 def test_the_problems_tab_lists_every_problem(sample: ProjectContext, tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_the_problems_tab_lists_every_problem(sample: ProjectContext, tmp_path: 
     rows = [[c.value for c in line] for line in problems.iter_rows()]
     assert rows[0] == ["Tab", "Row", "Column", "Value", "Problem", "Severity"]
     assert len(rows) == 1 + len(verification.problems)
-    assert [RECORDS, 4, "ContractStartDate * (K)", "31/02/2026",
+    assert [RECORDS, 4, "Contract start date * (K)", "31/02/2026",
             "`31/02/2026` is not a date: write DD/MM/YYYY, e.g. 28/02/2026", "error"] in rows
     assert sum(1 for r in rows[1:] if r[5] == "error") == len(verification.errors) == 2
 

@@ -43,9 +43,9 @@ def test_every_entity_type_of_the_upload_connector_is_scanned(
 def test_scalar_and_navigation_properties_are_counted(
         scanned: dict[str, EntityTypeUse]) -> None:
     records = _by_label(scanned["Identity record"])
-    assert records["User"].filled == records["User"].total == 200  # a navigation
-    assert records["User"].percent == 100.0
-    assert records["User"].suggestion is None
+    assert records["Identity"].filled == records["Identity"].total == 200  # a navigation
+    assert records["Identity"].percent == 100.0
+    assert records["Identity"].suggestion is None
     assert records["Phone number"].filled == 0  # a scalar never filled
     assert records["Phone number"].suggestion == "hide from forms"
     organizations = _by_label(scanned["Organization"])

@@ -84,9 +84,9 @@ def test_one_tab_per_entity_type_and_a_hidden_lists_tab(sample: ProjectContext) 
 def test_required_columns_are_marked_in_words_and_format(sample: ProjectContext) -> None:
     book = workbook(template(sample))
     records = book["Identity record"]
-    assert headers(records)[:2] == ["RecordIdentifier *", "User *"]
+    assert headers(records)[:2] == ["Record identifier *", "Identity *"]
     required = {h for h in headers(records) if h.endswith(" *")}
-    assert required == {"RecordIdentifier *", "User *", "ContractStartDate *", "UserType *"}
+    assert required == {"Record identifier *", "Identity *", "Contract start date *", "User type *"}
     assert {h for h in headers(book["Organization"]) if h.endswith(" *")} == \
         {"Identifier *", "Manager *"}
     assert [h for h in headers(book["Identity"]) if h.endswith(" *")] == ["Identifier *"]
@@ -102,12 +102,12 @@ def test_the_notes_row_says_what_to_write(sample: ProjectContext) -> None:
     book = workbook(template(sample))
     records = notes(book["Identity record"])
     assert all(note.startswith("↳ ") for note in records.values())
-    assert records["ContractStartDate *"] == "↳ date, DD/MM/YYYY or an Excel date"
-    assert records["ContractEndDate"] == \
+    assert records["Contract start date *"] == "↳ date, DD/MM/YYYY or an Excel date"
+    assert records["Contract end date"] == \
         "↳ date, DD/MM/YYYY or an Excel date; required for a fixed-term contract"
     assert records["Organization"] == "↳ key of an Organization (list in the tab Lists)"
-    assert records["UserType *"] == "↳ key of a User type (list in the tab Lists)"
-    assert records["IsMainPosition"] == "↳ true or false"
+    assert records["User type *"] == "↳ key of a User type (list in the tab Lists)"
+    assert records["Main position"] == "↳ true or false"
     assert "unique" in records["Login"]
     assert "unique" in records["E-mail"]
     assert notes(book["Identity"])["State"] == "↳ one of: pre-hire, active, left"
@@ -124,9 +124,9 @@ def test_drop_downs_come_from_the_repository_through_ranges(sample: ProjectConte
     records = validations(book["Identity record"])
     letter = columns["Identity"]
     assert records["Manager"].formula1 == f"'Lists'!${letter}$2:${letter}${len(people) + 1}"
-    assert records["User *"].formula1 == records["Manager"].formula1
+    assert records["Identity *"].formula1 == records["Manager"].formula1
     assert records["Manager"].errorStyle == "warning"  # a manager added by the same file
-    assert records["IsMainPosition"].formula1 == '"true,false"'
+    assert records["Main position"].formula1 == '"true,false"'
     state = validations(book["Identity"])["State"]
     letter = columns["Identity · State"]
     assert state.formula1 == f"'Lists'!${letter}$2:${letter}$4"
@@ -203,8 +203,8 @@ def test_the_csv_variant_is_a_zip_of_the_same_tabs(sample: ProjectContext) -> No
     records = list(csv.DictReader(io.StringIO(
         archive.read("Identity record.csv").decode("utf-8-sig"))))[1:]
     sheet = book["Identity record"]
-    first = sheet.cell(3, headers(sheet).index("ContractStartDate *") + 1).value
-    assert records[0]["ContractStartDate *"] == first.strftime("%d/%m/%Y")
+    first = sheet.cell(3, headers(sheet).index("Contract start date *") + 1).value
+    assert records[0]["Contract start date *"] == first.strftime("%d/%m/%Y")
     empty = zipfile.ZipFile(io.BytesIO(template(sample, "empty", "csv-zip", True)))
     head = empty.read("Site.csv").decode("utf-8-sig").splitlines()
     assert len(head) == 2
@@ -220,5 +220,5 @@ def test_an_empty_repository_gives_lists_of_fixed_values_only(tmp_path: Path,
         ctx.close()
     assert all(book[name].max_row == 2 for name in TABS[:-1])
     records = validations(book["Identity record"])
-    assert set(records) == {"IsMainPosition", "Suspended"}  # no key to offer yet
+    assert set(records) == {"Main position", "Suspended"}  # no key to offer yet
     assert set(validations(book["Identity"])) == {"State"}

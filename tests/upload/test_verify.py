@@ -64,16 +64,16 @@ def _empty_with_mistakes(filled: Filled, correct: bool) -> set[tuple[str, int | 
     logins = ["nmartin1", "nmartin2" if correct else "NMartin1", "nmartin3"]
     for number, person in enumerate(people):
         filled.append(RECORDS, {
-            "RecordIdentifier *": f"R{person}", "User *": person, "UserType *": "permanent",
-            "ContractStartDate *": "01/03/2026", "Organization": "NEW", "Site": "PAR",
+            "Record identifier *": f"R{person}", "Identity *": person, "User type *": "permanent",
+            "Contract start date *": "01/03/2026", "Organization": "NEW", "Site": "PAR",
             "Login": logins[number]})
     filled.set(RECORDS, 3, Manager="N002" if correct else "NOBODY")
     filled.set(RECORDS, 4, ContractStartDate="01/03/2026" if correct else "2026-13-01")
     filled.set(RECORDS, 5, UserType="fixed-term", ContractEndDate="30/09/2026" if correct
                else None)
     return {("Identity", 3, "Identifier"), ("Identity", duplicate, "Identifier"),
-            (ORGS, 3, "Manager"), (RECORDS, 3, "Manager"), (RECORDS, 4, "ContractStartDate"),
-            (RECORDS, 5, "ContractEndDate"), (RECORDS, 4, "Login")}
+            (ORGS, 3, "Manager"), (RECORDS, 3, "Manager"), (RECORDS, 4, "Contract start date"),
+            (RECORDS, 5, "Contract end date"), (RECORDS, 4, "Login")}
 
 
 def test_the_empty_template_with_the_issues_mistakes_gives_exactly_those_errors(

@@ -153,9 +153,9 @@ def test_excel_dates_and_text_dates_read_alike(sample: ProjectContext, tmp_path:
 
 
 @pytest.mark.parametrize(("header", "value", "message"), [
-    ("ContractStartDate", "31/02/2026",
+    ("Contract start date", "31/02/2026",
      "`31/02/2026` is not a date: write DD/MM/YYYY, e.g. 28/02/2026"),
-    ("IsMainPosition", "maybe", "`maybe` is not true or false: write true or false"),
+    ("Main position", "maybe", "`maybe` is not true or false: write true or false"),
 ])
 def test_a_value_of_the_wrong_type(sample: ProjectContext, tmp_path: Path, header: str,
                                    value: str, message: str) -> None:
@@ -163,7 +163,7 @@ def test_a_value_of_the_wrong_type(sample: ProjectContext, tmp_path: Path, heade
     filled.put(RECORDS, 4, {header: value})
     error = only_error(filled.verify(tmp_path))
     assert (error.tab, error.row, error.column, error.value, error.message) == (
-        RECORDS, 4, header + (" *" if header == "ContractStartDate" else ""), value, message)
+        RECORDS, 4, header + (" *" if header == "Contract start date" else ""), value, message)
 
 
 def test_an_enum_takes_its_canonical_case_and_refuses_the_rest(
@@ -320,7 +320,7 @@ def test_a_reference_to_a_row_deleted_in_the_same_file(sample: ProjectContext,
     filled.append("Identity", {"Command": "Delete", "Identifier *": "E00005"})
     filled.append(RECORDS, {"Command": "Modify", "RecordIdentifier": "E00005", "Title": "X"})
     error = only_error(filled.verify(tmp_path))
-    assert (error.tab, error.row, error.column, error.value) == (RECORDS, 3, "User *", "E00005")
+    assert (error.tab, error.row, error.column, error.value) == (RECORDS, 3, "Identity *", "E00005")
     assert error.message == "`E00005` is deleted by this file: keep that Identity or refer to " \
                             "another one"
 
@@ -376,8 +376,8 @@ def test_a_required_value(sample: ProjectContext, tmp_path: Path) -> None:
     filled = Filled(sample, "full")
     filled.set(RECORDS, 3, UserType=None)
     error = only_error(filled.verify(tmp_path))
-    assert (error.row, error.column) == (3, "UserType *")
-    assert error.message.startswith("UserType is required for every Identity record: write "
+    assert (error.row, error.column) == (3, "User type *")
+    assert error.message.startswith("User type is required for every Identity record: write "
                                     "the key of a User type")
 
 
@@ -394,10 +394,10 @@ def test_a_fixed_term_contract_needs_its_end_date(sample: ProjectContext,
                                                   tmp_path: Path) -> None:
     filled = update(sample)
     filled.append(RECORDS, {"Command": "Modify", "RecordIdentifier": "E00001",
-                            "UserType *": "trainee"})
+                            "User type *": "trainee"})
     error = only_error(filled.verify(tmp_path))
     assert (error.column, error.message) == (
-        "ContractEndDate", "a `trainee` contract needs its end date: write the last day as "
+        "Contract end date", "a `trainee` contract needs its end date: write the last day as "
                            "DD/MM/YYYY")
 
 
@@ -417,21 +417,22 @@ def test_two_records_of_one_person_share_a_login(sample: ProjectContext,
                                                  tmp_path: Path) -> None:
     filled = update(sample)
     filled.append(RECORDS, {"Command": "Add", "RecordIdentifier": "E00001-2", "User *": "E00001",
-                            "Login": "rroy", "UserType *": "permanent",
-                            "ContractStartDate *": "01/01/1980",
-                            "ContractEndDate": "31/12/1989"})
+                            "Login": "rroy", "User type *": "permanent",
+                            "Contract start date *": "01/01/1980",
+                            "Contract end date": "31/12/1989"})
     assert filled.verify(tmp_path).errors == []
 
 
 def test_overlapping_main_records_of_one_person(sample: ProjectContext,
                                                 tmp_path: Path) -> None:
     filled = update(sample)
-    new = {"Command": "Add", "User *": "E00001", "UserType *": "permanent",
-           "ContractStartDate *": "01/01/2020"}
+    new = {"Command": "Add", "Identity *": "E00001", "User type *": "permanent",
+           "Contract start date *": "01/01/2020"}
     filled.append(RECORDS, {**new, "RecordIdentifier": "E00001-2"})
     filled.append(RECORDS, {**new, "RecordIdentifier": "E00001-3", "IsMainPosition": "false"})
     filled.append(RECORDS, {**new, "RecordIdentifier": "E00001-4",
-                            "ContractStartDate *": "01/01/2021", "ContractEndDate": "31/12/2021"})
+                            "Contract start date *": "01/01/2021",
+                            "Contract end date": "31/12/2021"})
     found = {p.row: p.message for p in filled.verify(tmp_path).errors}
     assert found == {
         3: "this record overlaps another main position of the same person (`E00001` in the "
@@ -456,7 +457,7 @@ def test_every_problem_at_once(sample: ProjectContext, tmp_path: Path) -> None:
         filled.set(RECORDS, number, ContractStartDate="someday")
     filled.set("Identity", 3, Birth_date="soon")
     assert located(filled.verify(tmp_path).errors) == {
-        *((RECORDS, n, "ContractStartDate") for n in range(3, 13)), ("Identity", 3, "Birth date")}
+        *((RECORDS, n, "Contract start date") for n in range(3, 13)), ("Identity", 3, "Birth date")}
 
 
 def test_deleting_what_a_resource_left_alone_still_names(sample: ProjectContext,
@@ -482,7 +483,7 @@ def test_a_first_load_into_an_empty_repository(tmp_path: Path) -> None:
         filled.append("Identity", {"Identifier *": "E1"})
         filled.append("Organization", {"Identifier *": "HQ", "Manager *": "E1"})
         filled.append(RECORDS, {"RecordIdentifier *": "R1", "User *": "E1", "Site": "PAR",
-                                "UserType *": "permanent", "ContractStartDate *": "01/01/2026",
+                                "User type *": "permanent", "Contract start date *": "01/01/2026",
                                 "Organization": "HQ", "Manager": "E2"})
         verification = filled.verify(tmp_path)
     finally:

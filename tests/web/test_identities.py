@@ -123,3 +123,38 @@ def test_an_unknown_identity_and_no_credentials(app: FastAPI) -> None:
     reader = bearer(app, "view", ["read"])
     assert client.get("/api/identities/NOPE", headers=reader).status_code == 404
     assert client.get("/api/identities/T1?on=soon", headers=reader).status_code == 422
+
+
+def test_the_identity_page_names_the_person_and_what_it_links_to(app: FastAPI) -> None:
+    client = TestClient(app)
+    reader = bearer(app, "view", ["read"])
+    body = client.get("/api/identities/E00002", headers=reader).json()
+    first, last = body["values"]["FirstName"], body["values"]["LastName"]
+    record = body["records"][0]
+
+    login(client, "view")
+    page = client.get("/identities/E00002", headers=HTML).text
+    assert f"<title>{first} {last} — Identity · headcount</title>" in page
+    assert f'<h1>{first} {last} <span class="key">E00002</span></h1>' in page
+    for navigation in ("Organization", "Site"):
+        target = record["links"][navigation][0]
+        assert target["display_name"] != target["key"]
+        assert (f'<a href="/entity-types/{target["entity_type"]}/{target["key"]}">'
+                f'{target["display_name"]}</a> <span class="key">{target["key"]}</span>') in page
+    # The orders' targets by name: the identity itself and its record.
+    assert (f'<a href="/entity-types/Directory_User/E00002">{first} {last}</a> '
+            f'<span class="key">E00002</span>') in page
+    assert f'<a href="/entity-types/Directory_UserRecord/E00002">{record["display_name"]}</a>' \
+        in page
+
+
+def test_an_identity_records_manager_by_name(app: FastAPI) -> None:
+    client = TestClient(app)
+    reader = bearer(app, "view", ["read"])
+    manager = client.get("/api/identities/E00002", headers=reader).json()["values"]
+    login(client, "view")
+    page = client.get("/identities/T1", headers=HTML).text
+    assert (f'<a href="/identities/E00002">{manager["FirstName"]} {manager["LastName"]}</a> '
+            '<span class="key">E00002</span>') in page
+    # T1 has no names: its key is its name, shown once.
+    assert "<title>T1 — Identity · headcount</title>" in page

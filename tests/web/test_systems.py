@@ -138,7 +138,9 @@ def test_the_page_decides_on_checked_accounts(built_app: tuple[FastAPI, Built]) 
     owner = built.suggested[suggested[0]]
     assert f'href="/entity-types/Directory_User/{owner}"' in account.text
     assert "Decisions on this account" in account.text
-    assert re.search(r"<td>admin</td><td>owner → " + re.escape(owner), account.text)
+    # The owner decided on, by name with the key beside.
+    assert re.search(r"<td>admin</td><td>owner → [^<]+ <span class=\"key\">"
+                     + re.escape(owner) + "</span>", account.text)
     identity = client.get(f"/identities/{owner}", headers={"Accept": "text/html"})
     assert '<h2 id="accounts">Accounts</h2>' in identity.text
     assert f'href="/entity-types/AD_User/{suggested[0]}"' in identity.text

@@ -84,7 +84,9 @@ def test_a_task_shows_its_change_set_with_names_and_its_decisions(app: FastAPI) 
     [manager] = change["links"]
     assert manager["navigation"] == "Manager"
     assert manager["after"] == ["E00001"]
-    assert manager["after_names"] == ["E00001"]  # a Directory_User is named by its identifier
+    # A Directory_User is named by its person (issue 12), no longer by its identifier.
+    boss = client.get("/api/identities/E00001", headers=hr).json()["values"]
+    assert manager["after_names"] == [f"{boss['FirstName']} {boss['LastName']}"]
     assert instance["decisions"] == []
     viewer = client.get(f"/api/tasks/{task_id}", headers=bearer(app, "view", ["read"])).json()
     assert viewer["may_act"] is False

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from taskproject import make_task_project
-from webproject import login, make_app
+from webproject import bearer, login, make_app
 
 HTML = {"Accept": "text/html"}
 
@@ -65,7 +65,11 @@ def test_a_task_page_shows_the_change_set_and_decides(app: FastAPI) -> None:
     assert "New title for E00004" in page
     assert 'href="/entity-types/Directory_UserRecord/E00004"' in page
     assert re.search(r"<th scope=\"row\">Title</th><td>[^<]+</td><td>Data steward</td>", page)
-    assert re.search(r"<th scope=\"row\">Manager</th><td>[^<]+</td><td>E00001</td>", page)
+    # The new manager by name: an identity is named by its person since issue 12.
+    manager = client.get("/api/identities/E00001", headers=bearer(app, "hr", ["read"])).json()
+    assert re.search(r"<th scope=\"row\">Manager</th><td>[^<]+</td><td>"
+                     f"{manager['values']['FirstName']} {manager['values']['LastName']}</td>",
+                     page)
     for name in ("Approve", "Decline", "Delegate"):
         assert f'<button type="submit">{name}</button>' in page
     # A Review has nothing to send back to: no Refine is offered (it was, and then refused).

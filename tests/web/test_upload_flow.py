@@ -58,7 +58,7 @@ def _runs(client: TestClient) -> int:
 def test_a_file_with_errors_shows_them_beside_the_rows_and_loads_nothing(app: FastAPI) -> None:
     client = _client(app, "hr")
     full = client.get("/upload/template?kind=full&format=xlsx").content
-    bad = _edited(full, "Identity record", "ContractStartDate", 3, "31/02/2026")
+    bad = _edited(full, "Identity record", "Contract start date", 3, "31/02/2026")
     runs = _runs(client)
     sent = client.post("/upload", files={"file": ("bad.xlsx", bad, XLSX)},
                        follow_redirects=False)

@@ -223,12 +223,12 @@ def test_the_rows_in_error_are_shown_as_uploaded_with_their_message(app: FastAPI
     page = client.get(where, headers=HTML).text
     assert "2 errors, " in page
     errors = page[page.index('id="errors"'):page.index('id="warnings"')]
-    assert "RecordIdentifier *" in errors  # the header row as uploaded, above the rows
+    assert "Record identifier *" in errors  # the header row as uploaded, above the rows
     rows = re.findall(r'<tr>\s*<th scope="row">(\d+)</th>(.*?)</tr>', errors, re.S)
     assert [number for number, _ in rows] == ["4", "5"]  # the rows in error only
     four, five = rows[0][1], rows[1][1]
     # The message first, beside the row number, then the row's cells, the wrong one marked.
-    assert re.search(r'^\s*<td class="why"><div><strong>ContractStartDate \([A-Z]+\)</strong>: '
+    assert re.search(r'^\s*<td class="why"><div><strong>Contract start date \([A-Z]+\)</strong>: '
                      r"`31/02/2026` is not a date.*?<td class=\"wrong\">31/02/2026", four, re.S)
     assert re.search(r'^\s*<td class="why"><div><strong>Manager \([A-Z]+\)</strong>: `E99999` '
                      r'is not a key of an Identity.*?<td class="wrong">E99999', five, re.S)

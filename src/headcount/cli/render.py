@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console
@@ -28,7 +29,10 @@ def state(text: str) -> str:
 
 
 def job_result(console: Console, run: RunRecord, logs: list[tuple[Any, str, str]] | None = None,
-               changes: list[ChangeRow] | None = None) -> None:
+               changes: list[ChangeRow] | None = None,
+               names: Mapping[tuple[str, str], str] | None = None) -> None:
+    """The job result; `names` (display names by entity type and key) puts each changed
+    resource's name beside its key."""
     mode = run.mode + (" (dry run)" if run.dry_run else "") + (" (forced)" if run.forced else "")
     console.print(f"[bold]Job result — run {run.id}[/] · connector [bold]{run.connector}[/] · "
                   f"{mode} · {state(run.state)}")
@@ -72,20 +76,22 @@ def job_result(console: Console, run: RunRecord, logs: list[tuple[Any, str, str]
     if changes:
         console.print("[bold]changes[/]")
         for ch in changes:
+            name = (names or {}).get((ch.entity_type, ch.key), ch.key)
+            named = escape(ch.key) + (f" ({escape(name)})" if name != ch.key else "")
             where = f"{ch.connection}:{ch.line}" if ch.line else (ch.connection or "")
             if ch.kind.startswith("link_"):
                 sign = "+" if ch.kind == "link_insert" else "-"
                 nav = (ch.navigation or "").partition(".")[2]
-                console.print(f"  {sign} link {ch.entity_type} {escape(ch.key)} .{nav} → "
+                console.print(f"  {sign} link {ch.entity_type} {named} .{nav} → "
                               f"{escape(ch.target_key or '')}  [dim]{where}[/]", highlight=False)
             elif ch.kind == "update":
                 values = ", ".join(f"{p}: {text}" for p, text in changed_values(ch.kind, ch.data))
-                console.print(f"  ~ {ch.entity_type} {escape(ch.key)}: {escape(values)}  "
+                console.print(f"  ~ {ch.entity_type} {named}: {escape(values)}  "
                               f"[dim]{where}[/]",
                               highlight=False)
             else:
                 sign = "+" if ch.kind == "insert" else "-"
-                console.print(f"  {sign} {ch.entity_type} {escape(ch.key)}  [dim]{where}[/]",
+                console.print(f"  {sign} {ch.entity_type} {named}  [dim]{where}[/]",
                               highlight=False)
             for link in ch.links:
                 console.print(f"    + link .{link.navigation.partition('.')[2]} → "

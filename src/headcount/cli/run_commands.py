@@ -23,6 +23,7 @@ from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.project import ProjectContext
 from headcount.repository import runs
 from headcount.repository.changelist import KINDS, UnknownKind, change_page
+from headcount.repository.names import display_names
 from headcount.repository.references import pending_page
 from headcount.repository.rejects import write_rejects
 from headcount.workflows import history
@@ -167,7 +168,9 @@ def job(cli: typer.Context, run_id: int,
             rows = None
             if show_changes or kind:
                 rows = change_page(conn, run_id, kind, limit, offset)[1]
-            job_result(console, run, runs.logs(conn, run_id), rows)
+            names = display_names(conn, ctx.deployed()[1],
+                                  [(r.entity_type, r.key) for r in rows or []])
+            job_result(console, run, runs.logs(conn, run_id), rows, names)
             if show_unresolved:
                 total, refs = pending_page(conn, run_id, limit, offset)
                 unresolved_list(console, run, total, refs, offset)

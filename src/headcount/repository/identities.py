@@ -124,14 +124,15 @@ def identity(conn: sa.Connection, project: Project, key: str, now: datetime | No
         zone = next((t[3].get("TimeZone") for t in linked.get(int(rid), {}).get("Site", [])
                      if t[3]), None)
         day = on or _today(now, zone)
-        records.append(Record(int(rid), et_name, rkey, et.display(rvalues) if et else rkey,
-                              rvalues, start, end, validity(start, end, day), rlinks))
+        shown = (et.display(rvalues).strip() if et else "") or rkey
+        records.append(Record(int(rid), et_name, rkey, shown, rvalues, start, end,
+                              validity(start, end, day), rlinks))
     records.sort(key=lambda r: (r.start or date.min, r.key))
     orders, more = _orders(conn, project, user_et.identifier, key,
                            {r.entity_type for r in records}, [r.key for r in records])
-    return Identity(user_id, key, user_et.display(values) or key, values, values.get("State"),
-                    as_date(values.get("StartDate")), as_date(values.get("EndDate")), records,
-                    orders, more)
+    return Identity(user_id, key, user_et.display(values).strip() or key, values,
+                    values.get("State"), as_date(values.get("StartDate")),
+                    as_date(values.get("EndDate")), records, orders, more)
 
 
 def _entity_type(project: Project, name: str) -> EntityType | None:
@@ -173,7 +174,7 @@ def _links(conn: sa.Connection, record_ids: list[int], record_types: set[str]
 def _linked(project: Project, row: LinkRow) -> Linked:
     ttype, tkey, exists, tvalues = row
     et = _entity_type(project, ttype)
-    return Linked(ttype, tkey, (et.display(tvalues) if et else "") or tkey, exists)
+    return Linked(ttype, tkey, (et.display(tvalues).strip() if et else "") or tkey, exists)
 
 
 def _orders(conn: sa.Connection, project: Project, user_type: str, key: str,

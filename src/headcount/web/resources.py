@@ -5,22 +5,27 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from headcount.config.model import EntityType, Project, Property, PropertyType
+from headcount.errors import NotFound
 from headcount.repository import navigations as navigations_module
 from headcount.repository import resources
-from headcount.repository.names import display_names
+from headcount.repository.names import display_names, display_names_by_id
+from headcount.repository.reverse import linking
 from headcount.repository.users import User
 from headcount.web import catalog, i18n, listing, systems, tables
+from headcount.web.api.models import Id
 from headcount.web.auth import app_state, require
 from headcount.web.changes import history_lines
 from headcount.web.export import ExportFormat, export_response
 from headcount.web.i18n import format_number, ngettext
 from headcount.web.i18n import gettext as _
-from headcount.web.rendering import language_of, render
+from headcount.web.linked import linked_from
+from headcount.web.rendering import fragment, language_of, render
 from headcount.web.state import AppState
 from headcount.web.tables import Column, Filter, FilterError, Kind, Table
 
@@ -145,29 +150,57 @@ def _export(et: EntityType, columns: list[Column], rows: list[dict[str, Any]],
 
 @router.get("/entity-types/{entity_type}/{key:path}", response_class=HTMLResponse)
 def resource_page(request: Request, user: Reader, entity_type: str, key: str,
-                  tab: str = "properties") -> Response:
+                  tab: str = "properties", linked: str | None = None,
+                  lq: Annotated[str, Query(max_length=200)] = "",
+                  lpage: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
     state = app_state(request)
     project = state.project()
     _, et = catalog.entity_type(project, entity_type)
     with state.engine.connect() as conn:
         view = resources.get_resource(conn, et.identifier, key)
         history = history_lines(conn, project, et, key, view.history) if tab == "history" else []
+        # Every resource the page shows, named in one call whatever the number of links.
+        names = display_names_by_id(conn, project, [
+            *(tid for targets in view.links.values() for _, _, tid in targets if tid),
+            *(sid for sources in view.reverse.values() for _, _, sid in sources)])
     groups: dict[str, list[tuple[str, Any]]] = {}
     for p in sorted(et.scalar_properties, key=lambda p: (p.group or "", p.identifier)):
-        groups.setdefault(p.group or "Properties", []).append(
+        groups.setdefault(p.group or "", []).append(
             (p.display_name or p.identifier, view.values.get(p.identifier)))
-    navigations = [(p, view.links.get(p.identifier, [])) for p in et.properties
-                   if p.is_navigation]
-    reverse = []
-    for nav, sources in view.reverse.items():
-        source_type, _, prop = nav.partition(".")
-        found = project.entity_type(source_type)
-        flip = found[1].find_property(prop) if found else None
-        reverse.append((flip.flip if flip and flip.flip else nav, sources))
+    navigations = [(p, [(ttype, tkey, tid, names[tid][2] if tid in names else tkey)
+                        for ttype, tkey, tid in view.links.get(p.identifier, [])])
+                   for p in et.properties if p.is_navigation]
     return render(request, "resource.html", {
-        "et": et, "view": view, "title": et.display(view.values) or key,
-        "groups": groups, "navigations": navigations, "reverse": reverse,
+        "et": et, "view": view, "name": et.display(view.values).strip() or key,
+        "groups": groups, "navigations": navigations, "page_url": _page_url(et.identifier, key),
+        "reverse": linked_from(project, view.reverse, names, linked, lq, lpage),
         "tab": "history" if tab == "history" else "properties", "history": history,
         **systems.account_sections(state, et.identifier, view.key)}, user)
 
 
+@router.get("/resources/{resource_id}/linked-from", response_class=HTMLResponse)
+def linked_from_block(request: Request, user: Reader, resource_id: Id, linked: str,
+                      lq: Annotated[str, Query(max_length=200)] = "",
+                      lpage: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
+    """One "Linked from" block, filtered and paged: what its filter box and pager load with htmx
+    (without script they load the whole page)."""
+    state = app_state(request)
+    project = state.project()
+    with state.engine.connect() as conn:
+        found = display_names_by_id(conn, project, [resource_id])
+        if resource_id not in found:
+            raise NotFound(f"no resource with id {resource_id}")
+        sources = linking(conn, resource_id, linked)
+        names = display_names_by_id(conn, project, [sid for s in sources.values()
+                                                    for _, _, sid in s])
+    entity_type, key, _name = found[resource_id]
+    blocks = linked_from(project, sources, names, linked, lq, lpage)
+    if not blocks:
+        raise NotFound(f"nothing links to {entity_type} `{key}` through `{linked}`")
+    return fragment(request, "_linked_from.html", {
+        "block": blocks[0], "page_url": _page_url(entity_type, key),
+        "block_url": f"/resources/{resource_id}/linked-from"}, user)
+
+
+def _page_url(entity_type: str, key: str) -> str:
+    return f"/entity-types/{quote(entity_type)}/{quote(key)}"

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
 from headcount.accounts import deprovision, owners, review
+from headcount.repository.names import display_names
 from headcount.repository.users import User
 from headcount.web.api.systems import DecisionIn, account_page, managed, take_decision
 from headcount.web.auth import app_state, require
@@ -40,11 +41,17 @@ def system_page(request: Request, user: Reader, identifier: str,
     system = managed(state, identifier)
     found = account_page(state, identifier, category, q, suggested, pending, PAGE_SIZE,
                          (page - 1) * PAGE_SIZE)
+    with state.engine.connect() as conn:
+        # Owners and suggested owners by name: one lookup for the page.
+        owner_names = display_names(conn, state.project(), [
+            (owners.OWNER_TYPE, k) for a in found.items
+            for k in (a.owner, a.suggested_owner) if k])
     filters = {"category": category, "q": q, "suggested": "true" if suggested else "",
                "pending": "true" if pending else ""}
     return render(request, "system.html", {
         "system": system, "found": found, "category": category, "labels": LABELS, "q": q,
         "suggested": suggested, "pending": pending, "page": page, "done": done,
+        "owner_names": {k: n for (_, k), n in owner_names.items()},
         "pages": max(1, -(-found.total // PAGE_SIZE)),
         "query": urlencode({k: v for k, v in filters.items() if v})}, user)
 
@@ -81,9 +88,14 @@ def account_sections(state: AppState, entity_type: str, key: str) -> dict[str, o
     out: dict[str, object] = {"account_reviews": [], "owned_accounts": []}
     now = datetime.now(UTC)
     with state.engine.connect() as conn:
-        out["account_reviews"] = [
-            (m, row, deprovision.history(conn, m.identifier, key)) for m in systems
-            if (row := review.account(conn, m, key, now)) is not None]
+        reviews = [(m, row, deprovision.history(conn, m.identifier, key)) for m in systems
+                   if (row := review.account(conn, m, key, now)) is not None]
+        out["account_reviews"] = reviews
+        named = display_names(conn, project, [
+            (owners.OWNER_TYPE, k) for _, row, decided in reviews
+            for k in (row.owner_key, row.suggestion_key, *(d["owner_key"] for d in decided))
+            if isinstance(k, str) and k])
+        out["owner_names"] = {k: n for (_, k), n in named.items()}
         if entity_type.lower() == owners.OWNER_TYPE.lower():
             labels = {m.identifier: m for m in project.managed_systems}
             out["owned_accounts"] = [(labels[s], k, d) for s, k, d in

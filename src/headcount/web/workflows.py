@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from headcount.repository.names import display_names
 from headcount.repository.users import User
 from headcount.web.api.models import Id
 from headcount.web.api.tasks import instance_out
@@ -27,4 +28,8 @@ def workflow_page(request: Request, user: Reader, instance_id: Id) -> Response:
     with state.engine.connect() as conn:
         instance = instance_out(conn, project, tasks.get_instance(conn, project, instance_id))
         notes = history.notes_of(conn, instance_id)
-    return render(request, "workflow.html", {"i": instance, "notes": notes}, user)
+        # What HR says since, by name: one lookup for every resource of its change set.
+        note_names = display_names(conn, project, [
+            (c["entity_type"], c["key"]) for c in (notes or {}).get("changes", [])])
+    return render(request, "workflow.html", {"i": instance, "notes": notes,
+                                             "note_names": note_names}, user)
