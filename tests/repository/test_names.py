@@ -43,7 +43,7 @@ def test_names_follow_inserts_updates_deletes_and_re_keys(tmp_path: Path, db_url
         hr.sync()
         table = _table(hr)
         assert table["E2"][0] == "Schneider José"
-        assert table["E2"][1].startswith(" schneider jose | e2 ")
+        assert table["E2"][1].startswith(" schneider jose \x1f e2 ")
         assert set(table) == {"E1", "E2", "E3"}
         assert _found(hr, "jose schneider") == ["E2"]
 

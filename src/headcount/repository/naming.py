@@ -22,11 +22,12 @@ from headcount.repository.schema import resource_names
 # Columns of the frame `Naming.rows` returns, in the table's order.
 COLUMNS = ["resource_id", "entity_type", "display", "terms"]
 # Between the display name, the other terms and the words cut at punctuation: a word never
-# starts with it, since normalised text has none ("|" becomes a space).
-SEPARATOR = "|"
+# starts with it, since normalised text has none (it becomes a space); below every printable
+# character, so that terms sort as their display names, shorter names first.
+SEPARATOR = "\x1f"
 # A value's words that hold punctuation ("jose.schneider@example.com", "E-1002"), searched
 # whole and also cut into their parts.
-_PUNCTUATED = r"[^\s|]*[^\p{L}\p{N}\s|][^\s|]*"
+_PUNCTUATED = r"[^\s\x1f]*[^\p{L}\p{N}\s\x1f][^\s\x1f]*"
 # Searched besides the list's columns: values that look like e-mail addresses by their name.
 _MAIL = re.compile("mail", re.IGNORECASE)
 _LIST_COLUMNS = 6

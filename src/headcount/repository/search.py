@@ -49,7 +49,8 @@ def words(query: str) -> list[str]:
 def search(conn: sa.Connection, project: Project, query: str, limit_per_type: int = 10
            ) -> list[Group]:
     """The resources `query` finds, grouped by entity type; types ordered by their best hit.
-    Ranked: the display name is the query, then starts with it, then the others; by name."""
+    Ranked: the display name is the query, then starts with it, then the others; by name
+    without accents or case."""
     found = words(query)
     if not found:
         return []
@@ -59,12 +60,15 @@ def search(conn: sa.Connection, project: Project, query: str, limit_per_type: in
     rank = sa.case(
         (sa.func.substr(terms, 1, len(phrase) + 2) == f"{phrase} {SEPARATOR}", 0),
         (sa.func.substr(terms, 1, len(phrase)) == phrase, 1), else_=2).label("rank")
+    # By name: the terms start with the normalised display name; compared as bytes on both
+    # databases (PostgreSQL's default collation would ignore the spaces).
+    by_name = terms if conn.dialect.name == "sqlite" else sa.collate(terms, "C")
     matched = (sa.select(resource_names.c.resource_id, resource_names.c.entity_type,
                          resource_names.c.display, rank,
                          sa.func.row_number().over(
                              partition_by=resource_names.c.entity_type,
-                             order_by=(rank, resource_names.c.display,
-                                       resource_names.c.resource_id)).label("position"),
+                             order_by=(rank, by_name, resource_names.c.resource_id))
+                         .label("position"),
                          sa.func.count().over(partition_by=resource_names.c.entity_type)
                          .label("total"))
                .where(*(contains(terms, " " + word) > 0 for word in found))

@@ -10,7 +10,8 @@ from headcount.repository.schema.metadata import metadata
 # One row per resource, written in the same transaction as the resource (repository/apply.py).
 # `terms` is normalised text (lower case, no accents, one space between words) with a space at
 # both ends, so that " jose" finds a word start with a plain substring test: the display name,
-# then " | ", the key and the searched values, then " | " and those words cut at punctuation.
+# then a separator (naming.SEPARATOR, "\x1f"), the key and the searched values, then the
+# separator and those words cut at punctuation.
 resource_names = sa.Table(
     "resource_names", metadata,
     sa.Column("resource_id", sa.Integer, primary_key=True, autoincrement=False),
