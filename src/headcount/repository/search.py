@@ -46,11 +46,11 @@ def words(query: str) -> list[str]:
     return found
 
 
-def search(conn: sa.Connection, project: Project, query: str, limit_per_type: int = 10
-           ) -> list[Group]:
-    """The resources `query` finds, grouped by entity type; types ordered by their best hit.
-    Ranked: the display name is the query, then starts with it, then the others; by name
-    without accents or case."""
+def search(conn: sa.Connection, project: Project, query: str, limit_per_type: int = 10,
+           entity_type: str | None = None) -> list[Group]:
+    """The resources `query` finds (of one entity type, when given), grouped by entity type;
+    types ordered by their best hit. Ranked: the display name is the query, then starts with
+    it, then the others; by name without accents or case."""
     found = words(query)
     if not found:
         return []
@@ -71,7 +71,8 @@ def search(conn: sa.Connection, project: Project, query: str, limit_per_type: in
                          .label("position"),
                          sa.func.count().over(partition_by=resource_names.c.entity_type)
                          .label("total"))
-               .where(*(contains(terms, " " + word) > 0 for word in found))
+               .where(*(contains(terms, " " + word) > 0 for word in found),
+                      *([resource_names.c.entity_type == entity_type] if entity_type else []))
                .subquery())
     rows = conn.execute(
         sa.select(matched.c.resource_id, matched.c.entity_type, resources.c.key,
@@ -80,11 +81,11 @@ def search(conn: sa.Connection, project: Project, query: str, limit_per_type: in
         .where(matched.c.position <= limit_per_type)
         .order_by(matched.c.entity_type, matched.c.position)).all()
     groups: dict[str, tuple[int, Group]] = {}
-    for rid, entity_type, key, display, row_rank, total in rows:
-        if entity_type not in groups:
-            groups[entity_type] = (int(row_rank), Group(entity_type, _label(project, entity_type),
-                                                        int(total), []))
-        groups[entity_type][1].hits.append(Hit(int(rid), entity_type, key, display))
+    for rid, of_type, key, display, row_rank, total in rows:
+        if of_type not in groups:
+            groups[of_type] = (int(row_rank), Group(of_type, _label(project, of_type),
+                                                    int(total), []))
+        groups[of_type][1].hits.append(Hit(int(rid), of_type, key, display))
     return [group for _, group in sorted(groups.values(),
                                          key=lambda g: (g[0], g[1].label.lower()))]
 
