@@ -2,8 +2,8 @@
 display name, key, e-mail addresses and list columns — in any order, accents and case ignored;
 the results grouped by entity type, best first, with a total per type.
 
-One scan of the narrow names table (schema/search.py), a substring test per word: about 150 ms
-over a million resources on SQLite, without any index to keep."""
+One scan of the narrow names table (schema/search.py), a substring test per word: 0.1–0.2 s of
+CPU over a million resources on SQLite, without any index to keep."""
 
 from __future__ import annotations
 
@@ -55,7 +55,6 @@ def search(conn: sa.Connection, project: Project, query: str, limit_per_type: in
     if not found:
         return []
     terms = resource_names.c.terms
-    contains = sa.func.instr if conn.dialect.name == "sqlite" else sa.func.strpos
     phrase = " " + " ".join(found)
     rank = sa.case(
         (sa.func.substr(terms, 1, len(phrase) + 2) == f"{phrase} {SEPARATOR}", 0),
@@ -71,7 +70,7 @@ def search(conn: sa.Connection, project: Project, query: str, limit_per_type: in
                          .label("position"),
                          sa.func.count().over(partition_by=resource_names.c.entity_type)
                          .label("total"))
-               .where(*(contains(terms, " " + word) > 0 for word in found),
+               .where(*(_starts_a_word(conn, terms, word) for word in found),
                       *([resource_names.c.entity_type == entity_type] if entity_type else []))
                .subquery())
     rows = conn.execute(
@@ -88,6 +87,18 @@ def search(conn: sa.Connection, project: Project, query: str, limit_per_type: in
         groups[of_type][1].hits.append(Hit(int(rid), of_type, key, display))
     return [group for _, group in sorted(groups.values(),
                                          key=lambda g: (g[0], g[1].label.lower()))]
+
+
+def _starts_a_word(conn: sa.Connection, terms: sa.ColumnElement[str], word: str
+                   ) -> sa.ColumnElement[bool]:
+    if conn.dialect.name != "sqlite":
+        return sa.func.strpos(terms, " " + word) > 0
+    # SQLite: LIKE skips ahead to the pattern's first character, `instr` compares at every
+    # position — so the word alone first (rare letters: few rows left), then at a word start
+    # (measured at 1M rows: 0.09–0.16 s of CPU against 0.24 s for `instr`).
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sa.and_(terms.like(f"%{escaped}%", escape="\\"),
+                   terms.like(f"% {escaped}%", escape="\\"))
 
 
 def _label(project: Project, entity_type: str) -> str:
