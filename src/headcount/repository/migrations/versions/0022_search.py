@@ -27,9 +27,7 @@ def upgrade() -> None:
         sa.Column("display", sa.Text, nullable=False),
         sa.Column("terms", sa.Text, nullable=False),
     )
-    op.create_index("ix_resource_names_entity_type", "resource_names", ["entity_type"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_resource_names_entity_type", "resource_names")
     op.drop_table("resource_names")
