@@ -30,7 +30,7 @@ def page(browser: Any, site: str) -> Iterator[Any]:
 def test_the_top_bar_finds_jose_schneider(page: Any) -> None:
     log_in(page, "view")
     page.keyboard.press("/")
-    box = page.get_by_role("searchbox", name="Search names, keys and e-mail addresses")
+    box = page.get_by_role("searchbox", name="Find by name, key or e-mail")
     assert box.evaluate("element => element === document.activeElement")
     box.fill("schneider jose")
     box.press("Enter")
