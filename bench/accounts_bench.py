@@ -52,6 +52,7 @@ from headcount.repository import deployments, users
 from headcount.repository.apply import apply_changes
 from headcount.repository.bulk import raw_rows
 from headcount.repository.database import begin_write
+from headcount.repository.naming import Naming
 from headcount.repository.schema import resources
 from headcount.samples import hrfiles
 from headcount.samples.directoryfiles import filetime, generalized_time, ldif_record
@@ -100,7 +101,8 @@ def build(folder: Path, url: str, count: int) -> dict[str, int]:
         with begin_write(ctx.engine) as conn:
             deployments.deploy(conn, load_project_config(folder))
             users.add_user(conn, "admin", PASSWORD, "administrator")
-            apply_changes(conn, ChangeSet(pl.DataFrame(rows, schema=RESOURCE_SCHEMA)), 0)
+            apply_changes(conn, ChangeSet(pl.DataFrame(rows, schema=RESOURCE_SCHEMA)), 0,
+                          Naming(deployments.require_latest(conn)[1]))
     finally:
         ctx.close()
     print(f"{count:,} identities written in {time.perf_counter() - start:.1f} s")

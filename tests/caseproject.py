@@ -17,6 +17,7 @@ from headcount.project import ProjectContext
 from headcount.repository import deployments
 from headcount.repository.apply import apply_changes
 from headcount.repository.database import begin_write
+from headcount.repository.naming import Naming
 from headcount.repository.schema import correlation_cases
 from headcount.sync.changes import RESOURCE_SCHEMA, ChangeSet
 from webproject import make_project
@@ -56,7 +57,8 @@ def make_case_project(folder: Path, url: str) -> Path:
                 rows.append({"kind": "insert", "entity_type": "Directory_UserRecord",
                              "key": key, "data": json.dumps(data), "after": None, "hash": 0,
                              "connection": "manual", "line": None})
-            apply_changes(conn, ChangeSet(pl.DataFrame(rows, schema=RESOURCE_SCHEMA)), 0)
+            apply_changes(conn, ChangeSet(pl.DataFrame(rows, schema=RESOURCE_SCHEMA)), 0,
+                          Naming(deployments.require_latest(conn)[1]))
         synchronize(ctx, SyncRequest("HR"))
         with ctx.engine.connect() as conn:
             opened = dict(conn.execute(sa.select(correlation_cases.c.source_key,

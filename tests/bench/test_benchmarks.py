@@ -57,11 +57,11 @@ def test_policy_bench(tmp_path: Path, db_url: str) -> None:
     assert "date evaluation (no file)" in output
 
 
-def test_list_bench(tmp_path: Path) -> None:
-    # SQLite only: the benchmark measures the embedded default (SPEC §14).
+def test_list_bench(tmp_path: Path, db_url: str) -> None:
     output = run_bench("list_bench.py", "--rows", "100", "--repeat", "1",
-                       "--keep", str(tmp_path / "work"), cwd=tmp_path)
+                       "--keep", str(tmp_path / "work"), *server_args(db_url), cwd=tmp_path)
     assert "search, no match (a full scan)" in output
+    assert "global search, no match (a full scan)" in output
 
 
 def test_workflow_bench(tmp_path: Path, db_url: str) -> None:

@@ -152,6 +152,7 @@ def test_a_low_confidence_match_opens_a_correlation_case_not_a_duplicate(
     from headcount.repository import deployments
     from headcount.repository.apply import apply_changes
     from headcount.repository.database import begin_write
+    from headcount.repository.naming import Naming
     from headcount.repository.schema import correlation_cases
     from headcount.sync.changes import RESOURCE_SCHEMA, ChangeSet
 
@@ -176,7 +177,8 @@ def test_a_low_confidence_match_opens_a_correlation_case_not_a_duplicate(
             apply_changes(conn, ChangeSet(pl.DataFrame([{
                 "kind": "insert", "entity_type": "Directory_UserRecord", "key": "X5",
                 "data": data, "after": None, "hash": 0, "connection": "manual",
-                "line": None}], schema=RESOURCE_SCHEMA)), 0)
+                "line": None}], schema=RESOURCE_SCHEMA)), 0,
+                          Naming(deployments.require_latest(conn)[1]))
         first = synchronize(ctx, SyncRequest("HR"))
         assert first.counters["orders"]["HR_Person_To_Directory_UserRecord"]["added"] == 299
         with ctx.engine.connect() as conn:

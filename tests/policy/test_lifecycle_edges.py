@@ -16,6 +16,7 @@ from headcount.policy.unique import UniqueValues
 from headcount.repository import deployments, runs
 from headcount.repository.apply import apply_changes
 from headcount.repository.database import begin_write
+from headcount.repository.naming import Naming
 from headcount.repository.schema import scheduled_deletions
 from headcount.sync.changes import RESOURCE_SCHEMA, ChangeSet
 
@@ -84,7 +85,8 @@ def test_a_held_prefixed_login_blocks_its_core(scenario: Scenario) -> None:
         apply_changes(conn, ChangeSet(pl.DataFrame([{
             "kind": "insert", "entity_type": "Directory_UserRecord", "key": "E4",
             "data": '{"RecordIdentifier": "E4", "Login": "x-jdupont"}', "after": None,
-            "hash": 0, "connection": "manual", "line": None}], schema=RESOURCE_SCHEMA)), 0)
+            "hash": 0, "connection": "manual", "line": None}], schema=RESOURCE_SCHEMA)), 0,
+                      Naming(deployments.require_latest(conn)[1]))
     s.file(list(DAY_ONE))
     s.sync("2026-11-26T08:00:00")
     assert s.values("Directory_UserRecord", "E4")["Login"] == "x-jdupont"  # kept
@@ -210,7 +212,8 @@ def test_two_sources_of_one_run_never_own_the_same_target(scenario: Scenario) ->
         apply_changes(conn, ChangeSet(pl.DataFrame([{
             "kind": "insert", "entity_type": "Directory_Site", "key": "OLD",
             "data": '{"Identifier": "OLD", "DisplayName": "Paris"}', "after": None,
-            "hash": 0, "connection": "manual", "line": None}], schema=RESOURCE_SCHEMA)), 0)
+            "hash": 0, "connection": "manual", "line": None}], schema=RESOURCE_SCHEMA)), 0,
+                      Naming(deployments.require_latest(conn)[1]))
     s.file(list(DAY_ONE))
     s.sync("2026-11-26T08:00:00")
     with s.ctx.engine.connect() as conn:

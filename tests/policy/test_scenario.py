@@ -237,6 +237,7 @@ def test_remove_orphans_deletes_targets_no_source_owns(scenario: Scenario) -> No
 
     from headcount.repository.apply import apply_changes
     from headcount.repository.database import begin_write
+    from headcount.repository.naming import Naming
     from headcount.sync.changes import RESOURCE_SCHEMA, ChangeSet
 
     s = scenario
@@ -249,7 +250,8 @@ def test_remove_orphans_deletes_targets_no_source_owns(scenario: Scenario) -> No
         apply_changes(conn, ChangeSet(pl.DataFrame([{
             "kind": "insert", "entity_type": "Directory_Site", "key": "LYO",
             "data": '{"Identifier": "LYO", "DisplayName": "Lyon (closed)"}', "after": None,
-            "hash": 0, "connection": "manual", "line": None}], schema=RESOURCE_SCHEMA)), 0)
+            "hash": 0, "connection": "manual", "line": None}], schema=RESOURCE_SCHEMA)), 0,
+                      Naming(deployments.require_latest(conn)[1]))
     s.file(list(DAY_ONE))
     run = s.sync("2026-11-26T08:00:00")
     assert s.orders(run, "HR_Site_To_Directory_Site") == {"added": ["PAR", "TYO"],
@@ -289,6 +291,7 @@ def test_a_correlated_target_gets_the_create_only_values_it_lacks(scenario: Scen
 
     from headcount.repository.apply import apply_changes
     from headcount.repository.database import begin_write
+    from headcount.repository.naming import Naming
     from headcount.sync.changes import RESOURCE_SCHEMA, ChangeSet
 
     s = scenario
@@ -299,7 +302,8 @@ def test_a_correlated_target_gets_the_create_only_values_it_lacks(scenario: Scen
         apply_changes(conn, ChangeSet(pl.DataFrame([{
             "kind": "insert", "entity_type": "Directory_UserRecord", "key": key, "data": data,
             "after": None, "hash": 0, "connection": "manual", "line": None}
-            for key, data in keyed_by_hand], schema=RESOURCE_SCHEMA)), 0)
+            for key, data in keyed_by_hand], schema=RESOURCE_SCHEMA)), 0,
+                      Naming(deployments.require_latest(conn)[1]))
     s.file(list(DAY_ONE))
     run = s.sync("2026-11-26T08:00:00")
     assert "E4" in s.orders(run, RECORDS)["modified"]
@@ -329,6 +333,7 @@ def test_a_record_linked_by_a_person_gets_its_login_and_email(scenario: Scenario
 
     from headcount.repository.apply import apply_changes
     from headcount.repository.database import begin_write
+    from headcount.repository.naming import Naming
     from headcount.repository.schema import ownership
     from headcount.sync.changes import RESOURCE_SCHEMA, ChangeSet
 
@@ -337,7 +342,8 @@ def test_a_record_linked_by_a_person_gets_its_login_and_email(scenario: Scenario
         apply_changes(conn, ChangeSet(pl.DataFrame([{
             "kind": "insert", "entity_type": "Directory_UserRecord", "key": "X5",
             "data": '{"RecordIdentifier": "X5"}', "after": None, "hash": 0,
-            "connection": "manual", "line": None}], schema=RESOURCE_SCHEMA)), 0)
+            "connection": "manual", "line": None}], schema=RESOURCE_SCHEMA)), 0,
+                      Naming(deployments.require_latest(conn)[1]))
         # As a correlation decision `link` leaves it: the source owns the record already.
         conn.execute(sa.insert(ownership).values(resource_type=RECORDS, source_key="E5",
                                                  target_key="X5"))

@@ -13,8 +13,10 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from headcount.repository import deployments
 from headcount.repository.apply import apply_changes
 from headcount.repository.database import begin_write
+from headcount.repository.naming import Naming
 from headcount.repository.schema import resources
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 from webproject import bearer, login, make_app, make_project
@@ -49,7 +51,8 @@ def app(tmp_path: Path, db_url: str) -> FastAPI:
               _link("T1-NOW", "Manager", "Directory_User", "E00002")]
     with begin_write(engine) as conn:
         apply_changes(conn, ChangeSet(pl.DataFrame(rows, schema=RESOURCE_SCHEMA),
-                                      pl.DataFrame(links, schema=LINK_SCHEMA)), 0)
+                                      pl.DataFrame(links, schema=LINK_SCHEMA)), 0,
+                      Naming(deployments.require_latest(conn)[1]))
     return web
 
 

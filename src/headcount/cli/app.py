@@ -10,6 +10,7 @@ from headcount.cli import (
     reconciliation_commands,
     resource_commands,
     run_commands,
+    search_commands,
     server_commands,
     task_commands,
     upload_commands,
@@ -20,7 +21,8 @@ from headcount.cli.root import app
 __all__ = ["app", "main"]
 _COMMANDS = (project_commands, resource_commands, run_commands, server_commands, case_commands,
              reconciliation_commands, task_commands, account_commands,
-             campaign_commands, upload_commands, user_commands)
+             campaign_commands, upload_commands, user_commands,
+             search_commands)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from headcount.policy.graph import Graph
 from headcount.policy.orders import Order
 from headcount.repository.apply import apply_changes, record_changes
 from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows, raw_rows
+from headcount.repository.naming import Naming
 from headcount.repository.schema import ownership, scheduled_deletions, used_values
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 from headcount.sync.prepare import text_hashes
@@ -102,7 +103,7 @@ def fulfill(conn: sa.Connection, project: Project, graph: Graph, orders: list[Or
     """Apply the orders, record them and the ownership they establish."""
     changes = change_set(project, graph, orders)
     record_changes(conn, changes, run_id)
-    apply_changes(conn, changes, run_id)
+    apply_changes(conn, changes, run_id, Naming(project))
     settle(conn, orders, run_id)
     return changes
 

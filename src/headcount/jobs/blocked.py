@@ -20,10 +20,11 @@ from headcount.jobs.synchronization import log_orders, preview_run, remember_fil
 from headcount.policy.job import order_counts, order_digest, run_policy
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
-from headcount.repository import runs
+from headcount.repository import deployments, runs
 from headcount.repository.apply import apply_changes
 from headcount.repository.database import begin_write
 from headcount.repository.locks import RunLock
+from headcount.repository.naming import Naming
 from headcount.repository.references import record_pending, split_link_counters, store_pending
 from headcount.repository.schema import (
     changes,
@@ -134,10 +135,10 @@ def _resume(ctx: ProjectContext, run: runs.RunRecord, reason: str, actor: str,
                              "staged: its changes no longer apply; run a complete "
                              "synchronization instead")
         staged = staged_changes(conn, run_id)
-        apply_changes(conn, staged, run_id)
+        _, project = deployments.require_latest(conn)
+        apply_changes(conn, staged, run_id, Naming(project))
         conn.execute(sa.update(connector_state).where(connector_state.c.connector == run.connector)
                      .values(version=connector_state.c.version + 1, blocked_run_id=None))
-        _, project = ctx.deployed()
         connector = project.connector(run.connector)
         types = [et.identifier for et in connector.entity_types] if connector else []
         snapshots.refresh(conn, types, staged, version, version + 1, {}, initial=False)

@@ -50,6 +50,7 @@ from headcount.repository.apply import apply_changes, record_changes
 from headcount.repository.bulk import insert_rows
 from headcount.repository.database import begin_write
 from headcount.repository.locks import RunLock
+from headcount.repository.naming import Naming
 from headcount.repository.provenance import APPLIED
 from headcount.repository.references import (
     describe,
@@ -347,7 +348,7 @@ def _apply(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRe
                 raise RunRefused("the repository of the connector changed while the run was "
                                  "computing its changes; nothing was applied: run it again")
             _stage(conn, work, changes)
-            apply_changes(conn, changes, work.run_id)
+            apply_changes(conn, changes, work.run_id, Naming(project))
             _pause_for_test()
             _after_apply(conn, work, accepted, changes)
             snapshots.refresh(conn, [et.identifier for et in connector.entity_types], changes,
@@ -450,7 +451,7 @@ def preview_run(ctx: ProjectContext, project: Project, connector: Connector,
     with begin_write(ctx.engine) as conn:
         transaction = conn.get_transaction()
         assert transaction is not None
-        apply_changes(conn, changes, run_id)
+        apply_changes(conn, changes, run_id, Naming(project))
         pending = find_pending(conn, run_id, connector, changes.links)
         orders: list[Order] = []
         crossed: list[str] = []

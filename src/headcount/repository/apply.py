@@ -3,22 +3,27 @@ joined in SQL. Runs inside the caller's transaction: all or nothing (SPEC §4.5)
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import polars as pl
 import sqlalchemy as sa
 
 from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
 from headcount.repository.database import is_sqlite
+from headcount.repository.naming import Naming, insert_names
 from headcount.sync.changes import ChangeSet
 
 _MATCH = "resources.entity_type = u.et AND resources.key = u.key"
 
 
-def apply_changes(conn: sa.Connection, changes: ChangeSet, run_id: int) -> None:
+def apply_changes(conn: sa.Connection, changes: ChangeSet, run_id: int, naming: Naming) -> None:
+    """Write `changes`; the names table (schema/search.py) follows every resource written, named
+    by `naming` (the deployed configuration's templates)."""
     res, links = changes.resources, changes.links
     _deletes(conn, res.filter(pl.col("kind") == "delete"))
     inserts = res.filter(pl.col("kind") == "insert")
-    new_ids = _insert_resources(conn, inserts, run_id)
-    _updates(conn, res.filter(pl.col("kind").is_in(["update", "rehash"])), run_id)
+    new_ids = _insert_resources(conn, inserts, run_id, naming)
+    _updates(conn, res.filter(pl.col("kind").is_in(["update", "rehash"])), run_id, naming)
     _link_deletes(conn, links.filter(pl.col("kind") == "link_delete"))
     added = links.filter(pl.col("kind") == "link_insert")
     from_new = added.join(new_ids, on=["entity_type", "key"], how="inner")
@@ -74,14 +79,20 @@ def _allocate_ids(conn: sa.Connection, n: int) -> pl.Series:
     return pl.Series("id", rows, dtype=pl.Int64)
 
 
-def _insert_resources(conn: sa.Connection, inserts: pl.DataFrame, run_id: int) -> pl.DataFrame:
+def _insert_resources(conn: sa.Connection, inserts: pl.DataFrame, run_id: int,
+                      naming: Naming) -> pl.DataFrame:
     """Insert new resources; returns their (entity_type, key, id)."""
     if inserts.height == 0:
         return pl.DataFrame(schema={"entity_type": pl.String, "key": pl.String, "id": pl.Int64})
     rows = inserts.select("entity_type", "key", "data", "hash").with_columns(
         _allocate_ids(conn, inserts.height), pl.lit(run_id).alias("created_run"),
         pl.lit(run_id).alias("updated_run"))
-    insert_rows(conn, "resources", rows.columns, rows.iter_rows())
+    # The names are computed (polars, off the GIL) while the driver writes the resources: on a
+    # million-row load that hides most of their cost.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        named = pool.submit(naming.rows, rows.select("id", "entity_type", "key", "data"))
+        insert_rows(conn, "resources", rows.columns, rows.iter_rows())
+        insert_names(conn, named.result())
     return rows.select("entity_type", "key", "id")
 
 
@@ -107,22 +118,36 @@ def _deletes(conn: sa.Connection, rows: pl.DataFrame) -> None:
     conn.exec_driver_sql(f"DELETE FROM links WHERE source_id IN ({ids})")
     # References to a deleted resource stay, pending: the file still names that key.
     conn.exec_driver_sql(f"UPDATE links SET target_id = NULL WHERE target_id IN ({ids})")
+    conn.exec_driver_sql(f"DELETE FROM resource_names WHERE resource_id IN ({ids})")
     conn.exec_driver_sql(f"DELETE FROM resources WHERE id IN ({ids})")
     drop_temp_table(conn, "hc_del")
 
 
-def _updates(conn: sa.Connection, rows: pl.DataFrame, run_id: int) -> None:
+def _updates(conn: sa.Connection, rows: pl.DataFrame, run_id: int, naming: Naming) -> None:
     if rows.height == 0:
         return
+    named = naming.rows(rows.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("id"),
+                                    "entity_type", "key", pl.col("after").alias("data")))
     create_temp_table(conn, "hc_upd", [("et", "TEXT"), ("key", "TEXT"), ("data", "TEXT"),
-                                       ("hash", "BIGINT"), ("real", "INTEGER")])
-    insert_rows(conn, "hc_upd", ["et", "key", "data", "hash", "real"], (
-        (et, k, a, h, 1 if kind == "update" else 0) for kind, et, k, a, h in
-        rows.select("kind", "entity_type", "key", "after", "hash").iter_rows()))
+                                       ("hash", "BIGINT"), ("real", "INTEGER"),
+                                       ("display", "TEXT"), ("terms", "TEXT")])
+    insert_rows(conn, "hc_upd", ["et", "key", "data", "hash", "real", "display", "terms"], (
+        (et, k, a, h, 1 if kind == "update" else 0, display, terms)
+        for (kind, et, k, a, h), (display, terms) in zip(
+            rows.select("kind", "entity_type", "key", "after", "hash").iter_rows(),
+            named.sort("resource_id").select("display", "terms").iter_rows(), strict=True)))
     conn.exec_driver_sql(
         "UPDATE resources SET data = u.data, hash = u.hash, "
         f"updated_run = CASE WHEN u.real = 1 THEN {int(run_id)} ELSE resources.updated_run END "
         f"FROM hc_upd u WHERE {_MATCH}")
+    # Replaced rather than updated: a resource without a row yet gets one.
+    conn.exec_driver_sql(
+        "DELETE FROM resource_names WHERE resource_id IN (SELECT r.id FROM resources r "
+        "JOIN hc_upd u ON r.entity_type = u.et AND r.key = u.key)")
+    conn.exec_driver_sql(
+        "INSERT INTO resource_names (resource_id, entity_type, display, terms) "
+        "SELECT r.id, u.et, u.display, u.terms FROM hc_upd u "
+        "JOIN resources r ON r.entity_type = u.et AND r.key = u.key")
     drop_temp_table(conn, "hc_upd")
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from headcount.config.loader import SETTINGS
 from headcount.config.model import Project
 from headcount.errors import HeadcountError
+from headcount.repository.naming import Naming, rebuild
 from headcount.repository.resources import json_value
 from headcount.repository.runs import now
 from headcount.repository.schema import deployments, links, resources
@@ -146,4 +147,8 @@ def deploy(conn: sa.Connection, project: Project, confirm: bool = False
         created_at=now(), digest=digest(project), config=project.model_dump_json(),
         summary=json.dumps(diff.lines(), ensure_ascii=False),
     ).returning(deployments.c.id)).scalar_one()
+    # Names follow the templates: the types whose display name or searched columns changed
+    # are named again, in the deployment's transaction.
+    naming = Naming(project)
+    rebuild(conn, naming, naming.changed_types(Naming(current[1] if current else None)))
     return int(new_id), diff

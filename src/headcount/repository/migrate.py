@@ -1,5 +1,6 @@
 """Alembic migrations, run programmatically so that `headcount init` and every command bring the
-database to the current schema."""
+database to the current schema. A database that gains the names table (0022) has it filled from
+the deployed configuration in the same transaction."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+
+from headcount.config.model import Project
+from headcount.repository.naming import Naming, rebuild
+from headcount.repository.schema import deployments
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -19,6 +25,21 @@ def _config(connection: sa.Connection) -> Config:
     return cfg
 
 
-def upgrade(engine: sa.Engine) -> None:
+# The revision that creates the names table (migrations/versions/0022_search.py).
+NAMES_REVISION = "0022"
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
-        command.upgrade(_config(connection), "head")
+        before = MigrationContext.configure(connection).get_current_revision()
+        command.upgrade(_config(connection), revision)
+        after = MigrationContext.configure(connection).get_current_revision()
+        if before is not None and before < NAMES_REVISION <= (after or ""):
+            _fill_names(connection)
+
+
+def _fill_names(conn: sa.Connection) -> None:
+    config = conn.execute(sa.select(deployments.c.config).order_by(deployments.c.id.desc())
+                          .limit(1)).scalar()
+    if config is not None:
+        rebuild(conn, Naming(Project.model_validate_json(config)))

@@ -16,6 +16,7 @@ from headcount.config.model import Connector, EntityType
 from headcount.repository import deployments, runs
 from headcount.repository.apply import apply_changes, record_changes
 from headcount.repository.locks import connector_lock as connector_lock
+from headcount.repository.naming import Naming
 from headcount.repository.schema import connector_state, resources
 from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 from headcount.sync.prepare import text_hashes
@@ -35,12 +36,12 @@ def write_run(conn: sa.Connection, connector: Connector, et: EntityType, updates
     """Record a run of `connector` that updates these resources' values, apply it and move the
     connector's version on; in `conn`'s transaction. The caller holds the connector's lock."""
     runs.ensure_connector(conn, connector.identifier)
-    deployment_id = deployments.require_latest(conn)[0]
+    deployment_id, project = deployments.require_latest(conn)
     run_id, _ = runs.start_run(conn, connector.identifier, mode, mode, False, False, reason,
                                deployment_id)
     changes = _change_set(conn, et, updates, provenance)
     record_changes(conn, changes, run_id)
-    apply_changes(conn, changes, run_id)
+    apply_changes(conn, changes, run_id, Naming(project))
     conn.execute(sa.update(connector_state)
                  .where(connector_state.c.connector == connector.identifier)
                  .values(version=connector_state.c.version + 1))

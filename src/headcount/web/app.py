@@ -32,6 +32,7 @@ from headcount.web import (
     profile,
     provenance,
     reconciliation,
+    search,
     sso,
     systems,
     tasks,
@@ -47,6 +48,7 @@ from headcount.web.api import errors as api_errors
 from headcount.web.api import identities as api_identities
 from headcount.web.api import provenance as api_provenance
 from headcount.web.api import reconciliation as api_reconciliation
+from headcount.web.api import search as api_search
 from headcount.web.api import systems as api_systems
 from headcount.web.api import tasks as api_tasks
 from headcount.web.auth import LoginRequired, current_user
@@ -83,10 +85,10 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     # The pages (SPEC §12), one module each.
     for pages in (login, home, resource_pages, run_pages, audit, users):
         app.include_router(pages.router)
-    # Correlation cases, identities and per-value provenance: their API, then their pages.
-    for api in (api_cases, api_identities, api_provenance):
+    # Correlation cases, identities, per-value provenance and the search: API, then pages.
+    for api in (api_cases, api_identities, api_provenance, api_search):
         app.include_router(api.router, prefix="/api")
-    for pages in (cases, identities, provenance):
+    for pages in (cases, identities, provenance, search):
         app.include_router(pages.router)
     # Manual edits and the Resource Reconciliation (SPEC §6.4): API, then pages.
     app.include_router(api_reconciliation.router, prefix="/api")

@@ -31,6 +31,7 @@ from headcount.repository import deployments, runs
 from headcount.repository.apply import apply_changes, record_changes
 from headcount.repository.database import begin_write
 from headcount.repository.locks import connector_lock
+from headcount.repository.naming import Naming
 from headcount.repository.schema import (
     connector_state,
     links,
@@ -295,7 +296,7 @@ def _persist(conn: sa.Connection, project: Project, wf: Workflow, instance_id: i
     provenance = f"workflow {wf.identifier} #{instance_id}"
     written = change_set(conn, project, changes, provenance)
     record_changes(conn, written, run_id)
-    apply_changes(conn, written, run_id)
+    apply_changes(conn, written, run_id, Naming(project))
     carried = json.loads(instance["origin"] or "{}").get("orders")
     if carried:
         # Started by a run for its orders: they are settled as a direct fulfillment settles

@@ -43,6 +43,7 @@ from headcount.repository.schema.reviews import (
     campaigns,
     deprovisioning_orders,
 )
+from headcount.repository.schema.search import resource_names
 from headcount.repository.schema.uploads import (
     upload_files,
     uploads,
@@ -81,6 +82,7 @@ __all__ = [
     "pending_references",
     "property_states",
     "provisioning_orders",
+    "resource_names",
     "resources",
     "run_logs",
     "runs",
