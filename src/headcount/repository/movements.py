@@ -46,10 +46,27 @@ def week_starts(today: date, weeks: int = WEEKS) -> list[date]:
     return [monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
 
 
+# The figures change only when a run ends (every write to the repository is a run's) or the day
+# does: kept per database, project, day and latest run, so that the home page reads every
+# identity's dates once per change, not on every visit (at a million identities, seconds).
+_KEPT: dict[tuple[str, int, date, int, Any, Any], list[Week]] = {}
+
+
 def movements(conn: sa.Connection, project: Project, today: date, weeks: int = WEEKS
               ) -> list[Week]:
     """Joiners, movers and leavers of each of the last `weeks` weeks, oldest first; all zero
     when the workforce template is not deployed."""
+    latest = conn.execute(sa.select(sa.func.max(runs.c.id), sa.func.max(runs.c.finished_at),
+                                    sa.func.count(runs.c.finished_at))).one()
+    key = (str(conn.engine.url), id(project), today, weeks, (latest[0], latest[2]), latest[1])
+    if key not in _KEPT:
+        if len(_KEPT) > 64:
+            _KEPT.clear()
+        _KEPT[key] = _count(conn, project, today, weeks)
+    return _KEPT[key]
+
+
+def _count(conn: sa.Connection, project: Project, today: date, weeks: int) -> list[Week]:
     starts = week_starts(today, weeks)
     found = project.entity_type(IDENTITY)
     if found is None:

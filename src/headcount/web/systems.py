@@ -17,6 +17,7 @@ from headcount.repository.names import display_names
 from headcount.repository.users import User
 from headcount.web.api.systems import DecisionIn, account_page, managed, take_decision
 from headcount.web.auth import app_state, require
+from headcount.web.i18n import gettext as _
 from headcount.web.rendering import render
 from headcount.web.state import AppState
 
@@ -26,8 +27,12 @@ Decider = Annotated[User, Depends(require("decide"))]
 PAGE_SIZE = 50
 Category = Literal["orphan", "unused", "owner-left", "service"]
 Text = Annotated[str, Form(max_length=2000, pattern=r"^[^\x00]*$")]
-LABELS = {"orphan": "Orphans", "unused": "Unused", "owner-left": "Owner left",
-          "service": "Service accounts"}
+
+
+def labels() -> dict[str, str]:
+    """The categories' names, in the request's language."""
+    return {"orphan": _("Orphans"), "unused": _("Unused"), "owner-left": _("Owner left"),
+            "service": _("Service accounts")}
 
 
 @router.get("/systems/{identifier}", response_class=HTMLResponse)
@@ -49,7 +54,7 @@ def system_page(request: Request, user: Reader, identifier: str,
     filters = {"category": category, "q": q, "suggested": "true" if suggested else "",
                "pending": "true" if pending else ""}
     return render(request, "system.html", {
-        "system": system, "found": found, "category": category, "labels": LABELS, "q": q,
+        "system": system, "found": found, "category": category, "labels": labels(), "q": q,
         "suggested": suggested, "pending": pending, "page": page, "done": done,
         "owner_names": {k: n for (_, k), n in owner_names.items()},
         "pages": max(1, -(-found.total // PAGE_SIZE)),

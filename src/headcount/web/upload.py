@@ -40,6 +40,7 @@ from headcount.web.api.models import Id, RunOut
 from headcount.web.api.runs import run_out
 from headcount.web.api.timestamps import Instant
 from headcount.web.auth import app_state, require
+from headcount.web.i18n import gettext as _
 from headcount.web.rendering import render
 from headcount.web.state import AppState
 
@@ -433,7 +434,7 @@ def load_page(request: Request, user: Uploader, upload_id: Id,
               reason: Annotated[str, Form(max_length=2000, pattern=NoNul)] = "") -> Response:
     if confirmed != "yes":
         return _upload_view(request, user, upload_id, {
-            "error": "Not loaded: tick the box to confirm the load."}, 422)
+            "error": _("Not loaded: tick the box to confirm the load.")}, 422)
     state = app_state(request)
     try:
         run = uploads.load(_ctx(state), upload_id, user.name, force == "yes",
@@ -448,7 +449,7 @@ def rollback_page(request: Request, user: Uploader, upload_id: Id,
                   reason: Annotated[str, Form(max_length=2000, pattern=NoNul)] = "") -> Response:
     if not reason.strip():
         return _upload_view(request, user, upload_id, {
-            "error": "Not rolled back: say why."}, 422)
+            "error": _("Not rolled back: say why.")}, 422)
     state = app_state(request)
     try:
         run = uploads.rollback(_ctx(state), upload_id, user.name, reason.strip())
