@@ -36,7 +36,7 @@ from headcount.upload.uploads import receive
 from headcount.web.api.reconciliation import apply_edit
 from headcount.workflows import forms
 from uploadsample import Filled, full_with_mistakes
-from webproject import make_app, make_project
+from webproject import PASSWORD, make_app, make_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -49,6 +49,7 @@ FRAGMENTS = {
     "/runs/{run_id}/status": "/runs/{run_id}",
     "/connectors/{name}/runs-table": "/connectors/{name}",
     "/resources/{resource_id}/manual-values": "/entity-types/{entity_type}/{key:path}",
+    "/resources/{resource_id}/linked-from": "/entity-types/{entity_type}/{key:path}",
 }
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
@@ -58,6 +59,7 @@ class Site:
     base: str
     values: dict[str, str]  # a path parameter → the instance shown
     pages: list[str]  # the GET routes that answer HTML, as declared
+    project_words: set[str]  # what the project's configuration names, in its own words
 
 
 def html_routes(app: FastAPI) -> list[str]:
@@ -144,7 +146,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     app = make_app(folder, url)
     values = instances(app)
     with serve(app) as base:
-        yield Site(base, values, html_routes(app))
+        yield Site(base, values, html_routes(app), project_words(app))
     app.state.headcount.engine.dispose()
 
 
@@ -186,13 +188,14 @@ def test_every_page_fits_every_width_in_both_schemes_with_no_axe_violation(
         problems += problems_of(page, "login")
         log_in(page)
         for path in site.pages:
+            if path in FRAGMENTS:  # checked inside the page that loads it
+                continue
             url = url_of(path, site.values)
             answer = page.goto(url)
             assert answer is not None
             assert answer.ok, (url, answer.status)
-            if not answer.text().lstrip().lower().startswith("<!doctype html"):
-                assert path in FRAGMENTS, f"{path} answers a fragment: name its page"
-                continue
+            assert answer.text().lstrip().lower().startswith("<!doctype html"), \
+                f"{path} answers a fragment: name it in FRAGMENTS with its page"
             page.wait_for_load_state("networkidle")  # htmx's loads
             problems += problems_of(page, slug(url))
         page.goto("/runs/999999")
@@ -227,3 +230,90 @@ def test_on_a_phone_the_menus_fold_behind_the_menu_button_reached_by_keyboard(
         assert entity_types.is_visible()
         assert administration.is_visible()
         assert not page.get_by_text("Menu", exact=True).is_visible()
+
+
+# What a page shows people: its text nodes and the attributes read aloud or on hover.
+SHOWN_TEXTS = """() => {
+  const texts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const parent = walker.currentNode.parentElement;
+    if (parent && !parent.closest('script, style, code, kbd, samp, [data-value]')) {
+      texts.push(walker.currentNode.textContent);
+    }
+  }
+  for (const e of document.querySelectorAll('[aria-label], [title], [placeholder]')) {
+    for (const a of ['aria-label', 'title', 'placeholder']) {
+      if (e.getAttribute(a)) texts.push(e.getAttribute(a));
+    }
+  }
+  return texts.map(t => t.replace(/\\s+/g, ' ').trim()).filter(Boolean);
+}"""
+
+
+def english_only() -> set[str]:
+    """The catalog's English texts whose French differs (whole texts, without variables): one
+    of them on a French page is a text that escaped translation."""
+    from babel.messages.pofile import read_po
+
+    from headcount.web.i18n import LOCALES
+
+    with (LOCALES / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale="fr")
+    return {str(m.id) for m in catalog if isinstance(m.id, str) and m.id and m.string
+            and m.string != m.id and "%" not in m.id and "<" not in m.id}
+
+
+def project_words(app: FastAPI) -> set[str]:
+    """What the project's configuration names — connectors, entity types, properties, enum
+    values, workflows, managed systems — in the words its YAML gives them: the project's own
+    content, like its HR data, not the UI's texts."""
+    words: set[str] = set()
+
+    def collect(node: Any) -> None:
+        if isinstance(node, str):
+            words.add(node)
+        elif isinstance(node, dict):
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(app.state.headcount.project().model_dump(mode="json"))
+    return words
+
+
+def test_every_page_speaks_french_to_a_french_browser(browser: Any, site: Site) -> None:
+    """Accept-Language: fr, no preference set: every page's texts are the catalog's French —
+    its labels are there (the menu's, the log-out button), and no English text of the catalog
+    is left on it (but for what the project's configuration names: its own words)."""
+    english = english_only() - site.project_words
+    assert len(english) > 300, "the French catalog is nearly empty"
+    context = browser.new_context(base_url=site.base, locale="fr-FR",
+                                  viewport=SIZES[WIDE])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    left: list[str] = []
+    try:
+        page.goto("/login")
+        assert page.get_by_role("button", name="Se connecter").count() == 1
+        page.get_by_label("Nom").fill("admin")
+        page.get_by_label("Mot de passe").fill(PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url("**/")
+        for path in site.pages:
+            if path in FRAGMENTS:
+                continue
+            url = url_of(path, site.values)
+            answer = page.goto(url)
+            assert answer is not None
+            page.wait_for_load_state("networkidle")
+            shown = page.evaluate(SHOWN_TEXTS)
+            if "Mot de passe" not in shown:  # the log-in page has no menu
+                assert "Se déconnecter" in shown, f"{url}: no French log-out button"
+                assert "Exécution des jobs" in shown, f"{url}: the menu is not in French"
+            left += [f"{url}: {text!r}" for text in shown if text in english]
+    finally:
+        context.close()
+    assert not left, "\n".join(left[:60])
