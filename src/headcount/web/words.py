@@ -30,6 +30,33 @@ def run_state(state: str) -> str:
     return words.get(state, state)
 
 
+def state(name: str | None) -> str:
+    """The state of a workflow, task, campaign, item, upload or held value, as people read it;
+    one unknown here reads as stored."""
+    if not name:
+        return ""
+    words = {
+        "running": _("running"), "completed": _("completed"), "aborted": _("aborted"),
+        "planned": _("planned"), "open": _("open"), "closed": _("closed"),
+        "pending": _("pending"), "approved": _("approved"), "declined": _("declined"),
+        "executed": _("executed"), "escalated": _("escalated"), "delegated": _("delegated"),
+        "draft": _("draft"), "active": _("active"), "decided": _("decided"),
+        "final": _("final"), "cancelled": _("cancelled"), "refused": _("refused"),
+        "errors": _("errors"), "verified": _("verified"), "loaded": _("loaded"),
+        "blocked": _("blocked"), "rolled back": _("rolled back"), "failed": _("failed"),
+        "unreconciled": _("unreconciled"), "postponed": _("postponed"),
+        "protected": _("protected"), "questioned": _("questioned"), "override": _("override"),
+        "resolved": _("resolved")}
+    return words.get(name, name)
+
+
+def role(name: str) -> str:
+    """A role (roles.py) as people read it."""
+    words = {"administrator": _("administrator"), "operator": _("operator"), "hr": _("HR"),
+             "reviewer": _("reviewer"), "viewer": _("viewer")}
+    return words.get(name, name)
+
+
 def run_mode(mode: str) -> str:
     words = {"initial": _("Initial"), "complete": _("Complete"),
              "incremental": _("Incremental"), "evaluation": _("Date evaluation"),
