@@ -112,9 +112,9 @@ def test_an_existing_database_is_filled_when_it_gains_the_table(tmp_path: Path,
         hr.write_people(people(3))
         hr.sync()
         # As a database of the revision before: no names table yet.
-        with hr.ctx.engine.begin() as conn:
-            conn.execute(sa.text("DROP TABLE resource_names"))
-            conn.execute(sa.text("UPDATE alembic_version SET version_num = '0021'"))
+        migrate.downgrade(hr.ctx.engine, "0021")
+        with hr.ctx.engine.connect() as conn:
+            assert "resource_names" not in sa.inspect(conn).get_table_names()
         migrate.upgrade(hr.ctx.engine)
         assert {key: name for key, (name, _) in _table(hr).items()} == {
             "E1": "Last1 First1", "E2": "Last2 First2", "E3": "Last3 First3"}

@@ -38,6 +38,12 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
             _fill_names(connection)
 
 
+def downgrade(engine: sa.Engine, revision: str) -> None:
+    """Back to `revision` (a database as an older headcount left it: for tests of upgrades)."""
+    with engine.begin() as connection:
+        command.downgrade(_config(connection), revision)
+
+
 def _fill_names(conn: sa.Connection) -> None:
     config = conn.execute(sa.select(deployments.c.config).order_by(deployments.c.id.desc())
                           .limit(1)).scalar()
