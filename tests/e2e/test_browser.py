@@ -72,7 +72,7 @@ def test_seed_verification_walk(page: Any, site: tuple[str, Path]) -> None:
     snap(page, "03-list")
     page.get_by_label("Search").fill("E00002")
     page.get_by_role("button", name="Search").click()
-    page.get_by_role("link", name="Open HR_Person E00002").click()
+    page.locator("a.eye[href='/entity-types/HR_Person/E00002']").click()
     page.wait_for_url("**/entity-types/HR_Person/E00002")
     snap(page, "04-person")
     check_accessibility(page)

@@ -43,7 +43,7 @@ def _my_tasks(page: Any) -> Any:
 
 
 def _row(page: Any, key: str) -> Any:
-    return page.get_by_role("row").filter(has_text=f"Directory_User {key}")
+    return page.get_by_role("row").filter(has_text=key)
 
 
 def _decide(page: Any, key: str, decision: str, comment: str = "", to: str = "") -> None:

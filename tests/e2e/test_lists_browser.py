@@ -42,7 +42,7 @@ def fits(page: Any) -> None:
 def test_a_filtered_sorted_list(page: Any, site: str) -> None:
     log_in(page)
     page.goto("/entity-types/HR_Person/E00010")
-    organization = page.get_by_role("link", name="Open Organization", exact=False).first
+    organization = page.locator("a.eye[href^='/entity-types/HR_Organization/']").first
     org_key = organization.get_attribute("href").rsplit("/", 1)[-1]
     org_name = page.request.get(f"/api/entity-types/HR_Organization/resources/{org_key}"
                                 ).json()["display_name"]

@@ -88,7 +88,8 @@ def test_a_blocked_run_is_an_alert_with_a_link_to_its_job_result(app: FastAPI) -
     assert f'<a href="/runs/{blocked.id}">Run {blocked.id}</a> of Human resources' in alerts
     # The latest run is the blocked one; the last successful one is still the one before.
     hr = _row(page, "HR")
-    assert f'Run {blocked.id}</a> <span class="state state-blocked">Blocked: waiting for a decision' in hr
+    assert (f'Run {blocked.id}</a> <span class="state state-blocked">'
+            "Blocked: waiting for a decision") in hr
     success = re.search(r'<td><a href="/runs/(\d+)">', hr)
     assert success is not None
     assert int(success.group(1)) < blocked.id
