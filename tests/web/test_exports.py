@@ -4,14 +4,12 @@ CSV cell starts with ', the XLSX cell is a string, never a formula."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 
-import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
+from exported import export_table
 from listpages import FORMULA
 from webproject import bearer, login, sample_app
 
@@ -38,16 +36,6 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
             run = int(conn.exec_driver_sql("SELECT max(id) FROM runs").scalar_one())
         login(web, "admin")
         yield web, run
-
-
-def cells(content: bytes, fmt: str) -> list[list[object]]:
-    if fmt == "csv":
-        return [list(r) for r in csv.reader(io.StringIO(content.decode("utf-8-sig")))]
-    book = openpyxl.load_workbook(io.BytesIO(content))
-    sheet = book.active
-    assert sheet is not None
-    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row), "a formula"
-    return [["" if c.value is None else c.value for c in row] for row in sheet.iter_rows()]
 
 
 LISTS = {
@@ -77,7 +65,7 @@ def test_every_list_exports_its_filtered_rows(client: tuple[TestClient, int], na
     assert answer.status_code == 200, (url, answer.text[:300])
     assert answer.headers["content-type"].startswith(MEDIA[fmt])
     assert "attachment" in answer.headers["content-disposition"]
-    table = cells(answer.content, fmt)
+    table = export_table(answer.content, fmt)
     assert table, f"{name}: no header row"
     texts = [str(v) for row in table for v in row]
     assert not [t for t in texts if t.startswith(("=", "+", "@"))], f"{name}: a formula cell"

@@ -4,29 +4,19 @@ resources concerned."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
-import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
 from caseproject import make_case_project
+from exported import export_table
 from listpages import FORMULA
 from webproject import bearer, login, make_app, sample_app
 
 HTML = {"Accept": "text/html"}
 RECORD = "Directory_UserRecord"
-
-
-def read_export(content: bytes, fmt: str) -> list[list[object]]:
-    if fmt == "csv":
-        return [list(r) for r in csv.reader(io.StringIO(content.decode("utf-8-sig")))]
-    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
-    assert sheet is not None
-    return [["" if c.value is None else c.value for c in row] for row in sheet.iter_rows()]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -42,14 +32,14 @@ def test_correlation_cases(tmp_path: Path, db_url: str, fmt: str) -> None:
     answer = client.get(f"/correlation-cases?state=open&sort=source&export={fmt}",
                         headers=HTML)
     assert answer.status_code == 200
-    table = read_export(answer.content, fmt)
+    table = export_table(answer.content, fmt)
     assert table[0][:3] == ["Case", "Source", "Resource type"]
     keys = table[0].index("Source key")
     assert len(table) == 3
     sources = [str(r[1]).lower() for r in table[1:]]
     assert sources == sorted(sources)
     assert all(r[1] != r[keys] for r in table[1:])  # the source by its name
-    assert read_export(client.get(f"/correlation-cases?state=resolved&export={fmt}",
+    assert export_table(client.get(f"/correlation-cases?state=resolved&export={fmt}",
                                   headers=HTML).content, fmt)[1:] == []
 
 
@@ -75,7 +65,7 @@ def test_reconciliation_values(tmp_path: Path, db_url: str, fmt: str) -> None:
         answer = client.get(f"/reconciliation?state=open&sort=current&export={fmt}",
                             headers=HTML)
         assert answer.status_code == 200
-        table = read_export(answer.content, fmt)
+        table = export_table(answer.content, fmt)
         assert table[0][:3] == ["Resource", "Property", "Current (manual) value"]
         assert len(table) == 3
         assert sorted(str(r[2]) for r in table[1:]) == ["'" + FORMULA, "Chief Tester"]
