@@ -96,7 +96,7 @@ def test_an_identity_lists_its_records_with_their_validity(app: FastAPI) -> None
     assert "Engineer" in page
     assert "t.one" in page
     assert "t1@example.com" in page
-    assert "2001-12-31" in page
+    assert "Dec 31, 2001" in page  # a day for people, in the page's language
     assert 'href="/identities/E00002"' in page  # the manager's identity
 
 
