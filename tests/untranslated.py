@@ -17,6 +17,7 @@ READ_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt", "label", "aria-d
 # Not words: the product's name, units and symbols kept in every language.
 ALLOWED = {"headcount", "CSV", "XLSX", "API", "OpenAPI", "JSON", "LDIF", "SCIM", "htmx"}
 LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 HOLE = "\u2063"  # what an expression leaves in the text: not a letter
 
 
@@ -81,17 +82,19 @@ class _Texts(HTMLParser):
 
 
 def _chosen_words(env: Environment, source: str) -> list[str]:
-    """Words an expression chooses between (`'item' if n == 1 else 'items'`): English text
-    that reaches the page without gettext."""
+    """Words an expression chooses between (`'item' if n == 1 else 'items'`, a dict's values):
+    English text that reaches the page without gettext."""
     found: list[str] = []
     tokens = [(line, kind, value) for line, kind, value in env.lex(source)
               if kind != "whitespace"]
     for i, (line, kind, value) in enumerate(tokens):
-        if kind != "string" or not LETTER.search(value):
+        # Words, not data such as an icon's path ('M12 2a7 7 0 0 0…'): no digit in them.
+        if kind != "string" or not WORD.search(value) or re.search(r"\d", value):
             continue
         after = tokens[i + 1][2] if i + 1 < len(tokens) else ""
         before = tokens[i - 1][2] if i else ""
-        if after == "if" or before == "else":
+        # `'a' if … else 'b'`, or a dict's value `{'none': 'stay undecided'}`.
+        if after == "if" or before in ("else", ":"):
             found.append(f"{line}: {value}")
     return found
 
