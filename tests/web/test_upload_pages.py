@@ -140,7 +140,8 @@ def test_the_upload_page_offers_the_templates_and_lists_each_upload(app: FastAPI
                   f'<code title="{sha}">{sha[:12]}</code>', "complete", "verified",
                   'href="/runs/'):
         assert shown in row.group(0), shown
-    assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d</td>", row.group(0))
+    # When it was uploaded, as a moment in the reader's language and time zone (UTC here).
+    assert re.search(r"<td>\w{3} \d{1,2}, \d{4}, \d{1,2}:\d\d:\d\d\s[AP]M UTC</td>", row.group(0))
 
 
 def _streamed(name: str, size: int, boundary: str = "headcount-test") -> Iterator[bytes]:
