@@ -13,6 +13,7 @@ from headcount.cli import (
     search_commands,
     server_commands,
     task_commands,
+    token_commands,
     upload_commands,
     user_commands,
 )
@@ -22,7 +23,7 @@ __all__ = ["app", "main"]
 _COMMANDS = (project_commands, resource_commands, run_commands, server_commands, case_commands,
              reconciliation_commands, task_commands, account_commands,
              campaign_commands, upload_commands, user_commands,
-             search_commands)
+             search_commands, token_commands)
 
 
 def main() -> None:

@@ -44,6 +44,7 @@ from headcount.repository.schema.reviews import (
     deprovisioning_orders,
 )
 from headcount.repository.schema.search import resource_names
+from headcount.repository.schema.tokens import service_tokens
 from headcount.repository.schema.uploads import (
     upload_files,
     uploads,
@@ -87,6 +88,7 @@ __all__ = [
     "run_logs",
     "runs",
     "scheduled_deletions",
+    "service_tokens",
     "sessions",
     "set_aside",
     "upload_files",
