@@ -228,6 +228,10 @@ class Connector(ConfigModel):
     stale_after_days: float = Field(
         2, gt=0, description="The home page warns when the connector's last successful run is "
                              "older than this many days (its files are stale).")
+    agent: Literal["local", "remote"] = Field(
+        "local", description="Who reads the connector's files: `local`, the server's embedded "
+                             "agent; `remote`, an agent next to the files (`headcount agent`, "
+                             "docs/agent.md), which leases the work and delivers them.")
     connections: list[AnyConnection] = Field(default_factory=list)
     entity_types: list[EntityType] = Field(default_factory=list)
     mappings: list[EntityTypeMapping] = Field(default_factory=list)
