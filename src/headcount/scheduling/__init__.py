@@ -6,11 +6,13 @@ The one interface the other stages use is `submit()`: record a job run and queue
 UI's Launch, the agent API (a delivery to apply) and the pushed-records API (records to apply)
 all go through it.
 
-STUB (issue 13 groundwork): `submit` runs the request in a thread of its own, without a queue
-or a job-run record; the scheduling part of the issue replaces the body, never the signature."""
+STUB (issue 13 groundwork): `submit` carries requests out in a thread per connector, in order,
+joining coalescing ones, without a job-run record; the scheduling part of the issue replaces the
+body, never the signature."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 from dataclasses import dataclass
@@ -59,17 +61,43 @@ class JobRequest:
 
 
 _ids = itertools.count(1)
+_guard = threading.Lock()
+# Per connector: the requests waiting, in order, and whether a thread carries them out.
+_waiting: dict[str, list[JobRequest]] = {}
+_busy: set[str] = set()
 
 
 def submit(ctx: ProjectContext, request: JobRequest) -> int:
     """Record a job run for `request` and queue it; return its id. The caller does not wait:
     the run's progress and outcome are read from the job run (and its runs' job results)."""
     job_run_id = next(_ids)
+    key = request.connector.lower()
+    with _guard:
+        waiting = _waiting.setdefault(key, [])
+        if not (request.coalesce and any(
+                w.coalesce and w.trigger == request.trigger for w in waiting)):
+            waiting.append(request)
+        if key in _busy:
+            return job_run_id
+        _busy.add(key)
     url = ctx.engine.url.render_as_string(hide_password=False)
-    thread = threading.Thread(target=_run, args=(ctx.directory, url, request), daemon=True,
-                              name=f"job-run-{job_run_id}")
+    thread = threading.Thread(target=_drain, args=(ctx.directory, url, key), daemon=True,
+                              name=f"job-runs-{key}")
     thread.start()
     return job_run_id
+
+
+def _drain(directory: Path, url: str, key: str) -> None:
+    # One thread per connector carries its requests out in order: one run at a time.
+    while True:
+        with _guard:
+            if not _waiting.get(key):
+                _busy.discard(key)
+                return
+            request = _waiting[key].pop(0)
+        # A stub: the job result records what went wrong.
+        with contextlib.suppress(Exception):
+            _run(directory, url, request)
 
 
 def _run(directory: Path, url: str, request: JobRequest) -> None:
