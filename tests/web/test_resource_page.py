@@ -163,3 +163,16 @@ def test_linked_from_of_an_unknown_navigation_is_not_found(app: FastAPI) -> None
     answer = client.get("/resources/1/linked-from", params={"linked": "Nothing.Here"},
                         headers=HTML)
     assert answer.status_code == 404
+
+
+def test_a_person_page_shows_dates_as_days_in_the_readers_language(app: FastAPI) -> None:
+    client = TestClient(app)
+    login(client, "view")
+    key = "E00002"
+    started = _values(app, "HR_Person", key)["ContractStartDate"]
+    page = client.get(f"/entity-types/HR_Person/{key}", headers=HTML).text
+    assert started not in _text(page)
+    french = client.get(f"/entity-types/HR_Person/{key}",
+                        headers={**HTML, "Accept-Language": "fr"}).text
+    day = int(started[8:10])
+    assert re.search(rf"\b{day} \w+\.? {started[:4]}\b", _text(french)), started

@@ -40,3 +40,20 @@ def test_kinds_and_states_in_words() -> None:
         assert words.run_state("succeeded with warnings") == "Succeeded with warnings"
         assert words.run_mode("evaluation") == "Date evaluation"
         assert words.run_state("something new") == "something new"
+
+
+@pytest.mark.parametrize(("language", "value", "kind", "text"), [
+    ("en", "2026-11-30", "date", "Nov 30, 2026"),
+    ("fr", "2026-11-30", "date", "30 nov. 2026"),
+    ("en", "12345", "int", "12,345"),
+    ("fr", "true", "bool", "oui"),
+    ("en", False, "bool", "no"),
+    ("en", None, "date", "—"),
+    ("en", "", "string", "—"),
+    ("en", "not a day", "date", "not a day"),
+    ("en", ["2026-01-02", "2026-03-04"], "date", "Jan 2, 2026, Mar 4, 2026"),
+    ("en", "E00617", "string", "E00617"),
+])
+def test_a_value_reads_as_its_type(language: str, value: object, kind: str, text: str) -> None:
+    with i18n.use_locale(language):
+        assert words.typed(value, kind) == text

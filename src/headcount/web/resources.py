@@ -163,10 +163,10 @@ def resource_page(request: Request, user: Reader, entity_type: str, key: str,
         names = display_names_by_id(conn, project, [
             *(tid for targets in view.links.values() for _, _, tid in targets if tid),
             *(sid for sources in view.reverse.values() for _, _, sid in sources)])
-    groups: dict[str, list[tuple[str, Any]]] = {}
+    groups: dict[str, list[tuple[str, Any, str]]] = {}
     for p in sorted(et.scalar_properties, key=lambda p: (p.group or "", p.identifier)):
         groups.setdefault(p.group or "", []).append(
-            (p.display_name or p.identifier, view.values.get(p.identifier)))
+            (p.display_name or p.identifier, view.values.get(p.identifier), str(p.type)))
     navigations = [(p, [(ttype, tkey, tid, names[tid][2] if tid in names else tkey)
                         for ttype, tkey, tid in view.links.get(p.identifier, [])])
                    for p in et.properties if p.is_navigation]

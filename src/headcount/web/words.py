@@ -3,9 +3,13 @@ and modes, durations ("1 min 12 s") and sizes ("3.4 MB"), in the request's langu
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
 from babel.numbers import format_decimal
 
-from headcount.web.i18n import current_language
+from headcount.display import shown
+from headcount.web.i18n import current_language, format_date, format_datetime, format_number
 from headcount.web.i18n import gettext as _
 
 
@@ -92,3 +96,26 @@ def size(octets: int | float | None) -> str:
         value, unit = value / 1000, unit + 1
     shown = round(value) if unit == 0 or value >= 100 else round(value, 1)
     return units[unit] % {"n": format_decimal(shown, locale=current_language())}
+
+
+def typed(value: Any, kind: str) -> str:
+    """A property's value as its type reads in the request's language: a date as a day
+    ("30 nov. 2026"), a moment in the user's time zone, a number grouped, a boolean as yes / no;
+    empty is `—`, and a value that does not parse as its type reads as stored."""
+    if value is None or value == "" or value == []:
+        return shown(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(typed(v, kind) for v in value)
+    if kind == "date":
+        return format_date(value) if isinstance(value, str) else shown(value)
+    if kind == "datetime":
+        return format_datetime(value) if isinstance(value, str) else shown(value)
+    if kind == "bool" and isinstance(value, bool | str):
+        truth = {"true": True, "false": False}.get(str(value).lower())
+        return shown(value) if truth is None else (_("yes") if truth else _("no"))
+    if kind in ("int", "decimal") and not isinstance(value, bool):
+        try:
+            return format_number(Decimal(str(value)))
+        except InvalidOperation:
+            return shown(value)
+    return shown(value)
