@@ -38,6 +38,8 @@ def announce_run(ctx: ProjectContext, project: Project, run_id: int,
                  environ: Mapping[str, str] | None = None) -> Delivered | None:
     """Write the event of run `run_id`, if it makes one, and send what is pending. Never
     raises: what did not leave is noted in the run's log and waits in the outbox."""
+    if not job_events.may_tell(project):
+        return None  # nothing configured: a run pays no query for it
     at = (now or datetime.now(UTC)).astimezone(UTC)
     try:
         with begin_write(ctx.engine) as conn:
@@ -63,13 +65,18 @@ def announce_stale(engine: sa.Engine, project: Project, now: datetime, *,
     its notices wait in the outbox (`Announced.delivered` says why)."""
     at = now.astimezone(UTC)
     where = folder or Path(".")
+    if not job_events.may_tell(project):
+        return Announced([], [], None)
     with engine.connect() as conn:
         stale = job_events.stale_connectors(conn, project, at, where)
     fresh, already = [], []
     for found in stale:
         name = found.connector.identifier
-        with begin_write(engine) as conn:
-            runs.ensure_connector(conn, name)
+        try:
+            with begin_write(engine) as conn:
+                runs.ensure_connector(conn, name)
+        except sa.exc.IntegrityError:
+            pass  # another process recorded the connector at the same moment
         with begin_write(engine) as conn:
             # Two schedulers at once: the second waits here, then sees the first's rows.
             runs.lock_connector(conn, name)

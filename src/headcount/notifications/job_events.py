@@ -57,6 +57,12 @@ class Staleness:
     last_success: runs.RunRecord | None
 
 
+def may_tell(project: Project) -> bool:
+    """Whether some job event can reach someone: a rule, and e-mail or a webhook it names."""
+    settings = project.notifications
+    return any(settings.smtp is not None or rule.webhooks for rule in settings.job_events)
+
+
 def run_event(conn: sa.Connection, project: Project, run_id: int, at: datetime
               ) -> JobEvent | None:
     """The event a finished run makes, if any: dry runs and successes without warnings make
