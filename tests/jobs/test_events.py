@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from headcount.repository import runs
+from headcount.repository import runs, users
+from headcount.repository.database import begin_write
 from headcount.repository.freshness import utc
 from hrproject import people
 from jobeventproject import DEFAULT, NOBODY, MakeSample, job_event_samples
@@ -147,3 +148,13 @@ def test_an_old_file_makes_a_source_stale_though_its_runs_succeed(
     assert sample.stale(now) == []
     [event] = sample.hook.events
     assert "its newest file, " in event["payload"]["message"]
+
+
+def test_a_job_event_is_mailed_at_once_to_who_chose_the_daily_digest(
+        make_sample: MakeSample) -> None:
+    sample = make_sample(DEFAULT)
+    with begin_write(sample.hr.ctx.engine) as conn:
+        users.set_contact(conn, "admin", "admin@example.com", "daily")
+    os.remove(sample.hr.folder / "data" / "people.csv")
+    run = sample.sync()
+    assert sample.mails_to("admin@example.com") == [f"headcount: run {run.id} of HR failed"]
