@@ -131,3 +131,58 @@ def test_a_misspelt_section_is_suggested(tmp_path: Path) -> None:
     errors = _errors(tmp_path, "notification:\n  smtp: {host: mail, from: hc@example.com}\n")
     assert errors == [f"{tmp_path}/config/1.yaml, line 1, column 1: notification: "
                       "unknown section — did you mean `notifications`?"]
+
+
+def test_job_events_default_to_blocked_and_failed_runs_for_the_administrators(
+        tmp_path: Path) -> None:
+    [rule] = load_project_config(_project(tmp_path)).notifications.job_events
+    assert (rule.events, rule.roles, rule.connectors) == (
+        ["run_blocked", "run_failed"], ["administrator"], [])
+    (tmp_path / "b").mkdir()
+    nobody = load_project_config(_project(tmp_path / "b", "notifications: {job_events: []}\n"))
+    assert nobody.notifications.job_events == []
+
+
+def test_job_event_rules_are_checked_at_their_lines(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, """notifications:
+  webhooks:
+    - {url: "https://chat.example.com/hc", secret_env: CHAT, events: [run_failed]}
+  job_events:
+    - events: [run_blocked, run_faild]
+      connectors: [HRR]
+      roles: [administrater]
+      emails: [hr-it]
+      webhooks: ["https://chat.example.com/hk"]
+    - events: [source_stale]
+""")
+    where = f"{tmp_path}/config/1.yaml"
+    assert errors == [
+        f"{where}, line 3, column 71: notifications.webhooks[0].events[0]: `run_failed` is a "
+        "job event: `job_events` says which webhooks receive it",
+        f"{where}, line 5, column 29: notifications.job_events[0].events[1]: unknown job event "
+        "`run_faild` — did you mean `run_failed`? (one of: run_blocked, run_failed, "
+        "run_warnings, source_stale)",
+        f"{where}, line 7, column 15: notifications.job_events[0].roles[0]: unknown role "
+        "`administrater` — did you mean `administrator`? (one of: administrator, operator, hr, "
+        "reviewer, viewer)",
+        f"{where}, line 8, column 16: notifications.job_events[0].emails[0]: `hr-it` is not an "
+        "e-mail address"]
+    (tmp_path / "b").mkdir()
+    errors = _errors(tmp_path / "b", """notifications:
+  webhooks:
+    - {url: "https://chat.example.com/hc", secret_env: CHAT}
+  job_events:
+    - events: [run_blocked]
+      connectors: [HRR]
+      webhooks: ["https://chat.example.com/hk"]
+    - events: [source_stale]
+""")
+    where = f"{tmp_path}/b/config/1.yaml"
+    assert errors == [
+        f"{where}, line 6, column 20: notifications.job_events[0].connectors[0]: unknown "
+        "connector `HRR` — did you mean `HR`?",
+        f"{where}, line 7, column 18: notifications.job_events[0].webhooks[0]: no webhook "
+        "`https://chat.example.com/hk` in `notifications.webhooks` — did you mean "
+        "`https://chat.example.com/hc`?",
+        f"{where}, line 8, column 7: notifications.job_events[1]: tells nobody: give `roles`, "
+        "`users`, `emails` or `webhooks`"]

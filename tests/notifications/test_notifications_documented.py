@@ -15,7 +15,8 @@ DOC = (Path(__file__).resolve().parents[2] / "docs" / "notifications.md").read_t
 
 
 @pytest.mark.parametrize("cls", [settings.Notifications, settings.SmtpSettings,
-                                 settings.Webhook], ids=lambda c: c.__name__)
+                                 settings.Webhook, settings.JobEventRule],
+                         ids=lambda c: c.__name__)
 def test_every_setting_is_documented(cls: type[BaseModel]) -> None:
     names = [field.alias or name for name, field in cls.model_fields.items()]
     missing = [name for name in names if f"| `{name}` |" not in DOC]
@@ -29,6 +30,6 @@ def test_every_event_is_documented() -> None:
 
 def test_the_public_surface_is_what_all_says() -> None:
     public = {name for name in vars(headcount.notifications) if not name.startswith("_")}
-    modules = {"broadcast", "digest", "errors", "memory", "notification", "notifier",
-               "settings", "signature", "smtp", "webhook"}
+    modules = {"broadcast", "digest", "errors", "job_events", "memory", "notification",
+               "notifier", "settings", "signature", "smtp", "webhook"}
     assert public - modules == set(headcount.notifications.__all__)

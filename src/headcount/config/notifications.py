@@ -1,6 +1,6 @@
-"""The `notifications:` section: how people and systems hear of tasks (issue 9) — an SMTP relay
-for e-mail, webhooks for systems. Secrets are never written here: only the names of the
-environment variables holding them."""
+"""The `notifications:` section: how people and systems hear of tasks (issue 9) and of job events
+(issue 13) — an SMTP relay for e-mail, webhooks for systems, and which job events go to whom.
+Secrets are never written here: only the names of the environment variables holding them."""
 
 from __future__ import annotations
 
@@ -8,15 +8,24 @@ from email.utils import parseaddr
 from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from headcount.config.base import ConfigModel
+from headcount.roles import ROLES
 
-EventKind = Literal["task_assigned", "task_escalated", "task_reminder", "task_decided", "digest"]
+TaskEventKind = Literal["task_assigned", "task_escalated", "task_reminder", "task_decided",
+                        "digest"]
+JobEventKind = Literal["run_blocked", "run_failed", "run_warnings", "source_stale"]
+EventKind = Literal[TaskEventKind, JobEventKind]
 EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
+JOB_EVENTS: tuple[JobEventKind, ...] = get_args(JobEventKind)
 # A digest gathers e-mails for people; a system listening to a webhook wants each event.
-TASK_EVENTS: tuple[EventKind, ...] = tuple(k for k in EVENT_KINDS if k != "digest")
+TASK_EVENTS: tuple[TaskEventKind, ...] = tuple(
+    k for k in get_args(TaskEventKind) if k != "digest")
+# What a project that says nothing of job events gets: a run that needs a person, told to who
+# can act on it.
+DEFAULT_JOB_EVENTS: tuple[JobEventKind, ...] = ("run_blocked", "run_failed")
 
 Security = Literal["starttls", "tls", "none"]
 SECURITIES: tuple[Security, ...] = get_args(Security)
@@ -44,8 +53,30 @@ def _http_url(value: str, what: str) -> str:
     return value
 
 
+def _task_event(value: Any) -> Any:
+    if value in JOB_EVENTS:
+        raise PydanticCustomError(
+            "job_event_in_webhook", "`{value}` is a job event: `job_events` says which webhooks "
+            "receive it", {"value": value})
+    return _one_of(value, get_args(TaskEventKind), "event")
+
+
 # Checked one by one, so that a wrong event is reported at its own line.
-Event = Annotated[EventKind, BeforeValidator(lambda value: _one_of(value, EVENT_KINDS, "event"))]
+Event = Annotated[TaskEventKind, BeforeValidator(_task_event)]
+JobEvent = Annotated[JobEventKind,
+                     BeforeValidator(lambda value: _one_of(value, JOB_EVENTS, "job event"))]
+Role = Annotated[str, BeforeValidator(lambda value: _one_of(value, ROLES, "role"))]
+
+
+def _address(value: str) -> str:
+    _, address = parseaddr(value)
+    if "@" not in address:
+        raise PydanticCustomError(
+            "not_an_address", "`{value}` is not an e-mail address", {"value": value})
+    return value
+
+
+Address = Annotated[str, AfterValidator(_address)]
 
 
 class SmtpSettings(ConfigModel):
@@ -81,11 +112,7 @@ class SmtpSettings(ConfigModel):
     @field_validator("sender")
     @classmethod
     def _an_address(cls, value: str) -> str:
-        _, address = parseaddr(value)
-        if "@" not in address:
-            raise PydanticCustomError(
-                "not_an_address", "`{value}` is not an e-mail address", {"value": value})
-        return value
+        return _address(value)
 
     @property
     def effective_port(self) -> int:
@@ -114,6 +141,29 @@ class Webhook(ConfigModel):
         return _http_url(value, "url")
 
 
+class JobEventRule(ConfigModel):
+    """Who is told of some job events (issue 13): runs blocked, failed or with warnings, and
+    source files gone stale — of some connectors or of all."""
+
+    events: list[JobEvent] = Field(
+        min_length=1, description="run_blocked, run_failed, run_warnings, source_stale.")
+    connectors: list[str] = Field(
+        default_factory=list, description="The connectors whose events these are; empty: all.")
+    roles: list[Role] = Field(
+        default_factory=list, description="E-mail every user of these roles who has an address.")
+    users: list[str] = Field(
+        default_factory=list, description="E-mail these users (by user name), at their address.")
+    emails: list[Address] = Field(
+        default_factory=list, description="E-mail these addresses (a team's mailbox).")
+    webhooks: list[str] = Field(
+        default_factory=list, description="POST to these webhooks (the `url` of one of "
+                                          "`notifications.webhooks`).")
+
+
+def _default_job_events() -> list[JobEventRule]:
+    return [JobEventRule(events=list(DEFAULT_JOB_EVENTS), roles=["administrator"])]
+
+
 class Notifications(ConfigModel):
     """The top-level `notifications:` section (absent: nobody is notified)."""
 
@@ -122,6 +172,10 @@ class Notifications(ConfigModel):
                           "into a link, e.g. https://headcount.example.com.")
     smtp: SmtpSettings | None = None
     webhooks: list[Webhook] = Field(default_factory=list)
+    job_events: list[JobEventRule] = Field(
+        default_factory=_default_job_events,
+        description="Who is told of which job events; default: blocked and failed runs to the "
+                    "administrators; an empty list tells nobody.")
 
     @field_validator("base_url")
     @classmethod

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from headcount.config.base import ConfigModel
-from headcount.config.notifications import _one_of
-from headcount.roles import ROLES
-
-Role = Annotated[str, BeforeValidator(lambda value: _one_of(value, ROLES, "role"))]
+from headcount.config.notifications import Role
 
 
 def _loopback(host: str) -> bool:

@@ -14,6 +14,7 @@ import holidays
 from holidays import registry
 
 from headcount.config.directory import AdCsvConnection, FileConnection
+from headcount.config.job_event_checks import check_job_events
 from headcount.config.model import (
     Connection,
     Connector,
@@ -44,6 +45,7 @@ def check_project(project: Project) -> list[Problem]:
     problems += list(check_workflows(project))
     problems += list(check_workflow_connections(project))
     problems += list(check_managed_systems(project))
+    problems += list(check_job_events(project))
     return problems
 
 

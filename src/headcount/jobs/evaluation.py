@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from headcount.accounts import owners
 from headcount.errors import NotFound, RunRefused, user_error
+from headcount.jobs.events import announce_run
 from headcount.jobs.progress import Progress, Silent
 from headcount.policy.job import order_counts, resource_types_fed_by, run_policy
 from headcount.project import ProjectContext
@@ -74,6 +75,9 @@ def evaluate_policy(ctx: ProjectContext, connector_name: str, *, now: datetime |
                 runs.add_log(conn, run_id, "error", message)
                 runs.finish_run(conn, run_id, runs.FAILED, message)
             if error is None:
+                announce_run(ctx, project, run_id)  # recorded failed: tell of it, then raise
                 raise
-        with ctx.engine.connect() as conn:
-            return runs.get_run(conn, run_id)
+    # After the run's own commit: whatever the relay or a webhook does, the run stays as it is.
+    announce_run(ctx, project, run_id)
+    with ctx.engine.connect() as conn:
+        return runs.get_run(conn, run_id)

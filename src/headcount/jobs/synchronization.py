@@ -22,6 +22,7 @@ from headcount.config.model import Connection, Connector, Project
 from headcount.errors import NotFound, RunRefused, user_error
 from headcount.fulfillment.direct import record_orders
 from headcount.fulfillment.workflows import PLANNED, Routing, route, start_all
+from headcount.jobs.events import announce_run
 from headcount.jobs.progress import Progress, Silent
 from headcount.jobs.sources import (
     GivenSource,
@@ -118,6 +119,8 @@ def synchronize(ctx: ProjectContext, request: SyncRequest, progress: Progress | 
     if not request.dry_run and record.state in APPLIED:
         # HR consistency campaigns are live: what this run made moot closes itself.
         consistency.refresh(ctx.engine, project, request.now or datetime.now(UTC))
+    # After the run's own commit: whatever the relay or a webhook does, the run stays as it is.
+    announce_run(ctx, project, record.id)
     return record
 
 
@@ -165,6 +168,7 @@ def _locked(ctx: ProjectContext, project: Project, deployment_id: int, connector
             runs.finish_run(conn, run_id, runs.FAILED, message, timings=work.timings,
                          files=work.files, counters=work.counters)
         if error is None:
+            announce_run(ctx, project, run_id)  # the failure is recorded: tell of it, then raise
             raise
         with ctx.engine.connect() as conn:
             return runs.get_run(conn, run_id)

@@ -7,7 +7,7 @@ import ssl
 from collections.abc import Mapping
 from pathlib import Path
 
-from headcount.config.notifications import Notifications
+from headcount.config.notifications import JOB_EVENTS, Notifications
 from headcount.notifications.broadcast import Broadcast
 from headcount.notifications.errors import MissingSecret
 from headcount.notifications.smtp import SmtpNotifier
@@ -31,7 +31,9 @@ def configured_notifier(settings: Notifications, environ: Mapping[str, str],
     for i, hook in enumerate(settings.webhooks):
         secret = _secret(environ, hook.secret_env, f"notifications.webhooks[{i}].secret_env")
         notifiers.append(WebhookNotifier(
-            hook.url, secret.encode("utf-8"), events=hook.events, base_url=settings.base_url,
+            # Job events go to the webhooks their rules name (`job_events`), not by `events`.
+            hook.url, secret.encode("utf-8"), events=[*hook.events, *JOB_EVENTS],
+            base_url=settings.base_url,
             timeout=hook.timeout, retries=hook.retries, backoff=hook.backoff))
     return Broadcast(notifiers)
 

@@ -9,7 +9,7 @@ language: the template calls `ago` and `movements_chart`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Literal
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from headcount.campaigns.store import open_count as campaign_items_open
 from headcount.config.model import Connector, Project
 from headcount.policy.cases import count_open as cases_open
 from headcount.repository import property_states
+from headcount.repository.freshness import reads_source, stale_since
 from headcount.repository.movements import Week, movements
 from headcount.repository.runs import (
     BLOCKED,
@@ -56,9 +57,7 @@ class ConnectorStatus:
 
     @property
     def reads_files(self) -> bool:
-        """A connector with connections reads a source; the others are written by the policy,
-        workflows and uploads, and are never stale."""
-        return bool(self.connector.connections)
+        return reads_source(self.connector)
 
 
 @dataclass(frozen=True)
@@ -126,17 +125,9 @@ def _alerts(conn: sa.Connection, statuses: list[ConnectorStatus], now: datetime)
         if latest is not None and latest.state in (FAILED, INTERRUPTED):
             alerts.append(Alert("failed", status, latest))
     for status in statuses:
-        if status.reads_files and _stale(status, now):
+        if status.reads_files and stale_since(status.connector, status.last_success, now):
             alerts.append(Alert("stale", status, status.last_success))
     return alerts
-
-
-def _stale(status: ConnectorStatus, now: datetime) -> bool:
-    success = status.last_success
-    if success is None or success.finished_at is None:
-        return True
-    limit = timedelta(days=status.connector.stale_after_days)
-    return now - utc(success.finished_at) > limit
 
 
 def _waiting(conn: sa.Connection, project: Project, user: User) -> list[Waiting]:

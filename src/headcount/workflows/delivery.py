@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from headcount.config.model import Project
+from headcount.config.notifications import JOB_EVENTS
 from headcount.notifications import (
     DeliveriesFailed,
     DeliveryFailed,
@@ -79,11 +80,21 @@ def deliver(engine: sa.Engine, project: Project, now: datetime,
     hooks = [n for n in notifiers.notifiers if isinstance(n, WebhookNotifier)]
     outcome = _Outcome(engine, at)
     by_recipient: dict[str, list[_Row]] = {}
+    alarms: list[_Row] = []
     for row in rows:
-        if row.channel == EMAIL:
+        if row.channel == EMAIL and row.kind in JOB_EVENTS:
+            alarms.append(row)
+        elif row.channel == EMAIL:
             by_recipient.setdefault(row.recipient or "", []).append(row)
         else:
             _event(outcome, row, hooks)
+    for row in alarms:
+        # A job event is an alarm: its own e-mail at once, whatever the person's preference.
+        if smtp is None:
+            outcome.release([row], None)
+        else:
+            outcome.send(smtp, _notification(row, (Recipient(row.recipient or "",
+                                                             row.email or ""),)), [row])
     preferences = _preferences(engine, list(by_recipient))
     for name, mine in sorted(by_recipient.items()):
         if smtp is None:
@@ -135,13 +146,16 @@ class _Outcome:
 
 
 def _event(outcome: _Outcome, row: _Row, hooks: Sequence[WebhookNotifier]) -> None:
-    """One event to each webhook that listens to it and has not taken it yet."""
+    """One event to each webhook that listens to it (a job event: that its rules name) and has
+    not taken it yet."""
     done = list(row.delivered_to)
     failures = []
     recipients = tuple(Recipient(name, "") for name in row.payload.get("recipients", []))
     notification = _notification(row, recipients)
+    named = row.payload.get("webhooks")
     for hook in hooks:
-        if hook.url in done or notification.kind not in hook.events:
+        wanted = hook.url in named if named is not None else notification.kind in hook.events
+        if hook.url in done or not wanted:
             continue
         outcome.messages += 1
         try:
@@ -189,7 +203,7 @@ _TITLES = {"task_assigned": "tasks wait for you", "task_reminder": "tasks are du
 
 
 def _notification(row: _Row, recipients: tuple[Recipient, ...]) -> Notification:
-    payload = {k: v for k, v in row.payload.items() if k != "recipients"}
+    payload = {k: v for k, v in row.payload.items() if k not in ("recipients", "webhooks")}
     return Notification(kind=row.kind, recipients=recipients,  # type: ignore[arg-type]
                         subject=row.subject, body=row.body, link=row.link,
                         created=row.created_at, payload=payload)
@@ -205,7 +219,8 @@ def _claim(engine: sa.Engine, at: datetime) -> list[_Row]:
         conn.execute(sa.update(outbox).where(
             o.sent_at.is_(None),
             sa.or_(o.claim.is_(None), o.claimed_at < at - STALE),
-            sa.or_(o.channel == EVENT, o.recipient.in_(immediate), o.created_at < today))
+            sa.or_(o.channel == EVENT, o.kind.in_(JOB_EVENTS), o.recipient.in_(immediate),
+                   o.created_at < today))
             .values(claim=token, claimed_at=at))
         rows = conn.execute(sa.select(outbox).where(o.claim == token).order_by(o.id)).all()
     return [_Row(r.id, r.kind, r.channel, r.recipient, r.email, utc(r.created_at), r.subject,
