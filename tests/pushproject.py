@@ -47,9 +47,10 @@ PUSHED = f"""      - identifier: HR_People
           PositionStartDate: "{CONTOSO}:PositionStartDate"
           BirthDate: "{CONTOSO}:BirthDate"
 """
-# Pushed people arrive a few at a time: the count thresholds brake deletions only.
+# Pushed people arrive a few at a time: no brake on insertions and updates; every deletion (a
+# person absent from a full snapshot) waits for a person to resume the run.
 THRESHOLDS = """    thresholds: {max_inserted_pct: 10000, max_updated_pct: 10000,
-                 max_links_inserted_pct: 10000, max_links_deleted_pct: 10000}
+                 max_links_inserted_pct: 10000, max_links_deleted_pct: 10000, max_deleted: 0}
 """
 
 
