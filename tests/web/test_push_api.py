@@ -79,7 +79,7 @@ def test_an_idempotency_key_replays_its_answer_and_refuses_another_body(
         first = client.post("/api/push/HR/bulk", content=body, headers=keyed)
         again = client.post("/api/push/HR/bulk", content=body, headers=keyed)
         assert first.status_code == again.status_code == 202
-        assert again.json() == first.json()
+        assert again.json() == first.json() | {"jobRun": None}  # queued once, by the first
         assert again.headers["location"] == first.headers["location"]
         other = client.post("/api/push/HR/bulk", headers=keyed,
                             content=bulk(user("E91002", "Bob", "King")))

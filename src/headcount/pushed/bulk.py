@@ -7,7 +7,6 @@ refused whole."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from headcount.pushed.errors import PushRefused
@@ -39,7 +38,7 @@ def read_bulk(target: PushTarget, body: bytes) -> list[Operation]:
     rows: list[dict[str, str | None]] = []
     read: list[tuple[int, str | None, str | None]] = []  # number, bulkId, reason
     for number, operation in enumerate(operations, start=1):
-        bulk_id = operation.get("bulkId") if isinstance(operation, Mapping) else None
+        bulk_id = operation.get("bulkId") if isinstance(operation, dict) else None
         bulk_id = str(bulk_id) if bulk_id is not None else None
         row: dict[str, str | None] = {}
         reason = _malformed(operation)
@@ -81,7 +80,7 @@ def _document(body: bytes) -> dict[str, Any]:
 
 
 def _malformed(operation: Any) -> str | None:
-    if not isinstance(operation, Mapping):
+    if not isinstance(operation, dict):
         return "an operation is a JSON object"
     method = str(operation.get("method", "")).upper()
     if method != "POST":
@@ -90,6 +89,6 @@ def _malformed(operation: Any) -> str | None:
     path = str(operation.get("path", ""))
     if path.rstrip("/").lower() != "/users":
         return f"path {path or '(none)'} is not taken: /Users"
-    if not isinstance(operation.get("data"), Mapping):
+    if not isinstance(operation.get("data"), dict):
         return "`data` holds the user, a JSON object"
     return None

@@ -113,6 +113,8 @@ def _accept(request: Request, target: PushTarget, token: ServiceToken, kind: str
     except PushRefused as exc:
         return _error(exc)
     now = datetime.now(UTC)
+    accepted = sum(op.reason is None for op in operations)
+    code = 202 if accepted else 200
     try:
         with begin_write(state.engine) as conn:
             snapshot_id = None if snapshot is None else \
@@ -121,6 +123,11 @@ def _accept(request: Request, target: PushTarget, token: ServiceToken, kind: str
                 conn, connector=cid, connection=target.connection.identifier, kind=kind,
                 token_id=token.id, token_label=token.label, idempotency_key=key,
                 body_sha256=digest, snapshot_id=snapshot_id, operations=operations, now=now)
+            location = f"/api/push/{cid}/requests/{request_id}"
+            answer = _answer(kind, request_id, location, snapshot, operations)
+            # Kept for a repeated idempotency key, in the same transaction: the job run is
+            # queued after the commit (its run must find the records), and named live only.
+            pushed.set_answer(conn, request_id, code, answer)
     except SnapshotClosed as exc:
         return _error(exc)
     except sa.exc.IntegrityError:
@@ -130,16 +137,9 @@ def _accept(request: Request, target: PushTarget, token: ServiceToken, kind: str
         if replay is None:
             raise
         return replay
-    accepted = sum(op.reason is None for op in operations)
-    job_run = None
     if accepted and snapshot is None:
-        job_run = submit(ProjectContext(state.project_dir, state.engine), JobRequest(
+        answer["jobRun"] = submit(ProjectContext(state.project_dir, state.engine), JobRequest(
             cid, mode="incremental", trigger=PUSH, coalesce=True, actor=token.label))
-    location = f"/api/push/{cid}/requests/{request_id}"
-    answer = _answer(kind, request_id, location, job_run, snapshot, operations)
-    code = 202 if accepted else 200
-    with begin_write(state.engine) as conn:
-        pushed.set_answer(conn, request_id, code, answer)
     return JSONResponse(answer, status_code=code, headers={"Location": location})
 
 
@@ -155,8 +155,8 @@ def _replay(conn: sa.Connection, connector: str, key: str, digest: str) -> JSONR
                         headers={"Location": str(found.response.get("location", ""))})
 
 
-def _answer(kind: str, request_id: int, location: str, job_run: int | None,
-            snapshot: str | None, operations: list[Operation]) -> dict[str, Any]:
+def _answer(kind: str, request_id: int, location: str, snapshot: str | None,
+            operations: list[Operation]) -> dict[str, Any]:
     out: list[dict[str, Any]] = []
     for op in operations:
         entry: dict[str, Any] = {"method": "POST", "bulkId": op.bulk_id} if kind == "bulk" \
@@ -171,7 +171,7 @@ def _answer(kind: str, request_id: int, location: str, job_run: int | None,
         out.append(entry)
     accepted = sum(op.reason is None for op in operations)
     return {"schemas": [BULK_RESPONSE], "id": request_id, "location": location,
-            "jobRun": job_run, "snapshot": snapshot, "accepted": accepted,
+            "jobRun": None, "snapshot": snapshot, "accepted": accepted,
             "rejected": len(operations) - accepted, "Operations": out}
 
 
