@@ -168,3 +168,23 @@ def test_a_full_snapshot_makes_leavers_only_through_the_deletion_thresholds(
         again = client.post("/api/push/HR/bulk?snapshot=s1", content=bulk(everyone[0]),
                             headers=headers)
         assert again.status_code == 409
+
+
+def test_too_many_operations_or_bytes_are_refused_whole(tmp_path: Path, db_url: str) -> None:
+    with push_app(tmp_path, db_url) as (app, client):
+        _, headers = push_token(app)
+        many = bulk(*[user(f"E97{n:03d}", "Many", "Ops") for n in range(51)])
+        refused = client.post("/api/push/HR/bulk", content=many, headers=headers)
+        assert refused.status_code == 413
+        assert refused.json()["scimType"] == "tooMany"
+        assert refused.json()["detail"] == "51 operations: at most 50 per request"
+        huge = bulk(user("E97999", "Big", "Body", title="x" * 1_100_000))
+        assert client.post("/api/push/HR/bulk", content=huge, headers=headers
+                           ).status_code == 413
+        notbulk = client.post("/api/push/HR/bulk", content=b'{"Operations": []}',
+                              headers=headers)
+        assert notbulk.status_code == 400
+        assert "urn:ietf:params:scim:api:messages:2.0:BulkRequest" in notbulk.json()["detail"]
+        with app.state.headcount.engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(push_requests)
+                                ).scalar_one() == 0
