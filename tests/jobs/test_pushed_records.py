@@ -5,6 +5,7 @@ dry run leaves them waiting; a complete run needs a completed full snapshot."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from headcount.repository.schema import resources
 from pushproject import make_push_project
 
 
-def _push(ctx: ProjectContext, *rows: dict[str, str | None]) -> int:
+def _push(ctx: ProjectContext, *rows: Mapping[str, str | None]) -> int:
     operations = [Operation(n, None, row["EmployeeId"], row)
                   for n, row in enumerate(rows, start=1)]
     with begin_write(ctx.engine) as conn:
