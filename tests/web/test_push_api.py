@@ -53,6 +53,8 @@ def test_entra_bulk_requests_land_as_people_then_identities(tmp_path: Path, db_u
         assert [op["status"] for op in status["Operations"]] == \
             ["applied", "applied", "rejected", "rejected", "rejected", "rejected"]
         assert status["Operations"][0]["detail"] == f"applied by run {run}"
+        assert status["pushedBy"] == f"token {token_id} (hris)"
+        assert status["receivedAt"].endswith("Z")
         people = _people(app)
         assert {"E90001", "E90002"} <= set(people)
         assert "E90003" not in people

@@ -23,6 +23,7 @@ from headcount.repository.database import begin_write
 from headcount.repository.pushed import Operation, SnapshotClosed
 from headcount.repository.tokens import ServiceToken
 from headcount.scheduling import PUSH, JobRequest, submit
+from headcount.web.api.timestamps import utc
 from headcount.web.auth import app_state
 from headcount.web.tokenauth import check_service_token, service_token
 
@@ -196,5 +197,5 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list):
         return [_jsonable(v) for v in value]
     if isinstance(value, datetime):
-        return value.isoformat()
+        return utc(value).isoformat().replace("+00:00", "Z")  # RFC 3339, as the API speaks
     return value
