@@ -123,3 +123,13 @@ def test_upload_bench(tmp_path: Path, db_url: str) -> None:
     mass = figures["mass_update"]
     assert (mass["mode"], mass["state"], mass["errors"]) == ("update", "verified", 0)
     assert mass["changed"] >= 1
+
+
+def test_push_bench(tmp_path: Path) -> None:
+    figures = tmp_path / "figures.json"
+    output = run_bench("push_bench.py", "--records", "300", "--json", str(figures),
+                       cwd=tmp_path)
+    assert "records/s" in output
+    measured = json.loads(figures.read_text())
+    assert measured["stored"] == 300
+    assert measured["requests"] == 6

@@ -20,6 +20,7 @@ from headcount.config.directory import (
 from headcount.config.internal_workflow import InternalWorkflowConnection
 from headcount.config.managed_system import ManagedSystem
 from headcount.config.notifications import Notifications
+from headcount.config.pushed import PushedConnection
 from headcount.config.resource_type import ResourceType
 from headcount.config.sso import SingleSignOn
 from headcount.config.upload import UploadSettings
@@ -155,10 +156,11 @@ def _package(value: Any) -> str:
     return str(getattr(value, "package", "csv"))
 
 
-PACKAGES = ("csv", "ldap", "ldif", "adcsv")
+PACKAGES = ("csv", "ldap", "ldif", "adcsv", "pushed")
 AnyConnection = Annotated[
     Annotated[Connection, Tag("csv")] | Annotated[LdapConnection, Tag("ldap")]
-    | Annotated[LdifConnection, Tag("ldif")] | Annotated[AdCsvConnection, Tag("adcsv")],
+    | Annotated[LdifConnection, Tag("ldif")] | Annotated[AdCsvConnection, Tag("adcsv")]
+    | Annotated[PushedConnection, Tag("pushed")],
     Discriminator(_package, custom_error_type="package",
                   custom_error_message="unknown `package`: one of " + ", ".join(PACKAGES)),
 ]

@@ -20,7 +20,7 @@ from headcount.jobs.synchronization import log_orders, preview_run, remember_fil
 from headcount.policy.job import order_counts, order_digest, run_policy
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
-from headcount.repository import deployments, runs
+from headcount.repository import deployments, pushed, runs
 from headcount.repository.apply import apply_changes
 from headcount.repository.database import begin_write
 from headcount.repository.locks import RunLock
@@ -137,6 +137,7 @@ def _resume(ctx: ProjectContext, run: runs.RunRecord, reason: str, actor: str,
         staged = staged_changes(conn, run_id)
         _, project = deployments.require_latest(conn)
         apply_changes(conn, staged, run_id, Naming(project))
+        pushed.mark_applied(conn, run_id, run.files)  # the pushed records it read
         conn.execute(sa.update(connector_state).where(connector_state.c.connector == run.connector)
                      .values(version=connector_state.c.version + 1, blocked_run_id=None))
         connector = project.connector(run.connector)

@@ -4,24 +4,28 @@ file or search."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 
 from headcount.config.directory import AdCsvConnection, LdapConnection, LdifConnection
 from headcount.config.model import Connection, Connector, Project
+from headcount.config.pushed import PushedConnection
 from headcount.connections.adcsv import read_adcsv
 from headcount.connections.csvfile import read_csv, resolve_path
 from headcount.connections.ldap import LdapRead, read_ldap
 from headcount.connections.ldif import read_ldif
-from headcount.connections.reader import SourceTable
+from headcount.connections.reader import LINE, SourceFile, SourceTable
 from headcount.connections.transform import apply_transformations
 from headcount.errors import SourceError
 from headcount.jobs.work import RunWork
+from headcount.repository import pushed
 from headcount.repository.runs import SUCCEEDED, WARNINGS
 from headcount.repository.schema import runs as runs_table
 from headcount.sync.prepare import prepare_association, prepare_entities
@@ -43,9 +47,11 @@ class GivenSource:
 
 
 def export_files(project_dir: Path, connector: Connector, incremental: bool, work: RunWork,
-                 marks: Mapping[str, str] | None = None) -> dict[str, SourceTable]:
+                 marks: Mapping[str, str] | None = None, engine: sa.Engine | None = None
+                 ) -> dict[str, SourceTable]:
     """Read each connection the mappings use. `marks`: the high-water mark of each LDAP
-    connection after the last applied run, from which an incremental run reads."""
+    connection after the last applied run, from which an incremental run reads; `engine`: where
+    pushed records wait."""
     used = {m.connection.lower() for m in connector.mappings} | {
         a.connection.lower() for a in connector.associations}
     tables: dict[str, SourceTable] = {}
@@ -57,6 +63,9 @@ def export_files(project_dir: Path, connector: Connector, incremental: bool, wor
             read = _search(project_dir, connection, incremental, work, marks or {})
             table = read.table
             info["high_water"] = read.high_water
+        elif isinstance(connection, PushedConnection):
+            assert engine is not None, "pushed records are read from the repository"
+            table, info = _pushed(engine, connector, connection, incremental)
         else:
             found = _file_of(project_dir, connector, connection, incremental)
             if found is None:
@@ -69,7 +78,10 @@ def export_files(project_dir: Path, connector: Connector, incremental: bool, wor
                                                                      connection.identifier)))
         info["rows"] = table.frame.height + len(table.rejected)
         work.files.append(info)
-        if isinstance(connection, LdapConnection):
+        if isinstance(connection, PushedConnection):
+            work.log("info", f"read {info['rows']:,} pushed records of "
+                     f"{len(info['pushed']):,} requests ({info['pushed_by']})")
+        elif isinstance(connection, LdapConnection):
             work.log("info", f"read {table.file.name}: {info['rows']:,} entries, "
                      f"sha256 {table.file.checksum[:12]}…")
         else:
@@ -92,6 +104,26 @@ def given_files(given: GivenSource, work: RunWork) -> dict[str, SourceTable]:
         work.log("info", f"read {table.file.name} ({cid}): {info['rows']:,} rows, "
                  f"sha256 {table.file.checksum[:12]}…")
     return dict(given.tables)
+
+
+def _pushed(engine: sa.Engine, connector: Connector, connection: PushedConnection,
+            incremental: bool) -> tuple[SourceTable, dict[str, Any]]:
+    """The records waiting at the run's start as the connection's table; each row's line is
+    its operation's id, and the job result names the requests and tokens (provenance)."""
+    with engine.connect() as conn:
+        found = pushed.pending(conn, connector.identifier, not incremental,
+                               [et.identifier for et in connector.entity_types])
+    columns = list(connection.attributes)
+    data: dict[str, list[Any]] = {c: [row.get(c) for _, row in found.rows] for c in columns}
+    data[LINE] = [line for line, _ in found.rows]
+    frame = pl.DataFrame(data, schema={**dict.fromkeys(columns, pl.String), LINE: pl.Int64})
+    digest = hashlib.sha256(json.dumps(found.rows).encode()).hexdigest()
+    source = SourceFile(connection.identifier, "pushed records", 0, digest, frame.height,
+                        "json")
+    by = sorted({str(span[3]) for span in found.requests})
+    info: dict[str, Any] = {"pushed": [list(span) for span in found.requests],
+                            "snapshot": found.snapshot, "pushed_by": ", ".join(by) or "nobody"}
+    return SourceTable(source, columns, frame), info
 
 
 def _file_of(project_dir: Path, connector: Connector, connection: AnyFileConnection,

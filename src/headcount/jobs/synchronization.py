@@ -46,7 +46,7 @@ from headcount.policy.job import (
 from headcount.policy.orders import Order
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
-from headcount.repository import runs
+from headcount.repository import pushed, runs
 from headcount.repository.apply import apply_changes, record_changes
 from headcount.repository.bulk import insert_rows
 from headcount.repository.database import begin_write
@@ -206,7 +206,7 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
     with ctx.engine.connect() as conn:
         marks = high_water_marks(conn, connector.identifier)
     with work.timed("export", progress):
-        tables = export_files(ctx.directory, connector, incremental, work, marks) \
+        tables = export_files(ctx.directory, connector, incremental, work, marks, ctx.engine) \
             if request.source is None else given_files(request.source, work)
     with work.timed("prepare", progress):
         entities, associations = prepare_files(connector, tables, incremental, work)
@@ -484,6 +484,7 @@ def _after_apply(conn: sa.Connection, work: RunWork, accepted: set[str],
     for info in work.files:
         if info["connection"] in accepted:
             remember_file(conn, connector, work.run_id, info)
+    pushed.mark_applied(conn, work.run_id, work.files)
     pending = record_pending(conn, work.run_id, work.connector, changes.links)
     split_link_counters(work.counters, pending)
     if pending.total:

@@ -58,6 +58,8 @@ class Origin:
     uploaded_by: str | None = None
     tab: str | None = None
     rollback: bool = False  # the change undoes the upload's load
+    # A pushed record (docs/push.md): "pushed by token 3 (hris), request 12, operation 7".
+    pushed: str | None = None
 
     @classmethod
     def of(cls, ch: Any, file: dict[str, Any], line: int | None) -> Origin:
@@ -65,9 +67,12 @@ class Origin:
         run's reason) from its run's entry in `files` for its connection."""
         return cls(ch.id, ch.run_id, ch.mode, ch.finished_at, ch.kind, ch.connection,
                    file.get("name"), line, ch.reason, file.get("upload"),
-                   file.get("uploaded_by"), file.get("tab"), bool(file.get("rollback")))
+                   file.get("uploaded_by"), file.get("tab"), bool(file.get("rollback")),
+                   _pushed(file, line))
 
     def where(self) -> str:
+        if self.pushed is not None:
+            return self.pushed
         if self.upload is not None and self.rollback:
             return f"roll back of upload {self.upload} by {self.uploaded_by}"
         if self.upload is not None:
@@ -77,6 +82,14 @@ class Origin:
         if self.file:
             return f"HR file {self.file}" + (f" line {self.line}" if self.line else "")
         return f"connection {self.connection}" if self.connection else "an unnamed change"
+
+
+def _pushed(file: dict[str, Any], line: int | None) -> str | None:
+    # A pushed row's line is its operation's id; a request's operations have consecutive ids.
+    for request, first, last, token in file.get("pushed") or []:
+        if line is not None and first <= line <= last:
+            return f"pushed by {token}, request {request}, operation {line - first + 1}"
+    return None
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from headcount.web import (
     login,
     profile,
     provenance,
+    push_api,
     reconciliation,
     search,
     sso,
@@ -101,6 +102,7 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
         app.include_router(accounts, prefix="/api" if accounts is api_systems.router else "")
     app.include_router(campaigns.router)  # Reviews (SPEC §10): the campaigns' API and pages
     app.include_router(upload.router)  # Manual upload (SPEC §9): its API and pages
+    app.include_router(push_api.router)  # Pushed HR records (docs/push.md): machines only
     app.include_router(profile.router)  # Each user's own password and preferences
     sso.install(app)  # Single sign-on (docs/sso.md): its pages and its round trip's cookie
 

@@ -33,6 +33,7 @@ from headcount.repository.schema.policy import (
     scheduled_deletions,
     used_values,
 )
+from headcount.repository.schema.pushed import push_operations, push_requests, push_snapshots
 from headcount.repository.schema.reviews import (
     account_decisions,
     account_marks,
@@ -83,6 +84,9 @@ __all__ = [
     "pending_references",
     "property_states",
     "provisioning_orders",
+    "push_operations",
+    "push_requests",
+    "push_snapshots",
     "resource_names",
     "resources",
     "run_logs",

@@ -1,0 +1,203 @@
+"""Pushed HR records (issue 13, docs/push.md): N records in 50-record SCIM bulk requests, as
+Microsoft Entra's API-driven inbound provisioning sends them, pushed to the app and applied by
+the runs the requests queue — on SQLite. Target: ≥ 5,000 records/s accepted and applied
+(Entra's own cap is 2,000/s: 40 requests of 50 per second), 100,000 records.
+
+1. a project: connector `Bench`, connection `Bench_People` of package `pushed` (core,
+   enterprise extension and a custom extension), entity type `Bench_Person`, no policy;
+2. the floor: the same rows (key, JSON) inserted into a fresh SQLite table, no logic;
+3. the push: every request sent in turn to the app in process (httpx's ASGI transport), each
+   answered 202 with every operation accepted; the clock stops when no record waits any more
+   (the runs the requests queued have applied them all).
+
+Run: .venv/bin/python bench/push_bench.py [--records 100000] [--keep DIR] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from headcount.config.loader import load_project_config
+from headcount.project import ProjectContext
+from headcount.repository import deployments, tokens
+from headcount.repository.database import begin_write
+from headcount.repository.schema import push_operations, resources
+from headcount.repository.schema import runs as runs_table
+from headcount.web.app import create_app
+from sync_bench import sqlite_pragmas
+
+FLOOR = 5_000.0  # records per second
+BATCH = 50
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+CUSTOM = "urn:ietf:params:scim:schemas:extension:bench:1.0:User"
+CONFIG = f"""connectors:
+  - identifier: Bench
+    thresholds: {{max_inserted: 100000000, max_inserted_pct: 100000000,
+                 max_updated: 100000000, max_updated_pct: 100000000}}
+    connections:
+      - identifier: Bench_People
+        package: pushed
+        attributes:
+          EmployeeId: "{ENTERPRISE}:employeeNumber"
+          ExternalId: externalId
+          UserName: userName
+          FirstName: name.givenName
+          LastName: name.familyName
+          Email: 'emails[type eq "work"].value'
+          Title: title
+          Active: active
+          Department: "{ENTERPRISE}:department"
+          ManagerId: "{ENTERPRISE}:manager.value"
+          HireDate: "{CUSTOM}:HireDate"
+          JobCode: "{CUSTOM}:JobCode"
+    entity_types:
+      - identifier: Bench_Person
+        keys: [EmployeeId]
+        properties:
+          - {{identifier: EmployeeId}}
+          - {{identifier: UserName}}
+          - {{identifier: FirstName}}
+          - {{identifier: LastName}}
+          - {{identifier: Email}}
+          - {{identifier: Title}}
+          - {{identifier: Active, type: bool}}
+          - {{identifier: Department}}
+          - {{identifier: ManagerId}}
+          - {{identifier: HireDate, type: date}}
+          - {{identifier: JobCode}}
+    mappings:
+      - entity_type: Bench_Person
+        connection: Bench_People
+        key: EmployeeId
+        columns: {{EmployeeId: EmployeeId, UserName: UserName, FirstName: FirstName,
+                  LastName: LastName, Email: Email, Title: Title, Active: Active,
+                  Department: Department, ManagerId: ManagerId, HireDate: HireDate,
+                  JobCode: JobCode}}
+"""
+
+
+def user(n: int) -> dict[str, Any]:
+    employee = f"E{n:07d}"
+    mail = f"person.{n}@example.com"
+    return {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE, CUSTOM],
+        "externalId": employee, "userName": mail,
+        "name": {"familyName": f"Family{n % 997}", "givenName": f"Given{n % 613}"},
+        "emails": [{"value": mail, "type": "work", "primary": True}],
+        "title": f"Title {n % 50}",
+        ENTERPRISE: {"employeeNumber": employee, "department": f"D{n % 120:03d}",
+                     "manager": {"value": f"E{max(n // 10, 1):07d}"}},
+        CUSTOM: {"HireDate": f"20{10 + n % 15}-0{1 + n % 9}-1{n % 10}T00:00:00-08:00",
+                 "JobCode": f"J{n % 300}"},
+    }
+
+
+def bodies(records: int) -> list[bytes]:
+    out = []
+    for start in range(1, records + 1, BATCH):
+        ops = [{"method": "POST", "bulkId": str(n), "path": "/Users", "data": user(n)}
+               for n in range(start, min(start + BATCH, records + 1))]
+        out.append(json.dumps({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                               "Operations": ops}).encode())
+    return out
+
+
+def run_floor(records: int, folder: Path) -> float:
+    """Seconds to insert the same rows (key, JSON of the flat record) with no logic."""
+    rows = [(f"E{n:07d}", json.dumps(user(n))) for n in range(1, records + 1)]
+    db = folder / "floor.db"
+    start = time.perf_counter()
+    con = sqlite3.connect(db, isolation_level=None)
+    sqlite_pragmas(con)
+    con.execute("BEGIN")
+    con.execute("CREATE TABLE floor (id INTEGER PRIMARY KEY, key TEXT NOT NULL, data TEXT)")
+    con.execute("CREATE UNIQUE INDEX floor_key ON floor (key)")
+    con.executemany("INSERT INTO floor (key, data) VALUES (?, ?)", rows)
+    con.execute("COMMIT")
+    con.close()
+    return time.perf_counter() - start
+
+
+async def push_all(app: Any, secret: str, payloads: list[bytes]) -> None:
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/scim+json"}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        for body in payloads:
+            answer = await client.post("/api/push/Bench/bulk", content=body, headers=headers)
+            if answer.status_code != 202 or answer.json()["rejected"]:
+                raise SystemExit(f"request refused: {answer.status_code} {answer.text[:500]}")
+
+
+def waiting(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(push_operations)
+                                .where(push_operations.c.state == "waiting")).scalar_one())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--json", type=Path, help="save the figures as JSON")
+    args = parser.parse_args(argv)
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="push-bench-"))
+    if args.keep and folder.exists():
+        shutil.rmtree(folder)
+    (folder / "config").mkdir(parents=True)
+    (folder / "config" / "bench.yaml").write_text(CONFIG, encoding="utf-8")
+    url = f"sqlite:///{folder}/headcount.db"
+    ctx = ProjectContext.open(folder, url)
+    with begin_write(ctx.engine) as conn:
+        deployments.deploy(conn, load_project_config(folder))
+        _, secret = tokens.create(conn, "bench", ["push"], ["Bench"], "bench")
+    ctx.close()
+    payloads = bodies(args.records)
+    floor = run_floor(args.records, folder)
+    app = create_app(folder, url)
+    engine: sa.Engine = app.state.headcount.engine
+    start = time.perf_counter()
+    asyncio.run(push_all(app, secret, payloads))
+    accepted = time.perf_counter() - start
+    while waiting(engine):
+        time.sleep(0.05)
+    seconds = time.perf_counter() - start
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(sa.func.count()).select_from(resources)
+                              .where(resources.c.entity_type == "Bench_Person")).scalar_one()
+        states: dict[str, int] = dict(conn.execute(sa.select(runs_table.c.state, sa.func.count())
+                                   .group_by(runs_table.c.state)).all())
+    engine.dispose()
+    rate = args.records / seconds
+    figures = {"records": args.records, "requests": len(payloads), "seconds": round(seconds, 3),
+               "accepted_seconds": round(accepted, 3), "records_per_second": round(rate),
+               "floor_seconds": round(floor, 3), "ratio_to_floor": round(seconds / floor, 2),
+               "stored": stored, "runs": states, "target": FLOOR,
+               "verdict": "ok" if rate >= FLOOR else "below target"}
+    print(f"{args.records:,} records in {len(payloads):,} requests of {BATCH}: accepted in "
+          f"{accepted:.2f} s, applied in {seconds:.2f} s → {rate:,.0f} records/s "
+          f"(target ≥ {FLOOR:,.0f}/s; Entra's cap 2,000/s): {figures['verdict']}")
+    print(f"raw floor (the same rows inserted, no logic): {floor:.3f} s; ratio "
+          f"{seconds / floor:.1f}×; {stored:,} people stored; runs {states}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0 if stored == args.records else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
