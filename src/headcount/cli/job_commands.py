@@ -113,7 +113,7 @@ def launch(cli: typer.Context, connector: str,
             assert current is not None
             if current.state not in jobruns.OPEN or current.state == jobruns.WAITING:
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
     finally:
         ctx.close()
     console.print(_outcome(current))

@@ -5,6 +5,7 @@ mistakes of the others, nor a setting the schema refuses the cross-references of
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,8 @@ def _validate(data: dict[str, Any], locations: dict[PathKey, Location],
     kept: dict[str, Any] = {}
     # Position of each kept item in the merged configuration, to locate its problems.
     original: dict[str, list[int]] = {}
+    # Items the schema refused, by section and identifier: what names them is not wrong.
+    refused: set[tuple[str, str]] = set()
     for section, cls in _ITEMS.items():
         items = data.get(section) or []
         kept[section], original[section] = [], []
@@ -168,6 +171,8 @@ def _validate(data: dict[str, Any], locations: dict[PathKey, Location],
                 problems += [_problem(err, locate, (section, index), show)
                              for err in exc.errors()]
                 whole = whole and section != "connectors"
+                if isinstance(item, dict) and item.get("identifier"):
+                    refused.add((section, str(item["identifier"]).lower()))
                 continue
             kept[section].append(item)
             original[section].append(index)
@@ -195,9 +200,14 @@ def _validate(data: dict[str, Any], locations: dict[PathKey, Location],
         *(p for p in check_resource_types(project) if _reaches_known_types(project, p[0]))]
     for check in checks:
         found += check(project)
+    found = [(key, message) for key, message in found
+             if not ((m := _NAMED_JOB.match(message)) and ("jobs", m[1].lower()) in refused)]
     problems += [ConfigProblem(locate(renumbered(key)), show(renumbered(key)), message)
                  for key, message in found]
     return (None if problems else project), problems
+
+
+_NAMED_JOB = re.compile(r"^no job `([^`]+)`")
 
 
 def _reaches_known_types(project: Project, key: PathKey) -> bool:
