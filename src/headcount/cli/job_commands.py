@@ -160,7 +160,6 @@ def schedule(cli: typer.Context) -> None:
     console.print(table)
 
 
-@command
 def job_runs(cli: typer.Context,
              limit: Annotated[int, typer.Option(min=1, max=1000, help="Recent job runs "
                                                                       "shown.")] = 20) -> None:
@@ -183,6 +182,8 @@ def job_runs(cli: typer.Context,
                       escape(r.message or ""))
     console.print(table)
 
+
+app.command("job-runs", cls=Command)(handled(job_runs))
 
 connector_app = typer.Typer(cls=Group, help="Deactivate a connector (its jobs skip, saying "
                                             "so) or activate it again.",
