@@ -28,6 +28,7 @@ from headcount.web import (
     cases,
     home,
     identities,
+    jobs,
     login,
     profile,
     provenance,
@@ -104,6 +105,9 @@ def create_app(project_dir: Path, url: str | None = None, drain: bool = True) ->
         app.include_router(accounts, prefix="/api" if accounts is api_systems.router else "")
     app.include_router(campaigns.router)  # Reviews (SPEC §10): the campaigns' API and pages
     app.include_router(upload.router)  # Manual upload (SPEC §9): its API and pages
+    # Jobs (docs/jobs.md): schedules, job runs, connectors' activity — API, then pages.
+    app.include_router(jobs.api, prefix="/api")
+    app.include_router(jobs.router)
     app.include_router(profile.router)  # Each user's own password and preferences
     sso.install(app)  # Single sign-on (docs/sso.md): its pages and its round trip's cookie
 
