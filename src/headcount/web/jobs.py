@@ -21,12 +21,14 @@ from headcount.repository.database import begin_write
 from headcount.repository.jobruns import Deactivation, JobRun
 from headcount.repository.users import User
 from headcount.scheduling import cron
+from headcount.web.api.errors import GUARDED, responses
+from headcount.web.api.models import Id
 from headcount.web.auth import app_state, require
 from headcount.web.i18n import gettext as _
 from headcount.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
-api = APIRouter(tags=["jobs"])
+api = APIRouter(tags=["jobs"], responses=responses(*GUARDED))
 Reader = Annotated[User, Depends(require("read"))]
 Admin = Annotated[User, Depends(require("admin"))]
 
@@ -196,7 +198,7 @@ def list_jobs(request: Request, user: Reader) -> JobsOut:
                      for d in off.values()])
 
 
-@api.get("/job-runs", response_model=list[JobRunOut])
+@api.get("/job-runs", response_model=list[JobRunOut], responses=responses(422))
 def list_job_runs(request: Request, user: Reader,
                   state: Annotated[str | None, Query(max_length=32)] = None,
                   connector: Annotated[str | None, Query(max_length=128)] = None,
@@ -208,8 +210,8 @@ def list_job_runs(request: Request, user: Reader,
     return [job_run_out(r) for r in found]
 
 
-@api.get("/job-runs/{job_run_id}", response_model=JobRunOut)
-def get_job_run(request: Request, user: Reader, job_run_id: int) -> JobRunOut:
+@api.get("/job-runs/{job_run_id}", response_model=JobRunOut, responses=responses(404, 422))
+def get_job_run(request: Request, user: Reader, job_run_id: Id) -> JobRunOut:
     with app_state(request).engine.connect() as conn:
         found = jobruns.get(conn, job_run_id)
     if found is None:
