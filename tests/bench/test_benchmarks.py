@@ -123,3 +123,12 @@ def test_upload_bench(tmp_path: Path, db_url: str) -> None:
     mass = figures["mass_update"]
     assert (mass["mode"], mass["state"], mass["errors"]) == ("update", "verified", 0)
     assert mass["changed"] >= 1
+
+
+def test_jobs_bench(tmp_path: Path) -> None:
+    output = run_bench("jobs_bench.py", "--rows", "200", "--repeat", "2",
+                       "--json", str(tmp_path / "figures.json"), cwd=tmp_path)
+    assert "the queue's cost" in output
+    figures = json.loads((tmp_path / "figures.json").read_text())
+    assert figures["direct_s"] > 0
+    assert figures["queued_s"] > 0

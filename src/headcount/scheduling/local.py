@@ -9,7 +9,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -62,7 +62,13 @@ class LocalQueue:
                 started = self._start_due(pool, busy, execute)
                 if once and not started and not busy:
                     return
-                if not started:
+                if started:
+                    continue
+                # Until a run ends, this process queues something, or the next look: polling
+                # the table while runs go would take their CPU.
+                if busy:
+                    wait(list(busy.values()), self.poll_seconds, FIRST_COMPLETED)
+                else:
                     self._wake.wait(self.poll_seconds)
                     self._wake.clear()
             for future in busy.values():
