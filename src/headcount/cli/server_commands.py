@@ -24,6 +24,7 @@ def serve(cli: typer.Context,
     import uvicorn
 
     from headcount.project import ProjectContext
+    from headcount.repository.jobruns import JobRun
     from headcount.scheduling.worker import Worker
     from headcount.web.app import create_app
 
@@ -31,9 +32,14 @@ def serve(cli: typer.Context,
     stop = threading.Event()
     if worker:
         state = web.state.headcount
-        ctx = ProjectContext(state.project_dir, state.engine)
-        embedded = Worker(ctx, finished=lambda _: state.launcher.finished and
-                          state.launcher.finished())
+        launcher = state.launcher
+
+        def finished(_: JobRun) -> None:
+            # The lists a run changed are rebuilt at once, as after a launch from the page.
+            if launcher.finished is not None:
+                launcher.finished()
+
+        embedded = Worker(ProjectContext(state.project_dir, state.engine), finished=finished)
         threading.Thread(target=embedded.run, args=(stop,), daemon=True,
                          name="worker").start()
     console.print(f"headcount serves {project_dir(cli)} on http://{host}:{port}/"
