@@ -33,6 +33,8 @@ class Worker:
         self.clock = clock
         self.schedule = schedule
         self.tick_seconds = tick_seconds
+        self.concurrency = concurrency
+        self.poll_seconds = poll_seconds
         self.backend: QueueBackend = (
             LocalQueue(ctx.engine, concurrency, poll_seconds, clock)
             if ctx.engine.dialect.name == "sqlite" else backend_for(ctx.engine))
@@ -59,15 +61,17 @@ class Worker:
 
     def run(self, stop: threading.Event, once: bool = False) -> None:
         """Until `stop` is set; with `once`, tick once and return when nothing is due."""
-        if not self.schedule:
-            pass
-        elif once:
+        if self.schedule and once:
             self._tick()
-        else:
+        elif self.schedule:
             threading.Thread(target=self._ticking, args=(stop,), daemon=True,
                              name="scheduler").start()
-        if once and isinstance(self.backend, LocalQueue):
-            self.backend.serve(self.executor.execute, self.executor.stalled, stop, once=True)
+        if once:
+            # What is due now, read from the table whatever the backend: a job run taken here
+            # is no longer queued when the backend delivers it, and is skipped then.
+            drain = self.backend if isinstance(self.backend, LocalQueue) else LocalQueue(
+                self.ctx.engine, self.concurrency, self.poll_seconds, self.clock)
+            drain.serve(self.executor.execute, self.executor.stalled, stop, once=True)
         else:
             self.backend.serve(self.executor.execute, self.executor.stalled, stop)
 
