@@ -133,3 +133,12 @@ def test_push_bench(tmp_path: Path) -> None:
     measured = json.loads(figures.read_text())
     assert measured["stored"] == 300
     assert measured["requests"] == 6
+
+
+def test_jobs_bench(tmp_path: Path) -> None:
+    output = run_bench("jobs_bench.py", "--rows", "200", "--repeat", "2",
+                       "--json", str(tmp_path / "figures.json"), cwd=tmp_path)
+    assert "the queue's cost" in output
+    figures = json.loads((tmp_path / "figures.json").read_text())
+    assert figures["direct_s"] > 0
+    assert figures["queued_s"] > 0

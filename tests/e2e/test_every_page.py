@@ -29,9 +29,10 @@ from headcount.campaigns import lifecycle
 from headcount.campaigns.spec import CampaignSpec, Scope, Stage
 from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.project import ProjectContext
-from headcount.repository import users
+from headcount.repository import jobruns, users
 from headcount.reviews.edits import ManualEdit
 from headcount.samples import hrfiles
+from headcount.scheduling.scheduler import Scheduler
 from headcount.upload.uploads import receive
 from headcount.web.api.reconciliation import apply_edit
 from headcount.workflows import forms
@@ -80,7 +81,7 @@ def build_sample(folder: Path, url: str) -> None:
     campaign, an upload with mistakes and a run blocked by too many leavers."""
     samples = Path(hrfiles.__file__).parent
     make_project(folder, url, people=200,
-                 extra=[samples / "ad.yaml", samples / "workflows.yaml"])
+                 extra=[samples / "ad.yaml", samples / "workflows.yaml", samples / "jobs.yaml"])
     for path in (folder / "data" / "next_day").iterdir():
         shutil.copy(path, folder / "data" / path.name)
     ctx = ProjectContext.open(folder, url)
@@ -103,6 +104,10 @@ def build_sample(folder: Path, url: str) -> None:
         lines = people.read_text(encoding="latin-1").splitlines(keepends=True)
         people.write_text("".join(lines[:-12]), encoding="latin-1")
         assert synchronize(ctx, SyncRequest("HR")).state == "blocked"
+        # Jobs: the ticks of today queued (nothing runs them here) and a launch waiting.
+        Scheduler(ctx, datetime(2026, 11, 1, tzinfo=UTC)).tick(datetime.now(UTC))
+        jobruns.insert(ctx.engine, jobruns.NewJobRun(
+            "HR", ("synchronize",), "incremental", "launch", "op"), datetime.now(UTC))
     finally:
         ctx.close()
 

@@ -38,7 +38,7 @@ ONLY_LOGIN = {("GET", "/api/tokens"), ("POST", "/api/tokens"), ("DELETE", "/api/
 PATH_VALUES = {"entity_type": "HR_Person", "key": "E00002", "name": "HR", "run_id": "1",
                "token_id": "1", "case_id": "1", "resource_id": "1", "state_id": "1",
                "task_id": "1", "instance_id": "1", "identifier": "AD",
-               "campaign_id": "1", "upload_id": "1"}
+               "campaign_id": "1", "upload_id": "1", "job_run_id": "1"}
 BODIES = {"/api/connectors/{name}/runs": {}, "/api/runs/{run_id}/resume": {"reason": "r"},
           "/api/runs/{run_id}/cancel": {"reason": "r"},
           "/api/users": {"name": "x", "password": "12345678", "role": "viewer"},

@@ -5,6 +5,7 @@ mistakes of the others, nor a setting the schema refuses the cross-references of
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from headcount.config.calendar import CalendarSpec
 from headcount.config.internal_workflow import InternalWorkflowConnection
+from headcount.config.jobs import Job, Retry
 from headcount.config.managed_system import ManagedSystem
 from headcount.config.model import PACKAGES, Connector, LookupTable, Project
 from headcount.config.notifications import Notifications
@@ -34,11 +36,12 @@ from headcount.errors import ConfigError, ConfigProblem, Location
 
 CONFIG_DIR = "config"
 SECTIONS = ("connectors", "resource_types", "tables", "calendars", "workflows",
-            "workflow_connections", "managed_systems")
+            "workflow_connections", "managed_systems", "jobs")
 _ITEMS: dict[str, type[BaseModel]] = {
     "connectors": Connector, "resource_types": ResourceType, "tables": LookupTable,
     "calendars": CalendarSpec, "workflows": Workflow,
-    "workflow_connections": InternalWorkflowConnection, "managed_systems": ManagedSystem}
+    "workflow_connections": InternalWorkflowConnection, "managed_systems": ManagedSystem,
+    "jobs": Job}
 # Sections of settings (a mapping, not a list): given in one file of the project.
 SETTINGS: dict[str, type[BaseModel]] = {"notifications": Notifications, "upload": UploadSettings,
                                          "sso": SingleSignOn}
@@ -156,6 +159,8 @@ def _validate(data: dict[str, Any], locations: dict[PathKey, Location],
     kept: dict[str, Any] = {}
     # Position of each kept item in the merged configuration, to locate its problems.
     original: dict[str, list[int]] = {}
+    # Items the schema refused, by section and identifier: what names them is not wrong.
+    refused: set[tuple[str, str]] = set()
     for section, cls in _ITEMS.items():
         items = data.get(section) or []
         kept[section], original[section] = [], []
@@ -166,6 +171,8 @@ def _validate(data: dict[str, Any], locations: dict[PathKey, Location],
                 problems += [_problem(err, locate, (section, index), show)
                              for err in exc.errors()]
                 whole = whole and section != "connectors"
+                if isinstance(item, dict) and item.get("identifier"):
+                    refused.add((section, str(item["identifier"]).lower()))
                 continue
             kept[section].append(item)
             original[section].append(index)
@@ -193,9 +200,14 @@ def _validate(data: dict[str, Any], locations: dict[PathKey, Location],
         *(p for p in check_resource_types(project) if _reaches_known_types(project, p[0]))]
     for check in checks:
         found += check(project)
+    found = [(key, message) for key, message in found
+             if not ((m := _NAMED_JOB.match(message)) and ("jobs", m[1].lower()) in refused)]
     problems += [ConfigProblem(locate(renumbered(key)), show(renumbered(key)), message)
                  for key, message in found]
     return (None if problems else project), problems
+
+
+_NAMED_JOB = re.compile(r"^no job `([^`]+)`")
 
 
 def _reaches_known_types(project: Project, key: PathKey) -> bool:
@@ -252,7 +264,7 @@ def _model_at(key: PathKey) -> type[BaseModel] | None:
         "validity": rt.Validity, "tables": m.LookupTable, "calendars": CalendarSpec,
         "workflows": Workflow, "activities": Activity, "homonyms": Homonyms,
         "notifications": n.Notifications, "smtp": n.SmtpSettings, "webhooks": n.Webhook,
-        "upload": UploadSettings,
+        "upload": UploadSettings, "jobs": Job, "retry": Retry,
         # The tag of a connection's package follows its index.
         "csv": m.Connection, "ldap": d.LdapConnection, "ldif": d.LdifConnection,
         "adcsv": d.AdCsvConnection,

@@ -15,6 +15,7 @@ from holidays import registry
 
 from headcount.config.directory import AdCsvConnection, FileConnection
 from headcount.config.job_event_checks import check_job_events
+from headcount.config.jobs import check_jobs
 from headcount.config.model import (
     Connection,
     Connector,
@@ -46,6 +47,7 @@ def check_project(project: Project) -> list[Problem]:
     problems += list(check_workflow_connections(project))
     problems += list(check_managed_systems(project))
     problems += list(check_job_events(project))
+    problems += list(check_jobs(project))
     return problems
 
 

@@ -8,6 +8,7 @@ language: the template calls `ago` and `movements_chart`."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -18,6 +19,7 @@ from babel.dates import format_timedelta
 from markupsafe import Markup
 
 from headcount.campaigns.store import open_count as campaign_items_open
+from headcount.config.jobs import job_connectors
 from headcount.config.model import Connector, Project
 from headcount.policy.cases import count_open as cases_open
 from headcount.repository import property_states
@@ -33,6 +35,7 @@ from headcount.repository.runs import (
 )
 from headcount.repository.schema import runs
 from headcount.repository.users import User
+from headcount.scheduling import cron
 from headcount.web.api.timestamps import utc
 from headcount.web.charts import Series, bar_chart
 from headcount.web.i18n import current_language, format_date
@@ -90,8 +93,25 @@ class Dashboard:
 
 def dashboard(conn: sa.Connection, project: Project, user: User, now: datetime) -> Dashboard:
     statuses = _statuses(conn, project)
+    following = next_runs(project, now)
+    statuses = [dataclasses.replace(s, next_run=following.get(s.connector.identifier))
+                for s in statuses]
     return Dashboard(statuses, _alerts(conn, statuses, now), _waiting(conn, project, user),
                      movements(conn, project, now.astimezone(UTC).date()))
+
+
+def next_runs(project: Project, now: datetime) -> dict[str, datetime]:
+    """Each connector's next scheduled job run (docs/jobs.md); absent: none scheduled."""
+    found: dict[str, datetime] = {}
+    for job in project.jobs:
+        if not job.enabled or job.schedule is None:
+            continue
+        at = cron.next_fire(job.schedule, job.time_zone, now)
+        for connector in job_connectors(job, project.connectors):
+            if connector.active:
+                key = connector.identifier
+                found[key] = min(at, found.get(key, at))
+    return found
 
 
 def _statuses(conn: sa.Connection, project: Project) -> list[ConnectorStatus]:
