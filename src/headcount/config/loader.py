@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from headcount.config.calendar import CalendarSpec
 from headcount.config.internal_workflow import InternalWorkflowConnection
+from headcount.config.jobs import Job, Retry
 from headcount.config.managed_system import ManagedSystem
 from headcount.config.model import PACKAGES, Connector, LookupTable, Project
 from headcount.config.notifications import Notifications
@@ -34,11 +35,12 @@ from headcount.errors import ConfigError, ConfigProblem, Location
 
 CONFIG_DIR = "config"
 SECTIONS = ("connectors", "resource_types", "tables", "calendars", "workflows",
-            "workflow_connections", "managed_systems")
+            "workflow_connections", "managed_systems", "jobs")
 _ITEMS: dict[str, type[BaseModel]] = {
     "connectors": Connector, "resource_types": ResourceType, "tables": LookupTable,
     "calendars": CalendarSpec, "workflows": Workflow,
-    "workflow_connections": InternalWorkflowConnection, "managed_systems": ManagedSystem}
+    "workflow_connections": InternalWorkflowConnection, "managed_systems": ManagedSystem,
+    "jobs": Job}
 # Sections of settings (a mapping, not a list): given in one file of the project.
 SETTINGS: dict[str, type[BaseModel]] = {"notifications": Notifications, "upload": UploadSettings,
                                          "sso": SingleSignOn}
@@ -252,7 +254,7 @@ def _model_at(key: PathKey) -> type[BaseModel] | None:
         "validity": rt.Validity, "tables": m.LookupTable, "calendars": CalendarSpec,
         "workflows": Workflow, "activities": Activity, "homonyms": Homonyms,
         "notifications": n.Notifications, "smtp": n.SmtpSettings, "webhooks": n.Webhook,
-        "upload": UploadSettings,
+        "upload": UploadSettings, "jobs": Job, "retry": Retry,
         # The tag of a connection's package follows its index.
         "csv": m.Connection, "ldap": d.LdapConnection, "ldif": d.LdifConnection,
         "adcsv": d.AdCsvConnection,

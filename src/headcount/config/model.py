@@ -18,6 +18,7 @@ from headcount.config.directory import (
     LdifConnection,
 )
 from headcount.config.internal_workflow import InternalWorkflowConnection
+from headcount.config.jobs import Job
 from headcount.config.managed_system import ManagedSystem
 from headcount.config.notifications import Notifications
 from headcount.config.resource_type import ResourceType
@@ -232,6 +233,13 @@ class Connector(ConfigModel):
         "local", description="Who reads the connector's files: `local`, the server's embedded "
                              "agent; `remote`, an agent next to the files (`headcount agent`, "
                              "docs/agent.md), which leases the work and delivers them.")
+    active: bool = Field(
+        True, description="False: its scheduled jobs are skipped, and their job runs say so "
+                          "(docs/jobs.md); `headcount connector deactivate` does the same "
+                          "without editing the configuration.")
+    jobs: list[str] | None = Field(
+        None, description="The jobs (`jobs:` section) that run for it when they name no "
+                          "connectors; none: every such job; `[]`: no scheduled job.")
     connections: list[AnyConnection] = Field(default_factory=list)
     entity_types: list[EntityType] = Field(default_factory=list)
     mappings: list[EntityTypeMapping] = Field(default_factory=list)
@@ -283,6 +291,9 @@ class Project(ConfigModel):
         default_factory=list, description="Connections of package `internal-workflow` (SPEC "
                                           "§7.2): the orders of their resource types start "
                                           "workflows instead of being fulfilled directly.")
+    jobs: list[Job] = Field(
+        default_factory=list, description="Jobs that run themselves on a schedule "
+                                          "(docs/jobs.md).")
     notifications: Notifications = Field(default_factory=Notifications)
     upload: UploadSettings = Field(default_factory=UploadSettings)
     sso: SingleSignOn | None = Field(
@@ -295,6 +306,10 @@ class Project(ConfigModel):
     def managed_system(self, identifier: str) -> ManagedSystem | None:
         low = identifier.lower()
         return next((m for m in self.managed_systems if m.identifier.lower() == low), None)
+
+    def job(self, identifier: str) -> Job | None:
+        low = identifier.lower()
+        return next((j for j in self.jobs if j.identifier.lower() == low), None)
 
     def workflow(self, identifier: str) -> Workflow | None:
         return next((w for w in self.workflows if w.identifier.lower() == identifier.lower()),

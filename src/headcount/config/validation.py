@@ -14,6 +14,7 @@ import holidays
 from holidays import registry
 
 from headcount.config.directory import AdCsvConnection, FileConnection
+from headcount.config.jobs import check_jobs
 from headcount.config.model import (
     Connection,
     Connector,
@@ -44,6 +45,7 @@ def check_project(project: Project) -> list[Problem]:
     problems += list(check_workflows(project))
     problems += list(check_workflow_connections(project))
     problems += list(check_managed_systems(project))
+    problems += list(check_jobs(project))
     return problems
 
 

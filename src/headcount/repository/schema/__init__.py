@@ -18,6 +18,7 @@ from headcount.repository.schema.engine import (
     runs,
     set_aside,
 )
+from headcount.repository.schema.jobs import connector_activity, job_runs
 from headcount.repository.schema.metadata import metadata
 from headcount.repository.schema.people import (
     absences,
@@ -70,12 +71,14 @@ __all__ = [
     "campaign_reviewers",
     "campaigns",
     "changes",
+    "connector_activity",
     "connector_state",
     "correlation_cases",
     "deployments",
     "deprovisioning_orders",
     "hash_snapshots",
     "homonym_names",
+    "job_runs",
     "links",
     "metadata",
     "outbox",

@@ -1,0 +1,200 @@
+"""What a worker does with a job run: take it (queued → running, one worker, one run per
+connector), skip it when its connector is deactivated, run its tasks (synchronize, evaluate) —
+or, for a connector served by a remote agent, ask the agents for its files and wait — and record
+the run ids, the live step, a heartbeat and the outcome; a failed or interrupted job run is
+retried per its job's retry policy, as a new job run (trigger `retry`) answering it."""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from headcount.agents import deliveries
+from headcount.config.jobs import Retry
+from headcount.config.model import Connector, Project
+from headcount.errors import HeadcountError
+from headcount.jobs.evaluation import evaluate_policy
+from headcount.jobs.synchronization import SyncRequest, synchronize
+from headcount.policy.job import resource_types_fed_by
+from headcount.project import ProjectContext
+from headcount.repository import jobruns, runs
+from headcount.repository.jobruns import JobRun
+from headcount.scheduling.backend import QueueBackend
+from headcount.scheduling.request import EVALUATE, RETRY, SYNCHRONIZE, JobRequest
+from headcount.scheduling.submission import record
+
+Clock = Callable[[], datetime]
+HEARTBEAT_SECONDS = 10.0
+_RUN_STATES = {runs.SUCCEEDED: jobruns.SUCCEEDED, runs.WARNINGS: jobruns.WARNINGS,
+               runs.BLOCKED: jobruns.BLOCKED, runs.FAILED: jobruns.FAILED,
+               runs.INTERRUPTED: jobruns.INTERRUPTED, runs.CANCELLED: jobruns.CANCELLED}
+# The worst state of a job run's runs is its own.
+_SEVERITY = (jobruns.SUCCEEDED, jobruns.WARNINGS, jobruns.CANCELLED, jobruns.INTERRUPTED,
+             jobruns.BLOCKED, jobruns.FAILED)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Progress:
+    """Where the run is, written to the job run: the job result page reads it live."""
+
+    def __init__(self, executor: Executor, job_run_id: int) -> None:
+        self.executor = executor
+        self.job_run_id = job_run_id
+
+    def run_started(self, run_id: int) -> None:
+        jobruns.add_run(self.executor.ctx.engine, self.job_run_id, run_id)
+
+    def step(self, name: str) -> None:
+        jobruns.beat(self.executor.ctx.engine, self.job_run_id, self.executor.clock(), name)
+
+
+class _Heartbeat:
+    """Beats while a job run runs, so that another worker can tell a live one from a dead one."""
+
+    def __init__(self, executor: Executor, job_run_id: int) -> None:
+        self.executor = executor
+        self.job_run_id = job_run_id
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True,
+                                       name=f"heartbeat-{job_run_id}")
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> Literal[False]:
+        self.stop.set()
+        self.thread.join()
+        return False
+
+    def _beat(self) -> None:
+        while not self.stop.wait(self.executor.heartbeat_seconds):
+            jobruns.beat(self.executor.ctx.engine, self.job_run_id, self.executor.clock())
+
+
+class Executor:
+    def __init__(self, ctx: ProjectContext, backend: QueueBackend, worker: str,
+                 clock: Clock = _utcnow, heartbeat_seconds: float = HEARTBEAT_SECONDS,
+                 finished: Callable[[JobRun], None] | None = None) -> None:
+        self.ctx = ctx
+        self.backend = backend
+        self.worker = worker
+        self.clock = clock
+        self.heartbeat_seconds = heartbeat_seconds
+        self.finished = finished
+
+    def execute(self, job_run_id: int) -> None:
+        """Take the job run and carry it out; nothing when another worker has it, it was
+        cancelled, or its connector is busy (it stays queued)."""
+        job_run = jobruns.claim(self.ctx.engine, job_run_id, self.worker, self.clock())
+        if job_run is None:
+            return
+        state, message, project = jobruns.FAILED, None, None
+        try:
+            _, project = self.ctx.deployed()
+            state, message = self._carry_out(project, job_run)
+        except HeadcountError as exc:
+            message = str(exc)
+        except Exception as exc:  # a bug must not kill the worker: the job run says it
+            message = f"{type(exc).__name__}: {exc}"
+            traceback.print_exc()
+        self._end(project, job_run, state, message)
+
+    def _carry_out(self, project: Project, job_run: JobRun) -> tuple[str, str | None]:
+        connector = project.connector(job_run.connector)
+        if connector is None:
+            return jobruns.FAILED, f"no connector `{job_run.connector}` is deployed"
+        inactive = self._inactive(connector)
+        if inactive is not None:
+            return jobruns.SKIPPED, inactive
+        if job_run.mode == "complete":
+            cancelled = jobruns.cancel_queued_incrementals(
+                self.ctx.engine, connector.identifier, job_run.id, self.clock())
+            if cancelled:
+                self.backend.cancel(cancelled)
+        states: list[str] = []
+        notes: list[str] = []
+        progress = _Progress(self, job_run.id)
+        with _Heartbeat(self, job_run.id):
+            for task in job_run.tasks:
+                if task == SYNCHRONIZE:
+                    if connector.agent == "remote" and job_run.delivery is None:
+                        with self.ctx.engine.begin() as conn:
+                            work = deliveries.request_work(conn, connector.identifier,
+                                                           job_run.mode, job_run.id)
+                        return jobruns.WAITING, f"waiting for an agent's delivery (work {work})"
+                    source = (deliveries.given_source(self.ctx, job_run.delivery)
+                              if job_run.delivery is not None else None)
+                    result = synchronize(self.ctx, SyncRequest(
+                        connector.identifier, job_run.mode, force=job_run.force,
+                        reason=job_run.reason, actor=job_run.actor, source=source), progress)
+                elif task == EVALUATE:
+                    if not resource_types_fed_by(project, connector):
+                        notes.append("no resource type reads from it: nothing to evaluate")
+                        continue
+                    result = evaluate_policy(self.ctx, connector.identifier,
+                                             actor=job_run.actor, progress=progress)
+                else:
+                    return jobruns.FAILED, f"unknown task `{task}`"
+                states.append(_RUN_STATES.get(result.state, jobruns.SUCCEEDED))
+                if result.message:
+                    notes.append(result.message)
+                if states[-1] in (jobruns.BLOCKED, jobruns.FAILED):
+                    break  # the next task would read what this one did not apply
+        worst = max(states, key=_SEVERITY.index) if states else jobruns.SUCCEEDED
+        return worst, "; ".join(notes) or None
+
+    def _inactive(self, connector: Connector) -> str | None:
+        if not connector.active:
+            return (f"connector {connector.identifier} is deactivated (active: false in its "
+                    "configuration)")
+        with self.ctx.engine.connect() as conn:
+            off = jobruns.deactivations(conn).get(connector.identifier.lower())
+        return off.message() if off is not None else None
+
+    def _end(self, project: Project | None, job_run: JobRun, state: str,
+             message: str | None) -> None:
+        now = self.clock()
+        if state in (jobruns.FAILED, jobruns.INTERRUPTED):
+            retried = self._retry(project, job_run, now, message)
+            if retried is not None:
+                message = f"{message or state}; retried as job run {retried}"
+        jobruns.finish(self.ctx.engine, job_run.id, state, message, now)
+        if self.finished is not None:
+            done = jobruns.get_one(self.ctx.engine, job_run.id)
+            if done is not None:
+                self.finished(done)
+
+    def stalled(self, job_run_id: int) -> None:
+        """Its worker died: the job run is interrupted, and retried per its job's policy."""
+        with self.ctx.engine.connect() as conn:
+            job_run = jobruns.get(conn, job_run_id)
+        if job_run is None or job_run.state != jobruns.RUNNING:
+            return
+        try:
+            _, project = self.ctx.deployed()
+        except HeadcountError:
+            project = None
+        beat = f" (last heartbeat {job_run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC)" \
+            if job_run.heartbeat_at is not None else ""
+        self._end(project, job_run, jobruns.INTERRUPTED,
+                  f"its worker {job_run.worker} stopped{beat}")
+
+    def _retry(self, project: Project | None, job_run: JobRun, now: datetime,
+               message: str | None) -> int | None:
+        job = project.job(job_run.job) if project is not None and job_run.job else None
+        policy = job.retry if job is not None else Retry()
+        if job_run.attempts >= policy.attempts:
+            return None
+        request = JobRequest(
+            job_run.connector, job_run.tasks, job_run.mode, job_run.job, RETRY, job_run.actor,
+            delivery=job_run.delivery, force=job_run.force, reason=job_run.reason,
+            parent=job_run.id, not_before=now + timedelta(minutes=policy.delay_minutes))
+        return record(self.ctx, request, now, self.backend, attempts=job_run.attempts,
+                      message=f"attempt {job_run.attempts + 1} of {policy.attempts}")
