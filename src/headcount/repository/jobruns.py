@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from headcount.repository.database import begin_write
 from headcount.repository.runs import audit
 from headcount.repository.schema import connector_activity, job_runs
 
@@ -111,7 +112,7 @@ def insert(engine: sa.Engine, new: NewJobRun, now: datetime) -> int | None:
         force=new.force, reason=new.reason,
         finished_at=now if new.state not in OPEN else None)
     try:
-        with engine.begin() as conn:
+        with begin_write(engine) as conn:
             return int(conn.execute(sa.insert(job_runs).values(**values)
                                     .returning(job_runs.c.id)).scalar_one())
     except sa.exc.IntegrityError:
@@ -165,7 +166,7 @@ def claim(engine: sa.Engine, job_run_id: int, worker: str, now: datetime) -> Job
     busy = sa.exists().where(other.c.state == RUNNING,
                              sa.func.lower(other.c.connector) == sa.func.lower(
                                  job_runs.c.connector))
-    with engine.begin() as conn:
+    with begin_write(engine) as conn:
         done = conn.execute(sa.update(job_runs).where(
             job_runs.c.id == job_run_id, job_runs.c.state == QUEUED, ~busy,
         ).values(state=RUNNING, started_at=now, heartbeat_at=now, worker=worker,
@@ -180,12 +181,12 @@ def beat(engine: sa.Engine, job_run_id: int, now: datetime, step: str | None = N
     values: dict[str, Any] = {"heartbeat_at": now}
     if step is not None:
         values["step"] = step
-    with engine.begin() as conn:
+    with begin_write(engine) as conn:
         conn.execute(sa.update(job_runs).where(job_runs.c.id == job_run_id).values(**values))
 
 
 def add_run(engine: sa.Engine, job_run_id: int, run_id: int) -> None:
-    with engine.begin() as conn:
+    with begin_write(engine) as conn:
         current = conn.execute(sa.select(job_runs.c.run_ids)
                                .where(job_runs.c.id == job_run_id)).scalar_one()
         ids = [*json.loads(current), run_id]
@@ -195,7 +196,7 @@ def add_run(engine: sa.Engine, job_run_id: int, run_id: int) -> None:
 
 def finish(engine: sa.Engine, job_run_id: int, state: str, message: str | None,
            now: datetime) -> None:
-    with engine.begin() as conn:
+    with begin_write(engine) as conn:
         conn.execute(sa.update(job_runs).where(job_runs.c.id == job_run_id).values(
             state=state, message=message, finished_at=now, heartbeat_at=now))
 
@@ -203,7 +204,7 @@ def finish(engine: sa.Engine, job_run_id: int, state: str, message: str | None,
 def requeue(engine: sa.Engine, job_run_id: int, not_before: datetime | None,
             message: str | None) -> None:
     """Back to the queue for another attempt (its attempts are kept)."""
-    with engine.begin() as conn:
+    with begin_write(engine) as conn:
         conn.execute(sa.update(job_runs).where(job_runs.c.id == job_run_id).values(
             state=QUEUED, not_before=not_before, message=message, worker=None,
             finished_at=None, step=None))
@@ -213,7 +214,7 @@ def cancel_queued_incrementals(engine: sa.Engine, connector: str, by: int,
                                now: datetime) -> list[int]:
     """A complete run makes the queued incrementals of its connector pointless: cancel them,
     naming it. Returns the ids cancelled (the backend drops them too)."""
-    with engine.begin() as conn:
+    with begin_write(engine) as conn:
         ids = [int(i) for i in conn.execute(sa.select(job_runs.c.id).where(
             sa.func.lower(job_runs.c.connector) == connector.lower(),
             job_runs.c.state == QUEUED, job_runs.c.mode == "incremental",
@@ -315,7 +316,7 @@ def activate(conn: sa.Connection, connector: str, actor: str) -> bool:
 
 
 def cancel(engine: sa.Engine, ids: Sequence[int], message: str, now: datetime) -> None:
-    with engine.begin() as conn:
+    with begin_write(engine) as conn:
         conn.execute(sa.update(job_runs).where(job_runs.c.id.in_(list(ids)),
                                                job_runs.c.state == QUEUED)
                      .values(state=CANCELLED, message=message, finished_at=now))

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+import sqlalchemy as sa
+
 from headcount.agents import deliveries
 from headcount.config.jobs import Retry
 from headcount.config.model import Connector, Project
@@ -21,6 +23,7 @@ from headcount.jobs.synchronization import SyncRequest, synchronize
 from headcount.policy.job import resource_types_fed_by
 from headcount.project import ProjectContext
 from headcount.repository import jobruns, runs
+from headcount.repository.database import begin_write
 from headcount.repository.jobruns import JobRun
 from headcount.scheduling.backend import QueueBackend
 from headcount.scheduling.request import EVALUATE, RETRY, SYNCHRONIZE, JobRequest
@@ -40,42 +43,62 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class _Progress:
-    """Where the run is, written to the job run: the job result page reads it live."""
+class _Live:
+    """Where the run is and that its worker lives, written to the job run by a thread of its
+    own: the run calls `step` inside its transactions, and on SQLite a write from there would
+    wait for the lock its own thread holds. The job result page reads the step live."""
 
     def __init__(self, executor: Executor, job_run_id: int) -> None:
         self.executor = executor
         self.job_run_id = job_run_id
+        self._step: str | None = None
+        self._runs: list[int] = []
+        self._written = 0
+        self._guard = threading.Lock()
+        self._stop = threading.Event()
+        self._soon = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True,
+                                        name=f"heartbeat-{job_run_id}")
 
     def run_started(self, run_id: int) -> None:
-        jobruns.add_run(self.executor.ctx.engine, self.job_run_id, run_id)
+        with self._guard:
+            self._runs.append(run_id)
+        self._soon.set()
 
     def step(self, name: str) -> None:
-        jobruns.beat(self.executor.ctx.engine, self.job_run_id, self.executor.clock(), name)
+        with self._guard:
+            self._step = name
+        self._soon.set()
 
-
-class _Heartbeat:
-    """Beats while a job run runs, so that another worker can tell a live one from a dead one."""
-
-    def __init__(self, executor: Executor, job_run_id: int) -> None:
-        self.executor = executor
-        self.job_run_id = job_run_id
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._beat, daemon=True,
-                                       name=f"heartbeat-{job_run_id}")
-
-    def __enter__(self) -> _Heartbeat:
-        self.thread.start()
+    def __enter__(self) -> _Live:
+        self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> Literal[False]:
-        self.stop.set()
-        self.thread.join()
+        self._stop.set()
+        self._soon.set()
+        self._thread.join()
+        self._write()  # the run ids, whatever happened
         return False
 
     def _beat(self) -> None:
-        while not self.stop.wait(self.executor.heartbeat_seconds):
-            jobruns.beat(self.executor.ctx.engine, self.job_run_id, self.executor.clock())
+        while not self._stop.is_set():
+            self._soon.wait(self.executor.heartbeat_seconds)
+            self._soon.clear()
+            if not self._stop.is_set():
+                self._write()
+
+    def _write(self) -> None:
+        with self._guard:
+            step, new = self._step, self._runs[self._written:]
+        engine = self.executor.ctx.engine
+        try:
+            for run_id in new:
+                jobruns.add_run(engine, self.job_run_id, run_id)
+                self._written += 1
+            jobruns.beat(engine, self.job_run_id, self.executor.clock(), step)
+        except sa.exc.OperationalError:
+            pass  # the database is busy: the next beat writes it
 
 
 class Executor:
@@ -120,12 +143,11 @@ class Executor:
                 self.backend.cancel(cancelled)
         states: list[str] = []
         notes: list[str] = []
-        progress = _Progress(self, job_run.id)
-        with _Heartbeat(self, job_run.id):
+        with _Live(self, job_run.id) as progress:
             for task in job_run.tasks:
                 if task == SYNCHRONIZE:
                     if connector.agent == "remote" and job_run.delivery is None:
-                        with self.ctx.engine.begin() as conn:
+                        with begin_write(self.ctx.engine) as conn:
                             work = deliveries.request_work(conn, connector.identifier,
                                                            job_run.mode, job_run.id)
                         return jobruns.WAITING, f"waiting for an agent's delivery (work {work})"

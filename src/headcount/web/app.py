@@ -63,7 +63,9 @@ from headcount.workflows.engine import NotAllowed
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
+def create_app(project_dir: Path, url: str | None = None, drain: bool = True) -> FastAPI:
+    """The app; with `drain`, it carries out the job runs it queues itself (no worker runs
+    beside it); `headcount serve` embeds a worker instead, or serves only (`--no-worker`)."""
     url = url or database_url(project_dir)
     ctx = ProjectContext.open(project_dir, url)
     app = FastAPI(title="headcount", version=__version__,
@@ -71,9 +73,10 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
                               "Authenticate with `Authorization: Bearer hc_…` (an API token).",
                   docs_url=None, openapi_url=None, redoc_url=None)
     lists = ListCache(ctx.engine)
-    state = AppState(ctx.directory, url, ctx.engine, Launcher(ctx.directory, url), lists)
+    state = AppState(ctx.directory, url, ctx.engine, Launcher(ctx, url), lists)
     # After a run, the lists it changed are rebuilt at once, not on the next visit.
     state.launcher.finished = lambda: _warm_lists(state)
+    state.launcher.drain_here(drain)
     app.state.headcount = state
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Inside the security headers, so that its refusals carry them too.

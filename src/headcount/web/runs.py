@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from headcount.jobs.blocked import cancel, resume
-from headcount.jobs.synchronization import SyncRequest
 from headcount.policy.job import resource_types_fed_by
 from headcount.project import ProjectContext
 from headcount.repository import runs
@@ -21,6 +20,7 @@ from headcount.repository.database import begin_write
 from headcount.repository.runlist import RunFilter, actors, find_runs, launchers
 from headcount.repository.runs import STATES, RunRecord
 from headcount.repository.users import User
+from headcount.scheduling import EVALUATE, JobRequest
 from headcount.web import catalog
 from headcount.web.api.catalog import connector_out
 from headcount.web.api.models import Id
@@ -36,6 +36,7 @@ from headcount.web.changes import order_lines, run_change_lines
 from headcount.web.export import ExportFormat, export_response
 from headcount.web.i18n import gettext as _
 from headcount.web.i18n import time_zone_of, use_locale
+from headcount.web.launcher import Launched
 from headcount.web.rendering import fragment, language_of, render
 from headcount.workflows import history
 
@@ -89,21 +90,30 @@ def launch(request: Request, user: Operator, name: str,
            ) -> Response:
     state = app_state(request)
     connector = catalog.connector(state.project(), name)
-    run_id = state.launcher.launch(SyncRequest(connector.identifier, mode or None,
-                                               actor=user.name))
+    launched = state.launcher.launch(JobRequest(connector.identifier, mode=mode or None,
+                                                actor=user.name))
     with begin_write(state.engine) as conn:
-        runs.audit(conn, user.name, "launch", f"run {run_id} of {connector.identifier}", None)
-    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+        runs.audit(conn, user.name, "launch", launched.target(connector.identifier), None)
+    return _follow(launched)
 
 
 @router.post("/connectors/{name}/evaluate")
 def evaluate(request: Request, user: Operator, name: str) -> Response:
     state = app_state(request)
     connector = catalog.connector(state.project(), name)
-    run_id = state.launcher.launch_evaluation(connector.identifier, user.name)
+    launched = state.launcher.launch(JobRequest(connector.identifier, tasks=(EVALUATE,),
+                                                actor=user.name))
     with begin_write(state.engine) as conn:
-        runs.audit(conn, user.name, "evaluate", f"run {run_id} of {connector.identifier}", None)
-    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+        runs.audit(conn, user.name, "evaluate", launched.target(connector.identifier), None)
+    return _follow(launched)
+
+
+def _follow(launched: Launched) -> Response:
+    # Not started yet (the connector is busy, or no worker runs): the Job Execution page lists
+    # it among the queued job runs.
+    if launched.run_id is None:
+        return RedirectResponse(f"/runs#job-run-{launched.job_run_id}", status_code=303)
+    return RedirectResponse(f"/runs/{launched.run_id}", status_code=303)
 
 
 @router.get("/runs", response_class=HTMLResponse)

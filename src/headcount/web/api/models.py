@@ -168,7 +168,10 @@ class LaunchIn(BaseModel):
 
 
 class LaunchOut(BaseModel):
-    run_id: int
+    # None: the job run is queued and has not started yet (its connector is busy, or no
+    # worker runs); follow it at /api/job-runs/{job_run_id}.
+    run_id: int | None
+    job_run_id: int | None = None
 
 
 class ReasonIn(BaseModel):

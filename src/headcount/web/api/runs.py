@@ -26,6 +26,7 @@ from headcount.repository.rejects import write_rejects
 from headcount.repository.runs import RunRecord
 from headcount.repository.schema import provisioning_orders
 from headcount.repository.users import User
+from headcount.scheduling import EVALUATE, JobRequest
 from headcount.web import catalog
 from headcount.web.api.errors import GUARDED, responses
 from headcount.web.api.models import (
@@ -57,7 +58,7 @@ def run_out(state: AppState, run: RunRecord) -> RunOut:
                   dry_run=run.dry_run, forced=run.forced, message=run.message,
                   started_at=run.started_at, finished_at=run.finished_at,
                   counters=run.counters, timings=run.timings, files=run.files,
-                  step=state.launcher.steps.get(run.id))
+                  step=state.launcher.step(run.id) if run.state == runs.RUNNING else None)
 
 
 @router.post("/connectors/{name}/runs", response_model=LaunchOut,
@@ -66,11 +67,18 @@ def launch(request: Request, user: Operator, name: str, body: LaunchIn) -> Launc
     """Launch a synchronization of the connector; follow it at /api/runs/{run_id}."""
     state = app_state(request)
     connector = catalog.connector(state.project(), name)
-    run_id = state.launcher.launch(SyncRequest(connector.identifier, body.mode, body.dry_run,
-                                               actor=user.name))
+    if body.dry_run:
+        run_id = state.launcher.preview(SyncRequest(connector.identifier, body.mode, True,
+                                                    actor=user.name))
+        with begin_write(state.engine) as conn:
+            runs.audit(conn, user.name, "launch", f"run {run_id} of {connector.identifier}",
+                       None)
+        return LaunchOut(run_id=run_id)
+    launched = state.launcher.launch(JobRequest(connector.identifier, mode=body.mode,
+                                                actor=user.name))
     with begin_write(state.engine) as conn:
-        runs.audit(conn, user.name, "launch", f"run {run_id} of {connector.identifier}", None)
-    return LaunchOut(run_id=run_id)
+        runs.audit(conn, user.name, "launch", launched.target(connector.identifier), None)
+    return LaunchOut(run_id=launched.run_id, job_run_id=launched.job_run_id)
 
 
 @router.post("/connectors/{name}/evaluate", response_model=LaunchOut,
@@ -80,10 +88,11 @@ def evaluate(request: Request, user: Operator, name: str) -> LaunchOut:
     and leavers on their dates, dated records, expired overrides, retention; no new file."""
     state = app_state(request)
     connector = catalog.connector(state.project(), name)
-    run_id = state.launcher.launch_evaluation(connector.identifier, user.name)
+    launched = state.launcher.launch(JobRequest(connector.identifier, tasks=(EVALUATE,),
+                                                actor=user.name))
     with begin_write(state.engine) as conn:
-        runs.audit(conn, user.name, "evaluate", f"run {run_id} of {connector.identifier}", None)
-    return LaunchOut(run_id=run_id)
+        runs.audit(conn, user.name, "evaluate", launched.target(connector.identifier), None)
+    return LaunchOut(run_id=launched.run_id, job_run_id=launched.job_run_id)
 
 
 @router.get("/runs", response_model=list[RunOut], responses=responses(404, 422))
