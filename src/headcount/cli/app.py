@@ -6,6 +6,7 @@ from headcount.cli import (
     account_commands,
     campaign_commands,
     case_commands,
+    job_commands,
     project_commands,
     reconciliation_commands,
     resource_commands,
@@ -23,7 +24,7 @@ __all__ = ["app", "main"]
 _COMMANDS = (project_commands, resource_commands, run_commands, server_commands, case_commands,
              reconciliation_commands, task_commands, account_commands,
              campaign_commands, upload_commands, user_commands,
-             search_commands, token_commands)
+             search_commands, token_commands, job_commands)
 
 
 def main() -> None:

@@ -34,7 +34,8 @@ def init(cli: typer.Context,
         err.print(f"[red]error:[/] {folder} is not empty (use --force)")
         raise typer.Exit(exitcodes.REFUSED)
     (folder / "config").mkdir(parents=True, exist_ok=True)
-    for name in ("hr.yaml", "directory.yaml", "policy.yaml", "workflows.yaml", "ad.yaml"):
+    for name in ("hr.yaml", "directory.yaml", "policy.yaml", "workflows.yaml", "ad.yaml",
+                 "jobs.yaml"):
         shutil.copyfile(Path(hrfiles.__file__).with_name(name), folder / "config" / name)
     hrfiles.main(["--out", str(folder / "data"), "--people", str(people)])
     ctx = open_project(cli)

@@ -79,14 +79,15 @@ class Job(ConfigModel):
 
 
 def job_connectors(job: Job, connectors: list[Connector]) -> list[Connector]:
-    """The connectors a job runs for: those it names, or every connector opted in (no `jobs:`
+    """The connectors a job runs for: those it names, or every connector that reads something
+    (it has connections: the Directory, written by policy, has none) and opts in (no `jobs:`
     list, or one naming the job)."""
     if job.connectors is not None:
         named = {c.lower() for c in job.connectors}
         return [c for c in connectors if c.identifier.lower() in named]
     low = job.identifier.lower()
-    return [c for c in connectors
-            if c.jobs is None or low in (j.lower() for j in c.jobs)]
+    return [c for c in connectors if c.connections
+            and (c.jobs is None or low in (j.lower() for j in c.jobs))]
 
 
 def check_jobs(project: Project) -> Iterator[Problem]:

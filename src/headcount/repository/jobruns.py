@@ -218,7 +218,7 @@ def cancel_queued_incrementals(engine: sa.Engine, connector: str, by: int,
         ids = [int(i) for i in conn.execute(sa.select(job_runs.c.id).where(
             sa.func.lower(job_runs.c.connector) == connector.lower(),
             job_runs.c.state == QUEUED, job_runs.c.mode == "incremental",
-            job_runs.c.id != by))]
+            job_runs.c.id != by)).scalars()]
         if ids:
             conn.execute(sa.update(job_runs).where(job_runs.c.id.in_(ids),
                                                    job_runs.c.state == QUEUED).values(
