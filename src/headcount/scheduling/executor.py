@@ -155,13 +155,15 @@ class Executor:
                               if job_run.delivery is not None else None)
                     result = synchronize(self.ctx, SyncRequest(
                         connector.identifier, job_run.mode, force=job_run.force,
-                        reason=job_run.reason, actor=job_run.actor, source=source), progress)
+                        reason=job_run.reason, actor=job_run.actor, now=self.clock(),
+                        source=source), progress)
                 elif task == EVALUATE:
                     if not resource_types_fed_by(project, connector):
                         notes.append("no resource type reads from it: nothing to evaluate")
                         continue
                     result = evaluate_policy(self.ctx, connector.identifier,
-                                             actor=job_run.actor, progress=progress)
+                                             now=self.clock(), actor=job_run.actor,
+                                             progress=progress)
                 else:
                     return jobruns.FAILED, f"unknown task `{task}`"
                 states.append(_RUN_STATES.get(result.state, jobruns.SUCCEEDED))
