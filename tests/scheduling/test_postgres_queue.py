@@ -14,8 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from headcount.repository.migrate import upgrade
+from headcount.repository.schema import job_runs
 from headcount.scheduling.postgres import ProcrastinateQueue, QueueTimings
-from queuedruns import ensure_job_runs, job_runs, queued
+from queuedruns import queued
 
 pytestmark = pytest.mark.postgres
 
@@ -27,7 +28,6 @@ FAST = QueueTimings(heartbeat=0.5, stalled_after=2, stalled_check=0.5, polling=0
 def engine(postgres_url: str) -> Iterator[sa.Engine]:
     engine = sa.create_engine(postgres_url)
     upgrade(engine)
-    ensure_job_runs(engine)
     yield engine
     engine.dispose()
 

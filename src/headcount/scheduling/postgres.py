@@ -26,15 +26,13 @@ from procrastinate import exceptions as queue_errors
 from procrastinate.jobs import DeleteJobCondition, Status
 
 from headcount.errors import RepositoryUnavailable
+from headcount.repository import jobruns
+from headcount.repository.schema import job_runs
 
 logger = logging.getLogger(__name__)
 
 TASK = "headcount.job_run"
-# The job runs' table, as far as the queue reads it: the rows recorded `queued`.
-_job_runs = sa.table("job_runs", sa.column("id", sa.Integer), sa.column("connector", sa.String),
-                     sa.column("state", sa.String),
-                     sa.column("queued_at", sa.DateTime(timezone=True)),
-                     sa.column("not_before", sa.DateTime(timezone=True)))
+# Procrastinate's table, as far as the sweep reads it (not ours: not in our metadata).
 _queue_jobs = sa.table("procrastinate_jobs", sa.column("queueing_lock", sa.String),
                        sa.column("status", sa.String))
 
@@ -55,7 +53,10 @@ class QueueTimings:
     # Fallback poll for new jobs; LISTEN/NOTIFY wakes the workers at once.
     polling: float = 5.0
     # Job runs one worker process carries out at once (of distinct connectors).
-    concurrency: int = 1
+    concurrency: int = 2
+    # A job run its worker found no way to start (its connector still runs a job run whose
+    # worker died, not yet handed back) waits this long before it is tried again.
+    busy_retry: float = 5.0
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> QueueTimings:
@@ -125,25 +126,25 @@ class ProcrastinateQueue:
             raise self._unavailable(exc) from exc
 
     def serve(self, execute: Callable[[int], None], stalled: Callable[[int], None],
-              stop: threading.Event) -> None:
-        """Run a procrastinate worker until `stop` is set: `execute` each job run it takes,
-        and hand the job runs of dead workers to `stalled`. A job run running when `stop` is
-        set finishes first."""
+              stop: threading.Event, once: bool = False) -> None:
+        """Run a procrastinate worker until `stop` is set (with `once`: until no job run is
+        due): `execute` each job run it takes, and hand the job runs of dead workers to
+        `stalled`. A job run running when `stop` is set finishes first."""
         self.requeue_orphans(datetime.now(UTC))
-        asyncio.run(self._serve(execute, stalled, stop))
+        asyncio.run(self._serve(execute, stalled, stop, once))
 
     def requeue_orphans(self, now: datetime) -> list[int]:
         """Queue again the job runs recorded `queued` (before the grace period) that the queue
         does not hold: their process died between the record and the enqueue. Their ids."""
         waiting = (sa.select(sa.literal(1)).select_from(_queue_jobs)
                    .where(_queue_jobs.c.queueing_lock
-                          == sa.func.concat("job-run:", sa.cast(_job_runs.c.id, sa.String)),
+                          == sa.func.concat("job-run:", sa.cast(job_runs.c.id, sa.String)),
                           sa.cast(_queue_jobs.c.status, sa.String).in_(("todo", "doing"))))
-        query = (sa.select(_job_runs.c.id, _job_runs.c.connector, _job_runs.c.not_before)
-                 .where(_job_runs.c.state == "queued",
-                        _job_runs.c.queued_at < now - timedelta(seconds=self.timings.orphan_grace),
+        query = (sa.select(job_runs.c.id, job_runs.c.connector, job_runs.c.not_before)
+                 .where(job_runs.c.state == jobruns.QUEUED,
+                        job_runs.c.queued_at < now - timedelta(seconds=self.timings.orphan_grace),
                         ~waiting.exists())
-                 .order_by(_job_runs.c.id))
+                 .order_by(job_runs.c.id))
         with self.engine.connect() as conn:
             orphans = conn.execute(query).all()
         for job_run_id, connector, not_before in orphans:
@@ -168,7 +169,7 @@ class ProcrastinateQueue:
             return self._deferrer
 
     async def _serve(self, execute: Callable[[int], None], stalled: Callable[[int], None],
-                     stop: threading.Event) -> None:
+                     stop: threading.Event, once: bool) -> None:
         timings = self.timings
         connector = procrastinate.PsycopgConnector(
             conninfo=self._conninfo, min_size=1, max_size=timings.concurrency + 3)
@@ -177,11 +178,13 @@ class ProcrastinateQueue:
         @app.task(name=TASK)
         def run(job_run_id: int) -> None:
             execute(job_run_id)
+            self._again_if_not_taken(job_run_id)
 
         async with app.open_async():
             worker = asyncio.create_task(app.run_worker_async(
                 name=f"{socket.gethostname()}:{os.getpid()}",
                 concurrency=timings.concurrency,
+                wait=not once,
                 install_signal_handlers=False,
                 delete_jobs=DeleteJobCondition.ALWAYS,
                 update_heartbeat_interval=timings.heartbeat,
@@ -205,6 +208,16 @@ class ProcrastinateQueue:
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
+
+    def _again_if_not_taken(self, job_run_id: int) -> None:
+        # `execute` leaves a job run queued when its connector is busy; procrastinate's job is
+        # done all the same, so the job run goes back to the queue, a little later.
+        with self.engine.connect() as conn:
+            job_run = jobruns.get(conn, job_run_id)
+        if job_run is not None and job_run.state == jobruns.QUEUED:
+            later = datetime.now(UTC) + timedelta(seconds=self.timings.busy_retry)
+            self.enqueue(job_run_id, job_run.connector,
+                         max(later, _aware(job_run.not_before)) if job_run.not_before else later)
 
     async def _hand_back_stalled(self, app: procrastinate.App,
                                  stalled: Callable[[int], None]) -> None:
