@@ -50,8 +50,9 @@ class QueueTimings:
     # (its process died in between): the sweep at a worker's start queues it again. Long
     # enough for a live process to have finished what it started.
     orphan_grace: float = 60.0
-    # Fallback poll for new jobs; LISTEN/NOTIFY wakes the workers at once.
-    polling: float = 5.0
+    # LISTEN/NOTIFY wakes the workers when a job is queued, not when a connector's running
+    # job ends and frees the next one: each worker polls for that.
+    polling: float = 1.0
     # Job runs one worker process carries out at once (of distinct connectors).
     concurrency: int = 2
     # A job run its worker found no way to start (its connector still runs a job run whose
