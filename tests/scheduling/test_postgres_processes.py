@@ -123,9 +123,10 @@ def test_two_workers_and_two_servers_run_each_job_run_once(tmp_path: Path,
             listed = [r for r in R.list_runs(conn, "HR", limit=1000) if r.id in run_ids]
             assert conn.execute(sa.text("SELECT count(*) FROM procrastinate_jobs")).scalar() == 0
         assert len(listed) == 50  # and no run of the connector besides them and the initial
-        spans = sorted((r.started_at, r.finished_at) for r in listed)
+        spans = sorted((r.started_at, r.finished_at) for r in listed
+                       if r.started_at is not None and r.finished_at is not None)
+        assert len(spans) == 50
         for (_, finished_at), (started_at, _) in pairwise(spans):
-            assert finished_at is not None
             assert finished_at <= started_at  # one run of the connector at a time
         assert len({r.worker for r in done}) >= 2  # the processes shared the work
 
