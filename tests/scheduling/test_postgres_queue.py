@@ -97,6 +97,21 @@ def test_not_before_schedules_the_job(engine: sa.Engine, queue: ProcrastinateQue
     assert scheduled == [later, later]
 
 
+def test_a_job_run_due_later_holds_back_none_due_sooner(engine: sa.Engine,
+                                                         queue: ProcrastinateQueue) -> None:
+    now = datetime.now(UTC)
+    queue.enqueue(1, "HR", now + timedelta(days=2))
+    queue.enqueue(2, "HR", now + timedelta(days=1))
+    queue.enqueue(3, "HR", None)
+    executed: list[int] = []
+    with serving(queue, executed.append):
+        eventually(lambda: executed == [3], "the job run due now executed")
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE procrastinate_jobs SET scheduled_at = now()"))
+    with serving(queue, executed.append):
+        eventually(lambda: executed == [3, 2, 1], "the sooner due first")
+
+
 def test_cancel_takes_waiting_job_runs_out(engine: sa.Engine,
                                            queue: ProcrastinateQueue) -> None:
     for job_run_id in (1, 2, 3):
@@ -173,3 +188,20 @@ def test_the_sweep_queues_again_job_runs_that_lost_their_enqueue(
                                                f"job-run:{later}"]
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(job_runs)).scalar() == 5
+
+
+def test_once_serves_until_nothing_is_due_including_what_the_runs_queue(
+        engine: sa.Engine, queue: ProcrastinateQueue) -> None:
+    # Not due: it neither holds back the connector's job runs queued after it nor is waited for.
+    queue.enqueue(3, "HR", datetime.now(UTC) + timedelta(days=1))
+    queue.enqueue(1, "HR", None)
+    executed: list[int] = []
+
+    def execute(job_run_id: int) -> None:
+        executed.append(job_run_id)
+        if job_run_id == 1:
+            queue.enqueue(2, "HR", None)  # a follower, queued while its leader runs
+
+    queue.serve(execute, lambda _: None, threading.Event(), once=True)
+    assert executed == [1, 2]
+    assert [w[0] for w in waiting(engine)] == ["job-run:3"]

@@ -32,6 +32,11 @@ from headcount.repository.schema import job_runs
 logger = logging.getLogger(__name__)
 
 TASK = "headcount.job_run"
+# With `once`, a worker stops when none of its jobs runs or is due (procrastinate's own
+# `wait=False` stops before the jobs queued while it runs: a job's follower, a retry).
+_DUE = """SELECT count(*) AS due FROM procrastinate_jobs WHERE task_name = %(task)s
+          AND (status = 'doing' OR (status = 'todo'
+               AND (scheduled_at IS NULL OR scheduled_at <= now())))"""
 # Procrastinate's table, as far as the sweep reads it (not ours: not in our metadata).
 _queue_jobs = sa.table("procrastinate_jobs", sa.column("queueing_lock", sa.String),
                        sa.column("status", sa.String))
@@ -106,6 +111,8 @@ class ProcrastinateQueue:
                                    "queueing_lock": queueing_lock(job_run_id)}
         if not_before is not None:
             options["schedule_at"] = _aware(not_before)
+            if options["schedule_at"] > datetime.now(UTC):
+                options["priority"] = _priority(options["schedule_at"])
         try:
             self._app().configure_task(TASK, **options).defer(job_run_id=job_run_id)
         except queue_errors.AlreadyEnqueued:
@@ -185,7 +192,6 @@ class ProcrastinateQueue:
             worker = asyncio.create_task(app.run_worker_async(
                 name=f"{socket.gethostname()}:{os.getpid()}",
                 concurrency=timings.concurrency,
-                wait=not once,
                 install_signal_handlers=False,
                 delete_jobs=DeleteJobCondition.ALWAYS,
                 update_heartbeat_interval=timings.heartbeat,
@@ -198,6 +204,9 @@ class ProcrastinateQueue:
                     await self._hand_back_stalled(app, stalled)
                     next_check = loop.time() + timings.stalled_check
                 await asyncio.sleep(0.2)
+                if once and (await app.connector.execute_query_one_async(
+                        query=_DUE, task=TASK))["due"] == 0:
+                    break
             if worker.done():
                 # The worker stopped by itself: its database went away.
                 try:
@@ -252,6 +261,13 @@ def backend(engine: sa.Engine, timings: QueueTimings | None = None) -> Procrasti
     """The queue of a PostgreSQL database, its worker's timings from the environment unless
     given."""
     return ProcrastinateQueue(engine, timings or QueueTimings.from_environment(os.environ))
+
+
+def _priority(due: datetime) -> int:
+    # Procrastinate starts a lock's jobs by priority, then in queue order, and a job not yet
+    # due holds back those behind it: the later a job run is due, the lower it stands, so that
+    # one due tomorrow never holds back one due now (priority 0) or sooner.
+    return -int(due.timestamp() // 60)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -66,10 +66,7 @@ class Worker:
         else:
             threading.Thread(target=self._ticking, args=(stop,), daemon=True,
                              name="scheduler").start()
-        if once and isinstance(self.backend, LocalQueue):
-            self.backend.serve(self.executor.execute, self.executor.stalled, stop, once=True)
-        else:
-            self.backend.serve(self.executor.execute, self.executor.stalled, stop)
+        self.backend.serve(self.executor.execute, self.executor.stalled, stop, once=once)
 
     def _ticking(self, stop: threading.Event) -> None:
         while not stop.is_set():
