@@ -31,6 +31,11 @@ NAMES_REVISION = "0022"
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Processes started together on one database (a server and its workers after an
+            # upgrade) migrate one after the other: the next one finds the schema current.
+            connection.exec_driver_sql(
+                "SELECT pg_advisory_xact_lock(hashtext('headcount-migrate'))")
         before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(_config(connection), revision)
         after = MigrationContext.configure(connection).get_current_revision()

@@ -20,7 +20,7 @@ class QueueBackend(Protocol):
     def cancel(self, job_run_ids: Sequence[int]) -> None: ...   # queued ones, not started
 
     def serve(self, execute: Callable[[int], None], stalled: Callable[[int], None],
-              stop: threading.Event) -> None: ...
+              stop: threading.Event, once: bool = False) -> None: ...  # once: until none is due
 
 
 def backend_for(engine: sa.Engine) -> QueueBackend:

@@ -61,19 +61,14 @@ class Worker:
 
     def run(self, stop: threading.Event, once: bool = False) -> None:
         """Until `stop` is set; with `once`, tick once and return when nothing is due."""
-        if self.schedule and once:
+        if not self.schedule:
+            pass
+        elif once:
             self._tick()
-        elif self.schedule:
+        else:
             threading.Thread(target=self._ticking, args=(stop,), daemon=True,
                              name="scheduler").start()
-        if once:
-            # What is due now, read from the table whatever the backend: a job run taken here
-            # is no longer queued when the backend delivers it, and is skipped then.
-            drain = self.backend if isinstance(self.backend, LocalQueue) else LocalQueue(
-                self.ctx.engine, self.concurrency, self.poll_seconds, self.clock)
-            drain.serve(self.executor.execute, self.executor.stalled, stop, once=True)
-        else:
-            self.backend.serve(self.executor.execute, self.executor.stalled, stop)
+        self.backend.serve(self.executor.execute, self.executor.stalled, stop, once=once)
 
     def _ticking(self, stop: threading.Event) -> None:
         while not stop.is_set():
