@@ -40,6 +40,8 @@ class GivenSource:
     connector: Connector
     tables: dict[str, SourceTable]
     files: dict[str, dict[str, object]] = field(default_factory=dict)
+    # Who read them, for the job result's log ("delivery 4 by agent paris on host1 (token 3)").
+    origin: str | None = None
 
 
 def export_files(project_dir: Path, connector: Connector, incremental: bool, work: RunWork,
@@ -83,6 +85,8 @@ def export_files(project_dir: Path, connector: Connector, incremental: bool, wor
 
 def given_files(given: GivenSource, work: RunWork) -> dict[str, SourceTable]:
     """The given tables, each listed in the job result as an exported file is."""
+    if given.origin:
+        work.log("info", f"tables read by {given.origin}")
     for cid, table in given.tables.items():
         info: dict[str, Any] = table.file.as_dict()
         info["header"] = table.header

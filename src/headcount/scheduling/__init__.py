@@ -101,6 +101,7 @@ def _drain(directory: Path, url: str, key: str) -> None:
 
 
 def _run(directory: Path, url: str, request: JobRequest) -> None:
+    from headcount.agents import deliveries
     from headcount.jobs.evaluation import evaluate_policy
     from headcount.jobs.synchronization import SyncRequest, synchronize
 
@@ -108,9 +109,11 @@ def _run(directory: Path, url: str, request: JobRequest) -> None:
     try:
         for task in request.tasks:
             if task == SYNCHRONIZE:
+                source = None if request.delivery is None else \
+                    deliveries.given_source(ctx, request.delivery)
                 synchronize(ctx, SyncRequest(request.connector, request.mode,
                                              force=request.force, reason=request.reason,
-                                             actor=request.actor))
+                                             actor=request.actor, source=source))
             elif task == EVALUATE:
                 evaluate_policy(ctx, request.connector, actor=request.actor)
     finally:

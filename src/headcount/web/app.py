@@ -23,6 +23,7 @@ from headcount.project import ProjectContext
 from headcount.repository.database import database_url
 from headcount.repository.users import User
 from headcount.web import (
+    agent_api,
     audit,
     campaigns,
     cases,
@@ -102,6 +103,7 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     app.include_router(campaigns.router)  # Reviews (SPEC §10): the campaigns' API and pages
     app.include_router(upload.router)  # Manual upload (SPEC §9): its API and pages
     app.include_router(profile.router)  # Each user's own password and preferences
+    app.include_router(agent_api.router)  # Remote agents (docs/agent.md): service tokens only
     sso.install(app)  # Single sign-on (docs/sso.md): its pages and its round trip's cookie
 
     # The schema and its page describe personal-data endpoints: they need a log-in too.
