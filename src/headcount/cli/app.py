@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from headcount.cli import (
     account_commands,
+    agent_commands,
     campaign_commands,
     case_commands,
     project_commands,
@@ -23,7 +24,7 @@ __all__ = ["app", "main"]
 _COMMANDS = (project_commands, resource_commands, run_commands, server_commands, case_commands,
              reconciliation_commands, task_commands, account_commands,
              campaign_commands, upload_commands, user_commands,
-             search_commands, token_commands)
+             search_commands, token_commands, agent_commands)
 
 
 def main() -> None:
