@@ -161,8 +161,8 @@ def complete(conn: sa.Connection, agent: Agent, delivery: Delivery, now: datetim
     data = _bytes(conn, delivery.id)
     actual = hashlib.sha256(data).hexdigest()
     if actual != delivery.sha256 or len(data) != delivery.size:
-        # Every chunk matched its own checksum: the agent announced the wrong whole. Start over.
-        conn.execute(sa.delete(agent_chunks).where(agent_chunks.c.delivery_id == delivery.id))
+        # Every chunk matched its own checksum: the agent announced the wrong whole. The
+        # caller drops the chunks (`drop_chunks`, after this transaction rolls back).
         raise ChecksumMismatch(f"delivery {delivery.id} has {len(data)} bytes of SHA-256 "
                                f"{actual}, not {delivery.size} of {delivery.sha256}: its "
                                "chunks were dropped, send them again")
@@ -172,6 +172,11 @@ def complete(conn: sa.Connection, agent: Agent, delivery: Delivery, now: datetim
     conn.execute(sa.update(agent_deliveries).where(agent_deliveries.c.id == delivery.id)
                  .values(state=COMPLETE, completed_at=now))
     return get(conn, delivery.id)
+
+
+def drop_chunks(conn: sa.Connection, delivery_id: int) -> None:
+    """Forget the chunks of a delivery whose whole was refused: the agent sends them again."""
+    conn.execute(sa.delete(agent_chunks).where(agent_chunks.c.delivery_id == delivery_id))
 
 
 def queued(conn: sa.Connection, delivery_id: int, job_run_id: int) -> None:

@@ -139,10 +139,15 @@ def complete(request: Request, connector: str, delivery_id: int, token: Token,
     """Every chunk is sent: the whole is checked against its SHA-256, its work item closed,
     and a job run queued to apply it."""
     engine = _engine(request)
-    with begin_write(engine) as conn:
-        agent = _agent(conn, token, name)
-        delivery = deliveries.complete(
-            conn, agent, deliveries.owned(conn, agent, connector, delivery_id), now())
+    try:
+        with begin_write(engine) as conn:
+            agent = _agent(conn, token, name)
+            delivery = deliveries.complete(
+                conn, agent, deliveries.owned(conn, agent, connector, delivery_id), now())
+    except deliveries.ChecksumMismatch:
+        with begin_write(engine) as conn:
+            deliveries.drop_chunks(conn, delivery_id)
+        raise
     state = app_state(request)
     job_run = submit(ProjectContext(state.project_dir, engine), JobRequest(
         delivery.connector, mode=delivery.mode, trigger="agent", delivery=delivery.id,
