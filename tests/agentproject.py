@@ -27,7 +27,8 @@ def remote_project(folder: Path, url: str, people: int = 200) -> Path:
     engine = create_engine(url)
     try:
         with begin_write(engine) as conn:
-            deployments.deploy(conn, load_project_config(project))
+            deployed, _ = deployments.deploy(conn, load_project_config(project))
+        assert deployed is not None, "the connector's `agent` setting was not deployed"
     finally:
         engine.dispose()
     return project

@@ -67,7 +67,8 @@ def _objects(project: Project) -> dict[str, str]:
     out: dict[str, str] = {}
     for c in project.connectors:
         out[f"connector {c.identifier}"] = json.dumps(
-            c.model_dump(include={"display_name", "thresholds"}), sort_keys=True, default=str)
+            c.model_dump(include={"display_name", "thresholds", "agent"}), sort_keys=True,
+            default=str)
         for conn in c.connections:
             out[f"connection {c.identifier}/{conn.identifier}"] = conn.model_dump_json()
         for et in c.entity_types:
