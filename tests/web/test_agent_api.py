@@ -6,6 +6,7 @@ delivery is applied by a run that names the agent — and a revoked token gets 4
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -205,3 +206,28 @@ def test_a_revoked_token_or_one_without_the_connector_is_refused_with_401(
         assert answer.headers["www-authenticate"] == "Bearer"
     assert client.post("/api/agent/heartbeat", headers={"X-Headcount-Agent": "x"},
                        json={"host": "h", "version": "1"}).status_code == 401
+
+
+def test_a_delivered_file_passes_the_file_shape_guards_as_a_file_read_here(
+        site: tuple[TestClient, Path], tmp_path: Path) -> None:
+    client, folder = site
+    engine = engine_of(client)
+    _, secret = agent_token(engine)
+    heartbeat(client, secret, "paris")
+    side = tmp_path / "agent-side"
+    shutil.copytree(folder, side)
+    people = side / "data" / "hr_people.csv"
+    header = people.read_text(encoding="latin-1").splitlines(keepends=True)[0]
+    people.write_text(header, encoding="latin-1")  # an export cut short: its header only
+    data = exported(side)
+    started = announce(client, secret, "paris", data)
+    for n in range(started["chunks"]):
+        assert put(client, secret, "paris", started["id"], n,
+                   data[n * CHUNK:(n + 1) * CHUNK]).status_code == 204
+    assert client.post(f"/api/agent/HR/deliveries/{started['id']}/complete",
+                       headers=headers(secret, "paris")).status_code == 200
+    record = run_of_delivery(engine, started["id"])
+    assert record.state == "blocked"
+    with engine.connect() as conn:
+        lines = " ".join(m for _, _, m in logs(conn, record.id))
+    assert "hr_people.csv: the file is empty (the last accepted one had 200 rows)" in lines

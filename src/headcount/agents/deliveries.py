@@ -225,7 +225,7 @@ def given_source(ctx: ProjectContext, delivery_id: int) -> GivenSource:
     about = {"agent": agent.name, "agent_host": agent.host, "agent_version": agent.version,
              "delivery": delivery.id, "delivered_by": delivery.token_label}
     return GivenSource(connector=connector, tables=tables,
-                       files={cid: dict(about) for cid in tables},
+                       files={cid: dict(about) for cid in tables}, own_files=True,
                        origin=f"delivery {delivery.id} by {agent.label} "
                               f"({delivery.token_label})")
 
