@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from headcount.agents.settings import AgentConfigError, TokenSource, load, read_token
+from headcount.agents.settings import (
+    AgentConfigError,
+    AgentSettings,
+    TokenSource,
+    load,
+    read_token,
+)
 
 
 def write(folder: Path, text: str) -> Path:
@@ -52,3 +58,10 @@ def test_a_token_from_the_environment_or_a_systemd_credential(
     assert read_token(TokenSource(credential="agent-token")) == "hcs_cred"
     with pytest.raises(ValueError, match="exactly one"):
         TokenSource(env="A", credential="b")
+
+
+def test_every_setting_is_documented() -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "agent.md").read_text("utf-8")
+    missing = [f"{cls.__name__}.{name}" for cls in (AgentSettings, TokenSource)
+               for name in cls.model_fields if f"`{name}`" not in guide]
+    assert not missing, f"not in docs/agent.md: {missing}"
