@@ -1,7 +1,8 @@
-"""The agent end to end (issue 13, item 3): `headcount serve` over HTTPS on the loopback, with a
+"""The agent. End to end (issue 13, item 3): `headcount serve` over HTTPS on the loopback, with a
 certificate this test makes, and `headcount agent --once` in another process next to a copy of the
 sample HR files: it leases the work, delivers the people file, and the run that applies it names
-the agent; with its token revoked, the agent is refused."""
+the agent; with its token revoked, the agent is refused. And through a network that drops
+requests: the agent retries, and resumes its upload from what the server holds."""
 
 from __future__ import annotations
 
@@ -24,14 +25,17 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from fastapi.testclient import TestClient
 
 from agentproject import agent_token, remote_project, run_of_delivery
 from headcount.agents import deliveries
+from headcount.agents.client import AgentClient
+from headcount.agents.settings import AgentSettings, TokenSource
 from headcount.repository.database import DATABASE_ENV, begin_write, create_engine
 from headcount.repository.schema import agent_work, agents
 from servers import free_port
+from webproject import make_app
 
-pytestmark = pytest.mark.slow
 CLI = "from headcount.cli.app import main; main()"
 
 
@@ -110,6 +114,7 @@ def agent(folder: Path, config: Path) -> subprocess.CompletedProcess[str]:
                           timeout=300, check=False)
 
 
+@pytest.mark.slow
 def test_an_agent_in_another_process_delivers_over_tls_and_a_revoked_token_is_refused(
         tmp_path: Path, server: tuple[str, Path, Path, sa.Engine]) -> None:
     url, project, ca, engine = server
@@ -155,3 +160,59 @@ def test_an_agent_in_another_process_delivers_over_tls_and_a_revoked_token_is_re
     refused = agent(side, config)
     assert refused.returncode == 4
     assert "refused the token" in refused.stdout + refused.stderr
+
+
+class Flaky(httpx.BaseTransport):
+    """The app reached through the test client, but every third chunk upload is lost on the
+    way, twice: once more than the agent retries a request. (Starlette's test client speaks
+    httpx2: requests and answers are carried over.)"""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.puts = 0
+        self.lost: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            self.puts += 1
+            path = request.url.path
+            if (self.puts % 3 == 0 or path in self.lost) and self.lost.count(path) < 2:
+                self.lost.append(path)
+                raise httpx.ConnectError("connection reset", request=request)
+        answer = self.client.request(request.method, str(request.url),
+                                     headers=dict(request.headers), content=request.read())
+        return httpx.Response(answer.status_code, headers=list(answer.headers.multi_items()),
+                              content=answer.content)
+
+
+def test_an_upload_through_a_flaky_network_is_retried_and_resumed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/headcount.db"
+    folder = remote_project(tmp_path / "hr", url)
+    app = make_app(folder, url)
+    engine: sa.Engine = app.state.headcount.engine
+    try:
+        with TestClient(app) as client:
+            _, secret = agent_token(engine)
+            (tmp_path / "agent.token").write_text(secret, encoding="utf-8")
+            (tmp_path / "agent.token").chmod(0o600)
+            settings = AgentSettings(server=str(client.base_url), project=folder,
+                                     name="paris-agent", chunk_bytes=4096, retries=1,
+                                     token=TokenSource(file=tmp_path / "agent.token"))
+            flaky = Flaky(client)
+            said: list[str] = []
+            agent = AgentClient(settings, said.append, transport=flaky, sleep=lambda _: None)
+            try:
+                agent.heartbeat()
+                with begin_write(engine) as conn:
+                    item = deliveries.request_work(conn, "HR", "complete", 3)
+                done = agent.serve_work()
+            finally:
+                agent.close()
+            assert [d.work for d in done] == [item]
+            assert len(flaky.lost) > 3
+            assert any("retrying" in line for line in said)
+            assert any("resuming" in line for line in said)
+            record = run_of_delivery(engine, done[0].delivery)
+            assert record.state in ("succeeded", "warnings"), record.message
+    finally:
+        engine.dispose()

@@ -143,19 +143,27 @@ class AgentClient:
             "chunks": chunks, "work_id": work_id}).json()
         delivery = int(started["id"])
         base = f"/{connector}/deliveries/{delivery}"
-        for _ in range(self.settings.retries + 1):
+        before, fruitless = -1, 0
+        while True:
             # Resumption: send what the server does not hold, whatever happened before.
             held = set(self._call("GET", base).json()["received"])
-            try:
-                for n in range(chunks):
-                    if n not in held:
-                        part = data[n * size:(n + 1) * size]
-                        self._call("PUT", f"{base}/chunks/{n}", content=part, headers={
-                            "X-Chunk-SHA256": hashlib.sha256(part).hexdigest(),
-                            "Content-Type": "application/octet-stream"})
+            missing = [n for n in range(chunks) if n not in held]
+            if not missing:
                 break
+            # Give up only when rounds in a row bring no chunk at all.
+            fruitless = fruitless + 1 if len(held) <= before else 0
+            before = len(held)
+            if fruitless > self.settings.retries:
+                raise ServerUnreachable(f"delivery {delivery}: {len(missing)} of {chunks} "
+                                        "chunks could not be sent")
+            try:
+                for n in missing:
+                    part = data[n * size:(n + 1) * size]
+                    self._call("PUT", f"{base}/chunks/{n}", content=part, headers={
+                        "X-Chunk-SHA256": hashlib.sha256(part).hexdigest(),
+                        "Content-Type": "application/octet-stream"})
             except ServerUnreachable as exc:
-                self.say(f"delivery {delivery}: {exc}; resuming")
+                self.say(f"delivery {delivery}: {exc}; resuming from what the server holds")
         done = self._call("POST", f"{base}/complete").json()
         self.say(f"{connector}: delivery {delivery} complete ({len(data):,} bytes in {chunks} "
                  f"chunks), job run {done.get('job_run')}")
