@@ -73,7 +73,7 @@ def agents_page(request: Request, user: Operator) -> Response:
         labels = {t.id: t.label for t in tokens.list_tokens(conn)}
         recent = conn.execute(sa.select(agent_deliveries).order_by(
             agent_deliveries.c.id.desc()).limit(RECENT)).all()
-    names = {a.id: a.label for a in agents}
+    names = {a.id: a.name for a in agents}
     rows = [AgentRow(a, labels.get(a.token_id, f"token {a.token_id}"),
                      [_named(project, c) for c in a.connectors], a.late(moment),
                      [i for i in items if i.agent_id == a.id and i.lease_expires
