@@ -25,6 +25,8 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.routing import iter_route_contexts
 
+from headcount.agents import deliveries, heartbeats, work
+from headcount.agents.heartbeats import Heartbeat
 from headcount.campaigns import lifecycle
 from headcount.campaigns.spec import CampaignSpec, Scope, Stage
 from headcount.jobs.synchronization import SyncRequest, synchronize
@@ -137,6 +139,15 @@ def instances(app: FastAPI) -> dict[str, str]:
             "upload_id": first("SELECT id FROM uploads"),
             "workflow": forms.startable(project, admin)[0].identifier,
         }
+        # The Agents page: an agent holding a lease, work waiting, a delivery under way.
+        agent = heartbeats.beat(conn, 1, Heartbeat("paris-agent", "files.paris.example",
+                                                   "1.0", ("HR",), 30), datetime.now(UTC))
+        deliveries.request_work(conn, "HR", "complete", 1)
+        deliveries.request_work(conn, "HR", "incremental", 2)
+        work.lease(conn, agent, ["HR"], datetime.now(UTC))
+        deliveries.start(conn, agent, "HR", "token 1 (paris-agent)",
+                         deliveries.Announce("incremental", 123456, "ab" * 32, 1),
+                         datetime.now(UTC))
     apply_edit(state, admin, ManualEdit("Directory_UserRecord", "E00002",
                                         {"Title": "Chief Tester"}, "promotion, HR is late",
                                         None))

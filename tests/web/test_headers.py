@@ -49,7 +49,8 @@ def path_values(app: FastAPI) -> dict[str, str]:
     return {"entity_type": "HR_Person", "key:path": "E00002", "name": "HR", "run_id": "1",
             "resource_id": str(resource_id), "case_id": "1", "state_id": "1", "token_id": "1",
             "identifier": user, "task_id": "1", "instance_id": "1", "workflow": "Nope",
-            "campaign_id": "1", "format": "csv", "upload_id": "1"}
+            "campaign_id": "1", "format": "csv", "upload_id": "1", "connector": "HR",
+            "delivery_id": "1", "n": "0"}
 
 
 def url_of(path: str, values: dict[str, str]) -> str:

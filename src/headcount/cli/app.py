@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from headcount.cli import (
     account_commands,
+    agent_commands,
     campaign_commands,
     case_commands,
     job_commands,
@@ -25,7 +26,8 @@ __all__ = ["app", "main"]
 _COMMANDS = (project_commands, resource_commands, run_commands, server_commands, case_commands,
              reconciliation_commands, task_commands, account_commands,
              campaign_commands, upload_commands, user_commands,
-             search_commands, token_commands, notify_commands, job_commands)
+             search_commands, token_commands, notify_commands, job_commands,
+             agent_commands)
 
 
 def main() -> None:

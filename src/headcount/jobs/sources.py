@@ -44,6 +44,11 @@ class GivenSource:
     connector: Connector
     tables: dict[str, SourceTable]
     files: dict[str, dict[str, object]] = field(default_factory=dict)
+    # Who read them, for the job result's log ("delivery 4 by agent paris on host1 (token 3)").
+    origin: str | None = None
+    # The connector's own files, read elsewhere (a remote agent's delivery): the file-shape
+    # guards compare them with the last accepted ones, as when the server reads them.
+    own_files: bool = False
 
 
 def export_files(project_dir: Path, connector: Connector, incremental: bool, work: RunWork,
@@ -95,10 +100,15 @@ def export_files(project_dir: Path, connector: Connector, incremental: bool, wor
 
 def given_files(given: GivenSource, work: RunWork) -> dict[str, SourceTable]:
     """The given tables, each listed in the job result as an exported file is."""
+    if given.origin:
+        work.log("info", f"tables read by {given.origin}")
     for cid, table in given.tables.items():
         info: dict[str, Any] = table.file.as_dict()
         info["header"] = table.header
         info["rows"] = table.frame.height + len(table.rejected)
+        if given.own_files:
+            info["shapes"] = profile(table.frame, sorted(columns_read_from(given.connector,
+                                                                         cid)))
         info |= given.files.get(cid, {})
         work.files.append(info)
         work.log("info", f"read {table.file.name} ({cid}): {info['rows']:,} rows, "

@@ -231,7 +231,7 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
         limits = connector.effective_thresholds()
         # Given tables have no file of their own to compare with the last one accepted (an
         # upload's columns legitimately differ from one file to the next): thresholds only.
-        shaped = tables if request.source is None else {}
+        shaped = tables if request.source is None or request.source.own_files else {}
         for cid, table in shaped.items():
             mapped = columns_read_from(connector, cid)
             report = check_shape(table, previous.get(cid), limits, mapped)
@@ -239,8 +239,8 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
             for w in report.warnings:
                 work.log("warning", w)
     # The files are prepared: their tables (the largest thing held) are no longer needed.
-    accepted_files_of_run = set(tables) if mode != "incremental" and request.source is None \
-        else set()
+    own = request.source is None or request.source.own_files
+    accepted_files_of_run = set(tables) if mode != "incremental" and own else set()
     del tables
     target_types = navigation_targets(project)
     with work.timed("diff", progress), ctx.engine.connect() as conn:

@@ -23,6 +23,7 @@ from headcount.project import ProjectContext
 from headcount.repository.database import database_url
 from headcount.repository.users import User
 from headcount.web import (
+    agent_api,
     audit,
     campaigns,
     cases,
@@ -42,6 +43,7 @@ from headcount.web import (
     users,
     workflows,
 )
+from headcount.web import agents as agent_pages
 from headcount.web import resources as resource_pages
 from headcount.web import runs as run_pages
 from headcount.web.api import access, catalog, runs
@@ -111,6 +113,8 @@ def create_app(project_dir: Path, url: str | None = None, drain: bool = True) ->
     app.include_router(jobs.api, prefix="/api")
     app.include_router(jobs.router)
     app.include_router(profile.router)  # Each user's own password and preferences
+    app.include_router(agent_api.router)  # Remote agents (docs/agent.md): service tokens only
+    app.include_router(agent_pages.router)  # …and their page
     sso.install(app)  # Single sign-on (docs/sso.md): its pages and its round trip's cookie
 
     # The schema and its page describe personal-data endpoints: they need a log-in too.

@@ -69,7 +69,9 @@ def connector_page(request: Request, user: Reader, name: str) -> Response:
                                               "runs": [run_out(state, r) for r in records],
                                               "durations": _durations(records),
                                               "launched": launched, "evaluates": evaluates,
-                                              "undeployed": undeployed}, user)
+                                              "undeployed": undeployed,
+                                              "remote": bool(found and found.agent == "remote")},
+                  user)
 
 
 @router.get("/connectors/{name}/runs-table", response_class=HTMLResponse)

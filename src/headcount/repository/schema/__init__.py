@@ -4,6 +4,12 @@ here; the modules only group them."""
 
 from __future__ import annotations
 
+from headcount.repository.schema.agents import (
+    agent_chunks,
+    agent_deliveries,
+    agent_work,
+    agents,
+)
 from headcount.repository.schema.engine import (
     accepted_files,
     audit_log,
@@ -65,6 +71,10 @@ __all__ = [
     "account_decisions",
     "account_marks",
     "account_status",
+    "agent_chunks",
+    "agent_deliveries",
+    "agent_work",
+    "agents",
     "api_tokens",
     "audit_log",
     "campaign_decisions",
