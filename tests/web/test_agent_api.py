@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,10 +22,12 @@ from headcount.agents import bundle, deliveries
 from headcount.config.loader import load_project_config
 from headcount.jobs.sources import export_files
 from headcount.jobs.work import RunWork
-from headcount.repository import tokens
+from headcount.project import ProjectContext
+from headcount.repository import jobruns, tokens
 from headcount.repository.database import begin_write
 from headcount.repository.runs import logs, now
 from headcount.repository.schema import agent_work
+from headcount.scheduling import JobRequest, submit
 from webproject import make_app
 
 CHUNK = 4096
@@ -231,3 +234,42 @@ def test_a_delivered_file_passes_the_file_shape_guards_as_a_file_read_here(
     with engine.connect() as conn:
         lines = " ".join(m for _, _, m in logs(conn, record.id))
     assert "hr_people.csv: the file is empty (the last accepted one had 200 rows)" in lines
+
+
+def test_a_job_run_waiting_for_an_agent_ends_as_the_run_of_its_delivery(
+        site: tuple[TestClient, Path]) -> None:
+    client, folder = site
+    engine = engine_of(client)
+    _, secret = agent_token(engine)
+    heartbeat(client, secret, "paris")
+    asked = submit(ProjectContext(folder, engine), JobRequest("HR", mode="complete"))
+    waiting = _job_run_in(engine, asked, (jobruns.WAITING,))
+    assert waiting.message is not None
+    assert "waiting for an agent's delivery" in waiting.message
+    leased = client.post("/api/agent/work/lease", headers=headers(secret, "paris")).json()
+    assert leased["work"]["job_run"] == asked
+    data = exported(folder)
+    started = announce(client, secret, "paris", data, leased["work"]["id"])
+    for n in range(started["chunks"]):
+        assert put(client, secret, "paris", started["id"], n,
+                   data[n * CHUNK:(n + 1) * CHUNK]).status_code == 204
+    assert client.post(f"/api/agent/HR/deliveries/{started['id']}/complete",
+                       headers=headers(secret, "paris")).status_code == 200
+    record = run_of_delivery(engine, started["id"])
+    answered = _job_run_in(engine, asked, (jobruns.SUCCEEDED, jobruns.WARNINGS))
+    assert answered.state == record.state.replace("succeeded with warnings", "warnings")
+    assert answered.message is not None
+    assert "applied by job run" in answered.message
+
+
+def _job_run_in(engine: sa.Engine, job_run_id: int, states: tuple[str, ...],
+                within: float = 120.0) -> jobruns.JobRun:
+    """The job run once in one of `states` (a drain carries it out in the background)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            found = jobruns.get(conn, job_run_id)
+        if found is not None and found.state in states:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"job run {job_run_id} not in {states} within {within} s: {found}")

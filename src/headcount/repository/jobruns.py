@@ -201,6 +201,16 @@ def finish(engine: sa.Engine, job_run_id: int, state: str, message: str | None,
             state=state, message=message, finished_at=now, heartbeat_at=now))
 
 
+def answer(engine: sa.Engine, waiting_id: int, delivered_id: int, state: str,
+           now: datetime) -> None:
+    """A job run waiting for an agent's delivery ends as the job run that applied it."""
+    with begin_write(engine) as conn:
+        conn.execute(sa.update(job_runs).where(
+            job_runs.c.id == waiting_id, job_runs.c.state == WAITING).values(
+            state=state, finished_at=now, heartbeat_at=now,
+            message=f"delivered; applied by job run {delivered_id}"))
+
+
 def requeue(engine: sa.Engine, job_run_id: int, not_before: datetime | None,
             message: str | None) -> None:
     """Back to the queue for another attempt (its attempts are kept)."""

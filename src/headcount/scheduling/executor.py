@@ -190,6 +190,8 @@ class Executor:
             if retried is not None:
                 message = f"{message or state}; retried as job run {retried}"
         jobruns.finish(self.ctx.engine, job_run.id, state, message, now)
+        if job_run.delivery is not None and job_run.parent is not None:
+            jobruns.answer(self.ctx.engine, job_run.parent, job_run.id, state, now)
         if self.finished is not None:
             done = jobruns.get_one(self.ctx.engine, job_run.id)
             if done is not None:

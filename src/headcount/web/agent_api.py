@@ -149,9 +149,13 @@ def complete(request: Request, connector: str, delivery_id: int, token: Token,
             deliveries.drop_chunks(conn, delivery_id)
         raise
     state = app_state(request)
+    # The job run that asked for this work waits for it: the delivery's job run answers it.
+    with engine.connect() as conn:
+        asked = work.get(conn, delivery.work_id).job_run_id \
+            if delivery.work_id is not None else None
     job_run = submit(ProjectContext(state.project_dir, engine), JobRequest(
         delivery.connector, mode=delivery.mode, trigger="agent", delivery=delivery.id,
-        actor=token.label))
+        actor=token.label, parent=asked))
     with begin_write(engine) as conn:
         deliveries.queued(conn, delivery.id, job_run)
         return _shown(conn, deliveries.get(conn, delivery.id))
