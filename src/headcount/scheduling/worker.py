@@ -4,11 +4,13 @@ that queued them, the job runs of a web app that has no worker of its own."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from headcount.errors import HeadcountError
+from headcount.jobs.events import announce_stale
 from headcount.project import ProjectContext
 from headcount.repository.jobruns import JobRun
 from headcount.scheduling.backend import QueueBackend, backend_for
@@ -18,6 +20,9 @@ from headcount.scheduling.scheduler import Scheduler
 
 Clock = Callable[[], datetime]
 TICK_SECONDS = 20.0
+# How often the scheduler looks for stale source files to announce (docs/notifications.md, job
+# events): a spell is announced once, so looking often costs a query, never a second mail.
+STALE_EVERY = timedelta(minutes=10)
 
 
 def _utcnow() -> datetime:
@@ -71,9 +76,20 @@ class Worker:
         self.backend.serve(self.executor.execute, self.executor.stalled, stop, once=once)
 
     def _ticking(self, stop: threading.Event) -> None:
+        looked: datetime | None = None
         while not stop.is_set():
             self._tick()
+            now = self.clock()
+            if looked is None or now - looked >= STALE_EVERY:
+                looked = now
+                self._announce_stale(now)
             stop.wait(self.tick_seconds)
+
+    def _announce_stale(self, now: datetime) -> None:
+        # Nothing deployed yet: no connector to be stale.
+        with contextlib.suppress(HeadcountError):
+            announce_stale(self.ctx.engine, self.ctx.deployed()[1], now,
+                           folder=self.ctx.directory)
 
 
 class Drain:
