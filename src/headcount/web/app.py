@@ -32,6 +32,7 @@ from headcount.web import (
     profile,
     provenance,
     reconciliation,
+    scim_api,
     search,
     sso,
     systems,
@@ -103,6 +104,8 @@ def create_app(project_dir: Path, url: str | None = None) -> FastAPI:
     app.include_router(upload.router)  # Manual upload (SPEC §9): its API and pages
     app.include_router(profile.router)  # Each user's own password and preferences
     sso.install(app)  # Single sign-on (docs/sso.md): its pages and its round trip's cookie
+    # The read-only SCIM view of the identities (docs/scim.md), for downstream applications.
+    app.mount(scim_api.PREFIX, scim_api.application(ctx.engine))
 
     # The schema and its page describe personal-data endpoints: they need a log-in too.
     generated = app.openapi
