@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from fastapi import FastAPI
 
 from headcount.repository import tokens
@@ -22,7 +23,12 @@ def scim_app(folder: Path, url: str) -> FastAPI:
 def reader(app: FastAPI, scopes: tuple[str, ...] = (tokens.IDENTITIES_READ,),
            connectors: tuple[str, ...] = ()) -> tuple[int, dict[str, str]]:
     """A new service token's id and the headers that present it."""
-    with begin_write(app.state.headcount.engine) as conn:
+    return reader_of(app.state.headcount.engine, scopes, connectors)
+
+
+def reader_of(engine: sa.Engine, scopes: tuple[str, ...] = (tokens.IDENTITIES_READ,),
+              connectors: tuple[str, ...] = ()) -> tuple[int, dict[str, str]]:
+    with begin_write(engine) as conn:
         token, secret = tokens.create(conn, "scim-reader", list(scopes), list(connectors),
                                       "admin")
     return token.id, {"Authorization": f"Bearer {secret}"}

@@ -69,7 +69,8 @@ def test_discovery_describes_a_read_only_view(app: FastAPI) -> None:
     assert body["bulk"]["supported"] is False
     assert body["changePassword"] == {"supported": False}
     assert body["filter"] == {"supported": True, "maxResults": 1000}
-    assert body["sort"] == {"supported": True} and body["etag"] == {"supported": True}
+    assert body["sort"] == {"supported": True}
+    assert body["etag"] == {"supported": True}
     assert body["authenticationSchemes"][0]["type"] == "oauthbearertoken"
     types = client.get("/scim/v2/ResourceTypes", headers=headers).json()["Resources"]
     assert [(t["name"], t["endpoint"]) for t in types] == [("User", "/Users")]
@@ -79,7 +80,8 @@ def test_discovery_describes_a_read_only_view(app: FastAPI) -> None:
     assert schemas == {"urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE}
     # No Groups: organizations are the Users' department and organization.
     groups = client.get("/scim/v2/Groups", headers=headers)
-    assert groups.status_code == 404 and groups.json()["schemas"] == [ERROR]
+    assert groups.status_code == 404
+    assert groups.json()["schemas"] == [ERROR]
 
 
 def test_a_user_is_the_identity_with_its_current_record(app: FastAPI) -> None:
@@ -101,7 +103,8 @@ def test_a_user_is_the_identity_with_its_current_record(app: FastAPI) -> None:
                    links.c.navigation == "Directory_UserRecord.Manager")).scalar_one()
         names = display_names(conn, project, [("Directory_User", key),
                                               ("Directory_User", manager_key)])
-    assert user["id"] == key and user["userName"] == key
+    assert user["id"] == key
+    assert user["userName"] == key
     assert user["externalId"] == person["EmployeeId"]
     assert user["displayName"] == names[("Directory_User", key)]
     assert user["name"] == {"givenName": person["FirstName"], "familyName": person["LastName"]}
@@ -118,10 +121,13 @@ def test_a_user_is_the_identity_with_its_current_record(app: FastAPI) -> None:
     meta = user["meta"]
     assert meta["resourceType"] == "User"
     assert meta["location"] == f"http://testserver{USERS}/{key}"
-    assert meta["version"] == answer.headers["etag"] and meta["version"].startswith('W/"1-')
-    assert meta["created"] and meta["lastModified"] >= meta["created"]
+    assert meta["version"] == answer.headers["etag"]
+    assert meta["version"].startswith('W/"1-')
+    assert meta["created"]
+    assert meta["lastModified"] >= meta["created"]
     missing = client.get(f"{USERS}/NOBODY", headers=headers)
-    assert missing.status_code == 404 and missing.json()["schemas"] == [ERROR]
+    assert missing.status_code == 404
+    assert missing.json()["schemas"] == [ERROR]
 
 
 def test_filters_agree_with_the_repository(app: FastAPI) -> None:
@@ -161,9 +167,11 @@ def test_filters_agree_with_the_repository(app: FastAPI) -> None:
     assert keys('meta.lastModified lt "2000-01-01T00:00:00Z"') == set()
     bad = client.get(f'{USERS}?filter=shoeSize eq "42"', headers=headers)
     assert bad.status_code == 400
-    assert bad.json()["scimType"] == "invalidFilter" and bad.json()["schemas"] == [ERROR]
+    assert bad.json()["scimType"] == "invalidFilter"
+    assert bad.json()["schemas"] == [ERROR]
     unparsable = client.get(f'{USERS}?filter=userName eq', headers=headers)
-    assert unparsable.status_code == 400 and unparsable.json()["scimType"] == "invalidFilter"
+    assert unparsable.status_code == 400
+    assert unparsable.json()["scimType"] == "invalidFilter"
     # A search with POST (RFC 7644 §3.4.3) is a read too.
     searched = client.post(f"{USERS}/.search", headers={**headers, "Content-Type": SCIM_JSON},
                            json={"schemas": ["urn:ietf:params:scim:api:messages:2.0:"
@@ -190,10 +198,12 @@ def test_sorts_and_pages(app: FastAPI) -> None:
     assert pages[-1]["itemsPerPage"] == PEOPLE % 30
     # count=0 counts, and the default page is 100 (ServiceProviderConfig's pagination).
     counted = client.get(f"{USERS}?count=0", headers=headers).json()
-    assert counted["totalResults"] == PEOPLE and counted.get("Resources", []) == []
+    assert counted["totalResults"] == PEOPLE
+    assert counted.get("Resources", []) == []
     assert client.get(USERS, headers=headers).json()["itemsPerPage"] == 100
     beyond = client.get(f"{USERS}?startIndex={PEOPLE + 5}", headers=headers).json()
-    assert beyond["totalResults"] == PEOPLE and beyond.get("Resources", []) == []
+    assert beyond["totalResults"] == PEOPLE
+    assert beyond.get("Resources", []) == []
 
 
 def test_attributes_and_excluded_attributes(app: FastAPI) -> None:
@@ -206,8 +216,10 @@ def test_attributes_and_excluded_attributes(app: FastAPI) -> None:
     assert set(only[ENTERPRISE]) == {"department"}
     without = client.get(f"{USERS}?filter=userName eq \"{key}\"&excludedAttributes=emails,"
                          f"{ENTERPRISE}", headers=headers).json()["Resources"][0]
-    assert "emails" not in without and ENTERPRISE not in without
-    assert without["userName"] == key and "name" in without
+    assert "emails" not in without
+    assert ENTERPRISE not in without
+    assert without["userName"] == key
+    assert "name" in without
 
 
 def test_etags_answer_304_until_the_identity_changes(app: FastAPI, tmp_path: Path,
@@ -218,7 +230,9 @@ def test_etags_answer_304_until_the_identity_changes(app: FastAPI, tmp_path: Pat
     key = sorted(before)[0]
     version = before[key]["meta"]["version"]
     same = client.get(f"{USERS}/{key}", headers={**headers, "If-None-Match": version})
-    assert same.status_code == 304 and same.headers["etag"] == version and not same.content
+    assert same.status_code == 304
+    assert same.headers["etag"] == version
+    assert not same.content
     other = client.get(f"{USERS}/{key}", headers={**headers, "If-None-Match": 'W/"0-x"'})
     assert other.status_code == 200
     # The next day's file: joiners, movers and leavers.
@@ -244,7 +258,8 @@ def test_etags_answer_304_until_the_identity_changes(app: FastAPI, tmp_path: Pat
     for k in changed:
         stale = client.get(f"{USERS}/{k}", headers={
             **headers, "If-None-Match": before[k]["meta"]["version"]})
-        assert stale.status_code == 200 and stale.headers["etag"] == after[k]["meta"]["version"]
+        assert stale.status_code == 200
+        assert stale.headers["etag"] == after[k]["meta"]["version"]
     assert after.keys() - before.keys(), "the joiners are Users too"
 
 
@@ -272,7 +287,8 @@ def test_writes_are_refused_with_scim_errors(app: FastAPI) -> None:
         answer = client.request(method, path, headers=headers, json=body)
         assert answer.status_code == status, (method, path, answer.text)
         error = answer.json()
-        assert error["schemas"] == [ERROR] and error["status"] == str(status)
+        assert error["schemas"] == [ERROR]
+        assert error["status"] == str(status)
         assert error["detail"]
     assert client.get(f"{USERS}/{key}", headers=headers).json()["userName"] == key
     assert client.get(f'{USERS}?filter=userName eq "intruder"', headers=headers) \
@@ -290,4 +306,5 @@ def test_tokens_missing_out_of_scope_or_revoked_get_a_scim_401(app: FastAPI) -> 
         answer = client.get(USERS, headers=presented)
         assert answer.status_code == 401
         assert answer.headers["www-authenticate"].startswith("Bearer")
-        assert answer.json()["schemas"] == [ERROR] and answer.json()["status"] == "401"
+        assert answer.json()["schemas"] == [ERROR]
+        assert answer.json()["status"] == "401"
