@@ -123,3 +123,12 @@ def test_upload_bench(tmp_path: Path, db_url: str) -> None:
     mass = figures["mass_update"]
     assert (mass["mode"], mass["state"], mass["errors"]) == ("update", "verified", 0)
     assert mass["changed"] >= 1
+
+
+def test_scim_bench(tmp_path: Path, db_url: str) -> None:
+    output = run_bench("scim_bench.py", "--rows", "300", "--repeat", "1",
+                       *server_args(db_url), cwd=tmp_path)
+    assert "300 identities written" in output
+    assert 'userName eq "E0000150"' in output
+    assert "totalResults 1, 1 shown" in output
+    assert "GET /Users/{id}" in output

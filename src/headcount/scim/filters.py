@@ -3,6 +3,7 @@ filter's tree, as scim2-models parses it, walked into one WHERE clause."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -21,7 +22,7 @@ from scim2_models.path import (
     ValuePath,
 )
 
-from headcount.scim.query import UserQuery
+from headcount.scim.query import Column, UserQuery
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user"
 CORE = "urn:ietf:params:scim:schemas:core:2.0:user"
@@ -49,6 +50,10 @@ _ENTERPRISE_VALUES = {
 class Term:
     expression: sa.ColumnElement[Any]
     kind: Kind
+    # The mapped attribute it reads (None: the key, meta, a constant) and, for `manager`,
+    # whether it is the target's key rather than its name.
+    attribute: str | None = None
+    key: bool = False
 
 
 class SqlFilter(FilterVisitor[sa.ColumnElement[bool]]):
@@ -62,7 +67,14 @@ class SqlFilter(FilterVisitor[sa.ColumnElement[bool]]):
         term = self.term(node.attr_path)
         if term is None:
             return sa.false()  # an attribute without a value matches no comparison
-        return _compare(term, node.op, node.value, str(node), self.query.dialect)
+        dialect = self.query.dialect
+        if node.op is not CompareOperator.ne and node.value is not None:
+            # A comparison that no missing value passes: tested on the records' side.
+            joined = self._on_record(term, lambda t: _compare(t, node.op, node.value,
+                                                              str(node), dialect))
+            if joined is not None:
+                return joined
+        return _compare(term, node.op, node.value, str(node), dialect)
 
     def visit_present(self, node: Present) -> sa.ColumnElement[bool]:
         term = self.term(node.attr_path)
@@ -72,7 +84,19 @@ class SqlFilter(FilterVisitor[sa.ColumnElement[bool]]):
             return sa.true()
         if term.kind == "instant":
             return term.expression.is_not(None)
-        return sa.and_(term.expression.is_not(None), term.expression != "")
+        joined = self._on_record(term, _present)
+        return joined if joined is not None else _present(term)
+
+    def _on_record(self, term: Term, test: Callable[[Term], sa.ColumnElement[bool]]
+                   ) -> sa.ColumnElement[bool] | None:
+        if term.attribute is None:
+            return None
+        path = self.query.mapping.attributes[term.attribute]
+
+        def on(column: Column) -> sa.ColumnElement[bool]:
+            chosen = column.key if term.key and column.key is not None else column.value
+            return test(Term(chosen, term.kind))
+        return self.query.on_current_record(path, on)
 
     def visit_not(self, node: Not) -> sa.ColumnElement[bool]:
         return sa.not_(self.visit(node.expr))
@@ -125,7 +149,8 @@ class SqlFilter(FilterVisitor[sa.ColumnElement[bool]]):
                 column = columns.get("manager")
                 if column is None:
                     return None
-                return Term(column.key if column.key is not None else column.value, "exact")
+                return Term(column.key if column.key is not None else column.value, "exact",
+                            "manager", key=True)
             enterprise = _ENTERPRISE_VALUES.get(name)
             if enterprise is not None:
                 return _mapped(self.query, enterprise)
@@ -154,8 +179,12 @@ def _mapped(query: UserQuery, attribute: str) -> Term | None:
     if column is None:
         return None
     if attribute == "userName" and _is_key(query, attribute):
-        return Term(column.value, "key")
-    return Term(column.value, "text")
+        return Term(column.value, "key", attribute)
+    return Term(column.value, "text", attribute)
+
+
+def _present(term: Term) -> sa.ColumnElement[bool]:
+    return sa.and_(term.expression.is_not(None), term.expression != "")
 
 
 def _compare(term: Term, op: CompareOperator, value: Any, text: str, dialect: str

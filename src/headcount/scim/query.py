@@ -4,6 +4,7 @@ sorts and pages run in the database — never every identity read to filter in P
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -65,14 +66,36 @@ class UserQuery:
             resource_names.c.resource_id == resource_id).scalar_subquery()
         return sa.func.coalesce(sa.func.nullif(shown, ""), key)
 
+    def on_current_record(self, path: ValuePath,
+                          test: Callable[[Column], sa.ColumnElement[bool]]
+                          ) -> sa.ColumnElement[bool] | None:
+        """`test` on a value of the current record as a semi-join from the records' side: the
+        records whose value passes, then whether each is its identity's current record — one
+        pass over the records instead of finding every identity's current record first. None
+        for a path that does not start with the record."""
+        if not path.hops or not path.hops[0].records:
+            return None
+        hop = path.hops[0]
+        record, link = resources.alias(), links.alias()
+        value = self._column_from(ValuePath(path.hops[1:], path.prop, path.display), record)
+        current = self._current_record(hop, link.c.target_id, links.alias()).scalar_subquery()
+        matching = (sa.select(link.c.target_id)
+                    .select_from(link.join(record, record.c.id == link.c.source_id))
+                    .where(link.c.navigation.in_(hop.navigations), test(value),
+                           record.c.id == current))
+        return self.users.c.id.in_(matching)
+
     def _column(self, path: ValuePath) -> Column:
+        return self._column_from(path, self.users)
+
+    def _column_from(self, path: ValuePath, start: sa.FromClause) -> Column:
         if not path.hops:
             if path.prop is not None:
-                return Column(json_value(self.users.c.data, path.prop, self.dialect))
+                return Column(json_value(start.c.data, path.prop, self.dialect))
             if path.display:
-                return Column(self.display_of(self.users.c.id, self.users.c.key))
-            return Column(self.users.c.key)
-        reached: sa.ColumnElement[Any] = self.users.c.id
+                return Column(self.display_of(start.c.id, start.c.key))
+            return Column(start.c.key)
+        reached: sa.ColumnElement[Any] = start.c.id
         for hop in path.hops:
             reached = self._hop(hop, reached)
         target = resources.alias()
@@ -85,10 +108,11 @@ class UserQuery:
     def _hop(self, hop: Hop, source: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
         link = links.alias()
         if not hop.records:
+            # Nested in other subqueries: auto-correlation would only look one level up.
             return sa.select(link.c.target_id).where(
                 link.c.source_id == source, link.c.navigation == hop.navigations[0],
                 link.c.target_id.is_not(None)).order_by(link.c.target_key).limit(1) \
-                .scalar_subquery()
+                .correlate_except(link).scalar_subquery()
         return self._current_record(hop, source, link).scalar_subquery()
 
     def _current_record(self, hop: Hop, source: sa.ColumnElement[Any],
@@ -109,8 +133,7 @@ class UserQuery:
                 .order_by(rank, sa.case((is_main, 0), else_=1), start.desc(),
                           record.c.id.desc())
                 .limit(1)
-                # Nested in other subqueries: auto-correlation would only look one level up.
-                .correlate(self.users))
+                .correlate_except(link, record))
 
     def _record_run(self) -> sa.ColumnElement[Any] | None:
         hop = next((path.hops[0] for path in self.mapping.attributes.values()
