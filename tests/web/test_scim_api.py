@@ -21,6 +21,7 @@ from headcount.repository.names import display_names
 from headcount.repository.schema import links, resources
 from headcount.samples import hrfiles
 from scimproject import PEOPLE, SCIM_JSON, reader, scim_app
+from webproject import make_app, make_project
 
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -308,3 +309,34 @@ def test_tokens_missing_out_of_scope_or_revoked_get_a_scim_401(app: FastAPI) -> 
         assert answer.headers["www-authenticate"].startswith("Bearer")
         assert answer.json()["schemas"] == [ERROR]
         assert answer.json()["status"] == "401"
+
+
+def test_the_mapping_is_configured_and_a_path_naming_nothing_is_left_out(
+        tmp_path: Path, db_url: str) -> None:
+    extra = tmp_path / "scim.yaml"
+    extra.write_text("scim:\n  users:\n    attributes:\n      userName: Records.Login\n"
+                     "      displayName: $display\n      emails: Records.Email\n"
+                     "      manager: Records.Manager\n      nickName: ShoeSize\n",
+                     encoding="utf-8")
+    folder = make_project(tmp_path / "hr", db_url, people=PEOPLE, extra=[extra])
+    app = make_app(folder, db_url)
+    client = TestClient(app)
+    _, headers = reader(app)
+    people = identities(app)
+    key = sorted(people)[7]
+    login = people[key]["record"]["Login"]
+    user = client.get(f"{USERS}/{key}", headers=headers).json()
+    assert user["userName"] == login
+    assert user["emails"][0]["value"] == people[key]["record"]["Email"]
+    assert set(user[ENTERPRISE]) == {"manager"}
+    # Not mapped: absent, and matching no filter.
+    assert "nickName" not in user
+    assert "externalId" not in user
+    assert "active" not in user
+    found = client.get(f'{USERS}?filter=userName eq "{login.upper()}"', headers=headers).json()
+    assert [u["id"] for u in found["Resources"]] == [key]
+    assert client.get(f"{USERS}?filter=active eq true", headers=headers) \
+        .json()["totalResults"] == 0
+    logins = [u["userName"] for u in everyone(client, headers, "&sortBy=userName")]
+    assert logins == sorted(logins, key=str.lower)
+    app.state.headcount.engine.dispose()

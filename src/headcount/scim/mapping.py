@@ -49,17 +49,23 @@ class Mapping:
     active_values: tuple[str, ...]
 
 
-def resolve(project: Project, users: ScimUsers) -> Mapping | None:
-    """The mapping of the project's `scim.users`; None when its entity type is not deployed
-    (the view then has no Users)."""
+def resolve(project: Project, users: ScimUsers
+            ) -> tuple[Mapping | None, list[ScimMappingError]]:
+    """The mapping of the project's `scim.users` — None when its entity type is not deployed
+    (the view then has no Users) — and the value paths that name nothing, left out (the
+    default mapping meets a workforce template without, say, `EmployeeId`)."""
     found = project.entity_type(users.entity_type)
     if found is None:
-        return None
+        return None, []
     et = found[1]
-    attributes: dict[str, ValuePath] = {
-        name: _path(project, et, users.record, name, path)
-        for name, path in users.attributes.items()}
-    return Mapping(et.identifier, attributes, tuple(users.active_values))
+    attributes: dict[str, ValuePath] = {}
+    problems: list[ScimMappingError] = []
+    for name, path in users.attributes.items():
+        try:
+            attributes[name] = _path(project, et, users.record, name, path)
+        except ScimMappingError as problem:
+            problems.append(problem)
+    return Mapping(et.identifier, attributes, tuple(users.active_values)), problems
 
 
 def _path(project: Project, root: EntityType, record: str | None, attribute: str,
@@ -78,7 +84,7 @@ def _path(project: Project, root: EntityType, record: str | None, attribute: str
             if not navigations:
                 raise ScimMappingError(attribute, path, f"no navigation has the flip side "
                                                         f"`{record}` on `{root.identifier}`")
-            target = _entity_type(project, navigations[0].partition(".")[0])
+            target = _entity_type(project, navigations[0].partition(".")[0], attribute, path)
             hops.append(Hop(tuple(navigations), True, target.identifier))
             current = target
             if last:
@@ -93,7 +99,7 @@ def _path(project: Project, root: EntityType, record: str | None, attribute: str
             if not last:
                 raise ScimMappingError(attribute, path, f"`{step}` is not a navigation")
             return ValuePath(tuple(hops), prop.identifier)
-        target = _entity_type(project, prop.target or "")
+        target = _entity_type(project, prop.target or "", attribute, path)
         hops.append(Hop((f"{current.identifier}.{prop.identifier}",), False, target.identifier))
         current = target
     return ValuePath(tuple(hops), None, display=True)
@@ -106,8 +112,8 @@ def _flip_navigations(project: Project, root: EntityType, flip: str) -> list[str
                   and (p.flip or "").lower() == flip.lower())
 
 
-def _entity_type(project: Project, identifier: str) -> EntityType:
+def _entity_type(project: Project, identifier: str, attribute: str, path: str) -> EntityType:
     found = project.entity_type(identifier)
     if found is None:  # validated configurations name existing targets
-        raise HeadcountError(f"no entity type `{identifier}`")
+        raise ScimMappingError(attribute, path, f"no entity type `{identifier}`")
     return found[1]

@@ -50,7 +50,8 @@ class IdentityView:
 
     def __init__(self, project: Project, dialect: str,
                  today: Callable[[], date] = lambda: datetime.now(UTC).date()) -> None:
-        self.mapping: Mapping | None = resolve(project, project.scim.users)
+        self.mapping: Mapping | None
+        self.mapping, self.problems = resolve(project, project.scim.users)
         self.dialect = dialect
         self.today = today
 

@@ -3,6 +3,7 @@ application mounted in the app, behind a service token with the scope `identitie
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import cast
 
@@ -21,6 +22,7 @@ from headcount.repository.tokens import ServiceToken
 from headcount.scim import IdentityStorage, IdentityView, ReadOnlyService, provider
 
 PREFIX = "/scim"
+LOG = logging.getLogger("headcount.scim")
 
 
 class IdentityViews:
@@ -40,6 +42,8 @@ class IdentityViews:
                     deployment, project = deployments.require_latest(conn)
                     self._view = IdentityView(project, self.engine.dialect.name)
                     self._deployment = deployment
+                    for problem in self._view.problems:
+                        LOG.warning("the SCIM view leaves an attribute out: %s", problem)
                 return self._view
 
 
