@@ -81,8 +81,10 @@ class UserQuery:
         current = self._current_record(hop, link.c.target_id, links.alias()).scalar_subquery()
         matching = (sa.select(link.c.target_id)
                     .select_from(link.join(record, record.c.id == link.c.source_id))
-                    .where(link.c.navigation.in_(hop.navigations), test(value),
-                           record.c.id == current))
+                    # CASE: the cheap test first, the current-record lookup only for the
+                    # records that pass it (a planner may otherwise run it for every record).
+                    .where(link.c.navigation.in_(hop.navigations),
+                           sa.case((test(value), record.c.id == current), else_=sa.false())))
         return self.users.c.id.in_(matching)
 
     def _column(self, path: ValuePath) -> Column:
