@@ -142,3 +142,12 @@ def test_jobs_bench(tmp_path: Path) -> None:
     figures = json.loads((tmp_path / "figures.json").read_text())
     assert figures["direct_s"] > 0
     assert figures["queued_s"] > 0
+
+
+def test_scim_bench(tmp_path: Path, db_url: str) -> None:
+    output = run_bench("scim_bench.py", "--rows", "300", "--repeat", "1",
+                       *server_args(db_url), cwd=tmp_path)
+    assert "300 identities written" in output
+    assert 'userName eq "E0000150"' in output
+    assert "totalResults 1, 1 shown" in output
+    assert "GET /Users/{id}" in output

@@ -19,6 +19,7 @@ from headcount.config.managed_system import ManagedSystem
 from headcount.config.model import PACKAGES, Connector, LookupTable, Project
 from headcount.config.notifications import Notifications
 from headcount.config.resource_type import ResourceType
+from headcount.config.scim import ScimSettings
 from headcount.config.sso import SingleSignOn
 from headcount.config.upload import UploadSettings
 from headcount.config.validation import (
@@ -44,7 +45,7 @@ _ITEMS: dict[str, type[BaseModel]] = {
     "jobs": Job}
 # Sections of settings (a mapping, not a list): given in one file of the project.
 SETTINGS: dict[str, type[BaseModel]] = {"notifications": Notifications, "upload": UploadSettings,
-                                         "sso": SingleSignOn}
+                                         "sso": SingleSignOn, "scim": ScimSettings}
 
 # A check beyond the configuration itself (the headers of the files it maps, its expressions):
 # given the valid part of the project, the problems it sees, keyed by configuration path.

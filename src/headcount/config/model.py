@@ -23,6 +23,7 @@ from headcount.config.managed_system import ManagedSystem
 from headcount.config.notifications import Notifications
 from headcount.config.pushed import PushedConnection
 from headcount.config.resource_type import ResourceType
+from headcount.config.scim import ScimSettings
 from headcount.config.sso import SingleSignOn
 from headcount.config.upload import UploadSettings
 from headcount.config.workflow import Workflow
@@ -304,6 +305,9 @@ class Project(ConfigModel):
     managed_systems: list[ManagedSystem] = Field(
         default_factory=list, description="Systems whose accounts are reviewed: orphaned, "
                                           "unused and owner-left accounts (SPEC §10).")
+    scim: ScimSettings = Field(
+        default_factory=ScimSettings, description="The read-only SCIM view of the identities "
+                                                  "(docs/scim.md).")
 
     def managed_system(self, identifier: str) -> ManagedSystem | None:
         low = identifier.lower()

@@ -35,6 +35,7 @@ from headcount.web import (
     provenance,
     push_api,
     reconciliation,
+    scim_api,
     search,
     sso,
     systems,
@@ -116,6 +117,8 @@ def create_app(project_dir: Path, url: str | None = None, drain: bool = True) ->
     app.include_router(agent_api.router)  # Remote agents (docs/agent.md): service tokens only
     app.include_router(agent_pages.router)  # …and their page
     sso.install(app)  # Single sign-on (docs/sso.md): its pages and its round trip's cookie
+    # The read-only SCIM view of the identities (docs/scim.md), for downstream applications.
+    app.mount(scim_api.PREFIX, scim_api.application(ctx.engine))
 
     # The schema and its page describe personal-data endpoints: they need a log-in too.
     generated = app.openapi
