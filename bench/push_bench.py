@@ -10,7 +10,12 @@ the runs the requests queue — on SQLite. Target: ≥ 5,000 records/s accepted 
    answered 202 with every operation accepted; the clock stops when no record waits any more
    (the runs the requests queued have applied them all).
 
-Run: .venv/bin/python bench/push_bench.py [--records 100000] [--keep DIR] [--json OUT]
+With `--worker`, the app only queues (as `headcount serve --no-worker`) and a `headcount worker`
+process beside it carries the runs out: the server and worker deployment of docs/deployment.md,
+the runs off the core that answers the requests. Without it, the app carries out what it queues
+itself, in its own process (as `headcount serve` with its embedded worker).
+
+Run: .venv/bin/python bench/push_bench.py [--records 100000] [--worker] [--keep DIR] [--json OUT]
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import asyncio
 import json
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -153,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument("--json", type=Path, help="save the figures as JSON")
+    parser.add_argument("--worker", action="store_true",
+                        help="carry the runs out in a `headcount worker` process beside the app")
     args = parser.parse_args(argv)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="push-bench-"))
     if args.keep and folder.exists():
@@ -167,14 +175,22 @@ def main(argv: list[str] | None = None) -> int:
     ctx.close()
     payloads = bodies(args.records)
     floor = run_floor(args.records, folder)
-    app = create_app(folder, url)
+    app = create_app(folder, url, drain=not args.worker)
     engine: sa.Engine = app.state.headcount.engine
-    start = time.perf_counter()
-    asyncio.run(push_all(app, secret, payloads))
-    accepted = time.perf_counter() - start
-    while waiting(engine):
-        time.sleep(0.05)
-    seconds = time.perf_counter() - start
+    worker = subprocess.Popen(
+        [str(Path(sys.executable).with_name("headcount")), "--project", str(folder), "worker"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if args.worker else None
+    try:
+        start = time.perf_counter()
+        asyncio.run(push_all(app, secret, payloads))
+        accepted = time.perf_counter() - start
+        while waiting(engine):
+            time.sleep(0.05)
+        seconds = time.perf_counter() - start
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
     with engine.connect() as conn:
         stored = conn.execute(sa.select(sa.func.count()).select_from(resources)
                               .where(resources.c.entity_type == "Bench_Person")).scalar_one()
@@ -186,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
                "accepted_seconds": round(accepted, 3), "records_per_second": round(rate),
                "floor_seconds": round(floor, 3), "ratio_to_floor": round(seconds / floor, 2),
                "stored": stored, "runs": states, "target": FLOOR,
+               "worker": "separate process" if args.worker else "in the app's process",
                "verdict": "ok" if rate >= FLOOR else "below target"}
+    print(f"runs carried out {figures['worker']}")
     print(f"{args.records:,} records in {len(payloads):,} requests of {BATCH}: accepted in "
           f"{accepted:.2f} s, applied in {seconds:.2f} s → {rate:,.0f} records/s "
           f"(target ≥ {FLOOR:,.0f}/s; Entra's cap 2,000/s): {figures['verdict']}")

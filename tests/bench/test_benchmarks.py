@@ -125,9 +125,10 @@ def test_upload_bench(tmp_path: Path, db_url: str) -> None:
     assert mass["changed"] >= 1
 
 
-def test_push_bench(tmp_path: Path) -> None:
+@pytest.mark.parametrize("worker", [[], ["--worker"]], ids=["in-process", "worker"])
+def test_push_bench(tmp_path: Path, worker: list[str]) -> None:
     figures = tmp_path / "figures.json"
-    output = run_bench("push_bench.py", "--records", "300", "--json", str(figures),
+    output = run_bench("push_bench.py", "--records", "300", "--json", str(figures), *worker,
                        cwd=tmp_path)
     assert "records/s" in output
     measured = json.loads(figures.read_text())
