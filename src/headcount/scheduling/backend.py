@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
@@ -23,17 +24,28 @@ class QueueBackend(Protocol):
               stop: threading.Event, once: bool = False) -> None: ...  # once: until none is due
 
 
+# One PostgreSQL backend per engine: it holds a connection pool (for enqueue and cancel), which
+# a backend made per call would open again and leave open at every job run queued.
+_backends: weakref.WeakKeyDictionary[sa.Engine, QueueBackend] = weakref.WeakKeyDictionary()
+_guard = threading.Lock()
+
+
 def backend_for(engine: sa.Engine) -> QueueBackend:
-    """The local queue for SQLite; procrastinate for PostgreSQL once it is there (issue 13's
-    PostgreSQL part), the local queue until then."""
+    """The local queue for SQLite; procrastinate's for PostgreSQL (scheduling/postgres.py),
+    one per engine, whose connections close with the engine's (`engine.dispose()`)."""
     from headcount.scheduling.local import LocalQueue
 
-    if engine.dialect.name == "postgresql":
-        # PostgreSQL's backend is a sibling module exposing `backend(engine) -> QueueBackend`.
-        try:
+    if engine.dialect.name != "postgresql":
+        return LocalQueue(engine)
+    with _guard:
+        found = _backends.get(engine)
+        if found is None:
+            # PostgreSQL's backend is a sibling module exposing `backend(engine)`.
             postgres = importlib.import_module("headcount.scheduling.postgres")
-        except ImportError:
-            return LocalQueue(engine)
-        found: QueueBackend = postgres.backend(engine)
+            found = postgres.backend(engine)
+            assert found is not None
+            _backends[engine] = found
+            close: Callable[[], None] | None = getattr(found, "close", None)
+            if close is not None:
+                sa.event.listen(engine, "engine_disposed", lambda _: close())
         return found
-    return LocalQueue(engine)

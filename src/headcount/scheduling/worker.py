@@ -103,9 +103,12 @@ class Drain:
         self._guard = threading.Lock()
         self._thread: threading.Thread | None = None
         self._again = False
+        self._stop = threading.Event()
 
     def wake(self) -> None:
         with self._guard:
+            if self._stop.is_set():
+                return
             self._again = True
             if self._thread is not None and self._thread.is_alive():
                 return
@@ -113,13 +116,23 @@ class Drain:
                                             name="job-runs-drain")
             self._thread.start()
 
+    def stop(self, timeout: float = 60.0) -> None:
+        """Take nothing more, and wait for the job run under way to end: the app is closing
+        (its database may go next)."""
+        with self._guard:
+            self._stop.set()
+            self._again = False
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
     def _drain(self) -> None:
         worker = Worker(self.ctx, concurrency=4, schedule=False, poll_seconds=0.2,
                         finished=self.finished)
         while True:
             with self._guard:
-                if not self._again:
+                if not self._again or self._stop.is_set():
                     self._thread = None
                     return
                 self._again = False
-            worker.run(threading.Event(), once=True)
+            worker.run(self._stop, once=True)

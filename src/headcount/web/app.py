@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -83,6 +84,19 @@ def create_app(project_dir: Path, url: str | None = None, drain: bool = True) ->
     state.launcher.finished = lambda: _warm_lists(state)
     state.launcher.drain_here(drain)
     app.state.headcount = state
+
+    # The app's engine is disposed of when it closes (tests, scripts). The job run under way in
+    # this process then ends, and the connections it gives back go to the pool the engine
+    # had — already replaced, so it is closed again: else they would close with the garbage.
+    pools = [ctx.engine.pool]
+
+    def closing(engine: sa.Engine) -> None:
+        state.launcher.close()
+        for pool in pools:
+            pool.dispose()
+        pools[:] = [engine.pool]
+
+    sa.event.listen(ctx.engine, "engine_disposed", closing)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Inside the security headers, so that its refusals carry them too.
     app.add_middleware(BodyLimit, engine=lambda: ctx.engine)

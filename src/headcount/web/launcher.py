@@ -66,6 +66,13 @@ class Launcher:
         self._drain = Drain(self.ctx, finished=self._job_finished) if enabled else None
         drain_here(self.url, self._drain.wake if self._drain is not None else None)
 
+    def close(self) -> None:
+        """Stop carrying out what this process queues, once the job run under way ends."""
+        if self._drain is not None:
+            drain_here(self.url, None)
+            self._drain.stop()
+            self._drain = None
+
     def _job_finished(self, job_run: JobRun) -> None:
         if self.finished is not None:
             self.finished()
