@@ -34,6 +34,8 @@ SKIPPED: dict[str, tuple[str, list[str]]] = {
          "HEADCOUNT_PASSWORD=headcount-demo .venv/bin/headcount --project examples/hr "
          "user add admin --role administrator"]),
     "make test": ("the whole test suite, this test included", []),
+    ".venv/bin/python bench/jobs_bench.py --rows 2000 --repeat 2": (
+        "a benchmark, run from the repository: tests/bench smoke-runs it", []),
 }
 
 

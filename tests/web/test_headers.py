@@ -50,7 +50,7 @@ def path_values(app: FastAPI) -> dict[str, str]:
             "resource_id": str(resource_id), "case_id": "1", "state_id": "1", "token_id": "1",
             "identifier": user, "task_id": "1", "instance_id": "1", "workflow": "Nope",
             "campaign_id": "1", "format": "csv", "upload_id": "1", "connector": "HR",
-            "delivery_id": "1", "n": "0"}
+            "delivery_id": "1", "n": "0", "request_id": "1", "job_run_id": "1"}
 
 
 def url_of(path: str, values: dict[str, str]) -> str:

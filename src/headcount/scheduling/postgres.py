@@ -139,7 +139,17 @@ class ProcrastinateQueue:
         due): `execute` each job run it takes, and hand the job runs of dead workers to
         `stalled`. A job run running when `stop` is set finishes first."""
         self.requeue_orphans(datetime.now(UTC))
-        asyncio.run(self._serve(execute, stalled, stop, once))
+        work = self._serve(execute, stalled, stop, once)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(work)
+            return
+        # Called from a thread that runs an event loop already (an async caller): the worker's
+        # loop gets a thread of its own.
+        thread = threading.Thread(target=asyncio.run, args=(work,), name="queue-worker")
+        thread.start()
+        thread.join()
 
     def requeue_orphans(self, now: datetime) -> list[int]:
         """Queue again the job runs recorded `queued` (before the grace period) that the queue
