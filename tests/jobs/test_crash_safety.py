@@ -4,10 +4,8 @@ next run marks the killed one interrupted and succeeds (SPEC §4.5)."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ import pytest
 from headcount.jobs.synchronization import PAUSE_ENV
 from headcount.repository import runs as R
 from hrproject import hr_project, people
+from pausing import kill_in_apply
 
 CHILD = """
 import sys
@@ -41,15 +40,7 @@ def test_sigkill_during_apply_leaves_the_repository_unchanged(tmp_path: Path,
             [sys.executable, "-c", CHILD, str(tmp_path), db_url],
             env={**os.environ, PAUSE_ENV: str(marker)},
             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert child.poll() is None, child.communicate()
-            assert time.monotonic() < deadline, "the child never reached the apply step"
-            time.sleep(0.05)
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-        child.communicate()
-        assert child.returncode == -signal.SIGKILL
+        kill_in_apply(child, marker)
         assert hr.state() == before
         run = hr.sync()
         assert run.state == R.WARNINGS

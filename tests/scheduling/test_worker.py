@@ -6,11 +6,9 @@ run interrupted, the repository unchanged and the job run retried by the next wo
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +24,7 @@ from headcount.scheduling.scheduler import Scheduler
 from headcount.scheduling.worker import Worker
 from hrproject import HRProject, people
 from jobsproject import DAILY, job_run, job_runs, jobs_project
+from pausing import kill_in_apply
 
 FOLLOWED = DAILY + """
     retry: {attempts: 2, delay_minutes: 0}
@@ -163,15 +162,7 @@ def test_a_worker_killed_mid_run_leaves_it_interrupted_and_the_next_retries(
             [sys.executable, "-c", WORKER, "--project", str(tmp_path), "worker", "--once"],
             env={**os.environ, PAUSE_ENV: str(marker), "HEADCOUNT_DATABASE_URL": sqlite_url},
             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert child.poll() is None, child.communicate()
-            assert time.monotonic() < deadline, "the worker never reached the apply step"
-            time.sleep(0.05)
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-        child.communicate()
-        assert child.returncode == -signal.SIGKILL
+        kill_in_apply(child, marker, "the worker")
         assert hr.state() == before
         assert job_run(hr, queued).state == jobruns.RUNNING
         drain(hr)  # the next worker
