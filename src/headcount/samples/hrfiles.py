@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import random
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -149,10 +150,16 @@ class Dataset:
 # Helpers
 
 
+@functools.lru_cache(maxsize=4096)  # names come from a pool: the large samples ask again
 def ascii_slug(text: str) -> str:
     """Lower-case ASCII letters, digits and hyphens: `Søren` → `soren`, `N'Diaye` → `ndiaye`."""
     decomposed = unicodedata.normalize("NFKD", text.strip().translate(_NON_DECOMPOSING))
     return "".join(c for c in decomposed if c.isascii() and (c.isalnum() or c == "-")).lower()
+
+
+@functools.lru_cache(maxsize=1024)
+def _other_last_names(last_name: str) -> list[str]:
+    return [n for n in LAST_NAMES if n != last_name]
 
 
 def employee_id(number: int) -> str:
@@ -169,15 +176,18 @@ class _Names:
     def __init__(self, rng: random.Random, taken: Sequence[tuple[str, str]] = ()) -> None:
         self._rng = rng
         self._taken = {(first.strip(), last.strip()) for first, last in taken}
+        self._exhausted = False
 
     def draw(self) -> tuple[str, str]:
         # Unique while the pool of names lasts; beyond (large samples for the benchmarks),
-        # homonyms: HR files have them, and e-mails are numbered.
-        for _ in range(200):
+        # homonyms: HR files have them, and e-mails are numbered. Once a draw has found no
+        # free name, the pool is spent: searching again would cost 200 draws a person.
+        for _ in range(1 if self._exhausted else 200):
             name = (self._rng.choice(FIRST_NAMES), self._rng.choice(LAST_NAMES))
             if name not in self._taken:
                 self._taken.add(name)
                 return name
+        self._exhausted = True
         return name
 
 
@@ -186,15 +196,20 @@ class _Emails:
 
     def __init__(self, taken: Sequence[str] = ()) -> None:
         self._taken = {e.lower() for e in taken if e}
+        # Every number below a base's next one is taken (the set only grows): the first free
+        # address is found from there, not from 1 — the same address, without counting up
+        # through thousands of homonyms in the large samples.
+        self._next: dict[str, int] = {}
 
     def make(self, first: str, last: str, prefix: str = "") -> str:
         base = f"{prefix}{ascii_slug(first)}.{ascii_slug(last)}"
-        number = 1
+        number = self._next.get(base, 1)
         while True:
             local = base if number == 1 else f"{base}{number}"
             address = f"{local}@{EMAIL_DOMAIN}"
             if address not in self._taken:
                 self._taken.add(address)
+                self._next[base] = number + 1
                 return address
             number += 1
 
@@ -327,7 +342,7 @@ def generate_day_one(people: int = DEFAULT_PEOPLE, seed: int = DEFAULT_SEED,
         org = orgs[draft.org]
         draft.first_name, draft.last_name = names.draw()
         if rng.random() < 0.12:
-            draft.birth_name = rng.choice([n for n in LAST_NAMES if n != draft.last_name])
+            draft.birth_name = rng.choice(_other_last_names(draft.last_name))
         draft.site = _site_for(rng, org.spec.site, org.spec.spread if draft.kind == "staff" else 0)
         if draft.kind == "staff":
             draft.contract_type = rng.choices(CONTRACT_TYPES, weights=CONTRACT_WEIGHTS)[0]
@@ -425,6 +440,32 @@ class NextDayCounts:
                    conversions=max(1, round(people * 0.001)))
 
 
+def _namesake_key(person: Person, crowded: bool) -> tuple[str, ...]:
+    names = (person.first_name.strip(), person.last_name.strip())
+    return (*names, str(person.birth_date)) if crowded else names
+
+
+class _Pool:
+    """The people who may still change, in their shuffled order: taking one out costs O(1),
+    not a scan of a list of a million."""
+
+    def __init__(self, shuffled: list[str]) -> None:
+        self._items = shuffled
+        self._gone: set[str] = set()
+
+    def __iter__(self) -> Iterator[str]:
+        return (i for i in self._items if i not in self._gone)
+
+    def remove(self, item: str) -> None:
+        self._gone.add(item)
+
+    def pop(self) -> str:
+        while True:
+            item = self._items.pop()
+            if item not in self._gone:
+                return item
+
+
 def generate_next_day(day_one: Dataset, seed: int = DEFAULT_SEED) -> Dataset:
     """Day one plus joiners, movers, leavers, announced end dates, conversions, a new and a
     renamed organization. Row order is kept (HR exports are stable), joiners are inserted."""
@@ -436,20 +477,25 @@ def generate_next_day(day_one: Dataset, seed: int = DEFAULT_SEED) -> Dataset:
     org_managers = {o.manager_id for o in day_one.organizations}
     has_reports = {p.manager_id for p in day_one.people if p.manager_id}
     all_leads = {lead for leads in day_one.leads.values() for lead in leads}
-    name_count: dict[tuple[str, str], int] = {}
+    # Homonyms are people of the same names; beyond the pool of names (the large samples of
+    # the benchmarks) nearly everyone has one, and the birth date tells them apart as it does
+    # for the policy's correlation.
+    crowded = len(day_one.people) > len(FIRST_NAMES) * len(LAST_NAMES)
+    name_count: dict[tuple[str, ...], int] = {}
     for p in day_one.people:
-        key = (p.first_name.strip(), p.last_name.strip())
+        key = _namesake_key(p, crowded)
         name_count[key] = name_count.get(key, 0) + 1
     # Who may change: started staff managing nobody, not homonyms, not in a stray-space row.
-    eligible = sorted(
+    shuffled = sorted(
         p.employee_id for p in day_one.people
         if p.employee_id not in has_reports and p.employee_id not in org_managers
         and p.employee_id not in all_leads
         and p.contract_start <= day_one.today and p.first_name == p.first_name.strip()
         and p.last_name == p.last_name.strip()
-        and name_count[(p.first_name, p.last_name)] == 1
+        and name_count[_namesake_key(p, crowded)] == 1
     )
-    rng.shuffle(eligible)
+    rng.shuffle(shuffled)
+    eligible = _Pool(shuffled)
 
     # Organizations: one new (under the IT division), one renamed.
     codes = sorted(o.code for o in day_one.organizations)
@@ -496,16 +542,20 @@ def generate_next_day(day_one: Dataset, seed: int = DEFAULT_SEED) -> Dataset:
         eligible.remove(employee)
         person = people[employee]
         changed[employee] = replace(person, title=f"{person.title} senior")
-    candidates = [
-        i for i in eligible
-        if len({*leads[people[i].organization_code], heads[people[i].organization_code]}) > 1
-    ]
+    several_managers = {code: len({*leads[code], heads[code]}) > 1 for code in leads}
+    candidates = [i for i in eligible if several_managers[people[i].organization_code]]
     for employee in candidates[:manager_changes]:
         eligible.remove(employee)
         person = people[employee]
         code = person.organization_code
         options = [m for m in [heads[code], *leads[code]] if m != person.manager_id]
         changed[employee] = replace(person, manager_id=rng.choice(options))
+    # A small sample may have too few teams with two managers: promotions make up the count.
+    short = manager_changes - len(candidates[:manager_changes])
+    for employee in [i for i in eligible if not people[i].title.endswith(" senior")][:short]:
+        eligible.remove(employee)
+        person = people[employee]
+        changed[employee] = replace(person, title=f"{person.title} senior")
     movers = len(changed)
 
     # Announced departures: permanent contracts get an end date.
@@ -515,7 +565,8 @@ def generate_next_day(day_one: Dataset, seed: int = DEFAULT_SEED) -> Dataset:
         changed[employee] = replace(people[employee], contract_end=today + _days(rng, 14, 75))
     # Leavers, removed from the file: first those whose contract has ended, then anyone.
     ended = [i for i in eligible if (people[i].contract_end or today) < today]
-    by_end_first = ended + [i for i in eligible if i not in set(ended)]
+    ended_set = set(ended)
+    by_end_first = ended + [i for i in eligible if i not in ended_set]
     leavers = set(by_end_first[:counts.leavers])
     assert not leavers & all_leads
     # Conversions: contractors who stay, but under a new EmployeeId, as employees.
@@ -565,7 +616,8 @@ def generate_next_day(day_one: Dataset, seed: int = DEFAULT_SEED) -> Dataset:
     # The same person, names and birth date, from the next day's date: a new row under a new
     # key, which the policy correlates to their identity (a re-key) instead of a second one.
     # Their old rows go after the joiners are placed, so that the joiners' places stay.
-    rows = [p for p in rows if p.employee_id not in converted]
+    gone = set(converted)
+    rows = [p for p in rows if p.employee_id not in gone]
     for n, former in enumerate(converted):
         person = people[former]
         rows.insert(rng.randint(0, len(rows)), replace(
