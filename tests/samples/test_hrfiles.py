@@ -8,13 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from headcount.samples.hrfiles import (
-    FIRST_NAMES,
-    LAST_NAMES,
     MIN_PEOPLE,
     NextDayCounts,
     generate_day_one,
     generate_next_day,
 )
+from headcount.samples.vocabulary import FIRST_NAMES, LAST_NAMES
 
 
 @settings(max_examples=10, deadline=None)
