@@ -9,6 +9,7 @@ from headcount.config.model import Connector, Project, Property
 from headcount.config.pushed import PushedConnection
 from headcount.errors import NotFound
 from headcount.pushed.errors import PushRefused
+from headcount.pushed.scim import Flattener
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,8 @@ class PushTarget:
     # Column → the property it feeds (typed checks); the key column must hold a value.
     typed: dict[str, Property]
     key_column: str
+    # The connection's attribute paths, parsed once for every request of a deployment.
+    flattener: Flattener
 
 
 def push_target(project: Project, connector_id: str) -> PushTarget:
@@ -43,4 +46,5 @@ def push_target(project: Project, connector_id: str) -> PushTarget:
             if prop in props:
                 typed.setdefault(column, props[prop])
     first = mappings[0]
-    return PushTarget(connector, connection, typed, first.columns[first.key])
+    return PushTarget(connector, connection, typed, first.columns[first.key],
+                      Flattener(connection.paths()))
