@@ -3,13 +3,17 @@ read, their property types and the mapping key."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+
+import sqlalchemy as sa
 
 from headcount.config.model import Connector, Project, Property
 from headcount.config.pushed import PushedConnection
 from headcount.errors import NotFound
 from headcount.pushed.errors import PushRefused
 from headcount.pushed.scim import Flattener
+from headcount.repository import deployments
 
 
 @dataclass(frozen=True)
@@ -48,3 +52,36 @@ def push_target(project: Project, connector_id: str) -> PushTarget:
     first = mappings[0]
     return PushTarget(connector, connection, typed, first.columns[first.key],
                       Flattener(connection.paths()))
+
+
+class PushTargets:
+    """The push targets of the configuration deployed last, made once per deployment: a request
+    reads the id of the last deployment, not the whole configuration (parsing it cost more than
+    storing the request's records)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._deployment: int | None = None
+        self._project: Project | None = None
+        self._targets: dict[str, PushTarget] = {}
+
+    def get(self, conn: sa.Connection, connector_id: str) -> PushTarget:
+        """`push_target` of the configuration deployed last; NothingDeployed, NotFound or
+        PushRefused otherwise."""
+        deployment_id = deployments.latest_id(conn)
+        with self._guard:
+            if deployment_id is not None and deployment_id == self._deployment:
+                found = self._targets.get(connector_id)
+                if found is not None:
+                    return found
+                project = self._project
+            else:
+                project = None
+        if project is None:
+            deployment_id, project = deployments.require_latest(conn)
+        target = push_target(project, connector_id)
+        with self._guard:
+            if deployment_id != self._deployment:
+                self._deployment, self._project, self._targets = deployment_id, project, {}
+            self._targets[connector_id] = target
+        return target

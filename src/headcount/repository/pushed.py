@@ -74,20 +74,35 @@ def answered(conn: sa.Connection, connector: str, idempotency_key: str) -> Store
                         json.loads(found.response))
 
 
+def new_request_id(conn: sa.Connection) -> int:
+    """An id for the request the caller stores next in its write transaction: its answer, which
+    names it, can then be stored with it in one insert."""
+    return reserve_ids(conn, push_requests, 1)[0]
+
+
 def store_request(conn: sa.Connection, *, connector: str, connection: str, kind: str,
                   token_id: int, token_label: str, idempotency_key: str | None,
                   body_sha256: str, snapshot_id: int | None, operations: Sequence[Operation],
-                  now: datetime) -> int:
-    """Record a request and its operations (accepted ones waiting); its id. The answer is
-    set by `set_answer` once known (it names the id)."""
+                  now: datetime, request_id: int | None = None,
+                  answer: tuple[int, str] | None = None) -> int:
+    """Record a request and its operations (accepted ones waiting); its id. The answer (status
+    code, JSON body) is stored with it when given — under `request_id`, from `new_request_id`
+    — or set by `set_answer` once known (it names the id)."""
     if not is_sqlite(conn):
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_BASE)))
-    request_id = _inserted(conn.execute(sa.insert(push_requests).values(
-        connector=connector, connection=connection, kind=kind, token_id=token_id,
-        token_label=token_label, received_at=now, idempotency_key=idempotency_key,
-        body_sha256=body_sha256, snapshot_id=snapshot_id, operations=len(operations),
-        accepted=sum(op.reason is None for op in operations), status_code=0, response="{}")))
-    ids = reserve_ids(conn, push_operations, len(operations))
+    status_code, response = answer or (0, "{}")
+    values = dict(connector=connector, connection=connection, kind=kind, token_id=token_id,
+                  token_label=token_label, received_at=now, idempotency_key=idempotency_key,
+                  body_sha256=body_sha256, snapshot_id=snapshot_id, operations=len(operations),
+                  accepted=sum(op.reason is None for op in operations),
+                  status_code=status_code, response=response)
+    if request_id is None:
+        request_id = _inserted(conn.execute(sa.insert(push_requests).values(**values)))
+    else:
+        conn.execute(sa.insert(push_requests).values(id=request_id, **values))
+    # SQLite numbers the rows one after the other, in the write transaction the caller holds.
+    ids: Sequence[int | None] = [None] * len(operations) if is_sqlite(conn) else \
+        reserve_ids(conn, push_operations, len(operations))
     insert_rows(conn, "push_operations",
                 ["id", "request_id", "connector", "number", "bulk_id", "key", "state", "reason",
                  "row"],
