@@ -199,17 +199,19 @@ def pending(conn: sa.Connection, connector: str, complete: bool, entity_types: S
                in_scope)
         .order_by(push_operations.c.id)).all()
     spans: dict[int, list[Any]] = {}
-    for op_id, request_id, _, _, label in found:
+    newest: dict[str | None, int] = {}  # key → its newest record's place in `found`
+    for place, (op_id, request_id, key, _, label) in enumerate(found):
+        newest[key] = place
         span = spans.setdefault(request_id, [request_id, op_id, op_id, label])
         span[2] = op_id
     # The newest record of each key, in the order of the newest; the rows' JSON decoded in one
     # pass (a run reads thousands).
-    ops = pl.DataFrame([(r[0], r[2], r[3]) for r in found], orient="row",
-                       schema={LINE: pl.Int64, "key": pl.String, "row": pl.String})
-    ops = ops.filter(pl.col(LINE) == pl.col(LINE).max().over("key"))
+    kept = [found[place] for place in sorted(newest.values())]
+    ops = pl.DataFrame({LINE: [r[0] for r in kept], "row": [r[3] for r in kept]},
+                       schema={LINE: pl.Int64, "row": pl.String})
     digest = hashlib.sha256()
-    for line, text in zip(ops.get_column(LINE), ops.get_column("row"), strict=True):
-        digest.update(f"{line}\t{text}\n".encode())
+    for op_id, _, _, text, _ in kept:
+        digest.update(f"{op_id}\t{text}\n".encode())
     rows = ops.get_column("row").str.json_decode(
         pl.Struct(dict.fromkeys(columns, pl.String))).struct.unnest()
     return Pending(rows.with_columns(ops.get_column(LINE)),
