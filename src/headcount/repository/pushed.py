@@ -105,16 +105,22 @@ def store_request(conn: sa.Connection, *, connector: str, connection: str, kind:
         request_id = _inserted(conn.execute(sa.insert(push_requests).values(**values)))
     else:
         conn.execute(sa.insert(push_requests).values(id=request_id, **values))
-    # SQLite numbers the rows one after the other, in the write transaction the caller holds.
-    ids: Sequence[int | None] = [None] * len(operations) if is_sqlite(conn) else \
-        reserve_ids(conn, push_operations, len(operations))
-    insert_rows(conn, "push_operations",
-                ["id", "request_id", "connector", "number", "bulk_id", "key", "state", "reason",
-                 "row"],
-                ((i, request_id, connector, op.number, op.bulk_id, op.key,
-                  REJECTED if op.reason is not None else WAITING, op.reason,
-                  None if op.row is None else json.dumps(op.row, ensure_ascii=False))
-                 for i, op in zip(ids, operations, strict=True)))
+    columns = ["request_id", "connector", "number", "bulk_id", "key", "state", "reason", "row"]
+    rows = [(request_id, connector, op.number, op.bulk_id, op.key,
+             REJECTED if op.reason is not None else WAITING, op.reason,
+             None if op.row is None else json.dumps(op.row, ensure_ascii=False))
+            for op in operations]
+    if is_sqlite(conn):
+        # One statement for the request's rows (SQLite numbers them one after the other, in the
+        # write transaction the caller holds): executemany steps once per row, and each step
+        # hands the interpreter lock to the process's other threads (a run under way).
+        marks = ", ".join(["(" + ", ".join("?" * len(columns)) + ")"] * len(rows))
+        conn.exec_driver_sql(f"INSERT INTO push_operations ({', '.join(columns)}) VALUES {marks}",
+                             tuple(value for row in rows for value in row))
+    else:
+        ids = reserve_ids(conn, push_operations, len(operations))
+        insert_rows(conn, "push_operations", ["id", *columns],
+                    ((i, *row) for i, row in zip(ids, rows, strict=True)))
     return request_id
 
 
