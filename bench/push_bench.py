@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -203,8 +204,10 @@ def main(argv: list[str] | None = None) -> int:
                "floor_seconds": round(floor, 3), "ratio_to_floor": round(seconds / floor, 2),
                "stored": stored, "runs": states, "target": FLOOR,
                "worker": "separate process" if args.worker else "in the app's process",
-               "verdict": "ok" if rate >= FLOOR else "below target"}
-    print(f"runs carried out {figures['worker']}")
+               "verdict": "ok" if rate >= FLOOR else "below target",
+               # The machine's load as the push ended: a shared machine's figures vary with it.
+               "load": [round(x, 2) for x in os.getloadavg()]}
+    print(f"runs carried out {figures['worker']}; load average {figures['load']}")
     print(f"{args.records:,} records in {len(payloads):,} requests of {BATCH}: accepted in "
           f"{accepted:.2f} s, applied in {seconds:.2f} s → {rate:,.0f} records/s "
           f"(target ≥ {FLOOR:,.0f}/s; Entra's cap 2,000/s): {figures['verdict']}")

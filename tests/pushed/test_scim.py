@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from headcount.config.pushed import ENTERPRISE_USER, parse_path
-from headcount.pushed.scim import AttributeProblem, unknown_attributes, value_at
+from headcount.pushed.scim import AttributeProblem, Flattener, unknown_attributes, value_at
 
 CUSTOM = "urn:ietf:params:scim:schemas:extension:contoso:1.0:User"
 # Shaped as Microsoft's documented bulkUpload example (core + enterprise + a custom extension).
@@ -62,3 +62,37 @@ def test_attributes_no_column_reads_are_named() -> None:
     # Selectors (type, primary) and the manager's displayName are no attributes of their own.
     assert unknown_attributes(JENSEN, known) == [
         "phoneNumbers.value", f"{ENTERPRISE_USER}:department"]
+
+
+READ = ["userName", "externalId", "name.givenName", "name.familyName", "emails.value", "title",
+        f"{ENTERPRISE_USER}:employeeNumber", f"{ENTERPRISE_USER}:manager.value",
+        f"{CUSTOM}:HireDate", f"{CUSTOM}:JobCode", "phoneNumbers.value",
+        f"{ENTERPRISE_USER}:department"]
+
+
+@pytest.mark.parametrize("sent", [
+    JENSEN,
+    JENSEN | {"nickName": "Babs"},
+    JENSEN | {"name": "Barbara Jensen"},  # a value where sub-attributes are read
+    JENSEN | {"title": {"value": "Tour Guide"}},  # an object where a value is read
+    JENSEN | {"emails": [{"value": "x@example.com", "display": "x"}, "y@example.com"]},
+    JENSEN | {CUSTOM: {"HireDate": "2021-05-01", "Badge": 7}},
+    JENSEN | {"urn:ietf:params:scim:schemas:core:2.0:User": {"displayName": "Babs"}},
+    JENSEN | {"urn:example:other:1.0:User": {"x": 1}},
+    JENSEN | {"phoneNumbers": [], "title": None, "id": "2819c223", "meta": {"x": 1}},
+])
+def test_a_flattener_reads_as_the_paths_do(sent: dict[str, Any]) -> None:
+    """The flattener of a connection (its paths parsed once, each schema found once) reads
+    what each path reads and names the same unknown attributes."""
+    paths = {f"c{i}": parse_path(p) for i, p in enumerate(READ)}
+    flattener = Flattener(paths)
+    try:
+        expected: dict[str, str | None] | str = {c: value_at(sent, p) for c, p in paths.items()}
+    except AttributeProblem as problem:
+        expected = str(problem)
+    try:
+        found: dict[str, str | None] | str = flattener.row(sent)
+    except AttributeProblem as problem:
+        found = str(problem)
+    assert found == expected
+    assert flattener.unknown(sent) == unknown_attributes(sent, flattener.known)

@@ -6,16 +6,30 @@ leave only through the deletion thresholds."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
 from headcount.jobs.blocked import previewed_total, resume
 from headcount.project import ProjectContext
-from headcount.repository import runs, tokens
+from headcount.repository import jobruns, runs, tokens
 from headcount.repository.provenance import last_changes
 from headcount.repository.schema import push_requests, resources
-from pushproject import CONTOSO, ENTERPRISE, bulk, push_app, push_token, settled, user
+from headcount.scheduling import PUSH
+from headcount.scheduling.worker import Worker
+from headcount.web.app import create_app
+from pushproject import (
+    CONTOSO,
+    ENTERPRISE,
+    bulk,
+    make_push_project,
+    push_app,
+    push_token,
+    settled,
+    user,
+)
 
 
 def _people(app: object, entity_type: str = "HR_Person") -> dict[str, str | None]:
@@ -190,3 +204,33 @@ def test_too_many_operations_or_bytes_are_refused_whole(tmp_path: Path, db_url: 
         with app.state.headcount.engine.connect() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(push_requests)
                                 ).scalar_one() == 0
+
+
+def test_a_burst_of_pushes_waits_for_one_run(tmp_path: Path, db_url: str) -> None:
+    """Pushes that arrive while their connector's job run is queued join it: a burst of requests
+    makes one job run, whose one run applies them all (no worker runs until the burst is in:
+    the app only queues, as `serve --no-worker`)."""
+    app = create_app(make_push_project(tmp_path / "hr", db_url), db_url, drain=False)
+    try:
+        with TestClient(app) as client:
+            _, headers = push_token(app)
+            answers = [client.post("/api/push/HR/bulk", headers=headers, content=bulk(
+                user(f"E9700{n}", "Burst", f"Person{n}"), user(f"E9710{n}", "Other", f"P{n}")))
+                for n in range(6)]
+            assert {a.status_code for a in answers} == {202}
+            job_run_ids = {a.json()["jobRun"] for a in answers}
+            assert len(job_run_ids) == 1
+            ctx = ProjectContext(app.state.headcount.project_dir, app.state.headcount.engine)
+            with ctx.engine.connect() as conn:
+                pushes = [r for r in jobruns.listing(conn) if r.trigger == PUSH]
+            assert [r.id for r in pushes] == list(job_run_ids)
+            Worker(ctx, schedule=False, poll_seconds=0.05).run(threading.Event(), once=True)
+            ran = {op["run"] for a in answers for op in settled(
+                client, a.headers["location"], headers)["Operations"]}
+            assert len(ran) == 1
+            with ctx.engine.connect() as conn:
+                done = jobruns.get(conn, job_run_ids.pop())
+            assert done is not None
+            assert done.run_ids == (ran.pop(),)
+    finally:
+        app.state.headcount.engine.dispose()

@@ -4,14 +4,12 @@ file or search."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import sqlalchemy as sa
 
 from headcount.config.directory import AdCsvConnection, LdapConnection, LdifConnection
@@ -21,7 +19,7 @@ from headcount.connections.adcsv import read_adcsv
 from headcount.connections.csvfile import read_csv, resolve_path
 from headcount.connections.ldap import LdapRead, read_ldap
 from headcount.connections.ldif import read_ldif
-from headcount.connections.reader import LINE, SourceFile, SourceTable
+from headcount.connections.reader import SourceFile, SourceTable
 from headcount.connections.transform import apply_transformations
 from headcount.errors import SourceError
 from headcount.jobs.work import RunWork
@@ -79,8 +77,11 @@ def export_files(project_dir: Path, connector: Connector, incremental: bool, wor
         tables[connection.identifier] = table
         info |= table.file.as_dict()
         info["header"] = table.header
-        info["shapes"] = profile(table.frame, sorted(columns_read_from(connector,
-                                                                     connection.identifier)))
+        if not (incremental and isinstance(connection, PushedConnection)):
+            # The file-shape guards' basis, kept by complete runs: pushed records are read
+            # by the thousand between them, and their shapes would be computed for nothing.
+            info["shapes"] = profile(table.frame, sorted(columns_read_from(
+                connector, connection.identifier)))
         info["rows"] = table.frame.height + len(table.rejected)
         work.files.append(info)
         if isinstance(connection, PushedConnection):
@@ -120,15 +121,12 @@ def _pushed(engine: sa.Engine, connector: Connector, connection: PushedConnectio
             incremental: bool) -> tuple[SourceTable, dict[str, Any]]:
     """The records waiting at the run's start as the connection's table; each row's line is
     its operation's id, and the job result names the requests and tokens (provenance)."""
+    columns = list(connection.attributes)
     with engine.connect() as conn:
         found = pushed.pending(conn, connector.identifier, not incremental,
-                               [et.identifier for et in connector.entity_types])
-    columns = list(connection.attributes)
-    data: dict[str, list[Any]] = {c: [row.get(c) for _, row in found.rows] for c in columns}
-    data[LINE] = [line for line, _ in found.rows]
-    frame = pl.DataFrame(data, schema={**dict.fromkeys(columns, pl.String), LINE: pl.Int64})
-    digest = hashlib.sha256(json.dumps(found.rows).encode()).hexdigest()
-    source = SourceFile(connection.identifier, "pushed records", 0, digest, frame.height,
+                               [et.identifier for et in connector.entity_types], columns)
+    frame = found.frame
+    source = SourceFile(connection.identifier, "pushed records", 0, found.digest, frame.height,
                         "json")
     by = sorted({str(span[3]) for span in found.requests})
     info: dict[str, Any] = {"pushed": [list(span) for span in found.requests],
@@ -237,7 +235,11 @@ def high_water_marks(conn: sa.Connection, connector: str) -> dict[str, str]:
     found = conn.execute(
         sa.select(runs_table.c.files).where(runs_table.c.connector == connector,
                                             runs_table.c.state.in_((SUCCEEDED, WARNINGS)),
-                                            runs_table.c.dry_run.is_(False))
+                                            runs_table.c.dry_run.is_(False),
+                                            # Not the job results of every run to decode, for
+                                            # a connector searching no directory (pushed ones
+                                            # run by the hundred).
+                                            runs_table.c.files.contains('"high_water"'))
         .order_by(runs_table.c.id.desc()).limit(100)).scalars()
     marks: dict[str, str] = {}
     for files in found:

@@ -129,13 +129,15 @@ def _locked(ctx: ProjectContext, project: Project, deployment_id: int, connector
     """The run itself, while this process holds the connector's RunLock."""
     types = [et.identifier for et in connector.entity_types]
     with begin_write(ctx.engine) as conn:
-        stored = _count(conn, types)
+        # Whether it holds any, not how many: a count reads the whole population each run.
+        holds = _holds(conn, types)
         blocked = conn.execute(sa.select(connector_state.c.blocked_run_id).where(
             connector_state.c.connector == connector.identifier)).scalar()
-        mode = request.mode or ("initial" if stored == 0 else "complete")
-        if mode == "initial" and stored:
+        mode = request.mode or ("complete" if holds else "initial")
+        if mode == "initial" and holds:
             raise RunRefused(f"initial mode loads an empty connector; {connector.identifier} "
-                             f"holds {stored:,} resources: run a complete synchronization")
+                             f"holds {_count(conn, types):,} resources: run a complete "
+                             "synchronization")
         run_id, interrupted = runs.start_run(conn, connector.identifier, mode, request.mode,
                                              request.dry_run, request.force, request.reason,
                                              deployment_id)
@@ -172,6 +174,11 @@ def _locked(ctx: ProjectContext, project: Project, deployment_id: int, connector
             raise
         with ctx.engine.connect() as conn:
             return runs.get_run(conn, run_id)
+
+
+def _holds(conn: sa.Connection, types: list[str]) -> bool:
+    return bool(types) and conn.execute(sa.select(resources.c.id).where(
+        resources.c.entity_type.in_(types)).limit(1)).first() is not None
 
 
 def _count(conn: sa.Connection, types: list[str]) -> int:

@@ -6,6 +6,6 @@ the connector's next run."""
 from headcount.pushed.bulk import read_bulk
 from headcount.pushed.errors import PushRefused
 from headcount.pushed.lines import read_lines
-from headcount.pushed.target import PushTarget, push_target
+from headcount.pushed.target import PushTarget, PushTargets, push_target
 
-__all__ = ["PushRefused", "PushTarget", "push_target", "read_bulk", "read_lines"]
+__all__ = ["PushRefused", "PushTarget", "PushTargets", "push_target", "read_bulk", "read_lines"]

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from headcount.pushed.errors import PushRefused
-from headcount.pushed.scim import AttributeProblem, unknown_attributes, value_at
+from headcount.pushed.scim import AttributeProblem
 from headcount.pushed.target import PushTarget
 from headcount.pushed.validation import invalid_values
 from headcount.repository.pushed import Operation
@@ -33,8 +33,8 @@ def read_bulk(target: PushTarget, body: bytes) -> list[Operation]:
     if len(operations) > limit:
         raise PushRefused(f"{len(operations):,} operations: at most {limit:,} per request",
                           413, "tooMany")
-    paths = target.connection.paths()
-    known = frozenset(p.coarse for p in paths.values())
+    flattener = target.flattener
+    reject_unknown = target.connection.unknown_attributes == "reject"
     rows: list[dict[str, str | None]] = []
     read: list[tuple[int, str | None, str | None]] = []  # number, bulkId, reason
     for number, operation in enumerate(operations, start=1):
@@ -45,11 +45,11 @@ def read_bulk(target: PushTarget, body: bytes) -> list[Operation]:
         if reason is None:
             data = operation["data"]
             try:
-                row = {column: value_at(data, path) for column, path in paths.items()}
+                row = flattener.row(data)
             except AttributeProblem as problem:
                 reason = str(problem)
-            if reason is None and target.connection.unknown_attributes == "reject":
-                unknown = unknown_attributes(data, known)
+            if reason is None and reject_unknown:
+                unknown = flattener.unknown(data)
                 if unknown:
                     reason = ("unknown attribute " + ", ".join(unknown)
                               + f": no column of {target.connection.identifier} reads it")

@@ -13,19 +13,57 @@ _BOOKKEEPING = frozenset({"schemas", "id", "meta"})
 # Sub-attributes that pick or describe an element (RFC 7643 §2.4), and the manager's
 # `displayName`, which the service provider computes: never attributes of their own.
 _SELECTORS = frozenset({"type", "primary", "display", "$ref", "displayname"})
+_CORE = CORE_USER.lower()
 
 
 class AttributeProblem(ValueError):
     """A value that is not what its path reads (an object where a value is expected)."""
 
 
+class Flattener:
+    """The columns of a connection read from users, its paths parsed once: each schema's object
+    found once per user, and what a user sends checked against a tree of the attributes the
+    columns read (dictionary look-ups; the names of the unknown ones only when there are)."""
+
+    def __init__(self, paths: Mapping[str, AttributePath]) -> None:
+        self.paths = list(paths.items())
+        self.known = frozenset(p.coarse for p in paths.values())
+        self._schemas = sorted({p.schema for p in paths.values() if p.schema is not None})
+        self._tree = _tree(self.known)
+
+    def row(self, data: Mapping[str, Any]) -> dict[str, str | None]:
+        """Column → the text its path reads in `data` (AttributeProblem: not a value)."""
+        holders: dict[str | None, Any] = {None: data}
+        for schema in self._schemas:
+            holders[schema] = _holder(data, schema)
+        return {column: _value_in(holders[path.schema], path) for column, path in self.paths}
+
+    def unknown(self, data: Mapping[str, Any]) -> list[str]:
+        """The attributes `data` sends that no column reads."""
+        if _all_known(data, self._tree):
+            return []
+        return unknown_attributes(data, self.known)
+
+
 def value_at(data: Mapping[str, Any], path: AttributePath) -> str | None:
     """The text of the value `path` names in `data`; None when absent. A user without `active`
     is active (Entra's rule)."""
-    holder: Any = data if path.schema is None else _get(data, path.schema)
+    holder: Any = data if path.schema is None else _holder(data, path.schema)
+    return _value_in(holder, path)
+
+
+def _holder(data: Mapping[str, Any], schema: str) -> Any:
+    holder = _get(data, schema)
     if holder is not None and not isinstance(holder, dict):
-        raise AttributeProblem(f"{path.schema} is not an object")
-    value = None if holder is None else _get(holder, path.name)
+        raise AttributeProblem(f"{schema} is not an object")
+    return holder
+
+
+def _value_in(holder: Any, path: AttributePath) -> str | None:
+    value = None if holder is None else \
+        holder[path.name] if path.name in holder else _get(holder, path.name)
+    if type(value) is str and path.sub is None and path.filter_field is None:
+        return value if value.strip() else None  # the common case, as text_of reads it
     if path.filter_field is not None and value is not None:
         if not isinstance(value, list):
             raise AttributeProblem(f"{path.text}: {path.name} is not a list")
@@ -49,6 +87,57 @@ def unknown_attributes(data: Mapping[str, Any], known: frozenset[str]) -> list[s
     """The attributes `data` sends that no column reads (`known`: coarse paths). JSON objects
     are dicts: `isinstance(…, dict)`, many times cheaper than an ABC check, on this hot path."""
     return [shown for coarse, shown in _sent(data) if coarse not in known]
+
+
+# What a connection reads, as a tree: schema (lower case, "" for the core User) → attribute →
+# what is read of it: its sub-attributes, "" for the attribute itself read as a value.
+_Tree = dict[str, dict[str, set[str]]]
+
+
+def _tree(known: frozenset[str]) -> _Tree:
+    tree: _Tree = {}
+    for coarse in known:
+        schema, _, rest = coarse.rpartition(":") if coarse.startswith("urn:") \
+            else ("", "", coarse)
+        name, _, sub = rest.partition(".")
+        tree.setdefault(schema, {}).setdefault(name, set()).add(sub)
+    return tree
+
+
+def _all_known(data: Mapping[str, Any], tree: _Tree) -> bool:
+    """True when `unknown_attributes` finds nothing: the same walk as `_sent`, in look-ups."""
+    core = tree.get("", {})
+    for name, value in data.items():
+        low = name.lower()
+        if low in _BOOKKEEPING or value is None:
+            continue
+        if low == _CORE and isinstance(value, dict):
+            if not _all_known(value, tree):
+                return False
+        elif low.startswith("urn:") and isinstance(value, dict):
+            level = tree.get(low, {})
+            if not all(inner is None or _leaf_known(level, sub.lower(), inner)
+                       for sub, inner in value.items()):
+                return False
+        elif not _leaf_known(core, low, value):
+            return False
+    return True
+
+
+def _leaf_known(level: dict[str, set[str]], low: str, value: Any) -> bool:
+    read = level.get(low)
+    if read is None:
+        return False
+    for element in value if isinstance(value, list) else (value,):
+        if not isinstance(element, dict):
+            if "" not in read:
+                return False
+            continue
+        for sub, inner in element.items():
+            sub_low = sub.lower()
+            if inner is not None and sub_low not in _SELECTORS and sub_low not in read:
+                return False
+    return True
 
 
 def _sent(data: Mapping[str, Any]) -> Iterator[tuple[str, str]]:

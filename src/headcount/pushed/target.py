@@ -3,12 +3,17 @@ read, their property types and the mapping key."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+
+import sqlalchemy as sa
 
 from headcount.config.model import Connector, Project, Property
 from headcount.config.pushed import PushedConnection
 from headcount.errors import NotFound
 from headcount.pushed.errors import PushRefused
+from headcount.pushed.scim import Flattener
+from headcount.repository import deployments
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,8 @@ class PushTarget:
     # Column → the property it feeds (typed checks); the key column must hold a value.
     typed: dict[str, Property]
     key_column: str
+    # The connection's attribute paths, parsed once for every request of a deployment.
+    flattener: Flattener
 
 
 def push_target(project: Project, connector_id: str) -> PushTarget:
@@ -43,4 +50,38 @@ def push_target(project: Project, connector_id: str) -> PushTarget:
             if prop in props:
                 typed.setdefault(column, props[prop])
     first = mappings[0]
-    return PushTarget(connector, connection, typed, first.columns[first.key])
+    return PushTarget(connector, connection, typed, first.columns[first.key],
+                      Flattener(connection.paths()))
+
+
+class PushTargets:
+    """The push targets of the configuration deployed last, made once per deployment: a request
+    reads the id of the last deployment, not the whole configuration (parsing it cost more than
+    storing the request's records)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._deployment: int | None = None
+        self._project: Project | None = None
+        self._targets: dict[str, PushTarget] = {}
+
+    def get(self, conn: sa.Connection, connector_id: str) -> PushTarget:
+        """`push_target` of the configuration deployed last; NothingDeployed, NotFound or
+        PushRefused otherwise."""
+        deployment_id = deployments.latest_id(conn)
+        with self._guard:
+            if deployment_id is not None and deployment_id == self._deployment:
+                found = self._targets.get(connector_id)
+                if found is not None:
+                    return found
+                project = self._project
+            else:
+                project = None
+        if project is None:
+            deployment_id, project = deployments.require_latest(conn)
+        target = push_target(project, connector_id)
+        with self._guard:
+            if deployment_id != self._deployment:
+                self._deployment, self._project, self._targets = deployment_id, project, {}
+            self._targets[connector_id] = target
+        return target

@@ -55,6 +55,14 @@ def latest(conn: sa.Connection) -> tuple[int, Project] | None:
     return int(row[0]), Project.model_validate_json(row[1])
 
 
+def latest_id(conn: sa.Connection) -> int | None:
+    """The id of the configuration deployed last, without reading it: what a cache of the
+    parsed configuration compares with."""
+    found = conn.execute(sa.select(deployments.c.id).order_by(deployments.c.id.desc())
+                         .limit(1)).scalar()
+    return None if found is None else int(found)
+
+
 def require_latest(conn: sa.Connection) -> tuple[int, Project]:
     found = latest(conn)
     if found is None:

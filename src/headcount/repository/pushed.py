@@ -4,14 +4,17 @@ marking as applied by the run that applied them, and each operation's status."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 
+from headcount.connections.reader import LINE
 from headcount.errors import NotFound, SourceError
 from headcount.repository.bulk import insert_rows, reserve_ids
 from headcount.repository.database import is_sqlite
@@ -54,12 +57,14 @@ class StoredAnswer:
 
 @dataclass(frozen=True)
 class Pending:
-    """What a run reads of a pushed connection: (line, row) of each record, and the requests
-    they came from as (request, first operation id, last operation id, token label)."""
+    """What a run reads of a pushed connection: the records as a table of the connection's
+    columns (`LINE`: each record's operation id), the requests they came from as (request,
+    first operation id, last operation id, token label), and a digest of what was read."""
 
-    rows: list[tuple[int, dict[str, str | None]]]
+    frame: pl.DataFrame
     requests: list[tuple[int, int, int, str]]
     snapshot: int | None
+    digest: str
 
 
 def answered(conn: sa.Connection, connector: str, idempotency_key: str) -> StoredAnswer | None:
@@ -74,27 +79,48 @@ def answered(conn: sa.Connection, connector: str, idempotency_key: str) -> Store
                         json.loads(found.response))
 
 
+def new_request_id(conn: sa.Connection) -> int:
+    """An id for the request the caller stores next in its write transaction: its answer, which
+    names it, can then be stored with it in one insert."""
+    return reserve_ids(conn, push_requests, 1)[0]
+
+
 def store_request(conn: sa.Connection, *, connector: str, connection: str, kind: str,
                   token_id: int, token_label: str, idempotency_key: str | None,
                   body_sha256: str, snapshot_id: int | None, operations: Sequence[Operation],
-                  now: datetime) -> int:
-    """Record a request and its operations (accepted ones waiting); its id. The answer is
-    set by `set_answer` once known (it names the id)."""
+                  now: datetime, request_id: int | None = None,
+                  answer: tuple[int, str] | None = None) -> int:
+    """Record a request and its operations (accepted ones waiting); its id. The answer (status
+    code, JSON body) is stored with it when given — under `request_id`, from `new_request_id`
+    — or set by `set_answer` once known (it names the id)."""
     if not is_sqlite(conn):
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_BASE)))
-    request_id = _inserted(conn.execute(sa.insert(push_requests).values(
-        connector=connector, connection=connection, kind=kind, token_id=token_id,
-        token_label=token_label, received_at=now, idempotency_key=idempotency_key,
-        body_sha256=body_sha256, snapshot_id=snapshot_id, operations=len(operations),
-        accepted=sum(op.reason is None for op in operations), status_code=0, response="{}")))
-    ids = reserve_ids(conn, push_operations, len(operations))
-    insert_rows(conn, "push_operations",
-                ["id", "request_id", "connector", "number", "bulk_id", "key", "state", "reason",
-                 "row"],
-                ((i, request_id, connector, op.number, op.bulk_id, op.key,
-                  REJECTED if op.reason is not None else WAITING, op.reason,
-                  None if op.row is None else json.dumps(op.row, ensure_ascii=False))
-                 for i, op in zip(ids, operations, strict=True)))
+    status_code, response = answer or (0, "{}")
+    values = dict(connector=connector, connection=connection, kind=kind, token_id=token_id,
+                  token_label=token_label, received_at=now, idempotency_key=idempotency_key,
+                  body_sha256=body_sha256, snapshot_id=snapshot_id, operations=len(operations),
+                  accepted=sum(op.reason is None for op in operations),
+                  status_code=status_code, response=response)
+    if request_id is None:
+        request_id = _inserted(conn.execute(sa.insert(push_requests).values(**values)))
+    else:
+        conn.execute(sa.insert(push_requests).values(id=request_id, **values))
+    columns = ["request_id", "connector", "number", "bulk_id", "key", "state", "reason", "row"]
+    rows = [(request_id, connector, op.number, op.bulk_id, op.key,
+             REJECTED if op.reason is not None else WAITING, op.reason,
+             None if op.row is None else json.dumps(op.row, ensure_ascii=False))
+            for op in operations]
+    if is_sqlite(conn):
+        # One statement for the request's rows (SQLite numbers them one after the other, in the
+        # write transaction the caller holds): executemany steps once per row, and each step
+        # hands the interpreter lock to the process's other threads (a run under way).
+        marks = ", ".join(["(" + ", ".join("?" * len(columns)) + ")"] * len(rows))
+        conn.exec_driver_sql(f"INSERT INTO push_operations ({', '.join(columns)}) VALUES {marks}",
+                             tuple(value for row in rows for value in row))
+    else:
+        ids = reserve_ids(conn, push_operations, len(operations))
+        insert_rows(conn, "push_operations", ["id", *columns],
+                    ((i, *row) for i, row in zip(ids, rows, strict=True)))
     return request_id
 
 
@@ -150,12 +176,12 @@ class SnapshotClosed(SourceError):
     """A request names a snapshot that is complete already."""
 
 
-def pending(conn: sa.Connection, connector: str, complete: bool, entity_types: Sequence[str]
-            ) -> Pending:
-    """The records a run of `connector` reads: every accepted record waiting now, newest per key
-    winning. A complete run reads the oldest completed snapshot not yet applied — the whole
-    population — with the waiting records outside any snapshot; the first load of an empty
-    connector needs none."""
+def pending(conn: sa.Connection, connector: str, complete: bool, entity_types: Sequence[str],
+            columns: Sequence[str]) -> Pending:
+    """The records a run of `connector` reads, as a table of `columns`: every accepted record
+    waiting now, newest per key winning. A complete run reads the oldest completed snapshot
+    not yet applied — the whole population — with the waiting records outside any snapshot;
+    the first load of an empty connector needs none."""
     snapshot: int | None = None
     holds = conn.execute(sa.select(resources.c.id).where(
         resources.c.entity_type.in_(entity_types)).limit(1)).first() is not None
@@ -178,16 +204,25 @@ def pending(conn: sa.Connection, connector: str, complete: bool, entity_types: S
         .where(push_operations.c.connector == connector, push_operations.c.state == WAITING,
                in_scope)
         .order_by(push_operations.c.id)).all()
-    newest: dict[str | None, tuple[int, dict[str, str | None]]] = {}
     spans: dict[int, list[Any]] = {}
-    for op_id, request_id, key, row, label in found:
-        newest.pop(key, None)  # re-inserted: the dict keeps the order of the newest
-        newest[key] = (op_id, json.loads(row))
+    newest: dict[str | None, int] = {}  # key → its newest record's place in `found`
+    for place, (op_id, request_id, key, _, label) in enumerate(found):
+        newest[key] = place
         span = spans.setdefault(request_id, [request_id, op_id, op_id, label])
         span[2] = op_id
-    return Pending(list(newest.values()),
+    # The newest record of each key, in the order of the newest; the rows' JSON decoded in one
+    # pass (a run reads thousands).
+    kept = [found[place] for place in sorted(newest.values())]
+    ops = pl.DataFrame({LINE: [r[0] for r in kept], "row": [r[3] for r in kept]},
+                       schema={LINE: pl.Int64, "row": pl.String})
+    digest = hashlib.sha256()
+    for op_id, _, _, text, _ in kept:
+        digest.update(f"{op_id}\t{text}\n".encode())
+    rows = ops.get_column("row").str.json_decode(
+        pl.Struct(dict.fromkeys(columns, pl.String))).struct.unnest()
+    return Pending(rows.with_columns(ops.get_column(LINE)),
                    [(int(s[0]), int(s[1]), int(s[2]), str(s[3])) for s in spans.values()],
-                   snapshot)
+                   snapshot, digest.hexdigest())
 
 
 def mark_applied(conn: sa.Connection, run_id: int, files: Iterable[Mapping[str, Any]]) -> None:

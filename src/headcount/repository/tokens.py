@@ -124,6 +124,16 @@ def authenticate(conn: sa.Connection, secret: str, scope: str,
                  connector: str | None = None) -> ServiceToken | None:
     """The live token `secret` is, when it has `scope` (on `connector` when given); None
     otherwise — the caller answers 401 without saying which check failed."""
+    token = find(conn, secret, scope, connector)
+    if token is not None:
+        stamp_use(conn, token)
+    return token
+
+
+def find(conn: sa.Connection, secret: str, scope: str, connector: str | None = None
+         ) -> ServiceToken | None:
+    """`authenticate` without its write: for a caller that reads first (outside a write
+    transaction) and calls `stamp_use` in the write transaction it opens next."""
     if not secret.startswith(PREFIX):
         return None
     row = conn.execute(sa.select(*_COLUMNS).where(
@@ -131,13 +141,15 @@ def authenticate(conn: sa.Connection, secret: str, scope: str,
     if row is None:
         return None
     token = _token(row)
-    if not token.allows(scope, connector):
-        return None
+    return token if token.allows(scope, connector) else None
+
+
+def stamp_use(conn: sa.Connection, token: ServiceToken) -> None:
+    """Record that `token` was used now, at most once every `_USE_STAMP_EVERY`."""
     stamp = now()
     if token.last_used_at is None or stamp - _aware(token.last_used_at) > _USE_STAMP_EVERY:
         conn.execute(sa.update(service_tokens).where(service_tokens.c.id == token.id)
                      .values(last_used_at=stamp))
-    return token
 
 
 def _aware(at: datetime) -> datetime:

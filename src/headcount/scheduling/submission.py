@@ -6,8 +6,11 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
+
 from headcount.project import ProjectContext
 from headcount.repository import jobruns
+from headcount.repository.schema import job_runs
 from headcount.scheduling.backend import QueueBackend, backend_for
 from headcount.scheduling.request import JobRequest
 
@@ -43,6 +46,17 @@ def submit(ctx: ProjectContext, request: JobRequest, *, now: datetime | None = N
         assert found is not None
         return found.id
     return job_run_id
+
+
+def join_queued(conn: sa.Connection, connector: str, trigger: str) -> int | None:
+    """In the caller's write transaction, before it commits what the job run is to read: the
+    queued job run of `connector` and `trigger` a coalescing request joins (None: submit one
+    after the commit). The row is locked until the commit (SQLite: the write lock), so no worker
+    starts it before what the caller writes can be read."""
+    return conn.execute(sa.select(job_runs.c.id).where(
+        sa.func.lower(job_runs.c.connector) == connector.lower(),
+        job_runs.c.trigger == trigger, job_runs.c.state == jobruns.QUEUED,
+    ).order_by(job_runs.c.id).limit(1).with_for_update()).scalar()
 
 
 def record(ctx: ProjectContext, request: JobRequest, now: datetime,

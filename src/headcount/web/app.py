@@ -16,7 +16,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import exc as sa_exc
+from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from headcount import __version__
 from headcount.errors import HeadcountError, NotFound, RunRefused, outside_failures, user_error
@@ -69,6 +71,25 @@ from headcount.workflows.engine import NotAllowed
 STATIC = Path(__file__).parent / "static"
 
 
+class _NoNul:
+    """ASGI middleware: no HR value, name or key holds a NUL, and PostgreSQL cannot store one:
+    refuse it at the door rather than deep in a query. Plain ASGI (not `@app.middleware`,
+    whose task and streams cost each request a millisecond: pushed records come by the
+    thousand)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            url = URL(scope=scope)
+            if "%00" in url.path or "%00" in url.query or "\x00" in url.path:
+                await JSONResponse(api_errors.error_body("NUL characters are not accepted"),
+                                   status_code=400)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(project_dir: Path, url: str | None = None, drain: bool = True) -> FastAPI:
     """The app; with `drain`, it carries out the job runs it queues itself (no worker runs
     beside it); `headcount serve` embeds a worker instead, or serves only (`--no-worker`)."""
@@ -97,6 +118,9 @@ def create_app(project_dir: Path, url: str | None = None, drain: bool = True) ->
         pools[:] = [engine.pool]
 
     sa.event.listen(ctx.engine, "engine_disposed", closing)
+    # Pushed HR records (docs/push.md), machines only: first, as a request walks the routes in
+    # order and pushes come by the thousand (their paths are no other route's).
+    app.include_router(push_api.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Inside the security headers, so that its refusals carry them too.
     app.add_middleware(BodyLimit, engine=lambda: ctx.engine)
@@ -123,7 +147,6 @@ def create_app(project_dir: Path, url: str | None = None, drain: bool = True) ->
         app.include_router(accounts, prefix="/api" if accounts is api_systems.router else "")
     app.include_router(campaigns.router)  # Reviews (SPEC §10): the campaigns' API and pages
     app.include_router(upload.router)  # Manual upload (SPEC §9): its API and pages
-    app.include_router(push_api.router)  # Pushed HR records (docs/push.md): machines only
     # Jobs (docs/jobs.md): schedules, job runs, connectors' activity — API, then pages.
     app.include_router(jobs.api, prefix="/api")
     app.include_router(jobs.router)
@@ -162,16 +185,7 @@ def create_app(project_dir: Path, url: str | None = None, drain: bool = True) ->
         """Liveness: answers without authentication."""
         return {"status": "ok", "version": __version__}
 
-    @app.middleware("http")
-    async def _no_nul(request: Request, call_next: Any) -> Response:
-        # No HR value, name or key holds a NUL, and PostgreSQL cannot store one: refuse it
-        # at the door rather than deep in a query.
-        if "%00" in request.url.path or "%00" in request.url.query or "\x00" in \
-                request.url.path:
-            return JSONResponse(api_errors.error_body("NUL characters are not accepted"),
-                                status_code=400)
-        response: Response = await call_next(request)
-        return response
+    app.add_middleware(_NoNul)
 
     @app.exception_handler(LoginRequired)
     def _login(request: Request, exc: LoginRequired) -> Response:

@@ -7,6 +7,7 @@ applied. A service token with the scope `push` on the connector is the only door
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -17,15 +18,23 @@ from starlette.concurrency import run_in_threadpool
 
 from headcount.errors import NotFound
 from headcount.project import ProjectContext
-from headcount.pushed import PushRefused, PushTarget, push_target, read_bulk, read_lines
-from headcount.repository import pushed
+from headcount.pushed import (
+    PushRefused,
+    PushTarget,
+    PushTargets,
+    push_target,
+    read_bulk,
+    read_lines,
+)
+from headcount.repository import pushed, tokens
 from headcount.repository.database import begin_write
 from headcount.repository.pushed import Operation, SnapshotClosed
 from headcount.repository.tokens import ServiceToken
 from headcount.scheduling import PUSH, JobRequest, submit
+from headcount.scheduling.submission import join_queued
 from headcount.web.api.timestamps import utc
 from headcount.web.auth import app_state
-from headcount.web.tokenauth import check_service_token, service_token
+from headcount.web.tokenauth import bearer, service_token, unauthorized
 
 # Machines speaking SCIM (its error bodies, not the REST API's one error model): documented in
 # docs/push.md, left out of the REST API's OpenAPI.
@@ -92,50 +101,75 @@ def complete(connector: str, name: str, request: Request, token: Token) -> JSONR
 
 def _receive(request: Request, connector: str, kind: str, snapshot: str | None, body: bytes
              ) -> JSONResponse:
-    token = check_service_token(request, "push", connector)
     state = app_state(request)
-    try:
-        target = push_target(state.project(), connector)
-    except (NotFound, PushRefused) as exc:
-        return _error(exc)
-    limit = target.connection.max_payload_bytes
-    if len(body) > limit:
-        return _error(PushRefused(f"the body holds {len(body):,} bytes: at most {limit:,}",
-                                  413, "tooLarge"))
     key = request.headers.get(IDEMPOTENCY)
     digest = hashlib.sha256(f"{kind}\n{snapshot or ''}\n".encode() + body).hexdigest()
-    return _accept(request, target, token, kind, snapshot, body, key, digest)
-
-
-def _accept(request: Request, target: PushTarget, token: ServiceToken, kind: str,
-            snapshot: str | None, body: bytes, key: str | None, digest: str) -> JSONResponse:
-    state = app_state(request)
-    cid = target.connector.identifier
-    if key is not None:
-        with state.engine.connect() as conn:
-            replay = _replay(conn, cid, key, digest)
-        if replay is not None:
-            return replay
+    # One read before any write: the token (its use is stamped in the write transaction), the
+    # configuration deployed (parsed again only when a new one is) and an answer given already.
+    with state.engine.connect() as conn:
+        token = tokens.find(conn, bearer(request), "push", connector)
+        if token is None:
+            raise unauthorized("push", connector)
+        try:
+            target = _targets(request).get(conn, connector)
+        except (NotFound, PushRefused) as exc:
+            return _refused(state.engine, token, exc)
+        limit = target.connection.max_payload_bytes
+        if len(body) > limit:
+            return _refused(state.engine, token, PushRefused(
+                f"the body holds {len(body):,} bytes: at most {limit:,}", 413, "tooLarge"))
+        replay = None if key is None else \
+            _replay(conn, target.connector.identifier, key, digest)
+    if replay is not None:
+        return replay
     try:
         operations = read_bulk(target, body) if kind == "bulk" else read_lines(target, body)
     except PushRefused as exc:
-        return _error(exc)
+        return _refused(state.engine, token, exc)
+    return _accept(request, target, token, kind, snapshot, operations, key, digest)
+
+
+def _targets(request: Request) -> PushTargets:
+    # One per app (its engine, its deployments), made by the first push it receives.
+    found: PushTargets | None = getattr(request.app.state, "push_targets", None)
+    if found is None:
+        found = request.app.state.push_targets = PushTargets()
+    return found
+
+
+def _refused(engine: sa.Engine, token: ServiceToken, exc: Exception) -> JSONResponse:
+    with begin_write(engine) as conn:
+        tokens.stamp_use(conn, token)  # used, even to no avail
+    return _error(exc)
+
+
+def _accept(request: Request, target: PushTarget, token: ServiceToken, kind: str,
+            snapshot: str | None, operations: list[Operation], key: str | None, digest: str
+            ) -> JSONResponse:
+    state = app_state(request)
+    cid = target.connector.identifier
     now = datetime.now(UTC)
     accepted = sum(op.reason is None for op in operations)
     code = 202 if accepted else 200
+    queue = bool(accepted) and snapshot is None
     try:
         with begin_write(state.engine) as conn:
+            tokens.stamp_use(conn, token)
             snapshot_id = None if snapshot is None else \
                 pushed.open_snapshot(conn, cid, snapshot, now)
-            request_id = pushed.store_request(
-                conn, connector=cid, connection=target.connection.identifier, kind=kind,
-                token_id=token.id, token_label=token.label, idempotency_key=key,
-                body_sha256=digest, snapshot_id=snapshot_id, operations=operations, now=now)
+            request_id = pushed.new_request_id(conn)
             location = f"/api/push/{cid}/requests/{request_id}"
             answer = _answer(kind, request_id, location, snapshot, operations)
-            # Kept for a repeated idempotency key, in the same transaction: the job run is
-            # queued after the commit (its run must find the records), and named live only.
-            pushed.set_answer(conn, request_id, code, answer)
+            # Kept for a repeated idempotency key, with the request in one insert; the job run
+            # is named live only.
+            pushed.store_request(
+                conn, connector=cid, connection=target.connection.identifier, kind=kind,
+                token_id=token.id, token_label=token.label, idempotency_key=key,
+                body_sha256=digest, snapshot_id=snapshot_id, operations=operations, now=now,
+                request_id=request_id, answer=(code, json.dumps(answer)))
+            # A job run queued and not started reads these records too: join it (the rest of
+            # a burst of pushes waits for one run, not one each).
+            joined = join_queued(conn, cid, PUSH) if queue else None
     except SnapshotClosed as exc:
         return _error(exc)
     except sa.exc.IntegrityError:
@@ -145,9 +179,11 @@ def _accept(request: Request, target: PushTarget, token: ServiceToken, kind: str
         if replay is None:
             raise
         return replay
-    if accepted and snapshot is None:
-        answer["jobRun"] = submit(ProjectContext(state.project_dir, state.engine), JobRequest(
-            cid, mode="incremental", trigger=PUSH, coalesce=True, actor=token.label))
+    if queue:
+        # Queued after the commit: its run must find the records.
+        answer["jobRun"] = joined if joined is not None else submit(
+            ProjectContext(state.project_dir, state.engine), JobRequest(
+                cid, mode="incremental", trigger=PUSH, coalesce=True, actor=token.label))
     return JSONResponse(answer, status_code=code, headers={"Location": location})
 
 

@@ -25,11 +25,16 @@ def check_service_token(request: Request, scope: str, connector: str | None) -> 
     with begin_write(app_state(request).engine) as conn:
         token = tokens.authenticate(conn, bearer(request), scope, connector)
     if token is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED,
-                            f"a live service token with scope {scope}"
-                            + (f" on connector {connector}" if connector else "")
-                            + " is needed", headers={"WWW-Authenticate": "Bearer"})
+        raise unauthorized(scope, connector)
     return token
+
+
+def unauthorized(scope: str, connector: str | None) -> HTTPException:
+    """The one 401 of every refused token, whatever the check it failed."""
+    return HTTPException(status.HTTP_401_UNAUTHORIZED,
+                         f"a live service token with scope {scope}"
+                         + (f" on connector {connector}" if connector else "")
+                         + " is needed", headers={"WWW-Authenticate": "Bearer"})
 
 
 def service_token(scope: str) -> Callable[[Request], ServiceToken]:
