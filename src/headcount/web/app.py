@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -107,13 +106,14 @@ def create_app(project_dir: Path, url: str | None = None, drain: bool = True) ->
     app.state.headcount = state
 
     # The app's engine is disposed of when it closes (tests, scripts). The job run under way in
-    # this process then ends, and the connections it gives back go to the pool the engine
-    # had — already replaced, so it is closed again: else they would close with the garbage.
+    # this process and the threads it started then end, and the connections they give back go
+    # to the pool the engine had — already replaced — or to its new one: both are closed
+    # again, else they would close with the garbage.
     pools = [ctx.engine.pool]
 
     def closing(engine: sa.Engine) -> None:
         state.launcher.close()
-        for pool in pools:
+        for pool in (*pools, engine.pool):
             pool.dispose()
         pools[:] = [engine.pool]
 
@@ -237,7 +237,7 @@ def _warm_lists(state: AppState) -> None:
         with contextlib.suppress(Exception):
             state.lists.warm(state.project())
 
-    threading.Thread(target=warm, daemon=True, name="warm-lists").start()
+    state.launcher.in_background(warm, name="warm-lists")
 
 
 def _error(request: Request, code: int, message: str,

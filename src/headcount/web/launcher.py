@@ -59,6 +59,17 @@ class Launcher:
         self.url = url
         self.finished = finished
         self._drain: Drain | None = None
+        self._threads: list[threading.Thread] = []
+        self._threads_guard = threading.Lock()
+
+    def in_background(self, target: Callable[[], None], name: str) -> None:
+        """Run `target` in a thread of its own that `close` waits for: a thread still reading
+        the database once its engine is disposed would leave a connection to the garbage."""
+        thread = threading.Thread(target=target, daemon=True, name=name)
+        with self._threads_guard:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
+        thread.start()
 
     def drain_here(self, enabled: bool) -> None:
         """Carry out in this process what it queues (the default of an app); off when the
@@ -67,11 +78,17 @@ class Launcher:
         drain_here(self.url, self._drain.wake if self._drain is not None else None)
 
     def close(self) -> None:
-        """Stop carrying out what this process queues, once the job run under way ends."""
+        """Stop carrying out what this process queues, once the job run under way ends; wait
+        for the threads started in the background (dry runs, lists being built)."""
         if self._drain is not None:
             drain_here(self.url, None)
             self._drain.stop()
             self._drain = None
+        with self._threads_guard:
+            threads, self._threads = self._threads, []
+        for thread in threads:
+            if thread is not threading.current_thread():
+                thread.join(60.0)
 
     def _job_finished(self, job_run: JobRun) -> None:
         if self.finished is not None:
@@ -99,9 +116,8 @@ class Launcher:
     def preview(self, request: SyncRequest, wait: float = 10.0) -> int:
         """Start a dry run; return its id once it is recorded (or raise why it could not)."""
         started = _Preview()
-        thread = threading.Thread(target=self._preview, args=(request, started), daemon=True,
-                                  name=f"preview-{request.connector}")
-        thread.start()
+        self.in_background(lambda: self._preview(request, started),
+                           name=f"preview-{request.connector}")
         started.event.wait(wait)
         if started.error is not None:
             raise started.error
