@@ -26,7 +26,7 @@ from headcount.repository import jobruns, users
 from headcount.repository import runs as R
 from headcount.scheduling import RETRY, JobRequest, submit
 from hrproject import HRProject, people
-from jobsproject import DAILY, job_runs, jobs_project
+from jobsproject import DAILY, deploy, job_runs, jobs_project
 from servers import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -167,3 +167,59 @@ def test_a_worker_killed_mid_run_is_retried_by_the_other(tmp_path: Path,
                 {"run": interrupted.run_ids[0]}).scalar()
         assert states == [R.WARNINGS, R.INTERRUPTED, R.SUCCEEDED]
         assert changed_by_killed == 0
+
+
+PAYROLL = """
+connectors:
+  - identifier: Payroll
+    connections:
+      - identifier: Payslips
+        path: data/payroll.csv
+    entity_types:
+      - identifier: Payroll_Person
+        keys: [EmployeeId]
+        properties:
+          - {identifier: EmployeeId}
+          - {identifier: Salary}
+    mappings:
+      - entity_type: Payroll_Person
+        connection: Payslips
+        key: EmployeeId
+        columns: {EmployeeId: EmployeeId, Salary: Salary}
+"""
+
+
+def test_worker_concurrency_runs_two_connectors_at_once_never_one_twice(
+        tmp_path: Path, postgres_url: str) -> None:
+    """`headcount worker --concurrency 2` (over an environment that says 1): the job runs of two
+    connectors run at once in the one worker — the first is held in its apply step, yet the
+    second starts — while the first connector's next job run waits for it."""
+    with jobs_project(tmp_path, postgres_url) as hr, ExitStack() as stack:
+        hr.sync()
+        (hr.folder / "config" / "payroll.yaml").write_text(PAYROLL, encoding="utf-8")
+        (hr.folder / "data" / "payroll.csv").write_text("EmployeeId,Salary\nE1,100\n",
+                                                        encoding="utf-8")
+        deploy(hr, DAILY)
+        hr.write_people(people(20))
+        marker = tmp_path / "paused"
+        first = submit(hr.ctx, JobRequest("HR", mode="complete", actor="op"))
+        payroll = submit(hr.ctx, JobRequest("Payroll", actor="op"))
+        behind = submit(hr.ctx, JobRequest("HR", mode="complete", actor="op"))
+        worker = stack.enter_context(process(
+            hr, postgres_url, "worker", "--concurrency", "2",
+            **{PAUSE_ENV: str(marker), "HEADCOUNT_WORKER_CONCURRENCY": "1"}))
+
+        def both_running() -> bool:
+            states = {r.id: (r.state, r.worker) for r in job_runs(hr)}
+            return marker.exists() and all(states[i][0] == jobruns.RUNNING
+                                           for i in (first, payroll))
+
+        eventually(both_running, "two connectors' job runs running at once", [worker])
+        runs_now = {r.id: r for r in job_runs(hr)}
+        name = runs_now[first].worker
+        assert name is not None
+        assert name.endswith(f":{worker.pid}")
+        assert runs_now[payroll].worker == name
+        assert runs_now[behind].state == jobruns.QUEUED  # HR's next waits for HR's first
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)

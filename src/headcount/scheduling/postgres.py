@@ -134,12 +134,16 @@ class ProcrastinateQueue:
             raise self._unavailable(exc) from exc
 
     def serve(self, execute: Callable[[int], None], stalled: Callable[[int], None],
-              stop: threading.Event, once: bool = False) -> None:
+              stop: threading.Event, once: bool = False,
+              concurrency: int | None = None) -> None:
         """Run a procrastinate worker until `stop` is set (with `once`: until no job run is
-        due): `execute` each job run it takes, and hand the job runs of dead workers to
-        `stalled`. A job run running when `stop` is set finishes first."""
+        due): `execute` each job run it takes (`concurrency` at once, else the timings'), and
+        hand the job runs of dead workers to `stalled`. A job run running when `stop` is set
+        finishes first."""
         self.requeue_orphans(datetime.now(UTC))
-        work = self._serve(execute, stalled, stop, once)
+        timings = self.timings if concurrency is None else replace(
+            self.timings, concurrency=max(1, concurrency))
+        work = self._serve(execute, stalled, stop, once, timings)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -187,8 +191,7 @@ class ProcrastinateQueue:
             return self._deferrer
 
     async def _serve(self, execute: Callable[[int], None], stalled: Callable[[int], None],
-                     stop: threading.Event, once: bool) -> None:
-        timings = self.timings
+                     stop: threading.Event, once: bool, timings: QueueTimings) -> None:
         connector = procrastinate.PsycopgConnector(
             conninfo=self._conninfo, min_size=1, max_size=timings.concurrency + 3)
         app = procrastinate.App(connector=connector)
