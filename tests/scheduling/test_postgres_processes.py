@@ -27,6 +27,7 @@ from headcount.repository import runs as R
 from headcount.scheduling import RETRY, JobRequest, submit
 from hrproject import HRProject, people
 from jobsproject import DAILY, deploy, job_runs, jobs_project
+from pausing import kill_in_apply
 from servers import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -223,3 +224,40 @@ def test_worker_concurrency_runs_two_connectors_at_once_never_one_twice(
         assert runs_now[behind].state == jobruns.QUEUED  # HR's next waits for HR's first
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
+
+
+def test_a_job_run_abandoned_after_its_queue_job_is_handed_back(tmp_path: Path,
+                                                                postgres_url: str) -> None:
+    """A worker killed mid-run, and its queue job gone as when the worker that took it back
+    died before recording the job run interrupted: the job run, left `running` with no queue
+    job, is found by the next worker, ends interrupted and is retried per its job's policy."""
+    with jobs_project(tmp_path, postgres_url, jobs=RETRIED, staff=30) as hr, \
+            ExitStack() as stack:
+        hr.sync()
+        before = hr.state()
+        hr.write_people(people(60))
+        marker = tmp_path / "paused"
+        queued = submit(hr.ctx, JobRequest("HR", job="Daily", actor="op"))
+        doomed = subprocess.Popen(
+            [sys.executable, "-c", CLI, "--project", str(hr.folder), "worker"],
+            env={**os.environ, "HEADCOUNT_DATABASE_URL": postgres_url, **FAST,
+                 PAUSE_ENV: str(marker)},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        kill_in_apply(doomed, marker, "the worker")
+        with hr.ctx.engine.begin() as conn:
+            taken_back = conn.execute(sa.text(
+                "SELECT procrastinate_finish_job_v1(id, 'failed', true) FROM procrastinate_jobs "
+                "WHERE queueing_lock = :lock"), {"lock": f"job-run:{queued}"}).all()
+        assert len(taken_back) == 1
+        assert job_runs(hr)[0].state == jobruns.RUNNING
+        assert hr.state() == before
+
+        other = stack.enter_context(process(hr, postgres_url, "worker"))
+        eventually(lambda: finished(hr, 2), "the job run handed back and retried", [other])
+        interrupted, retry = job_runs(hr)
+        assert interrupted.id == queued
+        assert interrupted.state == jobruns.INTERRUPTED
+        assert interrupted.message is not None
+        assert interrupted.message.startswith(f"its worker {interrupted.worker} stopped")
+        assert interrupted.message.endswith(f"retried as job run {retry.id}")
+        assert (retry.trigger, retry.parent, retry.state) == (RETRY, queued, jobruns.WARNINGS)
