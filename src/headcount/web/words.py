@@ -57,6 +57,14 @@ def state(name: str | None) -> str:
     return words.get(name, name)
 
 
+def trigger(name: str) -> str:
+    """Why a job run exists (scheduling/request.py), as people read it."""
+    words = {"schedule": _("schedule"), "catch-up": _("catch-up of a missed time"),
+             "launch": _("launch"), "agent": _("agent delivery"),
+             "push": _("pushed records"), "retry": _("retry")}
+    return words.get(name, name)
+
+
 def role(name: str) -> str:
     """A role (roles.py) as people read it."""
     words = {"administrator": _("administrator"), "operator": _("operator"), "hr": _("HR"),
