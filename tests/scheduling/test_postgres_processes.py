@@ -26,7 +26,8 @@ from headcount.repository import jobruns, users
 from headcount.repository import runs as R
 from headcount.scheduling import RETRY, JobRequest, submit
 from hrproject import HRProject, people
-from jobsproject import DAILY, job_runs, jobs_project
+from jobsproject import DAILY, deploy, job_runs, jobs_project
+from pausing import kill_in_apply
 from servers import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -167,3 +168,96 @@ def test_a_worker_killed_mid_run_is_retried_by_the_other(tmp_path: Path,
                 {"run": interrupted.run_ids[0]}).scalar()
         assert states == [R.WARNINGS, R.INTERRUPTED, R.SUCCEEDED]
         assert changed_by_killed == 0
+
+
+PAYROLL = """
+connectors:
+  - identifier: Payroll
+    connections:
+      - identifier: Payslips
+        path: data/payroll.csv
+    entity_types:
+      - identifier: Payroll_Person
+        keys: [EmployeeId]
+        properties:
+          - {identifier: EmployeeId}
+          - {identifier: Salary}
+    mappings:
+      - entity_type: Payroll_Person
+        connection: Payslips
+        key: EmployeeId
+        columns: {EmployeeId: EmployeeId, Salary: Salary}
+"""
+
+
+def test_worker_concurrency_runs_two_connectors_at_once_never_one_twice(
+        tmp_path: Path, postgres_url: str) -> None:
+    """`headcount worker --concurrency 2` (over an environment that says 1): the job runs of two
+    connectors run at once in the one worker — the first is held in its apply step, yet the
+    second starts — while the first connector's next job run waits for it."""
+    with jobs_project(tmp_path, postgres_url) as hr, ExitStack() as stack:
+        hr.sync()
+        (hr.folder / "config" / "payroll.yaml").write_text(PAYROLL, encoding="utf-8")
+        (hr.folder / "data" / "payroll.csv").write_text("EmployeeId,Salary\nE1,100\n",
+                                                        encoding="utf-8")
+        deploy(hr, DAILY)
+        hr.write_people(people(20))
+        marker = tmp_path / "paused"
+        first = submit(hr.ctx, JobRequest("HR", mode="complete", actor="op"))
+        payroll = submit(hr.ctx, JobRequest("Payroll", actor="op"))
+        behind = submit(hr.ctx, JobRequest("HR", mode="complete", actor="op"))
+        worker = stack.enter_context(process(
+            hr, postgres_url, "worker", "--concurrency", "2",
+            **{PAUSE_ENV: str(marker), "HEADCOUNT_WORKER_CONCURRENCY": "1"}))
+
+        def both_running() -> bool:
+            states = {r.id: (r.state, r.worker) for r in job_runs(hr)}
+            return marker.exists() and all(states[i][0] == jobruns.RUNNING
+                                           for i in (first, payroll))
+
+        eventually(both_running, "two connectors' job runs running at once", [worker])
+        runs_now = {r.id: r for r in job_runs(hr)}
+        name = runs_now[first].worker
+        assert name is not None
+        assert name.endswith(f":{worker.pid}")
+        assert runs_now[payroll].worker == name
+        assert runs_now[behind].state == jobruns.QUEUED  # HR's next waits for HR's first
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+
+
+def test_a_job_run_abandoned_after_its_queue_job_is_handed_back(tmp_path: Path,
+                                                                postgres_url: str) -> None:
+    """A worker killed mid-run, and its queue job gone as when the worker that took it back
+    died before recording the job run interrupted: the job run, left `running` with no queue
+    job, is found by the next worker, ends interrupted and is retried per its job's policy."""
+    with jobs_project(tmp_path, postgres_url, jobs=RETRIED, staff=30) as hr, \
+            ExitStack() as stack:
+        hr.sync()
+        before = hr.state()
+        hr.write_people(people(60))
+        marker = tmp_path / "paused"
+        queued = submit(hr.ctx, JobRequest("HR", job="Daily", actor="op"))
+        doomed = subprocess.Popen(
+            [sys.executable, "-c", CLI, "--project", str(hr.folder), "worker"],
+            env={**os.environ, "HEADCOUNT_DATABASE_URL": postgres_url, **FAST,
+                 PAUSE_ENV: str(marker)},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        kill_in_apply(doomed, marker, "the worker")
+        with hr.ctx.engine.begin() as conn:
+            taken_back = conn.execute(sa.text(
+                "SELECT procrastinate_finish_job_v1(id, 'failed', true) FROM procrastinate_jobs "
+                "WHERE queueing_lock = :lock"), {"lock": f"job-run:{queued}"}).all()
+        assert len(taken_back) == 1
+        assert job_runs(hr)[0].state == jobruns.RUNNING
+        assert hr.state() == before
+
+        other = stack.enter_context(process(hr, postgres_url, "worker"))
+        eventually(lambda: finished(hr, 2), "the job run handed back and retried", [other])
+        interrupted, retry = job_runs(hr)
+        assert interrupted.id == queued
+        assert interrupted.state == jobruns.INTERRUPTED
+        assert interrupted.message is not None
+        assert interrupted.message.startswith(f"its worker {interrupted.worker} stopped")
+        assert interrupted.message.endswith(f"retried as job run {retry.id}")
+        assert (retry.trigger, retry.parent, retry.state) == (RETRY, queued, jobruns.WARNINGS)

@@ -205,3 +205,28 @@ def test_once_serves_until_nothing_is_due_including_what_the_runs_queue(
     queue.serve(execute, lambda _: None, threading.Event(), once=True)
     assert executed == [1, 2]
     assert [w[0] for w in waiting(engine)] == ["job-run:3"]
+
+
+def test_a_running_job_run_no_queue_job_carries_is_abandoned(
+        engine: sa.Engine, queue: ProcrastinateQueue) -> None:
+    """A job run left `running` after the queue let go of it (the worker that handed a dead
+    one's job back died before recording it): found once its heartbeat is old, unless a queue
+    job still carries it out."""
+    now = datetime.now(UTC)
+    old, recent = now - timedelta(minutes=5), now - timedelta(seconds=1)
+    lost = queued(engine, "HR", queued_at=old, state="running")
+    queued(engine, "Payroll", queued_at=recent, state="running")  # its worker may still live
+    carried = queued(engine, "AD", queued_at=old, state="running")
+    queue.enqueue(carried, "AD", None)
+    queued(engine, "Sales", queued_at=old, state="interrupted")
+    with engine.begin() as conn:
+        alive = conn.execute(sa.text(
+            "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now()) "
+            "RETURNING id")).scalar_one()
+        conn.execute(sa.text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w"),
+                     {"w": alive})
+    assert queue.abandoned(now) == [lost]
+    handed_back: list[int] = []
+    with serving(queue, lambda _: None, handed_back.append):
+        eventually(lambda: lost in handed_back, "the abandoned job run handed back")
+    assert set(handed_back) == {lost}

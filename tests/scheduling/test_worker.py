@@ -1,7 +1,8 @@
 """Workers carry out job runs (docs/jobs.md): the tasks and their runs recorded, jobs that
 follow others for the same tick, retries per the job's policy, a skipped deactivated connector,
 the date evaluation applying whatever was due — and a worker killed mid-run (SIGKILL) leaves its
-run interrupted, the repository unchanged and the job run retried by the next worker."""
+run interrupted, the repository unchanged and the job run retried by the next worker; and the
+worker's scheduler announces a stale source once per spell."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,12 @@ from datedproject import DAY_ONE, Scenario, at
 from headcount.jobs.synchronization import PAUSE_ENV
 from headcount.repository import jobruns
 from headcount.repository import runs as R
+from headcount.repository.freshness import utc
 from headcount.scheduling import EVALUATE, RETRY, JobRequest, submit
 from headcount.scheduling.scheduler import Scheduler
-from headcount.scheduling.worker import Worker
+from headcount.scheduling.worker import STALE_EVERY, Worker
 from hrproject import HRProject, people
+from jobeventproject import job_event_samples
 from jobsproject import DAILY, job_run, job_runs, jobs_project
 from pausing import kill_in_apply
 
@@ -177,3 +180,65 @@ def test_a_worker_killed_mid_run_leaves_it_interrupted_and_the_next_retries(
         assert states == [R.WARNINGS, R.INTERRUPTED, R.SUCCEEDED]
         assert interrupted.run_ids == (2,)
         assert retry.run_ids == (3,)
+
+
+class _SteppedClock:
+    """The worker's clock, moved by the test; counts the scheduler thread's readings, so that
+    the test knows a look for stale sources at the new moment is over."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+        self.readings = 0
+        self._changed = threading.Condition()
+
+    def __call__(self) -> datetime:
+        with self._changed:
+            if threading.current_thread().name == "scheduler":
+                self.readings += 1
+                self._changed.notify_all()
+            return self.now
+
+    def move_to(self, moment: datetime) -> None:
+        with self._changed:
+            self.now = moment
+
+    def looked(self) -> None:
+        """Until the scheduler has read the clock twice more per tick, twice over: a look
+        begun before the move ended, and one after it."""
+        with self._changed:
+            target = self.readings + 4
+            assert self._changed.wait_for(lambda: self.readings >= target, timeout=60)
+
+
+def test_the_worker_announces_a_stale_source_once_per_spell(
+        tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with job_event_samples(tmp_path, db_url, monkeypatch) as make:
+        sample = make()
+        subject = "headcount: the source of HR is stale"
+        finished = sample.run(1).finished_at
+        assert finished is not None
+        clock = _SteppedClock(utc(finished) + timedelta(days=1))  # fresh: 1 day < 2
+        stop = threading.Event()
+        worker = Worker(sample.hr.ctx, clock=clock, tick_seconds=0.01, poll_seconds=0.05)
+        serving = threading.Thread(target=worker.run, args=(stop,), name="test-worker")
+        serving.start()
+        try:
+            clock.looked()
+            assert sample.mail.received == []
+            clock.move_to(utc(finished) + timedelta(days=3))
+            clock.looked()
+            assert sample.mails_to("admin@example.com") == [subject]
+            # The next ticks, and the next look an interval later: the same spell, told once.
+            clock.looked()
+            clock.move_to(clock.now + STALE_EVERY)
+            clock.looked()
+            assert sample.mails_to("admin@example.com") == [subject]
+            # Fresh again, then stale: a new spell, told again.
+            assert sample.sync().state == R.SUCCEEDED
+            clock.move_to(clock.now + STALE_EVERY)
+            clock.looked()
+            assert sample.mails_to("admin@example.com") == [subject, subject]
+        finally:
+            stop.set()
+            serving.join(timeout=60)
+        assert not serving.is_alive()

@@ -5,6 +5,7 @@ shows each connector's next run."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,7 +77,35 @@ def test_the_job_execution_page_lists_the_job_runs_waiting(tmp_path: Path) -> No
     assert f'id="job-run-{queued}"' in page.text
     text = _text(page.text)
     assert "Queued and running job runs" in text
-    assert "push · token 3 (paris)" in text
+    assert "pushed records · token 3 (paris)" in text
     assert client.get("/api/job-runs?state=open").json()[0]["id"] == queued
     assert client.get(f"/api/job-runs/{queued}").json()["state"] == "queued"
     assert client.get("/api/job-runs/999").status_code == 404
+
+
+def test_the_jobs_page_in_french_names_job_run_states_and_triggers_in_french(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/headcount.db"
+    folder = make_project(tmp_path / "hr", url, people=200, extra=[JOBS])
+    app = make_app(folder, url)
+    engine = app.state.headcount.engine
+    now = datetime.now(UTC)
+    jobruns.insert(engine, jobruns.NewJobRun("HR", ("synchronize",), "complete", "schedule",
+                                             "scheduler", job="Daily", state="skipped"), now)
+    jobruns.insert(engine, jobruns.NewJobRun("HR", ("synchronize",), "incremental", "push",
+                                             "token 3 (paris)", state="waiting"), now)
+    client = TestClient(app)
+    login(client, "view")
+    french = {"Accept": "text/html", "Accept-Language": "fr"}
+    text = html.unescape(_text(client.get("/jobs", headers=french).text))
+    assert "· ignoré" in text
+    assert "en attente d'un agent" in text
+    assert "planification · scheduler" in text
+    assert "enregistrements poussés · token 3 (paris)" in text
+    assert "skipped" not in text
+    assert "waiting" not in text
+    english = _text(client.get("/jobs", headers=HTML).text)
+    assert "· skipped" in english
+    assert "waiting for an agent" in english
+    # The job run of a job: the job's name, its key beside it.
+    assert "Daily complete run Daily Human resources HR schedule · scheduler skipped" in english

@@ -52,9 +52,10 @@ def worker(cli: typer.Context,
            once: Annotated[bool, typer.Option(
                "--once", help="Tick the scheduler once, carry out what is due, then stop.")]
            = False,
-           concurrency: Annotated[int, typer.Option(
-               min=1, max=64, help="Job runs of different connectors carried out at once.")]
-           = 2) -> None:
+           concurrency: Annotated[int | None, typer.Option(
+               min=1, max=64, help="Job runs of different connectors carried out at once "
+               "(default: HEADCOUNT_WORKER_CONCURRENCY on PostgreSQL, else 2).")]
+           = None) -> None:
     """Carry out queued and scheduled job runs, one run per connector at a time, until stopped
     (Ctrl-C, SIGTERM)."""
     ctx = open_project(cli)

@@ -201,6 +201,16 @@ def finish(engine: sa.Engine, job_run_id: int, state: str, message: str | None,
             state=state, message=message, finished_at=now, heartbeat_at=now))
 
 
+def interrupt(engine: sa.Engine, job_run_id: int, message: str, now: datetime) -> bool:
+    """running → interrupted, only if it still runs: of the workers that find it abandoned, one
+    hands it back (and retries it). False: another did, or it ended meanwhile."""
+    with begin_write(engine) as conn:
+        done = conn.execute(sa.update(job_runs).where(
+            job_runs.c.id == job_run_id, job_runs.c.state == RUNNING).values(
+            state=INTERRUPTED, message=message, finished_at=now))
+    return done.rowcount == 1
+
+
 def answer(engine: sa.Engine, waiting_id: int, delivered_id: int, state: str,
            now: datetime) -> None:
     """A job run waiting for an agent's delivery ends as the job run that applied it."""

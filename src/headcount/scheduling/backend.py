@@ -20,8 +20,11 @@ class QueueBackend(Protocol):
 
     def cancel(self, job_run_ids: Sequence[int]) -> None: ...   # queued ones, not started
 
+    # once: until none is due; concurrency: job runs carried out at once (None: the backend's
+    # own setting).
     def serve(self, execute: Callable[[int], None], stalled: Callable[[int], None],
-              stop: threading.Event, once: bool = False) -> None: ...  # once: until none is due
+              stop: threading.Event, once: bool = False,
+              concurrency: int | None = None) -> None: ...
 
 
 # One PostgreSQL backend per engine: it holds a connection pool (for enqueue and cancel), which

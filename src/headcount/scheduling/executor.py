@@ -209,8 +209,12 @@ class Executor:
             project = None
         beat = f" (last heartbeat {job_run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC)" \
             if job_run.heartbeat_at is not None else ""
-        self._end(project, job_run, jobruns.INTERRUPTED,
-                  f"its worker {job_run.worker} stopped{beat}")
+        message = f"its worker {job_run.worker} stopped{beat}"
+        # Two workers may find it at once (a dead worker's job, an abandoned job run): one
+        # hands it back, so that it is retried once.
+        if not jobruns.interrupt(self.ctx.engine, job_run.id, message, self.clock()):
+            return
+        self._end(project, job_run, jobruns.INTERRUPTED, message)
 
     def _retry(self, project: Project | None, job_run: JobRun, now: datetime,
                message: str | None) -> int | None:

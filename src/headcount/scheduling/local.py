@@ -50,8 +50,11 @@ class LocalQueue:
         return None
 
     def serve(self, execute: Callable[[int], None], stalled: Callable[[int], None],
-              stop: threading.Event, once: bool = False) -> None:
+              stop: threading.Event, once: bool = False,
+              concurrency: int | None = None) -> None:
         """Until `stop` is set (with `once`: until nothing is due any more)."""
+        if concurrency is not None:
+            self.concurrency = max(1, concurrency)
         busy: dict[str, Future[None]] = {}
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="job-run") as pool:
             for job_run_id in self.stalled():

@@ -37,7 +37,7 @@ TASK = "headcount.job_run"
 _DUE = """SELECT count(*) AS due FROM procrastinate_jobs WHERE task_name = %(task)s
           AND (status = 'doing' OR (status = 'todo'
                AND (scheduled_at IS NULL OR scheduled_at <= now())))"""
-# Procrastinate's table, as far as the sweep reads it (not ours: not in our metadata).
+# Procrastinate's table, as far as the sweeps read it (not ours: not in our metadata).
 _queue_jobs = sa.table("procrastinate_jobs", sa.column("queueing_lock", sa.String),
                        sa.column("status", sa.String))
 
@@ -134,12 +134,16 @@ class ProcrastinateQueue:
             raise self._unavailable(exc) from exc
 
     def serve(self, execute: Callable[[int], None], stalled: Callable[[int], None],
-              stop: threading.Event, once: bool = False) -> None:
+              stop: threading.Event, once: bool = False,
+              concurrency: int | None = None) -> None:
         """Run a procrastinate worker until `stop` is set (with `once`: until no job run is
-        due): `execute` each job run it takes, and hand the job runs of dead workers to
-        `stalled`. A job run running when `stop` is set finishes first."""
+        due): `execute` each job run it takes (`concurrency` at once, else the timings'), and
+        hand the job runs of dead workers to `stalled`. A job run running when `stop` is set
+        finishes first."""
         self.requeue_orphans(datetime.now(UTC))
-        work = self._serve(execute, stalled, stop, once)
+        timings = self.timings if concurrency is None else replace(
+            self.timings, concurrency=max(1, concurrency))
+        work = self._serve(execute, stalled, stop, once, timings)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -170,6 +174,25 @@ class ProcrastinateQueue:
             self.enqueue(job_run_id, connector, not_before)
         return [row[0] for row in orphans]
 
+    def abandoned(self, now: datetime) -> list[int]:
+        """Job runs recorded `running` that no queue job carries out any more and whose
+        heartbeat is older than the stalled threshold: their worker died after the queue let go
+        of them (a worker that handed back a dead one's job and died before recording it, an
+        outcome its database refused). Their ids, for `stalled`."""
+        doing = (sa.select(sa.literal(1)).select_from(_queue_jobs)
+                 .where(_queue_jobs.c.queueing_lock
+                        == sa.func.concat("job-run:", sa.cast(job_runs.c.id, sa.String)),
+                        sa.cast(_queue_jobs.c.status, sa.String) == "doing"))
+        last_sign = sa.func.coalesce(job_runs.c.heartbeat_at, job_runs.c.started_at,
+                                     job_runs.c.queued_at)
+        query = (sa.select(job_runs.c.id)
+                 .where(job_runs.c.state == jobruns.RUNNING,
+                        last_sign < now - timedelta(seconds=self.timings.stalled_after),
+                        ~doing.exists())
+                 .order_by(job_runs.c.id))
+        with self.engine.connect() as conn:
+            return [int(i) for i in conn.execute(query).scalars()]
+
     def close(self) -> None:
         with self._guard:
             if self._deferrer is not None:
@@ -187,8 +210,7 @@ class ProcrastinateQueue:
             return self._deferrer
 
     async def _serve(self, execute: Callable[[int], None], stalled: Callable[[int], None],
-                     stop: threading.Event, once: bool) -> None:
-        timings = self.timings
+                     stop: threading.Event, once: bool, timings: QueueTimings) -> None:
         connector = procrastinate.PsycopgConnector(
             conninfo=self._conninfo, min_size=1, max_size=timings.concurrency + 3)
         app = procrastinate.App(connector=connector)
@@ -212,6 +234,7 @@ class ProcrastinateQueue:
             while not stop.is_set() and not worker.done():
                 if loop.time() >= next_check:
                     await self._hand_back_stalled(app, stalled)
+                    await asyncio.to_thread(self._hand_back_abandoned, stalled)
                     next_check = loop.time() + timings.stalled_check
                 await asyncio.sleep(0.2)
                 if once and (await app.connector.execute_query_one_async(
@@ -259,6 +282,20 @@ class ProcrastinateQueue:
                 await asyncio.to_thread(stalled, job_run_id)
             except Exception:
                 # The job run's own record says what went wrong; this worker serves on.
+                logger.exception("job run %s: handing it back failed", job_run_id)
+
+    def _hand_back_abandoned(self, stalled: Callable[[int], None]) -> None:
+        try:
+            found = self.abandoned(datetime.now(UTC))
+        except sa.exc.OperationalError:
+            logger.warning("abandoned job runs: the database did not answer; next look later")
+            return
+        for job_run_id in found:
+            logger.warning("job run %s: running, yet no worker carries it out; handed back",
+                           job_run_id)
+            try:
+                stalled(job_run_id)
+            except Exception:
                 logger.exception("job run %s: handing it back failed", job_run_id)
 
     def _unavailable(self, exc: Exception) -> RepositoryUnavailable:

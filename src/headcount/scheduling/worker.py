@@ -30,7 +30,11 @@ def _utcnow() -> datetime:
 
 
 class Worker:
-    def __init__(self, ctx: ProjectContext, concurrency: int = 2, clock: Clock = _utcnow,
+    """`concurrency`: job runs (of distinct connectors) carried out at once; None: the
+    backend's own setting (PostgreSQL's from the environment, docs/deployment.md), else 2."""
+
+    def __init__(self, ctx: ProjectContext, concurrency: int | None = None,
+                 clock: Clock = _utcnow,
                  schedule: bool = True, tick_seconds: float = TICK_SECONDS,
                  poll_seconds: float = 1.0,
                  finished: Callable[[JobRun], None] | None = None) -> None:
@@ -41,7 +45,7 @@ class Worker:
         self.concurrency = concurrency
         self.poll_seconds = poll_seconds
         self.backend: QueueBackend = (
-            LocalQueue(ctx.engine, concurrency, poll_seconds, clock)
+            LocalQueue(ctx.engine, concurrency or 2, poll_seconds, clock)
             if ctx.engine.dialect.name == "sqlite" else backend_for(ctx.engine))
         self.scheduler = Scheduler(ctx, clock(), self.backend)
         self.finished = finished
@@ -73,7 +77,8 @@ class Worker:
         else:
             threading.Thread(target=self._ticking, args=(stop,), daemon=True,
                              name="scheduler").start()
-        self.backend.serve(self.executor.execute, self.executor.stalled, stop, once=once)
+        self.backend.serve(self.executor.execute, self.executor.stalled, stop, once=once,
+                           concurrency=self.concurrency)
 
     def _ticking(self, stop: threading.Event) -> None:
         looked: datetime | None = None

@@ -84,15 +84,22 @@ def jobs_page(request: Request, user: Reader) -> Response:
     return render(request, "jobs.html", {
         "jobs": job_rows(project, last, datetime.now(UTC)),
         "connectors": [c for c in project.connectors if c.connections],
-        "off": off, "recent": recent, "names": _connector_names(project)}, user)
+        "off": off, "recent": recent, "names": _connector_names(project),
+        "job_names": job_names(project)}, user)
 
 
 def _connector_names(project: Project) -> dict[str, str]:
     return {c.identifier.lower(): c.display_name or c.identifier for c in project.connectors}
 
 
+def job_names(project: Project) -> dict[str, str]:
+    """Each job's name as people read it, by identifier (_job_runs.html)."""
+    return {j.identifier: j.label() for j in project.jobs}
+
+
 def open_job_runs(request: Request) -> tuple[list[JobRun], dict[str, str]]:
-    """The job runs queued, running or waiting, for the Job Execution page."""
+    """The job runs queued, running or waiting, for the Job Execution page, and the connectors'
+    names."""
     state = app_state(request)
     with state.engine.connect() as conn:
         found = jobruns.listing(conn, states=jobruns.OPEN, limit=100)

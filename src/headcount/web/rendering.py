@@ -34,7 +34,7 @@ TEMPLATES.env.filters["day"] = i18n.format_date
 TEMPLATES.env.filters["moment"] = i18n.format_datetime
 # Kinds, states, durations and sizes in words (web/words.py).
 for _name in ("change_kind", "order_kind", "run_state", "run_mode", "duration", "size", "role",
-              "state", "typed"):
+              "state", "typed", "trigger"):
     TEMPLATES.env.filters[_name] = getattr(words, _name)
 TEMPLATES.env.globals["current_language"] = i18n.current_language
 TEMPLATES.env.globals["current_time_zone"] = i18n.current_time_zone

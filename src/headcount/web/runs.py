@@ -36,7 +36,7 @@ from headcount.web.changes import order_lines, run_change_lines
 from headcount.web.export import ExportFormat, export_response
 from headcount.web.i18n import gettext as _
 from headcount.web.i18n import time_zone_of, use_locale
-from headcount.web.jobs import open_job_runs
+from headcount.web.jobs import job_names, open_job_runs
 from headcount.web.launcher import Launched
 from headcount.web.rendering import fragment, language_of, render
 from headcount.workflows import history
@@ -159,7 +159,7 @@ def job_execution(request: Request, user: Reader,
     query = urlencode({k: v for k, v in {**filters, "size": size}.items() if v})
     waiting, names = open_job_runs(request)
     return render(request, "runs.html", {
-        "job_runs": waiting, "names": names,
+        "job_runs": waiting, "names": names, "job_names": job_names(project),
         "runs": [run_out(app, r) for r in found], "durations": _durations(found),
         "launched": launched, "total": total, "page": page, "size": size,
         "sizes": PAGE_SIZES, "pages": max(1, -(-total // size)), "filters": filters,

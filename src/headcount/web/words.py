@@ -35,8 +35,8 @@ def run_state(state: str) -> str:
 
 
 def state(name: str | None) -> str:
-    """The state of a workflow, task, campaign, item, upload or held value, as people read it;
-    one unknown here reads as stored."""
+    """The state of a workflow, task, campaign, item, upload, held value or job run
+    (docs/jobs.md), as people read it; one unknown here reads as stored."""
     if not name:
         return ""
     words = {
@@ -50,7 +50,18 @@ def state(name: str | None) -> str:
         "blocked": _("blocked"), "rolled back": _("rolled back"), "failed": _("failed"),
         "unreconciled": _("unreconciled"), "postponed": _("postponed"),
         "protected": _("protected"), "questioned": _("questioned"), "override": _("override"),
-        "resolved": _("resolved")}
+        "resolved": _("resolved"), "queued": _("queued"),
+        "waiting": _("waiting for an agent"), "succeeded": _("succeeded"),
+        "warnings": _("succeeded with warnings"), "skipped": _("skipped"),
+        "interrupted": _("interrupted")}
+    return words.get(name, name)
+
+
+def trigger(name: str) -> str:
+    """Why a job run exists (scheduling/request.py), as people read it."""
+    words = {"schedule": _("schedule"), "catch-up": _("catch-up of a missed time"),
+             "launch": _("launch"), "agent": _("agent delivery"),
+             "push": _("pushed records"), "retry": _("retry")}
     return words.get(name, name)
 
 
