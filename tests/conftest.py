@@ -29,12 +29,18 @@ from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import settings
 from psycopg import sql
 from psycopg.rows import TupleRow
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from servers import in_ci, unavailable
+
+# No test is timed against the clock (speed belongs in bench/): hypothesis's deadline of 200 ms
+# an example only failed tests on a loaded machine.
+settings.register_profile("headcount", deadline=None)
+settings.load_profile("headcount")
 
 # The session's slapd (tests/slapd.py), started by the first test that asks for it.
 pytest_plugins = ["slapd"]
