@@ -19,6 +19,7 @@ from headcount.agents.heartbeats import get as get_agent
 from headcount.errors import HeadcountError, NotFound, RunRefused
 from headcount.jobs.sources import GivenSource, columns_read_from
 from headcount.project import ProjectContext
+from headcount.repository.database import begin_write
 from headcount.repository.runs import now as clock
 from headcount.repository.schema import agent_chunks, agent_deliveries
 
@@ -194,7 +195,7 @@ def given_source(ctx: ProjectContext, delivery_id: int) -> GivenSource:
     """The delivered tables of `delivery_id`, for a run to read instead of the connector's own
     files; the job result's files name the agent and the delivery."""
     _, project = ctx.deployed()
-    with ctx.engine.begin() as conn:
+    with begin_write(ctx.engine) as conn:
         delivery = get(conn, delivery_id)
         if delivery.state not in (COMPLETE, TAKEN):
             raise RunRefused(f"delivery {delivery_id} is {delivery.state}: only a complete "
