@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from headcount.config.directory import AdCsvConnection, LdapConnection, LdifConnection
 from headcount.config.model import Connection, Connector, Project
-from headcount.config.pushed import PushedConnection
+from headcount.config.pushed import COMMAND_COLUMN, PushedConnection
 from headcount.connections.adcsv import read_adcsv
 from headcount.connections.csvfile import read_csv, resolve_path
 from headcount.connections.ldap import LdapRead, read_ldap
@@ -123,9 +123,13 @@ def _pushed(engine: sa.Engine, connector: Connector, connection: PushedConnectio
     with engine.connect() as conn:
         found = pushed.pending(conn, connector.identifier, not incremental,
                                [et.identifier for et in connector.entity_types])
-    columns = list(connection.attributes)
-    data: dict[str, list[Any]] = {c: [row.get(c) for _, row in found.rows] for c in columns}
-    data[LINE] = [line for line, _ in found.rows]
+    # A complete run's population holds no deleted user: it leaves by being absent.
+    rows = found.rows if incremental else \
+        [(line, row) for line, row in found.rows if row.get(COMMAND_COLUMN) != "delete"]
+    columns = [*connection.attributes, COMMAND_COLUMN]
+    data: dict[str, list[Any]] = {c: [row.get(c) for _, row in rows] for c in columns}
+    data[COMMAND_COLUMN] = [command or "merge" for command in data[COMMAND_COLUMN]]
+    data[LINE] = [line for line, _ in rows]
     frame = pl.DataFrame(data, schema={**dict.fromkeys(columns, pl.String), LINE: pl.Int64})
     digest = hashlib.sha256(json.dumps(found.rows).encode()).hexdigest()
     source = SourceFile(connection.identifier, "pushed records", 0, digest, frame.height,
