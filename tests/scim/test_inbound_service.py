@@ -219,3 +219,18 @@ def test_users_become_people_and_identities_and_leave_through_the_thresholds(
         resume(ctx, run_id, "Rose left", "ann", expected_orders=previewed_total(blocked))
         assert "E97501" not in people(app)
         assert "E97501" in people(app, "Directory_User")  # kept, marked left
+
+
+def test_a_changed_key_removes_the_old_one(tmp_path: Path, db_url: str) -> None:
+    with push_app(tmp_path, db_url) as (app, client):
+        _, headers = scim_token(app)
+        created = client.post(f"{BASE}/Users", headers=headers,
+                              json=user("E97601", "Amy", "Pond"))
+        applied(client, created, headers)
+        put = client.put(f"{BASE}/Users/{created.json()['id']}", headers=headers,
+                         json=user("E97602", "Amy", "Pond"))
+        assert put.status_code == 200, put.text
+        [status] = applied(client, put, headers)
+        # The old key leaves (the sample's deletion threshold blocks the run), the new arrives.
+        assert [(op["key"], op["status"]) for op in status["Operations"]] == \
+            [("E97601", "blocked"), ("E97602", "blocked")]

@@ -56,6 +56,8 @@ class InboundStorage(AsyncScimStorage):
         self.token = token
         self.clock = clock
         self.connector = target.connector.identifier
+        self.reads_user_name = any(p.coarse == "username"
+                                   for p in target.connection.paths().values())
         # The pushed requests this HTTP request stored: one run is queued for them all.
         self.requests: list[int] = []
 
@@ -189,7 +191,10 @@ class InboundStorage(AsyncScimStorage):
 
     def _hr_view(self, conn: sa.Connection, document: dict[str, Any]) -> dict[str, Any]:
         """`document` as HR reads it: a manager named by its SCIM id (RFC 7643 §4.3) is named
-        by the key of its HR record, as a push names it."""
+        by the key of its HR record, as a push names it; userName, which SCIM requires, left
+        out when no column reads it."""
+        if not self.reads_user_name:
+            document = {k: v for k, v in document.items() if k.lower() != "username"}
         enterprise = next((v for k, v in document.items()
                            if k.lower() == ENTERPRISE_USER.lower()), None)
         manager = enterprise.get("manager") if isinstance(enterprise, dict) else None
