@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from anyio import to_thread
 from scim2_models import NotFoundException, Resource, ScimProvider, UnauthorizedException
 from scim2_server.applications.asgi import ASGIApplication, Receive, Scope, Send
+from scim2_server.applications.base import BaseApplication
 from scim2_server.handler import AsyncScimHandler
 from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
@@ -43,11 +44,12 @@ class ConnectorService(ASGIApplication):
 
     def __init__(self, ctx: ProjectContext, target: PushTarget, provider: ScimProvider,
                  model: type[Resource[Any]]) -> None:
-        super().__init__(InboundStorage(ctx.engine, target, model), provider,
-                         ScimService(provider))
+        # Describes the service unauthenticated (ServiceProviderConfig); a request of a token
+        # gets a storage of its own (`serving`).
+        self.inbound = InboundStorage(ctx.engine, target, model)
+        super().__init__(self.inbound, provider, ScimService(provider))
         self.ctx = ctx
         self.target = target
-        self.inbound = InboundStorage(ctx.engine, target, model)
 
     async def dispatch_request(self, request: ScimRequest) -> ScimResponse:
         if not self.needs_auth(request):
@@ -82,6 +84,7 @@ class InboundApplication:
         self._lock = threading.Lock()
         self._deployment: int | None = None
         self._services: dict[str, ConnectorService] = {}
+        self.fallback = ConnectorFallback()
 
     def service(self, connector: str) -> ConnectorService:
         """The service of `connector`; NotFound or PushRefused when it has none."""
@@ -123,7 +126,6 @@ class InboundApplication:
                               path=f"/{inner}", query={}, headers=[
                                   (name.decode(), value.decode())
                                   for name, value in scope["headers"]])
-        fallback = ConnectorFallback()
         try:
             if not connector:
                 raise NotFoundException(detail="the URL names no connector: "
@@ -133,10 +135,10 @@ class InboundApplication:
                                                            connector)
             service = await to_thread.run_sync(self.service, connector)
         except (NotFound, PushRefused) as exc:
-            await fallback.answer(request, NotFoundException(detail=str(exc)), send)
+            await self.fallback.answer(request, NotFoundException(detail=str(exc)), send)
             return
         except Exception as exc:
-            await fallback.answer(request, exc, send)
+            await self.fallback.answer(request, exc, send)
             return
         # The query and body as the connector's service reads them (bulk: its size limit),
         # the connector's URL being its root.
@@ -146,16 +148,16 @@ class InboundApplication:
         await service.send_response(await service.serve(full), send)
 
 
-class ConnectorFallback(ASGIApplication):
+class ConnectorFallback(BaseApplication):
     """Answers in SCIM's error format before a connector's service is known."""
 
     def __init__(self) -> None:
-        self.service = ScimService(ScimProvider())
+        super().__init__(ScimProvider())
         self.log = logging.getLogger("headcount.scim")
 
     async def answer(self, request: ScimRequest, exc: Exception, send: Send) -> None:
         response = self.finalize_response(request, self.handle_exception(request, exc))
-        await self.send_response(response, send)
+        await ASGIApplication.send_response(response, send)
 
 
 def application(ctx: ProjectContext) -> ASGIApp:
