@@ -107,6 +107,20 @@ def test_each_method_with_etags(tmp_path: Path, db_url: str) -> None:
         assert [u["userName"] for u in listed.json()["Resources"]] == \
             ["john.smith@example.com", "barbara.jensen-smith@example.com"]
         assert set(listed.json()["Resources"][0]) == {"id", "schemas", "userName"}
+        for query, found_names in [
+                ('not (userName sw "john")', ["barbara.jensen-smith@example.com"]),
+                ('title pr and userName co "JOHN"', ["john.smith@example.com"]),
+                ('meta.lastModified gt "2000-01-01T00:00:00Z"', ["barbara.jensen-smith@example.com",
+                                                                  "john.smith@example.com"]),
+                ('meta.created lt "2000-01-01T00:00:00Z"', []),
+                (f'{ENTERPRISE}:employeeNumber ge "E97002"', ["john.smith@example.com"]),
+                ('emails[type eq "work" and value ne "bj@example.com"]',
+                 ["john.smith@example.com"])]:
+            answer = client.get(f"{BASE}/Users", headers=headers, params={
+                "filter": query, "sortBy": "userName", "excludedAttributes": "name"})
+            assert answer.status_code == 200, (query, answer.text)
+            assert [u["userName"] for u in answer.json().get("Resources", [])] == found_names
+            assert all("name" not in u for u in answer.json().get("Resources", []))
         page = client.get(f"{BASE}/Users", headers=headers,
                           params={"startIndex": 2, "count": 1, "sortBy": "userName"}).json()
         assert (page["totalResults"], page["startIndex"], page["itemsPerPage"]) == (2, 2, 1)
