@@ -4,12 +4,7 @@ on Users HR made — only SUCCESS or SKIPPED."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,36 +22,12 @@ from scim2_tester.checkers import (
 )
 from scim2_tester.utils import CheckConfig, CheckContext, CheckResult, ResourceManager
 
-from headcount.repository.database import DATABASE_ENV, create_engine
-from scimproject import PEOPLE, reader_of
-from servers import free_port
+from headcount.repository.database import create_engine
+from scimproject import PEOPLE, reader_of, served
 from webproject import make_project
 
 pytestmark = pytest.mark.slow
 PASSED = (Status.SUCCESS, Status.SKIPPED)
-
-
-@contextmanager
-def served(project: Path, url: str) -> Iterator[str]:
-    """`headcount serve` over `project` in another process; yields its base URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from headcount.cli.app import main; main()", "-p",
-         str(project), "serve", "--port", str(port)], env={**os.environ, DATABASE_ENV: url},
-        stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):  # waits for the server, not for a time
-            assert process.poll() is None, "headcount serve stopped"
-            try:
-                if httpx2.get(f"{base}/health").status_code == 200:
-                    break
-            except httpx2.TransportError:
-                time.sleep(0.05)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture

@@ -15,6 +15,10 @@ from headcount.config.base import ConfigModel, Identifier
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+# The command of a stored record (the `command_column` of an incremental file): `delete` when
+# the inbound SCIM service deleted the user, so that an incremental run removes its key;
+# `merge` (absent) otherwise. No attribute path makes it: a pushed record cannot forge one.
+COMMAND_COLUMN = "$command"
 # `emails[type eq "work"].value`, `name.givenName`, `active`, `manager.value`: an attribute, an
 # optional filter on an element of a multi-valued one, an optional sub-attribute.
 _ATTRIBUTE = re.compile(
@@ -103,7 +107,7 @@ class PushedConnection(ConfigModel):
 
     @property
     def command_column(self) -> str | None:
-        return None
+        return COMMAND_COLUMN
 
     @property
     def multivalue_separator(self) -> str | None:

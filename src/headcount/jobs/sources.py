@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 
 from headcount.config.directory import AdCsvConnection, LdapConnection, LdifConnection
 from headcount.config.model import Connection, Connector, Project
-from headcount.config.pushed import PushedConnection
+from headcount.config.pushed import COMMAND_COLUMN, PushedConnection
 from headcount.connections.adcsv import read_adcsv
 from headcount.connections.csvfile import read_csv, resolve_path
 from headcount.connections.ldap import LdapRead, read_ldap
@@ -121,11 +122,14 @@ def _pushed(engine: sa.Engine, connector: Connector, connection: PushedConnectio
             incremental: bool) -> tuple[SourceTable, dict[str, Any]]:
     """The records waiting at the run's start as the connection's table; each row's line is
     its operation's id, and the job result names the requests and tokens (provenance)."""
-    columns = list(connection.attributes)
+    columns = [*connection.attributes, COMMAND_COLUMN]
     with engine.connect() as conn:
         found = pushed.pending(conn, connector.identifier, not incremental,
                                [et.identifier for et in connector.entity_types], columns)
-    frame = found.frame
+    frame = found.frame.with_columns(pl.col(COMMAND_COLUMN).fill_null("merge"))
+    if not incremental:
+        # A complete run's population holds no deleted user: it leaves by being absent.
+        frame = frame.filter(pl.col(COMMAND_COLUMN) != "delete")
     source = SourceFile(connection.identifier, "pushed records", 0, found.digest, frame.height,
                         "json")
     by = sorted({str(span[3]) for span in found.requests})

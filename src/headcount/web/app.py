@@ -38,6 +38,7 @@ from headcount.web import (
     push_api,
     reconciliation,
     scim_api,
+    scim_inbound_api,
     search,
     sso,
     systems,
@@ -154,6 +155,8 @@ def create_app(project_dir: Path, url: str | None = None, drain: bool = True) ->
     app.include_router(agent_api.router)  # Remote agents (docs/agent.md): service tokens only
     app.include_router(agent_pages.router)  # …and their page
     sso.install(app)  # Single sign-on (docs/sso.md): its pages and its round trip's cookie
+    # The inbound SCIM service of each pushed connector (docs/scim.md), before the view's mount.
+    app.mount(scim_inbound_api.PREFIX, scim_inbound_api.application(ctx))
     # The read-only SCIM view of the identities (docs/scim.md), for downstream applications.
     app.mount(scim_api.PREFIX, scim_api.application(ctx.engine))
 

@@ -51,6 +51,7 @@ from headcount.repository.schema.reviews import (
     campaigns,
     deprovisioning_orders,
 )
+from headcount.repository.schema.scim_users import scim_users
 from headcount.repository.schema.search import resource_names
 from headcount.repository.schema.tokens import service_tokens
 from headcount.repository.schema.uploads import (
@@ -105,6 +106,7 @@ __all__ = [
     "run_logs",
     "runs",
     "scheduled_deletions",
+    "scim_users",
     "service_tokens",
     "sessions",
     "set_aside",
