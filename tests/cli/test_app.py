@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,13 @@ def test_errors_are_messages_with_their_exit_codes(project: Path, tmp_path: Path
     code, out = run(project, "check")
     assert code == exitcodes.CONFIG_INVALID
     assert "latin.yaml, line 1, column 6: not UTF-8" in out
+    # However long the project's path, the message stays on one line.
+    deep = tmp_path / ("a-folder-with-a-rather-long-name-" * 4) / "hr"
+    shutil.copytree(project, deep)
+    code, out = run(deep, "check")
+    assert code == exitcodes.CONFIG_INVALID
+    assert (f"{deep / 'config' / 'latin.yaml'}, line 1, column 6: not UTF-8: configuration "
+            "files are UTF-8\n") in out
 
 
 def test_reload_that_removes_data_needs_confirm(project: Path) -> None:

@@ -47,10 +47,11 @@ app = typer.Typer(
          "exceeded; changes staged), 4 refused or skipped, 6 not found, 7 needs --confirm.",
 )
 # Job results are read in logs and CI output too, where no terminal gives a width: 120 columns
-# keep their tables whole.
+# keep their tables whole. Errors are never wrapped: a message naming a file, line and column
+# stays on one line whatever the length of the path (for grep, and for the reader).
 _WIDTH = max(120, shutil.get_terminal_size((120, 24)).columns)
 console = Console(highlight=False, width=_WIDTH)
-err = Console(stderr=True, highlight=False, width=_WIDTH)
+err = Console(stderr=True, highlight=False, width=_WIDTH, soft_wrap=True)
 
 ProjectOpt = Annotated[Path, typer.Option("--project", "-p", help="Project folder.",
                                           envvar="HEADCOUNT_PROJECT")]
