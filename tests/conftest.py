@@ -42,6 +42,14 @@ from servers import in_ci, unavailable
 settings.register_profile("headcount", deadline=None)
 settings.load_profile("headcount")
 
+# One Samba DC per machine (it cannot move off port 636): under pytest-xdist, the tests that
+# use it go to one worker, which starts it once.
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "samba_dc" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("samba-dc"))
+
+
 # The session's slapd (tests/slapd.py), started by the first test that asks for it.
 pytest_plugins = ["slapd"]
 
