@@ -6,16 +6,18 @@ the runs the requests queue — on SQLite. Target: ≥ 5,000 records/s accepted 
 1. a project: connector `Bench`, connection `Bench_People` of package `pushed` (core,
    enterprise extension and a custom extension), entity type `Bench_Person`, no policy;
 2. the floor: the same rows (key, JSON) inserted into a fresh SQLite table, no logic;
-3. the push: every request sent in turn to the app in process (httpx's ASGI transport), each
-   answered 202 with every operation accepted; the clock stops when no record waits any more
-   (the runs the requests queued have applied them all).
+3. the push: the requests sent to the app in process (httpx's ASGI transport), four in flight
+   at a time as Entra's provisioning service sends several at once (`--concurrency 1`: one
+   after the other), each answered 202 with every operation accepted; the clock stops when no
+   record waits any more (the runs the requests queued have applied them all).
 
 With `--worker`, the app only queues (as `headcount serve --no-worker`) and a `headcount worker`
 process beside it carries the runs out: the server and worker deployment of docs/deployment.md,
 the runs off the core that answers the requests. Without it, the app carries out what it queues
 itself, in its own process (as `headcount serve` with its embedded worker).
 
-Run: .venv/bin/python bench/push_bench.py [--records 100000] [--worker] [--keep DIR] [--json OUT]
+Run: .venv/bin/python bench/push_bench.py [--records 100000] [--concurrency 4] [--worker]
+     [--keep DIR] [--json OUT]
 """
 
 from __future__ import annotations
@@ -139,14 +141,23 @@ def run_floor(records: int, folder: Path) -> float:
     return time.perf_counter() - start
 
 
-async def push_all(app: Any, secret: str, payloads: list[bytes]) -> None:
+async def push_all(app: Any, secret: str, payloads: list[bytes], concurrency: int) -> None:
+    """Every payload sent, `concurrency` requests in flight at a time (Entra's provisioning
+    service sends several at once)."""
     headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/scim+json"}
     transport = httpx.ASGITransport(app=app)
+    queue = iter(payloads)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-        for body in payloads:
-            answer = await client.post("/api/push/Bench/bulk", content=body, headers=headers)
-            if answer.status_code != 202 or answer.json()["rejected"]:
-                raise SystemExit(f"request refused: {answer.status_code} {answer.text[:500]}")
+
+        async def sender() -> None:
+            for body in queue:
+                answer = await client.post("/api/push/Bench/bulk", content=body,
+                                           headers=headers)
+                if answer.status_code != 202 or answer.json()["rejected"]:
+                    raise SystemExit(f"request refused: {answer.status_code} "
+                                     f"{answer.text[:500]}")
+
+        await asyncio.gather(*(sender() for _ in range(concurrency)))
 
 
 def waiting(engine: sa.Engine) -> int:
@@ -158,6 +169,8 @@ def waiting(engine: sa.Engine) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--concurrency", type=int, default=4,
+                        help="requests in flight at a time (default 4; 1: one after the other)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument("--json", type=Path, help="save the figures as JSON")
     parser.add_argument("--worker", action="store_true",
@@ -183,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if args.worker else None
     try:
         start = time.perf_counter()
-        asyncio.run(push_all(app, secret, payloads))
+        asyncio.run(push_all(app, secret, payloads, args.concurrency))
         accepted = time.perf_counter() - start
         while waiting(engine):
             time.sleep(0.05)
