@@ -42,14 +42,6 @@ from servers import in_ci, unavailable
 settings.register_profile("headcount", deadline=None)
 settings.load_profile("headcount")
 
-# One Samba DC per machine (it cannot move off port 636): under pytest-xdist, the tests that
-# use it go to one worker, which starts it once.
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "samba_dc" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("samba-dc"))
-
-
 # The session's slapd (tests/slapd.py), started by the first test that asks for it.
 pytest_plugins = ["slapd"]
 
@@ -187,9 +179,11 @@ def page(browser: Any, site: str) -> Iterator[Any]:
         yield opened
 
 
-@pytest.fixture(scope="session")
+# A module's, not the session's: a machine runs one DC at a time (port 636), and under
+# pytest-xdist the other worker waits for the module that holds it, not for a whole session.
+@pytest.fixture(scope="module")
 def samba_dc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The session's Samba AD DC loaded with the sample directory (a `samba.SambaServer`);
+    """The module's Samba AD DC loaded with the sample directory (a `samba.SambaServer`);
     missing Samba skips, and fails under CI=true."""
     from sambadc import sample_server
 

@@ -1,15 +1,16 @@
 """A throw-away Samba Active Directory domain controller, for tests that need real AD attributes
 (`objectSid`, `objectGUID`, `userAccountControl`, `lastLogonTimestamp`, `pwdLastSet`).
 
-The session provisions one domain (`samba-tool domain provision`, a few seconds), loads it with
-the sample directory (`headcount.samples.directory`) while it is stopped — `ldbadd` on sam.ldb
-is about three times faster than LDAP adds, and only then can `lastLogonTimestamp`,
-`pwdLastSet` and `whenCreated` be written — then runs `samba -i -M single` on 127.0.0.1 with
-only its LDAP service, and stops it at the end of the session. A missing Samba skips these
-tests, and fails them under CI=true.
+Each test module that uses it provisions one domain (`samba-tool domain provision`, a few
+seconds), loads it with the sample directory (`headcount.samples.directory`) while it is
+stopped — `ldbadd` on sam.ldb is about three times faster than LDAP adds, and only then can
+`lastLogonTimestamp`, `pwdLastSet` and `whenCreated` be written — then runs `samba -i -M single`
+on 127.0.0.1 with only its LDAP service, and stops it at the end of the module. A missing
+Samba skips these tests, and fails them under CI=true.
 
 Samba cannot move LDAPS off port 636, nor serve an address the machine has no interface for:
-one DC per machine at a time, so a session waits for the lock of another one's DC.
+one DC per machine at a time, so a module waits for the lock of another one's DC (another
+pytest-xdist worker's, or another session's).
 """
 
 from __future__ import annotations
