@@ -4,9 +4,9 @@ rules), and the difference with what the target holds — the provisioning order
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Set
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from headcount.config.model import EntityType, Project
@@ -23,6 +23,7 @@ from headcount.policy.graph import Graph, Node
 from headcount.policy.orders import Order
 from headcount.policy.records import RecordIndex, record_key
 from headcount.policy.retention import purged, removed
+from headcount.policy.scope import Lazy, Setup, column, matches
 from headcount.policy.unique import UniqueValues
 from headcount.policy.validity import as_date, day_before, local_today, state_on
 
@@ -191,28 +192,36 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     key_prop = _key_property(target_et, rt)
     scalars = _Scalars(rt.scalars, project.lookup_tables())
     validity = rt.validity
-    targets = {n.key: n for n in graph.of_type(target_et.identifier)}
     ordered = sorted(rt.correlation, key=lambda r: -r.confidence)
-    indexes = [(r, correlation_index(graph, list(targets.values()), r)) for r in ordered]
-    owners = {t: s for s, t in owned.items()}
-    # A target whose owner is no longer a source (gone from the file, in this run or before)
-    # may be found again by another source: a person back under a new key.
-    live = {n.key for n in graph.of_type(rt.source)}
     former = planned.former.get(rt.identifier, {})
     # In an incremental run only the sources the run changed are evaluated (SPEC §6.3).
     only = planned.only.get(rt.source, frozenset()) if planned.only is not None else None
-    records = RecordIndex(targets) if validity is not None and validity.effective else None
     scheduled_here = planned.scheduled.get(rt.identifier, {})
-    # Values of `unique` rules held by a target or ever issued (compared ignoring case).
-    taken: dict[str, UniqueValues] = {}
-    for r in rt.scalars:
-        if r.unique:
-            affixes = [scalars.affixes(graph, n, planned.today, r.target)
-                       for n in graph.of_type(rt.source)] if r.prefix or r.suffix else []
-            taken[r.target] = UniqueValues(
-                (n.values.get(r.target) for n in targets.values()),
-                planned.used.get((rt.identifier, r.target), ()), r.reserved,
-                (p for p, _ in affixes), (x for _, x in affixes))
+    dated = validity is not None and validity.effective is not None
+    targets: MutableMapping[str, Node]
+    live: Set[str]
+    if graph.scoped and only is not None:
+        setup = Setup(project, graph, rt, target_et.identifier, owned, only, scheduled_here, former,
+                      planned.today + timedelta(days=1), dated)
+        probing = [n for n in graph.of_type(rt.source) if n.key in only
+                   and setup.owned.get(n.key) not in setup.targets and _passes(graph, n, rt)]
+        indexes = setup.correlation_indexes(ordered, probing)
+        targets, owned, live = setup.targets, setup.owned, setup.live
+        records = RecordIndex(setup.targets.loaded) if dated else None
+    else:
+        setup = None
+        targets = {n.key: n for n in graph.of_type(target_et.identifier)}
+        indexes = [(r, correlation_index(graph, list(targets.values()), r)) for r in ordered]
+        # A target whose owner is no longer a source (gone from the file, in this run or
+        # before) may be found again by another source: a person back under a new key.
+        live = {n.key for n in graph.of_type(rt.source)}
+        records = RecordIndex(targets) if dated else None
+    owners = {t: s for s, t in owned.items()}
+    # Values of `unique` rules held by a target or ever issued (compared ignoring case), made
+    # when a source first needs one.
+    taken: Mapping[str, UniqueValues] = Lazy({
+        r.target: _taken_values(project, graph, rt, r, scalars, targets, planned, setup)
+        for r in rt.scalars if r.unique})
     on_create = [r.target for r in rt.scalars if r.when == "on_create"]
     # First pass: each source's target and values. The links come second, once every target of
     # this resource type is planned: an organization's parent may be decided after it.
@@ -295,8 +304,9 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         for prop in kept_as_is:
             if current.get(prop) is not None and prop in expected:
                 del expected[prop]
-        for prop, unique in taken.items():
+        for prop in taken:
             if prop in expected:  # an on_create rule is not computed for an existing target
+                unique = taken[prop]
                 alternatives, prefix, suffix = scalars.unique_parts(graph, node, decision.today,
                                                                     prop)
                 tried, own = [expected[prop], *alternatives], current.get(prop)
@@ -416,6 +426,28 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             order.issued = {p: u.core_of(values[p]) for p, u in taken.items()
                             if values.get(p) is not None}
     return orders
+
+
+def _taken_values(project: Project, graph: Graph, rt: ResourceType, rule: ScalarRule,
+                  scalars: _Scalars, targets: Mapping[str, Node], planned: Planned,
+                  setup: Setup | None) -> Callable[[], UniqueValues]:
+    def made() -> UniqueValues:
+        held: Iterable[Any]
+        affixes: list[tuple[str, str]] | None = None
+        if setup is not None:
+            held = [v for _, v in column(setup.conn, setup.target_type, rule.target)]
+            affixes = setup.affixes(rule, scalars.extras[rule.target][1:],
+                                    planned.today) if rule.prefix or rule.suffix else []
+        else:
+            held = [n.values.get(rule.target) for n in targets.values()]
+        if affixes is None:
+            if setup is not None:
+                setup.load_sources(rt.source)
+            affixes = [scalars.affixes(graph, n, planned.today, rule.target)
+                       for n in graph.of_type(rt.source)] if rule.prefix or rule.suffix else []
+        return UniqueValues(held, planned.used.get((rt.identifier, rule.target), ()),
+                            rule.reserved, (p for p, _ in affixes), (x for _, x in affixes))
+    return made
 
 
 def _end_before_successor(validity: Validity, gone: list[Order], orders: list[Order]) -> None:
@@ -552,10 +584,13 @@ def _query_indexes(project: Project, graph: Graph, target_et: EntityType, rt: Re
             continue
         linked = _entity_type(project, prop.target).identifier
         index: dict[str, list[str]] = {}
-        for node in graph.of_type(linked):
-            value = graph.value(node, query.match)
+        # A scoped graph holds few of them: their match values are read as a column.
+        matched = matches(graph, project, linked, query.match) if graph.scoped else None
+        if matched is None:
+            matched = [(n.key, graph.value(n, query.match)) for n in graph.of_type(linked)]
+        for key, value in matched:
             if value is not None:
-                index.setdefault(str(value), []).append(node.key)
+                index.setdefault(str(value), []).append(key)
         for (et, key), values in planned.values.items():
             if et == linked and values.get(query.match) is not None:
                 keys = index.setdefault(str(values[query.match]), [])

@@ -29,6 +29,16 @@ class Graph:
     # (source id, navigation name) → target keys, resolved or not
     targets: dict[tuple[int, str], list[tuple[str, int | None]]] = field(default_factory=dict)
     _by_type: dict[str, list[Node]] = field(default_factory=dict)
+    # A scoped graph (policy/scope.py) holds some resources of its types, not all: what needs
+    # all of them (a count, whether a key exists) asks the database through `conn`.
+    scoped: bool = False
+    conn: sa.Connection | None = None
+    loader: Any = None
+    steps: int = 1
+    _counts: dict[str, int] = field(default_factory=dict)
+    _navigations: dict[int, list[str]] = field(default_factory=dict)
+    # (entity type, binding) → (key, value) over every resource of the type (a scoped graph)
+    columns: dict[tuple[str, str], list[tuple[str, Any]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: sa.Connection, entity_types: Iterable[str]) -> Graph:
@@ -48,8 +58,7 @@ class Graph:
                     links.c.source_id, links.c.navigation, links.c.target_key,
                     links.c.target_id).where(links.c.navigation.in_(navigations))):
                 if source in graph.nodes:
-                    name = nav.partition(".")[2]
-                    graph.targets.setdefault((source, name), []).append((tkey, tid))
+                    graph.add_link(source, nav.partition(".")[2], tkey, tid)
         return graph
 
     def add(self, node: Node) -> None:
@@ -59,6 +68,25 @@ class Graph:
 
     def of_type(self, entity_type: str) -> list[Node]:
         return list(self._by_type.get(entity_type, []))
+
+    def count(self, entity_type: str) -> int:
+        """How many resources of the type the repository holds (not only those loaded)."""
+        if not self.scoped or self.conn is None:
+            return len(self._by_type.get(entity_type, []))
+        if entity_type not in self._counts:
+            self._counts[entity_type] = int(self.conn.execute(
+                sa.select(sa.func.count()).select_from(resources)
+                .where(resources.c.entity_type == entity_type)).scalar_one())
+        return self._counts[entity_type]
+
+    def add_link(self, source: int, navigation: str, key: str, target: int | None) -> None:
+        self.targets.setdefault((source, navigation), []).append((key, target))
+        self._navigations.setdefault(source, []).append(navigation)
+
+    def reached(self, node_id: int) -> list[int]:
+        """The resolved targets of a resource's links."""
+        return [t for nav in dict.fromkeys(self._navigations.get(node_id, ()))
+                for _, t in self.targets.get((node_id, nav), []) if t is not None]
 
     def linked_keys(self, node: Node, navigation: str) -> list[str]:
         return sorted(k for k, _ in self.targets.get((node.id, navigation), []))

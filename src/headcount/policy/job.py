@@ -38,6 +38,7 @@ from headcount.policy.evaluation import evaluate
 from headcount.policy.graph import Graph
 from headcount.policy.orders import Order
 from headcount.policy.reconciliation import reconcile
+from headcount.policy.scope import depth, load_scope, owned_in_scope
 from headcount.repository import property_states
 from headcount.repository.runs import ensure_connector, lock_connector
 from headcount.repository.schema import (
@@ -45,6 +46,10 @@ from headcount.repository.schema import (
     provisioning_orders,
     scheduled_deletions,
 )
+
+# Whether a run that evaluates some sources reads only those (policy/scope.py); the tests
+# compare both ways.
+SCOPED = True
 
 
 def resource_types_fed_by(project: Project, connector: Connector) -> list[str]:
@@ -78,15 +83,23 @@ def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
     involved = involved_connectors(project, connector)
     types = [et.identifier for c in project.connectors if c.identifier in involved
              for et in c.entity_types]
-    graph = Graph.load(conn, types)
-    if only is not None:
-        only = _with_neighbours(graph, only)
+    ownership: Mapping[str, Mapping[str, str]]
+    if only is not None and SCOPED:
+        # Only some sources are evaluated: read them and what they reach, not everyone.
+        graph, only = load_scope(conn, project, chosen, types, only)
+        sources = {rt.identifier: rt.source for rt in chosen}
+        ownership = owned_in_scope(conn, sources, only, sources)
+    else:
+        graph = Graph.load(conn, types)
+        if only is not None:
+            only = _with_neighbours(graph, only, depth(chosen))
+        ownership = owned(conn)
     # Values people hold by hand (SPEC §6.4) are no move of a dated record.
     held: dict[tuple[str, str], set[str]] = {}
     for state in property_states.every(conn):
         if not state.expired(now):
             held.setdefault((state.entity_type, state.resource_key), set()).add(state.property)
-    orders, cases = evaluate(project, graph, owned(conn), chosen, now,
+    orders, cases = evaluate(project, graph, ownership, chosen, now,
                              decided_new=decided_new(conn), scheduled=scheduled(conn),
                              only=only, used=used(conn), held=held, former=former_owners(conn))
     orders = reconcile(conn, project, orders, now)
@@ -108,16 +121,25 @@ def former_owners(conn: sa.Connection) -> dict[str, dict[str, str]]:
     return out
 
 
-def _with_neighbours(graph: Graph, changed: Mapping[str, Set[str]]) -> dict[str, set[str]]:
+def _with_neighbours(graph: Graph, changed: Mapping[str, Set[str]], steps: int
+                     ) -> dict[str, set[str]]:
     """The changed sources, and those that link to a changed resource: a person whose site's
-    time zone or organization changed is evaluated again too (one step, as bindings go)."""
+    time zone or organization changed is evaluated again too (as many links far as the rules'
+    bindings go — as policy/scope.py reads them)."""
     out = {et: set(keys) for et, keys in changed.items()}
-    ids = {graph.by_key[(et, k)] for et, keys in changed.items() for k in keys
-           if (et, k) in graph.by_key}
-    for (source, _), targets in graph.targets.items():
-        if any(t in ids for _, t in targets):
-            node = graph.nodes[source]
-            out.setdefault(node.entity_type, set()).add(node.key)
+    frontier = {graph.by_key[(et, k)] for et, keys in changed.items() for k in keys
+                if (et, k) in graph.by_key}
+    known = set(frontier)
+    for _ in range(steps):
+        reached = {source for (source, _), targets in graph.targets.items()
+                   if any(t in frontier for _, t in targets)} - known
+        known |= reached
+        frontier = reached
+        if not frontier:
+            break
+    for node_id in known:
+        node = graph.nodes[node_id]
+        out.setdefault(node.entity_type, set()).add(node.key)
     return out
 
 
@@ -147,7 +169,7 @@ def provisioning_crossings(project: Project, graph: Graph, orders: list[Order],
                        "(approvals_required)")
             continue
         found = project.entity_type(rt.target)
-        existing = len(graph.of_type(found[1].identifier)) if found else 0
+        existing = graph.count(found[1].identifier) if found else 0
         if existing and n >= rt.threshold_min_orders and n * 100 > rt.max_changes_pct * existing:
             out.append(f"{rt.identifier}: {n:,} orders for {existing:,} targets "
                        f"({n * 100 / existing:.1f} % > max_changes_pct {rt.max_changes_pct:g} %)")
@@ -167,7 +189,7 @@ def _workflow_crossings(project: Project, graph: Graph, routing: Routing) -> lis
             continue
         subject = next(p.subject_type for p in routing.workflows
                        if p.connection == wc.identifier)
-        existing = len(graph.of_type(subject))
+        existing = graph.count(subject)
         pct = min(rt.max_changes_pct for rt in rts)
         least = min(rt.threshold_min_orders for rt in rts)
         if existing and n >= least and n * 100 > pct * existing:

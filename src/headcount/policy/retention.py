@@ -82,10 +82,10 @@ def purged(rt: ResourceType, targets: Mapping[str, Node], kept: set[str],
     orders = []
     today = _today(rt, now)
     for target_key, delete_on in sorted(scheduled.items()):
+        if delete_on > today or target_key in kept or target_key in owners:
+            continue  # (the day first: a scoped evaluation has not read the others)
         target = targets.get(target_key)
-        if target is None or target_key in kept or target_key in owners:
-            continue
-        if delete_on <= today:
+        if target is not None:
             orders.append(Order(rt.identifier, "deleted", target.entity_type, target_key, None,
                                 {k: (v, None) for k, v in target.values.items()}))
     return orders

@@ -1,0 +1,491 @@
+"""Evaluate a scope, not a population (issue 14): when a run evaluates only some sources — the
+changes of an incremental run, the transitions a date evaluation finds due — the graph holds
+those sources, the resources their bindings reach, and the targets they own (with a person's
+other records); what the rules must know of the whole population (which keys exist, the
+values a unique rule has issued, the targets a correlation or a query may find) is read as
+columns, without a Python object per resource. The orders are those of the whole graph with
+the same `only` (tests/policy/test_scope.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Set
+from typing import Any
+
+import sqlalchemy as sa
+
+from headcount.config.model import Project
+from headcount.config.resource_type import CorrelationRule, ResourceType, ScalarRule
+from headcount.policy.correlation import correlation_index, normalise
+from headcount.policy.graph import Graph, Node
+from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
+from headcount.repository.database import is_sqlite
+
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+_SUFFIX = re.compile(r"-\d{8}(?:-\d+)?$")
+
+
+def depth(resource_types: Iterable[ResourceType]) -> int:
+    """How many links a binding of these resource types follows at most: the graph loads that
+    far around the scope. Read from every text of the rules, so an expression's dotted names
+    count too (more than needed is only slower)."""
+    deepest = 1
+    for rt in resource_types:
+        for found in _DOTTED.findall(rt.model_dump_json()):
+            deepest = max(deepest, found.count("."))
+    return deepest
+
+
+def _json_column(conn: sa.Connection, prop: str) -> str:
+    """SQL for one property of resources.data as JSON (decoded by the caller, so that a
+    boolean or a number comes back as the evaluation reads it from the whole resource)."""
+    name = prop.replace('"', '""')
+    if is_sqlite(conn):
+        return f"r.data -> '$.\"{name}\"'"
+    return f"(r.data::jsonb) -> '{prop.replace(chr(39), chr(39) * 2)}'"
+
+
+def _decoded(conn: sa.Connection, value: Any) -> Any:
+    if is_sqlite(conn):
+        return None if value is None else json.loads(value)
+    return value
+
+
+def _rows(conn: sa.Connection, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    if not is_sqlite(conn):
+        sql = sql.replace("?", "%s")
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql, tuple(params))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+class Loader:
+    """Reads resources into a scoped graph, by ids or keys, with their outgoing links."""
+
+    def __init__(self, conn: sa.Connection, graph: Graph, types: Iterable[str]) -> None:
+        self.conn = conn
+        self.graph = graph
+        self.types = set(types)
+
+    def _staged(self, name: str, columns: list[tuple[str, str]], rows: list[tuple[Any, ...]]
+                ) -> None:
+        create_temp_table(self.conn, name, columns)
+        insert_rows(self.conn, name, [c for c, _ in columns], rows)
+
+    def ids_of(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        self._staged("hc_scope_keys", [("et", "TEXT"), ("k", "TEXT")], wanted)
+        rows = _rows(self.conn, "SELECT r.entity_type, r.key, r.id FROM hc_scope_keys t JOIN "
+                                "resources r ON r.entity_type = t.et AND r.key = t.k")
+        drop_temp_table(self.conn, "hc_scope_keys")
+        return {(et, k): rid for et, k, rid in rows}
+
+    def load_ids(self, ids: Iterable[int]) -> set[int]:
+        """Loads the resources of these ids not loaded yet (of the graph's entity types) and
+        their links; the ids it loaded."""
+        wanted = sorted(set(ids) - self.graph.nodes.keys())
+        if not wanted:
+            return set()
+        self._staged("hc_scope_ids", [("i", "BIGINT")], [(i,) for i in wanted])
+        rows = _rows(self.conn, "SELECT r.id, r.entity_type, r.key, r.data FROM hc_scope_ids t "
+                                "JOIN resources r ON r.id = t.i")
+        loaded: set[int] = set()
+        for rid, et, key, data in rows:
+            if et in self.types:
+                self.graph.add(Node(rid, et, key, json.loads(data)))
+                loaded.add(rid)
+        if loaded:
+            for source, nav, tkey, tid in _rows(
+                    self.conn, "SELECT l.source_id, l.navigation, l.target_key, l.target_id "
+                               "FROM hc_scope_ids t JOIN links l ON l.source_id = t.i"):
+                if source in loaded:
+                    self.graph.add_link(source, nav.partition(".")[2], tkey, tid)
+        drop_temp_table(self.conn, "hc_scope_ids")
+        return loaded
+
+    def load_keys(self, keys: Iterable[tuple[str, str]]) -> set[int]:
+        return self.load_ids(self.ids_of(k for k in keys if k not in self.graph.by_key).values())
+
+    def load_all(self, entity_type: str) -> None:
+        """Every resource of a type: what a rule this module cannot read as a column needs."""
+        ids = [i for (i,) in _rows(self.conn, "SELECT id FROM resources WHERE entity_type = ?",
+                                   [entity_type])]
+        self.close_over_links(self.load_ids(ids), self.graph.steps)
+
+    def linking_to(self, ids: Iterable[int]) -> set[int]:
+        """The resources (of the graph's types) with a link to one of these."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return set()
+        self._staged("hc_scope_to", [("i", "BIGINT")], [(i,) for i in wanted])
+        rows = _rows(self.conn, "SELECT l.source_id, l.navigation FROM hc_scope_to t "
+                                "JOIN links l ON l.target_id = t.i")
+        drop_temp_table(self.conn, "hc_scope_to")
+        return {source for source, nav in rows if nav.partition(".")[0] in self.types}
+
+    def close_over_links(self, start: Iterable[int], steps: int) -> None:
+        """Loads what the links of `start` reach, `steps` links far."""
+        frontier = set(start)
+        for _ in range(steps):
+            frontier = self.load_ids({t for node_id in frontier
+                                      for t in self.graph.reached(node_id)})
+            if not frontier:
+                return
+
+
+def load_scope(conn: sa.Connection, project: Project, chosen: list[ResourceType],
+               types: list[str], only: Mapping[str, Set[str]]
+               ) -> tuple[Graph, dict[str, set[str]]]:
+    """The scoped graph for the sources of `only`, and the scope itself: those sources and the
+    sources that reach one of them through their bindings (a person whose site's time zone
+    changed; as many links far as the rules' bindings go)."""
+    graph = Graph(scoped=True, conn=conn)
+    loader = Loader(conn, graph, types)
+    steps = depth(chosen)
+    seeds = loader.ids_of((et, k) for et, keys in only.items() if et in loader.types
+                          for k in keys)
+    scope = {et: set(keys) for et, keys in only.items()}
+    frontier = set(seeds.values())
+    known = set(frontier)
+    sources = {rt.source for rt in chosen}
+    for _ in range(steps):
+        frontier = loader.linking_to(frontier) - known
+        known |= frontier
+        if not frontier:
+            break
+    loader.load_ids(known)
+    for node_id in known:
+        node = graph.nodes.get(node_id)
+        if node is not None and node.entity_type in sources:
+            scope.setdefault(node.entity_type, set()).add(node.key)
+    loader.close_over_links(list(graph.nodes), steps)
+    graph.loader = loader
+    graph.steps = steps
+    return graph, scope
+
+
+def owned_in_scope(conn: sa.Connection, resource_types: Iterable[str],
+                   scope: Mapping[str, Set[str]], sources: Mapping[str, str]
+                   ) -> dict[str, dict[str, str]]:
+    """resource type → source key → target key, for the sources in scope."""
+    rows = [(rt, k) for rt in resource_types for k in scope.get(sources[rt], ())]
+    if not rows:
+        return {}
+    create_temp_table(conn, "hc_scope_own", [("rt", "TEXT"), ("sk", "TEXT")])
+    insert_rows(conn, "hc_scope_own", ["rt", "sk"], rows)
+    found = _rows(conn, "SELECT o.resource_type, o.source_key, o.target_key FROM hc_scope_own t "
+                        "JOIN ownership o ON o.resource_type = t.rt AND o.source_key = t.sk")
+    drop_temp_table(conn, "hc_scope_own")
+    out: dict[str, dict[str, str]] = {}
+    for rt, source, target in found:
+        out.setdefault(rt, {})[source] = target
+    return out
+
+
+def owners_of(conn: sa.Connection, resource_type: str, targets: Iterable[str]
+              ) -> dict[str, str]:
+    """source key → target key for the owners of these targets."""
+    wanted = sorted(set(targets))
+    if not wanted:
+        return {}
+    create_temp_table(conn, "hc_scope_owner", [("tk", "TEXT")])
+    insert_rows(conn, "hc_scope_owner", ["tk"], [(k,) for k in wanted])
+    found = _rows(conn, "SELECT o.source_key, o.target_key FROM hc_scope_owner t JOIN ownership o "
+                        "ON o.resource_type = ? AND o.target_key = t.tk", [resource_type])
+    drop_temp_table(conn, "hc_scope_owner")
+    return {s: t for s, t in found}
+
+
+def family_keys(conn: sa.Connection, entity_type: str, keys: Iterable[str]) -> set[str]:
+    """Keys of this type that may be records of the same people as `keys` (`E8` and
+    `E8-20261215`): a key, the key without its dated suffix, and every key that starts with
+    either and a dash. RecordIndex then decides which are."""
+    bases = set()
+    for key in keys:
+        bases.add(key)
+        bases.add(_SUFFIX.sub("", key))
+    if not bases:
+        return set()
+    create_temp_table(conn, "hc_scope_fam", [("b", "TEXT")])
+    insert_rows(conn, "hc_scope_fam", ["b"], [(b,) for b in sorted(bases)])
+    # A range on the unique (entity_type, key) index: `E8-` ≤ key < `E8.` ('.' follows '-').
+    lo, hi = ("t.b || '-'", "t.b || '.'")
+    found = _rows(conn, f"SELECT r.key FROM hc_scope_fam t JOIN resources r ON "
+                        f"r.entity_type = ? AND (r.key = t.b OR (r.key > {lo} AND r.key < {hi}))",
+                  [entity_type])
+    drop_temp_table(conn, "hc_scope_fam")
+    return {k for (k,) in found}
+
+
+def column(conn: sa.Connection, entity_type: str, prop: str) -> list[tuple[str, Any]]:
+    """(key, value) of one property over every resource of an entity type."""
+    return [(k, _decoded(conn, v)) for k, v in _rows(
+        conn, f"SELECT r.key, {_json_column(conn, prop)} FROM resources r "
+              "WHERE r.entity_type = ?", [entity_type])]
+
+
+def keys_of(conn: sa.Connection, entity_type: str) -> set[str]:
+    return {k for (k,) in _rows(conn, "SELECT key FROM resources WHERE entity_type = ?",
+                                [entity_type])}
+
+
+def count_of(conn: sa.Connection, entity_type: str) -> int:
+    return int(_rows(conn, "SELECT COUNT(*) FROM resources WHERE entity_type = ?",
+                     [entity_type])[0][0])
+
+
+class Keys(Set[str]):
+    """Whether a key exists among every resource of a type, read at the first question."""
+
+    def __init__(self, conn: sa.Connection, entity_type: str) -> None:
+        self.conn, self.entity_type = conn, entity_type
+        self._keys: set[str] | None = None
+        self._asked: dict[object, bool] = {}
+
+    def _all(self) -> set[str]:
+        if self._keys is None:
+            self._keys = keys_of(self.conn, self.entity_type)
+        return self._keys
+
+    def __contains__(self, key: object) -> bool:
+        # A few questions are asked one by one; many read every key once.
+        if self._keys is not None or len(self._asked) > 2_000:
+            return key in self._all()
+        if key not in self._asked:
+            self._asked[key] = bool(_rows(
+                self.conn, "SELECT 1 FROM resources WHERE entity_type = ? AND key = ?",
+                [self.entity_type, key]))
+        return self._asked[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+class Targets(MutableMapping[str, Node]):
+    """The targets of a resource type as a scoped evaluation sees them: the loaded ones by key,
+    any other read when asked for; `in` answers for every target of the type."""
+
+    def __init__(self, graph: Graph, entity_type: str, keys: Keys) -> None:
+        self.graph, self.entity_type, self.known = graph, entity_type, keys
+        self.loaded: dict[str, Node] = {n.key: n for n in graph.of_type(entity_type)}
+
+    def fetch(self, keys: Iterable[str]) -> None:
+        wanted = [k for k in keys if k not in self.loaded]
+        if not wanted or self.graph.loader is None:
+            return
+        new = self.graph.loader.load_keys((self.entity_type, k) for k in wanted)
+        self.graph.loader.close_over_links(new, self.graph.steps)
+        for node_id in new:
+            node = self.graph.nodes[node_id]
+            if node.entity_type == self.entity_type:
+                self.loaded[node.key] = node
+
+    def __getitem__(self, key: str) -> Node:
+        if key not in self.loaded:
+            self.fetch([key])
+        return self.loaded[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.loaded or key in self.known
+
+    def __setitem__(self, key: str, node: Node) -> None:
+        self.loaded[key] = node
+
+    def __delitem__(self, key: str) -> None:
+        del self.loaded[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.loaded)
+
+    def __len__(self) -> int:
+        return len(self.loaded)
+
+
+def binding_values(conn: sa.Connection, project: Project, entity_type: str, binding: str
+                   ) -> dict[str, Any] | None:
+    """key → the value a binding reaches from every resource of an entity type, as
+    Graph.value gives it; None when the path is not one this reader follows (the caller then
+    loads the resources)."""
+    found = project.entity_type(entity_type)
+    if found is None:
+        return None
+    et = found[1]
+    parts = binding.split(".")
+    if len(parts) == 1:
+        prop = et.find_property(binding)
+        if prop is not None and not prop.target:
+            return dict(column(conn, entity_type, binding))
+        return None
+    head = et.find_property(parts[0])
+    if head is None or not head.target:
+        return None
+    target = project.entity_type(head.target)
+    if target is None:
+        return None
+    rest = binding_values(conn, project, target[1].identifier, ".".join(parts[1:]))
+    if rest is None:
+        return None
+    # The first target by key, resolved, as Graph.value takes it.
+    rows = _rows(conn, "SELECT r.key, l.target_key FROM resources r JOIN links l ON "
+                       "l.source_id = r.id AND l.navigation = ? WHERE r.entity_type = ? AND "
+                       "l.target_id IS NOT NULL ORDER BY r.key, l.target_key",
+                 [f"{entity_type}.{parts[0]}", entity_type])
+    first: dict[str, str] = {}
+    for key, tkey in rows:
+        first.setdefault(key, tkey)
+    return {k: rest.get(t) for k, t in first.items()}
+
+
+def lazily(factory: Callable[[], Any]) -> Callable[[], Any]:
+    cache: list[Any] = []
+
+    def get() -> Any:
+        if not cache:
+            cache.append(factory())
+        return cache[0]
+    return get
+
+
+class Lazy(Mapping[str, Any]):
+    """Values made at their first use: a unique rule's taken values are read only by a run
+    that issues one."""
+
+    def __init__(self, factories: Mapping[str, Callable[[], Any]]) -> None:
+        self.factories = factories
+        self.made: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.made:
+            self.made[key] = self.factories[key]()
+        return self.made[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.factories)
+
+    def __len__(self) -> int:
+        return len(self.factories)
+
+
+def expression_values(conn: sa.Connection, project: Project, entity_type: str,
+                      names: Iterable[str], run: Callable[[dict[str, Any]], Any]
+                      ) -> list[Any] | None:
+    """What an expression gives over every resource of a type, once per distinct input (a
+    login prefix from the user type); None when a binding is not one read as a column."""
+    names = list(names)
+    columns = []
+    for name in names:
+        values = binding_values(conn, project, entity_type, name)
+        if values is None:
+            return None
+        columns.append(values)
+    keys = keys_of(conn, entity_type)
+    inputs = {tuple(c.get(k) for c in columns) for k in keys}
+    return [run(dict(zip(names, combo, strict=True))) for combo in sorted(inputs, key=repr)]
+
+
+def matches(graph: Graph, project: Project, entity_type: str, binding: str
+            ) -> list[tuple[str, Any]] | None:
+    """(key, value) of a binding over every resource of a type, read once per run; None when
+    the binding is not read as a column (the caller loads the resources instead)."""
+    cache = graph.columns
+    if (entity_type, binding) not in cache:
+        assert graph.conn is not None
+        values = binding_values(graph.conn, project, entity_type, binding)
+        if values is None:
+            assert graph.loader is not None
+            graph.loader.load_all(entity_type)
+            return None
+        cache[(entity_type, binding)] = list(values.items())
+    return cache[(entity_type, binding)]
+
+
+class Setup:
+    """What the evaluation of one resource type reads, for a scoped graph."""
+
+    def __init__(self, project: Project, graph: Graph, rt: ResourceType, target_type: str,
+                 owned: Mapping[str, str], only: Set[str], scheduled: Mapping[str, Any],
+                 former: Mapping[str, str], last_day: Any, records: bool) -> None:
+        assert graph.conn is not None
+        self.conn, self.graph, self.project = graph.conn, graph, project
+        self.target_type = target_type
+        self.keys = Keys(self.conn, target_type)
+        self.targets = Targets(graph, target_type, self.keys)
+        self.live: Set[str] = Keys(self.conn, rt.source)
+        self.records = records
+        self.rt = rt
+        wanted = {owned[k] for k in only if k in owned}
+        wanted |= {t for t, s in former.items() if s in only}
+        wanted |= {t for t, day in scheduled.items() if day <= last_day}
+        self.owned = dict(owned)
+        self.load(wanted)
+
+    def load(self, keys: Iterable[str]) -> None:
+        """Loads these targets, a person's other records with them, and their owners."""
+        wanted = set(keys)
+        if self.records:
+            wanted |= family_keys(self.conn, self.target_type, wanted)
+        self.targets.fetch(wanted)
+        for source, target in owners_of(self.conn, self.rt.identifier,
+                                        self.targets.loaded).items():
+            self.owned.setdefault(source, target)
+
+
+    def load_sources(self, entity_type: str) -> None:
+        assert self.graph.loader is not None
+        self.graph.loader.load_all(entity_type)
+
+    def correlation_indexes(self, rules: list[CorrelationRule], probing: list[Node]
+                            ) -> list[tuple[CorrelationRule, dict[tuple[str, ...], list[str]]]]:
+        """Per rule, the targets whose values equal those of a source to correlate (what
+        `correlation_index` gives for them over every target); the candidates loaded."""
+        out = []
+        for rule in rules:
+            index: dict[tuple[str, ...], list[str]] = {}
+            if probing:
+                columns = [binding_values(self.conn, self.project, self.target_type, b)
+                           for b in rule.target]
+                if any(c is None for c in columns):
+                    assert self.graph.loader is not None
+                    self.graph.loader.load_all(self.target_type)
+                    self.targets.loaded.update(
+                        (n.key, n) for n in self.graph.of_type(self.target_type))
+                    index = correlation_index(self.graph, list(self.targets.loaded.values()),
+                                              rule)
+                else:
+                    probes = {tuple(normalise(self.graph.value(n, b), rule.normalise)
+                                    for b in rule.source) for n in probing}
+                    for key in sorted(set().union(*(c.keys() for c in columns if c))):
+                        values = tuple(normalise(c.get(key) if c else None, rule.normalise)
+                                       for c in columns)
+                        if all(values) and values in probes:
+                            index.setdefault(values, []).append(key)
+            out.append((rule, index))
+        self.load({k for _, index in out for keys in index.values() for k in keys})
+        return out
+
+    def affixes(self, rule: ScalarRule, parts: tuple[Any, Any], today: Any
+                ) -> list[tuple[str, str]] | None:
+        """The (prefix, suffix) a unique rule gives over every source, once per distinct
+        input; None when an input is not read as a column."""
+        prefix, suffix = parts
+
+        def run(expression: Any, values: dict[str, Any]) -> str:
+            if expression is None:
+                return ""
+            value = expression.evaluate({n: values[n] for n in expression.names}, today=today)
+            return "" if value is None else (str(value) or "")
+
+        names = sorted({*(prefix.names if prefix else ()), *(suffix.names if suffix else ())})
+        return expression_values(self.conn, self.project, self.rt.source, names,
+                                 lambda values: (run(prefix, values), run(suffix, values)))
