@@ -5,6 +5,7 @@ type (the rule) that decided each value."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -31,10 +32,14 @@ def change_set(project: Project, graph: Graph, orders: list[Order]) -> ChangeSet
     if any(o.kind == "deleted" for o in orders):
         for (source, nav), targets in graph.targets.items():
             outgoing.setdefault(source, []).append((nav, targets))
+    properties: dict[str, list[str]] = {}
     for order in orders:
-        found = project.entity_type(order.target_type)
-        assert found is not None
-        names = [p.identifier for p in found[1].scalar_properties]
+        names = properties.get(order.target_type)
+        if names is None:
+            found = project.entity_type(order.target_type)
+            assert found is not None
+            names = properties[order.target_type] = [
+                p.identifier for p in found[1].scalar_properties]
         node_id = graph.by_key.get((order.target_type, order.target_key))
         current = graph.nodes[node_id].values if node_id is not None else {}
         base = {"entity_type": order.target_type, "key": order.target_key,
@@ -88,8 +93,11 @@ def change_set(project: Project, graph: Graph, orders: list[Order]) -> ChangeSet
     return ChangeSet(frame, pl.DataFrame(links, schema=LINK_SCHEMA))
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _json(values: dict[str, Any]) -> str:
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return _encode(values)
 
 
 def _link(kind: str, order: Order, nav: str, target: str, target_type: str) -> dict[str, Any]:
@@ -142,19 +150,44 @@ def remember_issued(conn: sa.Connection, orders: list[Order]) -> None:
     issued = {(o.resource_type, prop, core.casefold()) for o in orders
               for prop, core in o.issued.items()}
     if issued:
-        known = {tuple(r) for r in conn.execute(sa.select(
-            used_values.c.resource_type, used_values.c.property, used_values.c.value))}
-        insert_rows(conn, "used_values", ["resource_type", "property", "value"],
-                    sorted(issued - known))
+        # Through a scratch table: the values issued before are many more than a run's.
+        create_temp_table(conn, "hc_issued", [("rt", "TEXT"), ("p", "TEXT"), ("v", "TEXT")])
+        insert_rows(conn, "hc_issued", ["rt", "p", "v"], sorted(issued))
+        conn.exec_driver_sql(
+            "INSERT INTO used_values (resource_type, property, value) SELECT rt, p, v "
+            "FROM hc_issued h WHERE NOT EXISTS (SELECT 1 FROM used_values u WHERE "
+            "u.resource_type = h.rt AND u.property = h.p AND u.value = h.v)")
+        drop_temp_table(conn, "hc_issued")
 
 
-def used(conn: sa.Connection) -> dict[tuple[str, str], set[str]]:
-    """(resource type, property) → the cores of the unique values ever issued."""
-    out: dict[tuple[str, str], set[str]] = {}
-    for rt, prop, value in raw_rows(conn, sa.select(
-            used_values.c.resource_type, used_values.c.property, used_values.c.value)):
-        out.setdefault((rt, prop), set()).add(value)
-    return out
+class Used(Mapping[tuple[str, str], set[str]]):
+    """(resource type, property) → the cores of the unique values ever issued, read when a
+    run first issues one (most runs of a day issue none: the table holds every login)."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+        self._read: dict[tuple[str, str], set[str]] | None = None
+
+    def _all(self) -> dict[tuple[str, str], set[str]]:
+        if self._read is None:
+            self._read = {}
+            for rt, prop, value in raw_rows(self.conn, sa.select(
+                    used_values.c.resource_type, used_values.c.property, used_values.c.value)):
+                self._read.setdefault((rt, prop), set()).add(value)
+        return self._read
+
+    def __getitem__(self, key: tuple[str, str]) -> set[str]:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+def used(conn: sa.Connection) -> Used:
+    return Used(conn)
 
 
 def _schedule(conn: sa.Connection, orders: list[Order], run_id: int) -> None:
@@ -187,11 +220,15 @@ def scheduled(conn: sa.Connection) -> dict[str, dict[str, date]]:
     return out
 
 
+# One encoder for every order: json.dumps with options makes a new one per call.
+_ORDER_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def record_orders(conn: sa.Connection, orders: list[Order], run_id: int) -> None:
     insert_rows(conn, "provisioning_orders",
                 ["run_id", "resource_type", "kind", "source_key", "target_key", "changes"],
                 [(run_id, o.resource_type, o.kind, o.source_key, o.target_key,
-                  json.dumps(o.as_json(), ensure_ascii=False)) for o in orders])
+                  _ORDER_JSON(o.as_json())) for o in orders])
 
 
 def owned(conn: sa.Connection) -> dict[str, dict[str, str]]:
