@@ -584,8 +584,10 @@ def _query_indexes(project: Project, graph: Graph, target_et: EntityType, rt: Re
             continue
         linked = _entity_type(project, prop.target).identifier
         index: dict[str, list[str]] = {}
-        # A scoped graph holds few of them: their match values are read as a column.
-        matched = matches(graph, project, linked, query.match) if graph.scoped else None
+        # A scoped graph holds few of them: those whose value a source in scope asks for are
+        # read from the table.
+        matched = matches(graph, project, linked, query.match,
+                          _asked(graph, rt, query.source, planned)) if graph.scoped else None
         if matched is None:
             matched = [(n.key, graph.value(n, query.match)) for n in graph.of_type(linked)]
         for key, value in matched:
@@ -598,6 +600,12 @@ def _query_indexes(project: Project, graph: Graph, target_et: EntityType, rt: Re
                     keys.append(key)
         out[query.target] = index
     return out
+
+
+def _asked(graph: Graph, rt: ResourceType, binding: str, planned: Planned) -> set[str]:
+    only = planned.only.get(rt.source, frozenset()) if planned.only is not None else None
+    return {str(v) for n in graph.of_type(rt.source) if only is None or n.key in only
+            if (v := graph.value(n, binding)) is not None}
 
 
 def _expected_links(graph: Graph, node: Node, rt: ResourceType,

@@ -37,8 +37,6 @@ class Graph:
     steps: int = 1
     _counts: dict[str, int] = field(default_factory=dict)
     _navigations: dict[int, list[str]] = field(default_factory=dict)
-    # (entity type, binding) → (key, value) over every resource of the type (a scoped graph)
-    columns: dict[tuple[str, str], list[tuple[str, Any]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: sa.Connection, entity_types: Iterable[str]) -> Graph:

@@ -394,21 +394,33 @@ def expression_values(conn: sa.Connection, project: Project, entity_type: str,
     return [run(dict(zip(names, combo, strict=True))) for combo in sorted(inputs, key=repr)]
 
 
-def matches(graph: Graph, project: Project, entity_type: str, binding: str
-            ) -> list[tuple[str, Any]] | None:
-    """(key, value) of a binding over every resource of a type, read once per run; None when
-    the binding is not read as a column (the caller loads the resources instead)."""
-    cache = graph.columns
-    if (entity_type, binding) not in cache:
-        assert graph.conn is not None
-        values = binding_values(graph.conn, project, entity_type, binding)
-        if values is None:
-            assert graph.loader is not None
-            graph.loader.load_all(entity_type)
-            return None
-        cache[(entity_type, binding)] = list(values.items())
-    return cache[(entity_type, binding)]
-
+def matches(graph: Graph, project: Project, entity_type: str, binding: str,
+            wanted: Set[str]) -> list[tuple[str, Any]] | None:
+    """(key, value) of the resources of a type whose binding's value is one of `wanted`
+    (compared as text, as query rules match); None when the binding is not read as a column
+    (the caller loads the resources instead)."""
+    assert graph.conn is not None
+    conn = graph.conn
+    found = project.entity_type(entity_type)
+    prop = found[1].find_property(binding) if found is not None else None
+    if prop is None or prop.target or "." in binding:
+        assert graph.loader is not None
+        graph.loader.load_all(entity_type)
+        return None
+    if not wanted:
+        return []
+    create_temp_table(conn, "hc_scope_match", [("v", "TEXT")])
+    insert_rows(conn, "hc_scope_match", ["v"], [(v,) for v in sorted(wanted)])
+    # The text of the value narrows the rows in SQL; Python then compares exactly (a JSON
+    # number or boolean is written otherwise by each).
+    text = f"r.data ->> '$.\"{binding}\"'" if is_sqlite(conn) else \
+        f"(r.data::jsonb) ->> '{binding}'"
+    rows = _rows(conn, f"SELECT r.key, {_json_column(conn, binding)} FROM resources r "
+                       f"WHERE r.entity_type = ? AND CAST({text} AS TEXT) IN "
+                       "(SELECT v FROM hc_scope_match)", [entity_type])
+    drop_temp_table(conn, "hc_scope_match")
+    return [(k, v) for k, v in ((k, _decoded(conn, v)) for k, v in rows)
+            if v is not None and str(v) in wanted]
 
 class Setup:
     """What the evaluation of one resource type reads, for a scoped graph."""
