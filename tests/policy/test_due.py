@@ -179,7 +179,8 @@ def test_the_due_sources_give_the_orders_of_a_full_evaluation(
                     s.file(people)
                     run(s, when)
                 records = indexed.keys(RECORD)
-                if records and data.draw(st.booleans(), label="override"):
+                override: bool = data.draw(st.booleans(), label="override")
+                if records and override:
                     key = data.draw(st.sampled_from(records), label="record")
                     lasts = data.draw(st.integers(1, 20 * day), label="override lasts")
                     for s in (indexed, full):

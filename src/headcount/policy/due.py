@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from headcount.config.model import Connector, Project
 from headcount.config.resource_type import ResourceType
+from headcount.fulfillment.workflows import Routing
 from headcount.policy.graph import Graph
 from headcount.repository.bulk import execute_many, insert_rows
 from headcount.repository.property_states import aware
@@ -146,11 +147,15 @@ def _expired_overrides(conn: sa.Connection, project: Project, connector: Connect
 
 
 def refresh(conn: sa.Connection, project: Project, connector: Connector, graph: Graph,
-            now: datetime, scope: Mapping[str, Set[str]] | None) -> None:
+            now: datetime, scope: Mapping[str, Set[str]] | None, routing: Routing) -> None:
     """Recompute the next transition of the sources a policy run evaluated at `now` (`scope`:
-    entity type → keys; None: every source, which makes the index complete)."""
+    entity type → keys; None: every source, which makes the index complete). The sources
+    whose orders wait for a person (a workflow it started or one running already) stay due:
+    what their day changed is done once the workflow ends, by a later evaluation."""
     instant = now.astimezone(UTC)
     floor = (instant - _BEHIND).date()
+    waiting = [o for p in routing.workflows for o in p.orders] + \
+        [o for h in routing.held for o in h.planned.orders]
     for rt in _fed(project, connector):
         keys = None if scope is None else scope.get(rt.source, frozenset())
         if keys is not None and not keys:
@@ -169,6 +174,13 @@ def refresh(conn: sa.Connection, project: Project, connector: Connector, graph: 
         if rt.validity is None:
             continue
         frame = _transitions(graph, rt, keys, floor)
+        held = sorted({o.source_key for o in waiting if o.resource_type == rt.identifier
+                       and o.source_key is not None})
+        if held:
+            frame = frame.filter(~pl.col("source_key").is_in(held)).vstack(pl.DataFrame(
+                {"resource_type": rt.identifier, "source_type": rt.source,
+                 "source_key": held, "due_on": floor + timedelta(days=1)},
+                schema=frame.schema))
         if frame.height:
             insert_rows(conn, "policy_due", ("resource_type", "source_type", "source_key",
                                              "due_on"), frame.iter_rows())
@@ -201,8 +213,8 @@ def _transitions(graph: Graph, rt: ResourceType, keys: Set[str] | None, floor: d
     candidates = [day("start"), day("end") + pl.duration(days=1), day("effective")]
     due = pl.min_horizontal([pl.when(c > floor).then(c) for c in candidates])
     return (frame.select(pl.lit(rt.identifier).alias("resource_type"),
-                         pl.lit(rt.source).alias("source_type"), pl.col("key"),
-                         due.alias("due_on"))
+                         pl.lit(rt.source).alias("source_type"),
+                         pl.col("key").alias("source_key"), due.alias("due_on"))
             .filter(pl.col("due_on").is_not_null()))
 
 
