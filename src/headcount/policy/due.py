@@ -165,17 +165,19 @@ def refresh(conn: sa.Connection, project: Project, connector: Connector, graph: 
             # A date read through a link (a contract's) moves when the linked resource
             # changes, which the scope does not name: the whole resource type is recomputed.
             keys = None
+        # A neighbour of the scope (evaluated too) may be among them.
+        held = sorted({o.source_key for o in waiting if o.resource_type == rt.identifier
+                       and o.source_key is not None})
         if keys is None:
             conn.execute(sa.delete(policy_due).where(policy_due.c.resource_type
                                                      == rt.identifier))
         else:
             execute_many(conn, "DELETE FROM policy_due WHERE resource_type = ? AND "
-                               "source_key = ?", ((rt.identifier, k) for k in sorted(keys)))
+                               "source_key = ?",
+                         ((rt.identifier, k) for k in sorted(set(keys) | set(held))))
         if rt.validity is None:
             continue
         frame = _transitions(graph, rt, keys, floor)
-        held = sorted({o.source_key for o in waiting if o.resource_type == rt.identifier
-                       and o.source_key is not None})
         if held:
             frame = frame.filter(~pl.col("source_key").is_in(held)).vstack(pl.DataFrame(
                 {"resource_type": rt.identifier, "source_type": rt.source,
