@@ -2,18 +2,26 @@
 an instant, without any new HR file — a joiner becomes active on their start date, a leaver
 inactive after their end date, a future-dated record takes over, an override expires and a
 target kept for its retention is deleted. Run daily (`headcount evaluate HR`), and whenever a
-person's decision (a correlation case, a reconciliation) should take effect at once."""
+person's decision (a correlation case, a reconciliation) should take effect at once.
+
+A daily evaluation reads only the sources with a transition due since the last one
+(headcount.policy.due): nothing due, nothing read."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Set
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
+
 from headcount.accounts import owners
+from headcount.config.model import Connector, Project
 from headcount.errors import NotFound, RunRefused, user_error
+from headcount.fulfillment.workflows import Routing
 from headcount.jobs.events import announce_run
 from headcount.jobs.progress import Progress, Silent
-from headcount.policy.job import order_counts, resource_types_fed_by, run_policy
+from headcount.policy import due
+from headcount.policy.job import Outcome, order_counts, resource_types_fed_by, run_policy
 from headcount.project import ProjectContext
 from headcount.repository import runs
 from headcount.repository.database import begin_write
@@ -27,7 +35,8 @@ def evaluate_policy(ctx: ProjectContext, connector_name: str, *, now: datetime |
                     only: Mapping[str, Set[str]] | None = None) -> runs.RunRecord:
     """Evaluate the resource types fed by the connector at `now` (default: the clock) and
     fulfill their orders, in one transaction, recorded as a run of mode `evaluation`. With
-    `only` (entity type → source keys), just those sources: a decision about one person."""
+    `only` (entity type → source keys), just those sources: a decision about one person;
+    without, the sources due (every source while the index of transitions is incomplete)."""
     progress = progress or Silent()
     deployment_id, project = ctx.deployed()
     connector = project.connector(connector_name)
@@ -52,7 +61,11 @@ def evaluate_policy(ctx: ProjectContext, connector_name: str, *, now: datetime |
         try:
             with begin_write(ctx.engine) as conn:
                 progress.step("policy")
-                outcome = run_policy(conn, project, connector, run_id, instant, only)
+                scope, counted = _scope(conn, project, connector, instant, only)
+                outcome = run_policy(conn, project, connector, run_id, instant, scope) \
+                    if scope is None or any(scope.values()) else Outcome([], Routing([]))
+                if only is None:
+                    due.evaluated(conn, connector, instant)
                 # Leavers of the day make owner-left accounts.
                 owners.refresh(conn, project, owners.systems_after_run(
                     project, connector.identifier), run_id)
@@ -62,6 +75,9 @@ def evaluate_policy(ctx: ProjectContext, connector_name: str, *, now: datetime |
                     f"{n:,} {kind}" for kind, n in sorted(kinds.items())))
                     for rt, kinds in sorted(counts.items())]
                 counters: dict[str, object] = {"orders": counts}
+                if counted is not None:
+                    counters["due"] = counted
+                    lines.append(("info", _due_line(counted)))
                 if outcome.routing.workflows:
                     counters["workflows"] = outcome.routing.counts()
                     lines.append(("info", "start workflows: " + ", ".join(
@@ -81,3 +97,26 @@ def evaluate_policy(ctx: ProjectContext, connector_name: str, *, now: datetime |
     announce_run(ctx, project, run_id)
     with ctx.engine.connect() as conn:
         return runs.get_run(conn, run_id)
+
+
+def _scope(conn: sa.Connection, project: Project, connector: Connector, instant: datetime,
+           only: Mapping[str, Set[str]] | None
+           ) -> tuple[Mapping[str, Set[str]] | None, dict[str, object] | None]:
+    """The sources to evaluate, and what the job result says of them: the `only` asked for; or
+    those due (every source once, while the index is incomplete)."""
+    if only is not None:
+        return only, None
+    if not due.complete(conn, project, connector, instant):
+        return None, {"sources": "all", "index": "incomplete"}
+    scope = due.due_sources(conn, project, connector, instant)
+    return scope, {"sources": sum(len(keys) for keys in scope.values()),
+                   "by_type": {et: len(keys) for et, keys in sorted(scope.items())}}
+
+
+def _due_line(counted: Mapping[str, object]) -> str:
+    if counted.get("sources") == "all":
+        return "due: every source (no complete index of dated transitions yet)"
+    by_type = counted.get("by_type")
+    parts = ", ".join(f"{n:,} {et}" for et, n in by_type.items()) \
+        if isinstance(by_type, dict) and by_type else "nothing"
+    return f"due: {parts}"

@@ -34,6 +34,7 @@ from headcount.fulfillment.workflows import (
 )
 from headcount.policy.cases import decided_new, open_cases
 from headcount.policy.correlation import CorrelationCase
+from headcount.policy.due import refresh as refresh_due
 from headcount.policy.evaluation import evaluate
 from headcount.policy.graph import Graph
 from headcount.policy.orders import Order
@@ -256,6 +257,7 @@ def _run_policy(conn: sa.Connection, project: Project, connector: Connector, run
     # later run is given the same login meanwhile.
     remember_issued(conn, [o for p in waiting for o in p.orders])
     note_held(conn, routing.held, run_id, now)
+    refresh_due(conn, project, connector, graph, now, only, routing)
     for name in sorted(involved - {connector.identifier}):
         # The targets' connector moved on: its lists and snapshots are rebuilt.
         conn.execute(sa.update(connector_state).where(connector_state.c.connector == name)

@@ -35,6 +35,8 @@ from headcount.repository.schema.people import (
 from headcount.repository.schema.policy import (
     correlation_cases,
     ownership,
+    policy_due,
+    policy_due_state,
     property_states,
     provisioning_orders,
     scheduled_deletions,
@@ -96,6 +98,8 @@ __all__ = [
     "outbox",
     "ownership",
     "pending_references",
+    "policy_due",
+    "policy_due_state",
     "property_states",
     "provisioning_orders",
     "push_operations",

@@ -96,3 +96,27 @@ used_values = sa.Table(
     sa.Column("property", sa.String(128), primary_key=True),
     sa.Column("value", sa.Text, primary_key=True),
 )
+
+# The next dated transition of each evaluated source (SPEC §8): the first day on which a date
+# evaluation may change its targets — its start, the day after its end, a record's effective
+# day. A date evaluation reads only the sources due; a source with nothing ahead has no row.
+policy_due = sa.Table(
+    "policy_due", metadata,
+    sa.Column("resource_type", sa.String(128), primary_key=True),
+    sa.Column("source_key", sa.Text, primary_key=True),
+    sa.Column("source_type", sa.String(128), nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Index("ix_policy_due_day", "resource_type", "due_on"),
+)
+
+# Whether `policy_due` holds every source of a connector: written by a full evaluation of the
+# configuration fingerprinted by `policy`. `refreshed_at` is the latest instant a row was
+# computed at (an evaluation before it cannot trust the rows); `evaluated_at` the instant up to
+# which every due transition was done (overrides expiring after it are still to do).
+policy_due_state = sa.Table(
+    "policy_due_state", metadata,
+    sa.Column("connector", sa.String(128), primary_key=True),
+    sa.Column("policy", sa.String(64), nullable=False),
+    sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("evaluated_at", sa.DateTime(timezone=True), nullable=False),
+)
