@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from datedhistories import BASE, NAMES, days, run
+from datedhistories import BASE, NAMES, days, repository, run
 from datedproject import Scenario
+from headcount.jobs.evaluation import evaluate_policy
 from headcount.policy import job
 from headcount.policy.correlation import CorrelationCase
 from headcount.policy.job import plan_policy
@@ -76,3 +77,31 @@ def test_a_scoped_graph_gives_the_orders_of_the_whole_graph(
                     planned(s, only, later, False, disowned), (only, later, disowned)
         finally:
             s.ctx.close()
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(sequence=days(), data=st.data())
+def test_complete_runs_of_the_changes_and_the_transitions_due_equal_full_runs(
+        sequence: list[tuple[int, list[tuple[str, ...]]]], data: st.DataObject) -> None:
+    """A complete run evaluates the sources its file changed and those due (issue 14): day
+    after day, with date evaluations between files, it gives the orders and the repository
+    of runs that evaluate everyone."""
+    with tempfile.TemporaryDirectory() as folder:
+        part = Scenario(Path(folder) / "part", f"sqlite:///{folder}/part.db")
+        whole = Scenario(Path(folder) / "whole", f"sqlite:///{folder}/whole.db")
+        try:
+            for when, people in sequence:
+                listed = []
+                later = BASE + timedelta(days=when + data.draw(st.integers(0, 40)))
+                for s, on in ((part, True), (whole, False)):
+                    s.file(people)
+                    with scoped(on):
+                        record = run(s, when)
+                        evaluated = evaluate_policy(s.ctx, "HR", now=later)
+                    listed.append((s.listed(record), s.listed(evaluated)))
+                assert listed[0] == listed[1], when
+            assert repository(part) == repository(whole)
+        finally:
+            part.ctx.close()
+            whole.ctx.close()

@@ -62,7 +62,9 @@ def evaluate_policy(ctx: ProjectContext, connector_name: str, *, now: datetime |
             with begin_write(ctx.engine) as conn:
                 progress.step("policy")
                 scope, counted = _scope(conn, project, connector, instant, only)
-                outcome = run_policy(conn, project, connector, run_id, instant, scope) \
+                # What is due changed no value another source reads: no neighbours.
+                outcome = run_policy(conn, project, connector, run_id, instant, only,
+                                     due=scope if only is None else None) \
                     if scope is None or any(scope.values()) else Outcome([], Routing([]))
                 if only is None:
                     due.evaluated(conn, connector, instant)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,8 +34,10 @@ from headcount.jobs.sources import (
     prepare_files,
 )
 from headcount.jobs.work import RunWork
+from headcount.policy import due as due_index
 from headcount.policy.job import (
     ProvisioningThreshold,
+    complete_scope,
     order_counts,
     order_digest,
     plan_policy,
@@ -367,13 +369,15 @@ def _apply(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRe
         if resource_types_fed_by(project, connector):
             # In the same transaction: the Directory follows HR in one all-or-nothing step.
             with work.timed("policy", progress):
-                # An incremental run evaluates the sources it changed (SPEC §6.3).
-                only = changes.touched() if mode == "incremental" else None
+                only, due = _policy_scope(conn, project, connector, changes, mode,
+                                          request.now)
                 # The first load builds the repository at once: a workflow per person of the
                 # whole company helps nobody (docs/workflows.md).
                 outcome = run_policy(conn, project, connector, work.run_id, request.now,
                                      only, guard=not request.force and mode != "initial",
-                                     workflows=mode != "initial")
+                                     workflows=mode != "initial", due=due)
+                if due is not None:
+                    due_index.evaluated(conn, connector, request.now or datetime.now(UTC))
             work.counters["orders"] = order_counts(outcome.orders)
             log_orders(work.log, outcome.orders)
             log_workflows(work, outcome.routing)
@@ -437,6 +441,22 @@ def keep_planned(conn: sa.Connection, project: Project, work: RunWork, routing: 
     log_workflows(work, routing, prefix)
 
 
+def _policy_scope(conn: sa.Connection, project: Project, connector: Connector,
+                  changes: ChangeSet, mode: str, now: datetime | None
+                  ) -> tuple[Mapping[str, Set[str]] | None, Mapping[str, Set[str]] | None]:
+    """The sources a run's policy evaluates (SPEC §6.3): those it changed in an incremental
+    run; in a complete run too, with those whose dated transition is due, while that is all a
+    full evaluation could change (policy.job.complete_scope); else everyone."""
+    if mode == "incremental":
+        return changes.touched(), None
+    if mode == "complete":
+        found = complete_scope(conn, project, connector, changes.touched(),
+                               now or datetime.now(UTC))
+        if found is not None:
+            return found
+    return None, None
+
+
 @dataclass
 class Preview:
     """What a run would leave, seen in a transaction rolled back."""
@@ -457,8 +477,6 @@ def preview_run(ctx: ProjectContext, project: Project, connector: Connector,
     is rolled back — so that a dry run and the preview of a blocked run show exactly what the
     real run gives. The run's set-aside rows are staged already (they tell why a reference is
     pending)."""
-    # An incremental run evaluates the sources it changed (SPEC §6.3).
-    only = changes.touched() if mode == "incremental" else None
     with begin_write(ctx.engine) as conn:
         transaction = conn.get_transaction()
         assert transaction is not None
@@ -469,7 +487,8 @@ def preview_run(ctx: ProjectContext, project: Project, connector: Connector,
         routing = Routing()
         if plan:
             instant = now or datetime.now(UTC)
-            graph, planned, _, _ = plan_policy(conn, project, connector, instant, only)
+            only, due = _policy_scope(conn, project, connector, changes, mode, instant)
+            graph, planned, _, _ = plan_policy(conn, project, connector, instant, only, due)
             routing = route(conn, project, graph, planned, instant) if mode != "initial" \
                 else Routing(planned)
             orders = routing.issued()

@@ -32,6 +32,7 @@ from headcount.fulfillment.workflows import (
     route,
     start_all,
 )
+from headcount.policy import due as due_index
 from headcount.policy.cases import decided_new, open_cases
 from headcount.policy.correlation import CorrelationCase
 from headcount.policy.due import refresh as refresh_due
@@ -44,6 +45,8 @@ from headcount.repository import property_states
 from headcount.repository.runs import ensure_connector, lock_connector
 from headcount.repository.schema import (
     connector_state,
+    correlation_cases,
+    policy_due_state,
     provisioning_orders,
     scheduled_deletions,
 )
@@ -73,7 +76,8 @@ def involved_connectors(project: Project, connector: Connector) -> set[str]:
 
 
 def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
-                now: datetime | None = None, only: Mapping[str, Set[str]] | None = None
+                now: datetime | None = None, only: Mapping[str, Set[str]] | None = None,
+                due: Mapping[str, Set[str]] | None = None
                 ) -> tuple[Graph, list[Order], list[CorrelationCase], set[str]]:
     """The orders the resource types fed by the connector give on the repository as `conn`
     sees it at the instant `now` (dates are compared in each resource's time zone); and the
@@ -85,15 +89,17 @@ def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
     types = [et.identifier for c in project.connectors if c.identifier in involved
              for et in c.entity_types]
     ownership: Mapping[str, Mapping[str, str]]
-    if only is not None and SCOPED:
+    if (only is not None or due is not None) and SCOPED:
         # Only some sources are evaluated: read them and what they reach, not everyone.
-        graph, only = load_scope(conn, project, chosen, types, only)
+        graph, only = load_scope(conn, project, chosen, types, only or {}, due or {})
         sources = {rt.identifier: rt.source for rt in chosen}
         ownership = owned_in_scope(conn, sources, only, sources)
     else:
         graph = Graph.load(conn, types)
-        if only is not None:
-            only = _with_neighbours(graph, only, depth(chosen))
+        if only is not None or due is not None:
+            only = _with_neighbours(graph, only or {}, depth(chosen))
+            for et, keys in (due or {}).items():
+                only.setdefault(et, set()).update(keys)
         ownership = owned(conn)
     # Values people hold by hand (SPEC §6.4) are no move of a dated record.
     held: dict[tuple[str, str], set[str]] = {}
@@ -105,6 +111,47 @@ def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
                              only=only, used=used(conn), held=held, former=former_owners(conn))
     orders = reconcile(conn, project, orders, now)
     return graph, orders, cases, involved
+
+
+def remember_versions(conn: sa.Connection, connector: Connector, involved: Set[str]) -> None:
+    """The targets' versions the policy leaves: while no one else writes them (a workflow, a
+    review, an edit), the next complete run need not evaluate everyone again."""
+    versions = _versions(conn, involved - {connector.identifier})
+    conn.execute(sa.update(policy_due_state)
+                 .where(policy_due_state.c.connector == connector.identifier)
+                 .values(versions=json.dumps(versions, sort_keys=True)))
+
+
+def _versions(conn: sa.Connection, names: Set[str]) -> dict[str, int]:
+    c = connector_state.c
+    return {str(n): int(v) for n, v in conn.execute(
+        sa.select(c.connector, c.version).where(c.connector.in_(sorted(names))))}
+
+
+def complete_scope(conn: sa.Connection, project: Project, connector: Connector,
+                   touched: Mapping[str, Set[str]], now: datetime
+                   ) -> tuple[Mapping[str, Set[str]], dict[str, set[str]]] | None:
+    """What a complete run evaluates (issue 14): the sources its file changed (and those
+    reaching them) and those with a dated transition due — when that is all a full evaluation
+    could change: the index of transitions is complete for this configuration, and nothing but
+    the policy wrote the targets since its last run (else None: everyone)."""
+    if not SCOPED or not due_index.complete(conn, project, connector, now):
+        return None
+    written = conn.execute(sa.select(policy_due_state.c.versions).where(
+        policy_due_state.c.connector == connector.identifier)).scalar()
+    involved = involved_connectors(project, connector) - {connector.identifier}
+    if written is None or json.loads(written) != _versions(conn, involved):
+        return None
+    due = due_index.due_sources(conn, project, connector, now)
+    # A source waiting for a person's decision (a correlation case) is looked at again: its
+    # candidates may have gone meanwhile.
+    sources = {rt.identifier: rt.source for rt in project.resource_types}
+    c = correlation_cases.c
+    for rt_name, source in conn.execute(sa.select(c.resource_type, c.source_key)
+                                        .where(c.state == "open")):
+        if rt_name in sources:
+            due.setdefault(sources[rt_name], set()).add(source)
+    return touched, due
 
 
 def former_owners(conn: sa.Connection) -> dict[str, dict[str, str]]:
@@ -131,11 +178,16 @@ def _with_neighbours(graph: Graph, changed: Mapping[str, Set[str]], steps: int
     frontier = {graph.by_key[(et, k)] for et, keys in changed.items() for k in keys
                 if (et, k) in graph.by_key}
     known = set(frontier)
+    # A resource the run deleted is gone with its id: what linked to it holds its key, pending.
+    gone = {k for et, keys in changed.items() for k in keys if (et, k) not in graph.by_key}
+    reached = {source for (source, _), targets in graph.targets.items()
+               if any(t is None and k in gone for k, t in targets)}
     for _ in range(steps):
-        reached = {source for (source, _), targets in graph.targets.items()
-                   if any(t in frontier for _, t in targets)} - known
+        reached |= {source for (source, _), targets in graph.targets.items()
+                    if any(t in frontier for _, t in targets)}
+        reached -= known
         known |= reached
-        frontier = reached
+        frontier, reached = reached, set()
         if not frontier:
             break
     for node_id in known:
@@ -210,7 +262,8 @@ class Outcome:
 
 def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_id: int,
                now: datetime | None = None, only: Mapping[str, Set[str]] | None = None,
-               guard: bool = False, workflows: bool = True) -> Outcome:
+               guard: bool = False, workflows: bool = True,
+               due: Mapping[str, Set[str]] | None = None) -> Outcome:
     """Plan and fulfill; with `guard`, a crossed provisioning threshold raises
     ProvisioningThreshold before anything is fulfilled."""
     # Evaluation allocates millions of small objects that all live until the run ends: the
@@ -218,7 +271,7 @@ def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _run_policy(conn, project, connector, run_id, now, only, guard, workflows)
+        return _run_policy(conn, project, connector, run_id, now, only, guard, workflows, due)
     finally:
         if paused:
             gc.enable()
@@ -226,7 +279,7 @@ def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_
 
 def _run_policy(conn: sa.Connection, project: Project, connector: Connector, run_id: int,
                 now: datetime | None, only: Mapping[str, Set[str]] | None, guard: bool,
-                workflows: bool) -> Outcome:
+                workflows: bool, due: Mapping[str, Set[str]] | None) -> Outcome:
     now = now or datetime.now(UTC)
     # The targets' connectors are locked before the plan reads them: a manual edit committed
     # between the plan and the fulfillment would be overwritten unseen (PostgreSQL; SQLite's
@@ -234,7 +287,7 @@ def _run_policy(conn: sa.Connection, project: Project, connector: Connector, run
     for name in sorted(involved_connectors(project, connector) - {connector.identifier}):
         ensure_connector(conn, name)
         lock_connector(conn, name)
-    graph, orders, cases, involved = plan_policy(conn, project, connector, now, only)
+    graph, orders, cases, involved = plan_policy(conn, project, connector, now, only, due)
     routing = route(conn, project, graph, orders, now) if workflows else Routing(orders)
     issued = routing.issued()
     if guard:
@@ -257,11 +310,15 @@ def _run_policy(conn: sa.Connection, project: Project, connector: Connector, run
     # later run is given the same login meanwhile.
     remember_issued(conn, [o for p in waiting for o in p.orders])
     note_held(conn, routing.held, run_id, now)
-    refresh_due(conn, project, connector, graph, now, only, routing)
+    evaluated = None if only is None and due is None else \
+        {et: {*(only or {}).get(et, ()), *(due or {}).get(et, ())}
+         for et in {*(only or {}), *(due or {})}}
+    refresh_due(conn, project, connector, graph, now, evaluated, routing)
     for name in sorted(involved - {connector.identifier}):
         # The targets' connector moved on: its lists and snapshots are rebuilt.
         conn.execute(sa.update(connector_state).where(connector_state.c.connector == name)
                      .values(version=connector_state.c.version + 1))
+    remember_versions(conn, connector, involved)
     return Outcome(issued, routing)
 
 

@@ -131,6 +131,17 @@ class Loader:
         drop_temp_table(self.conn, "hc_scope_to")
         return {source for source, nav in rows if nav.partition(".")[0] in self.types}
 
+    def linking_to_keys(self, keys: list[tuple[str, str]]) -> set[int]:
+        """The resources (of the graph's types) with a pending link to one of these keys."""
+        if not keys:
+            return set()
+        self._staged("hc_scope_gone", [("et", "TEXT"), ("k", "TEXT")], sorted(set(keys)))
+        rows = _rows(self.conn, "SELECT l.source_id, l.navigation FROM hc_scope_gone t "
+                                "JOIN links l ON l.target_type = t.et AND l.target_key = t.k "
+                                "WHERE l.target_id IS NULL")
+        drop_temp_table(self.conn, "hc_scope_gone")
+        return {source for source, nav in rows if nav.partition(".")[0] in self.types}
+
     def close_over_links(self, start: Iterable[int], steps: int) -> None:
         """Loads what the links of `start` reach, `steps` links far."""
         frontier = set(start)
@@ -142,11 +153,13 @@ class Loader:
 
 
 def load_scope(conn: sa.Connection, project: Project, chosen: list[ResourceType],
-               types: list[str], only: Mapping[str, Set[str]]
+               types: list[str], only: Mapping[str, Set[str]],
+               due: Mapping[str, Set[str]] | None = None
                ) -> tuple[Graph, dict[str, set[str]]]:
-    """The scoped graph for the sources of `only`, and the scope itself: those sources and the
-    sources that reach one of them through their bindings (a person whose site's time zone
-    changed; as many links far as the rules' bindings go)."""
+    """The scoped graph for the sources of `only` and `due`, and the scope itself: those
+    sources and the sources that reach one of `only` through their bindings (a person whose
+    site's time zone changed; as many links far as the rules' bindings go). A source due for
+    a dated transition changed no value another reads: its neighbours are not evaluated."""
     graph = Graph(scoped=True, conn=conn)
     loader = Loader(conn, graph, types)
     steps = depth(chosen)
@@ -156,11 +169,19 @@ def load_scope(conn: sa.Connection, project: Project, chosen: list[ResourceType]
     frontier = set(seeds.values())
     known = set(frontier)
     sources = {rt.source for rt in chosen}
+    # A resource the run deleted is gone with its id: what linked to it holds its key, pending.
+    gone = [(et, k) for et, keys in only.items() if et in loader.types for k in keys
+            if (et, k) not in seeds]
     for _ in range(steps):
-        frontier = loader.linking_to(frontier) - known
+        frontier = (loader.linking_to(frontier) | loader.linking_to_keys(gone)) - known
+        gone = []
         known |= frontier
         if not frontier:
             break
+    for et, keys in (due or {}).items():
+        scope.setdefault(et, set()).update(keys)
+    known |= set(loader.ids_of((et, k) for et, keys in (due or {}).items()
+                               if et in loader.types for k in keys).values())
     loader.load_ids(known)
     for node_id in known:
         node = graph.nodes.get(node_id)

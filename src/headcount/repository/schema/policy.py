@@ -119,4 +119,7 @@ policy_due_state = sa.Table(
     sa.Column("policy", sa.String(64), nullable=False),
     sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("evaluated_at", sa.DateTime(timezone=True), nullable=False),
+    # JSON: the targets' connectors → the version the last policy run left them at (a complete
+    # run evaluates only what changed while no one else wrote them).
+    sa.Column("versions", sa.Text, nullable=True),
 )

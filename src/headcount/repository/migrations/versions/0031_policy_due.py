@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("policy", sa.String(64), nullable=False),
         sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("evaluated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("versions", sa.Text, nullable=True),
     )
 
 
