@@ -207,7 +207,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
                    and setup.owned.get(n.key) not in setup.targets and _passes(graph, n, rt)]
         indexes = setup.correlation_indexes(ordered, probing)
         targets, owned, live = setup.targets, setup.owned, setup.live
-        records = RecordIndex(setup.targets.loaded) if dated else None
+        records = setup.records() if dated else None
     else:
         setup = None
         targets = {n.key: n for n in graph.of_type(target_et.identifier)}
@@ -260,6 +260,8 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
                 replaces = previous
                 planned.rekeyed[(rt.source, node.key)] = previous
         elif target_key is None and replaces is not None:
+            if setup is not None:  # the source a re-key replaces is outside the scope
+                owners.update((t, s) for s, t in setup.adopt(replaces).items())
             carried = _latest_of(replaces, owned, former, targets, records,
                                  validity.start_property if validity else None)
         if target_key is not None:

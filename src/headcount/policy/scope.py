@@ -19,6 +19,7 @@ from headcount.config.model import Project
 from headcount.config.resource_type import CorrelationRule, ResourceType, ScalarRule
 from headcount.policy.correlation import correlation_index, normalise
 from headcount.policy.graph import Graph, Node
+from headcount.policy.records import RecordIndex
 from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
 from headcount.repository.database import is_sqlite
 
@@ -455,24 +456,42 @@ class Setup:
         self.keys = Keys(self.conn, target_type)
         self.targets = Targets(graph, target_type, self.keys)
         self.live: Set[str] = Keys(self.conn, rt.source)
-        self.records = records
+        self.dated = records
         self.rt = rt
         wanted = {owned[k] for k in only if k in owned}
         wanted |= {t for t, s in former.items() if s in only}
         wanted |= {t for t, day in scheduled.items() if day <= last_day}
         self.owned = dict(owned)
+        self._records: _Records | None = None
         self.load(wanted)
 
     def load(self, keys: Iterable[str]) -> None:
         """Loads these targets, a person's other records with them, and their owners."""
         wanted = set(keys)
-        if self.records:
+        if self.dated:
             wanted |= family_keys(self.conn, self.target_type, wanted)
         self.targets.fetch(wanted)
         for source, target in owners_of(self.conn, self.rt.identifier,
                                         self.targets.loaded).items():
             self.owned.setdefault(source, target)
 
+
+    def adopt(self, source: str) -> dict[str, str]:
+        """Reads what a source outside the scope owns (the person a re-key replaces), with its
+        records; source → target."""
+        found = owned_in_scope(self.conn, [self.rt.identifier], {self.rt.source: {source}},
+                               {self.rt.identifier: self.rt.source}).get(self.rt.identifier, {})
+        self.owned.update(found)
+        self.load(found.values())
+        if self._records is not None:
+            self._records.reindex()
+        return found
+
+    def records(self) -> RecordIndex:
+        """A person's records among the loaded targets; a record asked for that is not loaded
+        is read with its person's others."""
+        self._records = _Records(self)
+        return self._records
 
     def load_sources(self, entity_type: str) -> None:
         assert self.graph.loader is not None
@@ -522,3 +541,20 @@ class Setup:
         names = sorted({*(prefix.names if prefix else ()), *(suffix.names if suffix else ())})
         return expression_values(self.conn, self.project, self.rt.source, names,
                                  lambda values: (run(prefix, values), run(suffix, values)))
+
+
+class _Records(RecordIndex):
+    def __init__(self, setup: Setup) -> None:
+        self.setup = setup
+        super().__init__(setup.targets.loaded)
+
+    def reindex(self) -> None:
+        self.by_base = {}
+        for key in self.targets:
+            self.by_base.setdefault(self.base(key), []).append(key)
+
+    def siblings(self, key: str) -> list[str]:
+        if key not in self.targets and key in self.setup.targets:
+            self.setup.load([key])
+            self.reindex()
+        return super().siblings(key)
