@@ -28,7 +28,6 @@ import csv
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -59,6 +58,7 @@ from headcount.samples.directoryfiles import filetime, generalized_time, ldif_re
 from headcount.samples.vocabulary import FIRST_NAMES, LAST_NAMES
 from headcount.sync.changes import RESOURCE_SCHEMA, ChangeSet
 from headcount.web.app import create_app
+from memory import Child, PhaseMemory, phase_memory, run_child
 from slapd import READER, READER_PASSWORD, SUFFIX, SlapdServer
 from sync_bench import drop_postgres, fresh_postgres
 from webproject import PASSWORD, login
@@ -70,6 +70,7 @@ ATTRIBUTES = ["sAMAccountName", "displayName", "givenName", "sn", "employeeNumbe
 PASSWORD_ENV = "HEADCOUNT_BENCH_LDAP_PASSWORD"
 # Out of every 100 accounts: what the review must find.
 ORPHANS_BY_NAME, ORPHANS, SERVICE, LEAVERS, UNUSED = 5, 3, 1, 1, 4
+BATCH = 100_000
 
 
 def person(i: int) -> tuple[str, str, str]:
@@ -77,6 +78,18 @@ def person(i: int) -> tuple[str, str, str]:
     first = FIRST_NAMES[i % len(FIRST_NAMES)]
     last = LAST_NAMES[(i // len(FIRST_NAMES)) % len(LAST_NAMES)]
     return f"E{i:07d}", first, last
+
+
+def identity_rows(numbers: range) -> list[dict[str, Any]]:
+    rows = []
+    for i in numbers:
+        key, first, last = person(i)
+        data = {"Identifier": key, "EmployeeId": key, "FirstName": first, "LastName": last,
+                "State": "left" if i % 100 == 0 else "active"}
+        rows.append({"kind": "insert", "entity_type": "Directory_User", "key": key,
+                     "data": json.dumps(data), "after": None, "hash": 0,
+                     "connection": "bench", "line": None})
+    return rows
 
 
 def build(folder: Path, url: str, count: int) -> dict[str, int]:
@@ -89,20 +102,16 @@ def build(folder: Path, url: str, count: int) -> dict[str, int]:
     (folder / "config" / "ad.yaml").write_text(CONFIG, encoding="utf-8")
     ctx = ProjectContext.open(folder, url)
     start = time.perf_counter()
-    rows = []
-    for i in range(count):
-        key, first, last = person(i)
-        data = {"Identifier": key, "EmployeeId": key, "FirstName": first, "LastName": last,
-                "State": "left" if i % 100 == 0 else "active"}
-        rows.append({"kind": "insert", "entity_type": "Directory_User", "key": key,
-                     "data": json.dumps(data), "after": None, "hash": 0,
-                     "connection": "bench", "line": None})
     try:
         with begin_write(ctx.engine) as conn:
             deployments.deploy(conn, load_project_config(folder))
             users.add_user(conn, "admin", PASSWORD, "administrator")
-            apply_changes(conn, ChangeSet(pl.DataFrame(rows, schema=RESOURCE_SCHEMA)), 0,
-                          Naming(deployments.require_latest(conn)[1]))
+            naming = Naming(deployments.require_latest(conn)[1])
+            # A batch at a time: a million identities' rows at once are a gigabyte of dicts.
+            for batch in range(0, count, BATCH):
+                apply_changes(conn, ChangeSet(pl.DataFrame(
+                    identity_rows(range(batch, min(batch + BATCH, count))),
+                    schema=RESOURCE_SCHEMA)), 0, naming)
     finally:
         ctx.close()
     print(f"{count:,} identities written in {time.perf_counter() - start:.1f} s")
@@ -190,15 +199,17 @@ def read_over_ldap(folder: Path, server: SlapdServer) -> None:
     os.environ[PASSWORD_ENV] = READER_PASSWORD
 
 
-def ldapsearch_floor(server: SlapdServer, out: Path) -> float:
-    """Seconds of ldapsearch writing the same entries to a file: the server and the wire."""
-    start = time.perf_counter()
+def ldapsearch_floor(server: SlapdServer, out: Path) -> Child:
+    """ldapsearch writing the same entries to a file (the server and the wire): its seconds
+    and its own peak RSS."""
     with out.open("wb") as handle:
-        subprocess.run(["ldapsearch", "-x", "-LLL", "-o", "ldif-wrap=no", "-H", server.url,
-                        "-D", READER, "-w", READER_PASSWORD, "-b", BASE, "-E",
-                        "pr=1000/noprompt", "(objectClass=headcountAdAccount)", *ATTRIBUTES],
-                       stdout=handle, check=True)
-    return time.perf_counter() - start
+        done = run_child(["ldapsearch", "-x", "-LLL", "-o", "ldif-wrap=no", "-H", server.url,
+                          "-D", READER, "-w", READER_PASSWORD, "-b", BASE, "-E",
+                          "pr=1000/noprompt", "(objectClass=headcountAdAccount)", *ATTRIBUTES],
+                         stdout=handle)
+    if done.returncode != 0:
+        raise SystemExit(f"ldapsearch failed ({done.returncode})")
+    return done
 
 
 def floor_join(ctx: ProjectContext) -> tuple[float, int]:
@@ -260,32 +271,39 @@ def main() -> None:
         f"sqlite:///{folder / 'headcount.db'}"
     server: SlapdServer | None = None
     read_floor = None
+    memory: dict[str, PhaseMemory] = {}
+    searched: Child | None = None
     try:
-        built = build(folder, url, args.accounts)
+        with phase_memory() as memory["build"]:
+            built = build(folder, url, args.accounts)
         if args.source == "slapd":
             start = time.perf_counter()
             server = SlapdServer.start(folder / "slapd", slapd_entries(folder))
             print(f"slapd loaded (slapadd) in {time.perf_counter() - start:.1f} s")
             read_over_ldap(folder, server)
-            read_floor = ldapsearch_floor(server, folder / "ldapsearch.ldif")
+            searched = ldapsearch_floor(server, folder / "ldapsearch.ldif")
+            read_floor = searched.seconds
         ctx = ProjectContext.open(folder, url)
         try:
             if server is not None:  # the connection now reads the server
                 with begin_write(ctx.engine) as conn:
                     deployments.deploy(conn, load_project_config(folder))
-            start = time.perf_counter()
-            run = synchronize(ctx, SyncRequest("AD"))
-            total = time.perf_counter() - start
+            with phase_memory() as memory["AD run"]:
+                start = time.perf_counter()
+                run = synchronize(ctx, SyncRequest("AD"))
+                total = time.perf_counter() - start
             if run.state != "succeeded":
                 sys.exit(f"the AD run did not succeed: {run.state} {run.message}")
-            floor, joined = floor_join(ctx)
+            with phase_memory() as memory["floor of the correlation"]:
+                floor, joined = floor_join(ctx)
             system = ctx.deployed()[1].managed_system("AD")
             assert system is not None
             with ctx.engine.connect() as conn:
                 counts = review.counts(conn, system, datetime.now(UTC))
         finally:
             ctx.close()
-        served = pages(folder, url, args.repeat)
+        with phase_memory() as memory["pages"]:
+            served = pages(folder, url, args.repeat)
     finally:
         if server is not None:
             server.stop()
@@ -309,6 +327,9 @@ def main() -> None:
           f"{correlate:.2f} s; floor (read both, parse, dict join of employeeNumber): "
           f"{floor:.2f} s ({joined:,} matched), ratio {correlate / floor:.1f}×")
     print(f"counts: {found} ({'as built' if found == expected else f'expected {expected}'})")
+    print(f"memory (load average {os.getloadavg()[0]:.2f}): "
+          + "; ".join(f"{name} {measured.shown()}" for name, measured in memory.items())
+          + (f"; ldapsearch peak {searched.peak_mb:,.0f} MB" if searched else ""))
     for label, (median, low, high) in served.items():
         print(f"{label}: median {median:.1f} ms (min {low:.1f}, max {high:.1f}; "
               "target ≤ 300 ms)")
@@ -317,7 +338,8 @@ def main() -> None:
             "accounts": counts.accounts, "seconds": total, "timings": run.timings,
             "correlate": correlate, "floor": floor, "read_floor": read_floor,
             "source": args.source, "counts": found, "expected": expected,
-            "pages_ms": served}, indent=2), encoding="utf-8")
+            "pages_ms": served, "memory": {k: m.figures() for k, m in memory.items()}},
+            indent=2), encoding="utf-8")
     if found != expected:
         sys.exit("the counts differ from what was built")
 

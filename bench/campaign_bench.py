@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -45,12 +46,14 @@ from headcount.repository.database import begin_write
 from headcount.repository.schema import campaign_items, links, resources
 from headcount.samples import hrfiles
 from headcount.web.app import create_app
+from memory import PhaseMemory, phase_memory
 from sync_bench import drop_postgres, fresh_postgres
 from webproject import PASSWORD, login
 from workflow_bench import ServerTimer, median_ms
 
 REPORTS = 50  # people per manager
 LOGINS = 5  # managers who can log in
+BATCH = 50_000
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
@@ -77,9 +80,15 @@ def _key(n: int) -> str:
 
 
 def _identities(conn: sa.Connection, people: int) -> None:
-    """Identities and their records; person n's manager is the first of their group of 50."""
+    """Identities and their records; person n's manager is the first of their group of 50.
+    Written a batch at a time: a million people's rows at once are gigabytes of dicts."""
+    for start in range(0, people, BATCH):
+        _identity_batch(conn, people, range(start, min(start + BATCH, people)))
+
+
+def _identity_batch(conn: sa.Connection, people: int, batch: range) -> None:
     users_rows, records, nav = [], [], []
-    for n in range(people):
+    for n in batch:
         key = _key(n)
         users_rows.append({"id": n + 1, "entity_type": "Directory_User", "key": key,
                            "data": json.dumps({"Identifier": key, "LastName": f"Name{n}",
@@ -158,35 +167,44 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="campaign-bench-"))
     url = fresh_postgres(args.database_url) if args.database_url \
         else f"sqlite:///{work}/project/headcount.db"
+    memory: dict[str, PhaseMemory] = {}
     try:
         folder = work / "project"
         started = time.perf_counter()
-        build(folder, url, args.people)
+        with phase_memory() as memory["build"]:
+            build(folder, url, args.people)
         print(f"{args.people:,} identities built in {time.perf_counter() - started:.1f} s "
-              f"({url.split('://')[0]})")
+              f"({url.split('://')[0]}); {memory['build'].shown()}")
         ctx = ProjectContext.open(folder, url)
         try:
-            raw = floor(ctx.engine, args.people)
+            with phase_memory() as memory["floor"]:
+                raw = floor(ctx.engine, args.people)
             spec = CampaignSpec(name="Bench", owner="boss", starts_on=NOW.date(),
                                 ends_on=NOW.date().replace(year=NOW.year + 1),
                                 stages=[Stage(reviewer="manager", fallback="user:auditor")])
-            start = time.perf_counter()
-            campaign_id, count = lifecycle.create(ctx.engine, ctx.deployed()[1], spec, "boss",
-                                                  NOW)
-            created = time.perf_counter() - start
+            with phase_memory() as memory["create"]:
+                start = time.perf_counter()
+                campaign_id, count = lifecycle.create(ctx.engine, ctx.deployed()[1], spec,
+                                                      "boss", NOW)
+                created = time.perf_counter() - start
         finally:
             ctx.close()
         assert count == args.people, (count, args.people)
-        print(f"floor (bulk insert of {count:,} item rows): {raw:.2f} s")
+        print(f"floor (bulk insert of {count:,} item rows): {raw:.2f} s; "
+              f"{memory['floor'].shown()}")
         print(f"campaign of {count:,} items created: {created:.2f} s "
-              f"({created / raw:.1f}× the floor; target ≤ 10 s)")
-        timed = pages(folder, url, campaign_id, args.repeat)
+              f"({created / raw:.1f}× the floor; target ≤ 10 s); {memory['create'].shown()}")
+        with phase_memory() as memory["pages"]:
+            timed = pages(folder, url, campaign_id, args.repeat)
         for name, (median, low, high) in timed.items():
             print(f"{name}: {median:.1f} ms median (min {low:.1f}, max {high:.1f}; "
                   "target ≤ 300 ms)")
+        print(f"pages: {memory['pages'].shown()}; load average {os.getloadavg()[0]:.2f}")
         if args.json:
             args.json.write_text(json.dumps({
                 "people": args.people, "floor_s": raw, "create_s": created,
+                "ratio_to_floor": round(created / raw, 2),
+                "memory": {k: m.figures() for k, m in memory.items()},
                 "pages_ms": {k: v[0] for k, v in timed.items()}}, indent=2))
     finally:
         if args.database_url:

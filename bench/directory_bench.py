@@ -32,37 +32,40 @@ sys.path.insert(0, str(BENCH_DIR.parent / "tests"))  # the slapd server and the 
 import sqlalchemy as sa  # noqa: E402
 
 from directoryproject import ATTRIBUTES, DirectoryProject, accounts, slapd_ldif  # noqa: E402
+from memory import Child, phase_memory, run_child  # noqa: E402
 from slapd import READER, READER_PASSWORD, SUFFIX, SlapdServer  # noqa: E402
 from sync_bench import drop_postgres, fresh_postgres, shown_url  # noqa: E402
 
 BASE = f"ou=bench,{SUFFIX}"
 FILTER = "(objectClass=inetOrgPerson)"
+SLICE = 50_000
 
 
-def floor(server: SlapdServer, page_size: int, out: Path) -> float:
-    """Seconds of ldapsearch writing the entries to a file (the same search as the sync's)."""
-    start = time.perf_counter()
+def floor(server: SlapdServer, page_size: int, out: Path) -> Child:
+    """ldapsearch writing the entries to a file (the same search as the sync's): its seconds
+    and peak RSS."""
     with out.open("wb") as handle:
-        subprocess.run(["ldapsearch", "-x", "-LLL", "-o", "ldif-wrap=no", "-H", server.url,
-                        "-D", READER, "-w", READER_PASSWORD, "-b", BASE,
-                        "-E", f"pr={page_size}/noprompt", FILTER, *ATTRIBUTES],
-                       stdout=handle, check=True)
-    return time.perf_counter() - start
+        done = run_child(["ldapsearch", "-x", "-LLL", "-o", "ldif-wrap=no", "-H", server.url,
+                          "-D", READER, "-w", READER_PASSWORD, "-b", BASE,
+                          "-E", f"pr={page_size}/noprompt", FILTER, *ATTRIBUTES], stdout=handle)
+    if done.returncode != 0:
+        raise SystemExit(f"ldapsearch failed ({done.returncode})")
+    return done
 
 
-def sync(project: DirectoryProject) -> float:
-    """Seconds of `headcount sync AD` in a subprocess; it must succeed."""
+def sync(project: DirectoryProject, work: Path) -> Child:
+    """`headcount sync AD` in a subprocess, its seconds and peak RSS; it must succeed."""
     env = {**os.environ, "HEADCOUNT_DATABASE_URL": project.url,
            "HC_BENCH_LDAP_PASSWORD": READER_PASSWORD}
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", "from headcount.cli.app import main; main()",
-                           "--project", str(project.folder), "sync", "AD", "-q"],
-                          env=env, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
+    log = work / "sync.log"
+    with log.open("wb") as out:
+        done = run_child([sys.executable, "-c", "from headcount.cli.app import main; main()",
+                          "--project", str(project.folder), "sync", "AD", "-q"],
+                         env=env, stdout=out, stderr=subprocess.STDOUT)
     if done.returncode != 0:
-        raise SystemExit(f"headcount sync failed ({done.returncode}):\n{done.stdout}"
-                         f"{done.stderr}")
-    return seconds
+        raise SystemExit(f"headcount sync failed ({done.returncode}):\n"
+                         f"{log.read_text(errors='replace')}")
+    return done
 
 
 def job_result(project: DirectoryProject) -> dict[str, Any]:
@@ -91,20 +94,29 @@ def main() -> None:
                                "database": shown_url(url)}
     start = time.perf_counter()
     ldif = work / "load.ldif"
-    ldif.write_text(slapd_ldif(accounts(args.accounts), BASE), encoding="utf-8")
+    with phase_memory() as generated, ldif.open("w", encoding="utf-8") as out:
+        # A slice at a time: a million accounts at once were gigabytes of objects and text.
+        for first in range(1, args.accounts + 1, SLICE):
+            out.write(slapd_ldif(accounts(min(first + SLICE - 1, args.accounts), first=first),
+                                 BASE, with_base=first == 1))
     figures["generate_s"] = round(time.perf_counter() - start, 2)
+    figures["generate_peak_rss_mb"] = round(generated.peak_mb, 1)
     start = time.perf_counter()
     server = SlapdServer.start(work / "slapd", ldif)
     figures["slapadd_s"] = round(time.perf_counter() - start, 2)
     project: DirectoryProject | None = None
     try:
-        figures["floor_s"] = round(floor(server, args.page_size, work / "floor.ldif"), 2)
+        searched = floor(server, args.page_size, work / "floor.ldif")
+        figures["floor_s"] = round(searched.seconds, 2)
+        figures["floor_peak_rss_mb"] = round(searched.peak_mb, 1)
         project = DirectoryProject(
             work / "project", url or f"sqlite:///{work / 'project' / 'headcount.db'}",
             f"package: ldap\nurl: {server.url}\nbind_dn: \"{READER}\"\n"
             f"password_env: HC_BENCH_LDAP_PASSWORD\nbase_dn: \"{BASE}\"\n"
             f"filter: \"{FILTER}\"\npage_size: {args.page_size}")
-        figures["sync_s"] = round(sync(project), 2)
+        synced = sync(project, work)
+        figures["sync_s"] = round(synced.seconds, 2)
+        figures["sync_peak_rss_mb"] = round(synced.peak_mb, 1)
         result = job_result(project)
         figures["job"] = {"state": result["state"], "timings": result["timings"],
                           "inserted": result["counters"].get("inserted")}
@@ -122,10 +134,13 @@ def main() -> None:
     export = figures["job"]["timings"].get("export", 0.0)
     print(f"directory accounts: {args.accounts:,} (page size {args.page_size}) · "
           f"{figures['database']}")
-    print(f"  load (generate {figures['generate_s']:.2f}s, slapadd {figures['slapadd_s']:.2f}s)")
-    print(f"  floor: ldapsearch into a file       {figures['floor_s']:8.2f} s")
+    print(f"  load (generate {figures['generate_s']:.2f}s, peak "
+          f"{figures['generate_peak_rss_mb']:,.0f} MB; slapadd {figures['slapadd_s']:.2f}s); "
+          f"load average {os.getloadavg()[0]:.2f}")
+    print(f"  floor: ldapsearch into a file       {figures['floor_s']:8.2f} s   "
+          f"peak {figures['floor_peak_rss_mb']:,.0f} MB")
     print(f"  headcount sync (subprocess)         {figures['sync_s']:8.2f} s   "
-          f"×{figures['ratio']} the floor")
+          f"×{figures['ratio']} the floor, peak {figures['sync_peak_rss_mb']:,.0f} MB")
     print(f"    of which the search (export step) {export:8.2f} s   "
           f"×{export / max(figures['floor_s'], 0.001):.1f} the floor")
     steps = ", ".join(f"{k} {v:.2f}s" for k, v in figures["job"]["timings"].items())

@@ -5,6 +5,10 @@ Writes N identities of the workforce template straight into the repository — e
 record, a manager and an organization, as the sample's policy would make them — then times the
 SCIM application through the ASGI app in process (no network), median of --repeat.
 
+Each figure is shown beside the floor measured in the same run: every Directory_User row read by
+the database with no logic (its JSON text scanned for words found nowhere, bench/scan.py); the
+build and the queries each print their peak RSS.
+
 Run: .venv/bin/python bench/scim_bench.py --rows 1000000 [--keep DIR] [--database-url URL]
 (a PostgreSQL URL names a server: a fresh database is made there for the run and dropped after
 it, unless --keep).
@@ -38,6 +42,8 @@ from headcount.repository.database import begin_write
 from headcount.repository.schema import links, resource_names, resources, runs
 from headcount.samples import hrfiles
 from headcount.web.app import create_app
+from memory import phase_memory
+from scan import scan_floor
 from sync_bench import drop_postgres, fresh_postgres
 
 FIRST = ["Anne", "Léa", "Marc", "Jürgen", "Zoé", "Noël", "Inès", "Paul", "Chloé", "Omar"]
@@ -177,7 +183,9 @@ def main() -> None:
     url = fresh_postgres(args.database_url) if args.database_url else None
     try:
         if url or not (project / "headcount.db").exists():
-            build(project, args.rows, url)
+            with phase_memory() as built:
+                build(project, args.rows, url)
+            print(f"  build: {built.shown()}")
         app = create_app(project, url)
         engine = app.state.headcount.engine
         with begin_write(engine) as conn:
@@ -185,19 +193,25 @@ def main() -> None:
         headers = {"Authorization": f"Bearer {secret}"}
         client = TestClient(app)
         where = "PostgreSQL" if url else "SQLite"
+        floor, scanned = scan_floor(engine, "Directory_User", args.repeat)
+        print(f"floor: a full scan of {scanned:,} Directory_User rows' JSON, no logic, best of "
+              f"{args.repeat}: {floor:.0f} ms")
         print(f"GET /scim/v2/Users over {args.rows:,} identities, {where}; server time, "
-              f"median of {args.repeat} (min–max); load average {os.getloadavg()[0]:.1f} on "
-              f"{os.cpu_count()} CPUs")
-        for label, query in queries(args.rows).items():
-            times, cpu, body = timed(client, f"/scim/v2/Users?{quote(query, safe='=&')}",
-                                     headers, args.repeat)
-            print(f"  {label:44} {statistics.median(times):8.0f} ms  "
-                  f"({min(times):.0f}–{max(times):.0f}), CPU {statistics.median(cpu):.0f} ms"
-                  f"  totalResults {body['totalResults']:,}, {body['itemsPerPage']} shown")
-        times, cpu, _ = timed(client, f"/scim/v2/Users/{key(args.rows // 2)}", headers,
-                              args.repeat)
-        print(f"  {'GET /Users/{id}':44} {statistics.median(times):8.0f} ms, CPU "
-              f"{statistics.median(cpu):.0f} ms")
+              f"median of {args.repeat} (min–max), × the floor; load average "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        with phase_memory() as measured:
+            for label, query in queries(args.rows).items():
+                times, cpu, body = timed(client, f"/scim/v2/Users?{quote(query, safe='=&')}",
+                                         headers, args.repeat)
+                median = statistics.median(times)
+                print(f"  {label:44} {median:8.0f} ms  ({min(times):.0f}–{max(times):.0f}), "
+                      f"CPU {statistics.median(cpu):.0f} ms, ×{median / floor:.2f}  "
+                      f"totalResults {body['totalResults']:,}, {body['itemsPerPage']} shown")
+            times, cpu, _ = timed(client, f"/scim/v2/Users/{key(args.rows // 2)}", headers,
+                                  args.repeat)
+            print(f"  {'GET /Users/{id}':44} {statistics.median(times):8.0f} ms, CPU "
+                  f"{statistics.median(cpu):.0f} ms, ×{statistics.median(times) / floor:.2f}")
+        print(f"  queries: {measured.shown()}")
         engine.dispose()
     finally:
         if url and not args.keep:

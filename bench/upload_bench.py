@@ -22,10 +22,13 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +46,16 @@ from headcount.samples import hrfiles
 from headcount.upload import uploads
 from headcount.upload.templates import write_template
 from headcount.upload.workbook import UploadLimits, read_workbook
+from memory import PhaseMemory, phase_memory
 from sync_bench import drop_postgres, fresh_postgres, peak_rss_mb
 
 CONFIG = ("hr.yaml", "directory.yaml", "policy.yaml")
 TARGET_SECONDS = 10.0
 CHANGED_SHARE = 0.01  # of the records, in the mass update
+FLOOR = "floor: read_workbook"
+VERIFY = "receive (keep, read, verify)"
+LOAD = "load (initial run of the Directory)"
+MASS = "mass update: receive (keep, read, verify)"
 
 
 def _project(folder: Path, url: str | None) -> ProjectContext:
@@ -94,9 +102,19 @@ def _mass_update(ctx: ProjectContext, path: Path) -> int:
     return changed
 
 
-def _timed(figures: dict[str, float], name: str, start: float) -> float:
-    figures[name] = round(time.perf_counter() - start, 3)
-    return figures[name]
+class Phases:
+    """Each phase's seconds and its own peak RSS (bench/memory.py)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.memory: dict[str, PhaseMemory] = {}
+
+    @contextmanager
+    def timed(self, name: str) -> Iterator[None]:
+        with phase_memory() as self.memory[name]:
+            start = time.perf_counter()
+            yield
+            self.seconds[name] = round(time.perf_counter() - start, 3)
 
 
 def main() -> None:
@@ -108,29 +126,28 @@ def main() -> None:
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="upload-bench-"))
     urls = [fresh_postgres(args.database_url) if args.database_url else None for _ in range(2)]
-    figures: dict[str, float] = {}
+    phases = Phases()
+    figures = phases.seconds
     report: dict[str, Any] = {"people": args.people, "seconds": figures}
     try:
         source = _project(folder / "source", urls[0])
         try:
-            start = time.perf_counter()
-            hrfiles.main(["--out", str(folder / "source" / "data"), "--people",
-                          str(args.people)])
-            run = synchronize(source, SyncRequest("HR"))
-            _timed(figures, "setup: generate and synchronize the source", start)
+            with phases.timed("setup: generate and synchronize the source"):
+                hrfiles.main(["--out", str(folder / "source" / "data"), "--people",
+                              str(args.people)])
+                run = synchronize(source, SyncRequest("HR"))
             if run.state not in (runs.SUCCEEDED, runs.WARNINGS):
                 sys.exit(f"the source project's run {run.id} ended {run.state}: {run.message}")
             workbook = folder / "workforce.xlsx"
-            start = time.perf_counter()
-            with source.engine.connect() as conn, workbook.open("wb") as out:
+            with phases.timed("full template written"), source.engine.connect() as conn, \
+                    workbook.open("wb") as out:
                 write_template(conn, source.deployed()[1], out, "full", "xlsx")
-            _timed(figures, "full template written", start)
         finally:
             source.close()
 
-        start = time.perf_counter()
-        read = read_workbook(workbook, UploadLimits(max_bytes=1 << 31))
-        floor = _timed(figures, "floor: read_workbook", start)
+        with phases.timed(FLOOR):
+            read = read_workbook(workbook, UploadLimits(max_bytes=1 << 31))
+        floor = figures[FLOOR]
         report["rows"] = {s.name: s.frame.height for s in read.sheets}
         report["bytes"] = workbook.stat().st_size
         del read
@@ -138,31 +155,30 @@ def main() -> None:
         target = _project(folder / "target", urls[1])
         try:
             content = workbook.read_bytes()
-            start = time.perf_counter()
-            upload, verification = uploads.receive(target, content, workbook.name, "bench")
-            verify_s = _timed(figures, "receive (keep, read, verify)", start)
+            with phases.timed(VERIFY):
+                upload, verification = uploads.receive(target, content, workbook.name, "bench")
+            verify_s = figures[VERIFY]
             if verification is None or not verification.ok:
                 problems = [] if verification is None else verification.errors[:10]
                 sys.exit(f"upload {upload.id} ended {upload.state}: {upload.message} "
                          f"{[(p.where, p.message) for p in problems]}")
-            start = time.perf_counter()
-            loaded = uploads.load(target, upload.id, "bench")
-            load_s = _timed(figures, "load (initial run of the Directory)", start)
+            with phases.timed(LOAD):
+                loaded = uploads.load(target, upload.id, "bench")
+            load_s = figures[LOAD]
             report["load"] = {"run": loaded.id, "state": loaded.state,
                               "counters": loaded.counters, "timings": loaded.timings}
             if loaded.state not in (runs.SUCCEEDED, runs.WARNINGS):
                 sys.exit(f"load run {loaded.id} ended {loaded.state}: {loaded.message}")
-            start = time.perf_counter()
-            again, _ = uploads.receive(target, content, workbook.name, "bench")
-            rerun = uploads.load(target, again.id, "bench")
-            _timed(figures, "the same file again (receive + complete load)", start)
+            with phases.timed("the same file again (receive + complete load)"):
+                again, _ = uploads.receive(target, content, workbook.name, "bench")
+                rerun = uploads.load(target, again.id, "bench")
             report["again"] = {"state": rerun.state, "counters": rerun.counters,
                               "timings": rerun.timings}
             update = folder / "mass-update.xlsx"
             changed = _mass_update(target, update)
-            start = time.perf_counter()
-            sent, checked = uploads.receive(target, update.read_bytes(), update.name, "bench")
-            _timed(figures, "mass update: receive (keep, read, verify)", start)
+            with phases.timed(MASS):
+                sent, checked = uploads.receive(target, update.read_bytes(), update.name,
+                                                "bench")
             report["mass_update"] = {
                 "rows": sum(t.rows for t in checked.tabs) if checked else 0,
                 "changed": changed, "mode": sent.mode, "state": sent.state,
@@ -182,7 +198,9 @@ def main() -> None:
     print(f"workbook: {args.people:,} people, {rows:,} rows in "
           f"{len(report['rows'])} tabs, {report['bytes']:,} bytes")
     for name, seconds in figures.items():
-        print(f"  {name}: {seconds:.2f} s")
+        print(f"  {name}: {seconds:.2f} s; {phases.memory[name].shown()}")
+    report["memory"] = {k: m.figures() for k, m in phases.memory.items()}
+    report["load_average"] = os.getloadavg()
     print(f"verify + load: {total:.2f} s (target ≤ {TARGET_SECONDS:.0f} s at 50,000 rows), "
           f"×{total / floor:.1f} the raw read ({floor:.2f} s); peak RSS "
           f"{report['peak_rss_mb']:,.0f} MB")
@@ -191,7 +209,7 @@ def main() -> None:
           f"{report['again']['counters']}")
     mass = report["mass_update"]
     print(f"mass update ({mass['rows']:,} Modify rows, {mass['changed']:,} changed): verified "
-          f"in {figures['mass update: receive (keep, read, verify)']:.2f} s, {mass['state']}, "
+          f"in {figures[MASS]:.2f} s, {mass['state']}, "
           f"{mass['errors']:,} errors, {mass['warnings']:,} warnings")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, default=str))

@@ -57,11 +57,13 @@ from headcount.samples import hrfiles
 from headcount.samples.vocabulary import FIRST_NAMES, LAST_NAMES
 from headcount.web.app import create_app
 from headcount.workflows.tasks import inbox, open_count
+from memory import PhaseMemory, phase_memory
 from sync_bench import drop_postgres, fresh_postgres
 from webproject import PASSWORD, login
 
 REVIEW = "Directory_User_NewEmployee"
 DAY_ONE = "day-one.db"
+JOINED = "joined"  # the day-one people file with the joiners, until day one is loaded
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -69,13 +71,27 @@ Send = Callable[[Message], Awaitable[None]]
 Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+class _DoubleBarrelled:
+    """(first name, "Last-Other") for every first name and pair of distinct last names, in the
+    order of the nested loops over them, computed from a position."""
+
+    def __len__(self) -> int:
+        return len(FIRST_NAMES) * len(LAST_NAMES) * (len(LAST_NAMES) - 1)
+
+    def __getitem__(self, position: int) -> tuple[str, str]:
+        pairs = len(LAST_NAMES) * (len(LAST_NAMES) - 1)
+        first, rest = divmod(position, pairs)
+        a, b = divmod(rest, len(LAST_NAMES) - 1)
+        b += b >= a  # the second name skips the first
+        return FIRST_NAMES[first], f"{LAST_NAMES[a]}-{LAST_NAMES[b]}"
+
+
 def joiners(day_one: hrfiles.Dataset, count: int, seed: int) -> list[hrfiles.Person]:
     """`count` permanent employees (each starts the one-review workflow), deterministic. Their
     double-barrelled surnames are no day-one person's: a joiner is nobody's homonym, so each
     is a plain new hire, never a re-key candidate."""
     rng = random.Random(seed)
-    names = [(first, f"{a}-{b}") for first in FIRST_NAMES for a in LAST_NAMES
-             for b in LAST_NAMES if a != b]
+    names = _DoubleBarrelled()
     if count > len(names):
         raise SystemExit(f"at most {len(names):,} joiners")
     orgs = sorted((o for o in day_one.organizations if day_one.org_weights.get(o.code, 0) > 0),
@@ -83,7 +99,10 @@ def joiners(day_one: hrfiles.Dataset, count: int, seed: int) -> list[hrfiles.Per
     weights = [day_one.org_weights[o.code] for o in orgs]
     first_number = max(int(p.employee_id[1:]) for p in day_one.people) + 1
     out = []
-    for n, (first, last) in enumerate(rng.sample(names, count)):
+    # Positions drawn as from the list of every name (sample() only looks at its length), and
+    # only those named: the list would hold tens of millions of tuples.
+    for n, position in enumerate(rng.sample(range(len(names)), count)):
+        first, last = names[position]
         org = rng.choices(orgs, weights=weights)[0]
         out.append(hrfiles.Person(
             hrfiles.employee_id(first_number + n), first, last, "",
@@ -104,7 +123,12 @@ def build(folder: Path, url: str | None, people: int, count: int) -> None:
     start = time.perf_counter()
     day_one = hrfiles.generate_day_one(people)
     hrfiles.write_dataset(day_one, folder / "data")
+    # The joiners' files are written now, aside, so that the sample (a Python object a person)
+    # is not held through day one's run.
     joined = joiners(day_one, count, hrfiles.DEFAULT_SEED)
+    hrfiles.write_dataset(replace(day_one, people=[*day_one.people, *joined]),
+                          folder / JOINED)
+    del day_one, joined
     print(f"generated {people:,} people and {count:,} joiners in "
           f"{time.perf_counter() - start:.1f} s")
     ctx = ProjectContext.open(folder, url)
@@ -121,7 +145,8 @@ def build(folder: Path, url: str | None, people: int, count: int) -> None:
         ctx.close()
     if url is None:
         shutil.copyfile(folder / "headcount.db", folder / DAY_ONE)
-    hrfiles.write_dataset(replace(day_one, people=[*day_one.people, *joined]), folder / "data")
+    for written in (folder / JOINED).iterdir():
+        written.replace(folder / "data" / written.name)
 
 
 def restore_day_one(folder: Path) -> None:
@@ -311,47 +336,54 @@ def main() -> None:
     url = fresh_postgres(args.database_url) if args.database_url else None
     folder = args.keep or Path(tempfile.mkdtemp(prefix="workflow-bench-"))
     load = os.getloadavg()[0]
+    memory: dict[str, PhaseMemory] = {}
     try:
-        if url is None and (folder / DAY_ONE).exists():
-            restore_day_one(folder)
-        else:
-            build(folder, url, args.people, args.joiners)
+        with phase_memory() as memory["day one"]:
+            if url is None and (folder / DAY_ONE).exists():
+                restore_day_one(folder)
+            else:
+                build(folder, url, args.people, args.joiners)
         ctx = ProjectContext.open(folder, url)
         try:
             profiler = cProfile.Profile() if args.profile else None
-            cpu = time.process_time()
-            start = time.perf_counter()
-            if profiler:
-                profiler.enable()
-            run = synchronize(ctx, SyncRequest(
-                "HR", force=True,
-                reason=f"bench: {args.joiners:,} joiners cross the thresholds on purpose"))
-            if profiler:
-                profiler.disable()
-            wall = time.perf_counter() - start
-            cpu = time.process_time() - cpu
+            with phase_memory() as memory["joiners' run"]:
+                cpu = time.process_time()
+                start = time.perf_counter()
+                if profiler:
+                    profiler.enable()
+                run = synchronize(ctx, SyncRequest(
+                    "HR", force=True,
+                    reason=f"bench: {args.joiners:,} joiners cross the thresholds on purpose"))
+                if profiler:
+                    profiler.disable()
+                wall = time.perf_counter() - start
+                cpu = time.process_time() - cpu
             if profiler:
                 write_profile(profiler, args.profile)
             if run.state not in (runs.SUCCEEDED, runs.WARNINGS):
                 sys.exit(f"the joiners' run did not succeed: {run.state} {run.message}")
             counts = started(ctx, run.id)
-            floor = raw_floor(ctx, run.id, url, folder)
+            with phase_memory() as memory["floor"]:
+                floor = raw_floor(ctx, run.id, url, folder)
             # The next run of the same file while the reviews wait: every joiner's orders
             # again, each held by its running workflow, nothing started.
-            again_cpu = time.process_time()
-            start = time.perf_counter()
-            again = synchronize(ctx, SyncRequest("HR"))
-            again_wall = time.perf_counter() - start
-            again_cpu = time.process_time() - again_cpu
+            with phase_memory() as memory["the same file again"]:
+                again_cpu = time.process_time()
+                start = time.perf_counter()
+                again = synchronize(ctx, SyncRequest("HR"))
+                again_wall = time.perf_counter() - start
+                again_cpu = time.process_time() - again_cpu
             if started(ctx, again.id):
                 sys.exit(f"the same file again started workflows: {started(ctx, again.id)}")
-            tasks = my_tasks(ctx, url, folder, run.id, args.repeat)
+            with phase_memory() as memory["My Tasks"]:
+                tasks = my_tasks(ctx, url, folder, run.id, args.repeat)
         finally:
             ctx.close()
     finally:
         if url is not None:
             drop_postgres(url)
-    report(args, (run, wall, cpu), counts, floor, tasks, load, (again, again_wall, again_cpu))
+    report(args, (run, wall, cpu), counts, floor, tasks, load, (again, again_wall, again_cpu),
+           memory)
 
 
 def write_profile(profiler: cProfile.Profile, folder: Path) -> None:
@@ -368,7 +400,8 @@ Timed = tuple[runs.RunRecord, float, float]  # the run, its wall and CPU seconds
 
 
 def report(args: argparse.Namespace, joiners_run: Timed, counts: dict[str, int], floor: float,
-           tasks: dict[str, dict[str, Any]], load: float, next_run: Timed) -> None:
+           tasks: dict[str, dict[str, Any]], load: float, next_run: Timed,
+           memory: dict[str, PhaseMemory]) -> None:
     run, wall, cpu = joiners_run
     database = "PostgreSQL" if args.database_url else "SQLite"
     policy = run.timings.get("policy", 0.0)
@@ -392,13 +425,17 @@ def report(args: argparse.Namespace, joiners_run: Timed, counts: dict[str, int],
         median, low, high = figure["ms"]
         found = "" if figure["found"] is None else f"  {figure['found']:,} found"
         print(f"  {label:58} {median:7.1f} ms  ({low:.1f}–{high:.1f}){found}")
+    print("memory, each phase:")
+    for name, measured in memory.items():
+        print(f"  {name:22} {measured.shown()}")
     if args.json:
         args.json.write_text(json.dumps({
             "database": database, "people": args.people, "joiners": args.joiners,
             "run": {"wall": wall, "cpu": cpu, "state": run.state, "timings": run.timings},
             "next_run": {"wall": again_wall, "cpu": again_cpu, "state": again.state,
                          "timings": again.timings},
-            "started": counts, "floor": floor, "tasks": tasks}, indent=2))
+            "started": counts, "floor": floor, "tasks": tasks,
+            "memory": {k: m.figures() for k, m in memory.items()}}, indent=2))
     # A run that started other than one review per joiner measured something else.
     if waiting != args.joiners or sum(counts.values()) != args.joiners:
         sys.exit(f"expected {args.joiners:,} {REVIEW} running, the run started {counts}")

@@ -91,11 +91,13 @@ class Account:
         return {k: v for k, v in out.items() if v}
 
 
-def accounts(n: int, base_groups: str = "ou=groups,dc=headcount,dc=test") -> list[Account]:
-    """n accounts: some with two mails, groups 0–2, some disabled, some that never logged on,
-    some without employee number (service accounts), names with accents."""
+def accounts(n: int, base_groups: str = "ou=groups,dc=headcount,dc=test", first: int = 1
+             ) -> list[Account]:
+    """Accounts `first` to n: some with two mails, groups 0–2, some disabled, some that never
+    logged on, some without employee number (service accounts), names with accents. A large
+    directory is made a slice at a time (bench/directory_bench.py)."""
     out = []
-    for i in range(1, n + 1):
+    for i in range(first, n + 1):
         groups = [f"cn=g{g},{base_groups}" for g in range(i % 3)]
         out.append(Account(
             uid=f"u{i:06d}", cn=f"Zoë Person{i}" if i % 5 == 0 else f"Ann Person{i}",

@@ -51,10 +51,24 @@ def test_sync_bench(tmp_path: Path, db_url: str) -> None:
 
 
 def test_policy_bench(tmp_path: Path, db_url: str) -> None:
+    figures = tmp_path / "figures.json"
     output = run_bench("policy_bench.py", "--people", "200", "--keep", str(tmp_path / "work"),
-                       *server_args(db_url), cwd=tmp_path)
+                       "--json", str(figures), *server_args(db_url), cwd=tmp_path)
     assert "initial sync with policy" in output
     assert "date evaluation (no file)" in output
+    measured = json.loads(figures.read_text())
+    phases = measured["phases"]
+    # Each phase ran in its own process, which reported its own peak.
+    assert list(phases) == ["initial", "floor", "next_day", "dates_none", "dates_1pct"]
+    assert all(p["peak_rss_mb"] > 0 and p["seconds"] > 0 for p in phases.values())
+    assert phases["floor"]["resources"] == sum(
+        sum(kinds.values()) for kinds in phases["initial"]["orders"].values())
+    # Nothing is due later on the next day; on the day ~1 % of the people have a transition,
+    # each of them gets an order.
+    assert phases["dates_none"]["orders"] == {}
+    due = measured["plan"]["due"]
+    assert due["people"] >= due["of"] / 100
+    assert sum(sum(kinds.values()) for kinds in phases["dates_1pct"]["orders"].values()) > 0
 
 
 def test_list_bench(tmp_path: Path, db_url: str) -> None:
@@ -62,6 +76,7 @@ def test_list_bench(tmp_path: Path, db_url: str) -> None:
                        "--keep", str(tmp_path / "work"), *server_args(db_url), cwd=tmp_path)
     assert "search, no match (a full scan)" in output
     assert "global search, no match (a full scan)" in output
+    assert "floor: a full scan of 100 rows' JSON" in output
 
 
 def test_workflow_bench(tmp_path: Path, db_url: str) -> None:
@@ -126,29 +141,34 @@ def test_upload_bench(tmp_path: Path, db_url: str) -> None:
 
 
 @pytest.mark.parametrize("worker", [[], ["--worker"]], ids=["in-process", "worker"])
-def test_push_bench(tmp_path: Path, worker: list[str]) -> None:
+def test_push_bench(tmp_path: Path, worker: list[str], db_url: str) -> None:
     figures = tmp_path / "figures.json"
     output = run_bench("push_bench.py", "--records", "300", "--json", str(figures), *worker,
-                       cwd=tmp_path)
+                       *server_args(db_url), cwd=tmp_path)
     assert "records/s" in output
     measured = json.loads(figures.read_text())
     assert measured["stored"] == 300
     assert measured["requests"] == 6
+    assert set(measured["memory"]) == {"floor", "push"}
 
 
-def test_jobs_bench(tmp_path: Path) -> None:
+def test_jobs_bench(tmp_path: Path, db_url: str) -> None:
     output = run_bench("jobs_bench.py", "--rows", "200", "--repeat", "2",
-                       "--json", str(tmp_path / "figures.json"), cwd=tmp_path)
+                       "--json", str(tmp_path / "figures.json"), *server_args(db_url),
+                       cwd=tmp_path)
     assert "the queue's cost" in output
     figures = json.loads((tmp_path / "figures.json").read_text())
     assert figures["direct_s"] > 0
     assert figures["queued_s"] > 0
+    assert figures["database"] == ("sqlite" if db_url.startswith("sqlite") else "postgresql")
+    assert set(figures["memory"]) == {"initial", "direct", "queued"}
 
 
 def test_scim_bench(tmp_path: Path, db_url: str) -> None:
     output = run_bench("scim_bench.py", "--rows", "300", "--repeat", "1",
                        *server_args(db_url), cwd=tmp_path)
     assert "300 identities written" in output
+    assert "floor: a full scan of 300 Directory_User rows" in output
     assert 'userName eq "E0000150"' in output
     assert "totalResults 1, 1 shown" in output
     assert "GET /Users/{id}" in output
