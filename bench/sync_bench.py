@@ -223,6 +223,7 @@ def run_floor(csv_path: Path, url: str | None, workdir: Path) -> dict[str, Any]:
     import polars as pl
 
     steps: dict[str, float] = {}
+    cpu = time.process_time()
     start = time.perf_counter()
     frame = pl.read_csv(csv_path, infer_schema=False)
     steps["read"] = time.perf_counter() - start
@@ -262,8 +263,8 @@ def run_floor(csv_path: Path, url: str | None, workdir: Path) -> dict[str, Any]:
                     copy.write(chunk.write_csv(include_header=False))
     steps["insert"] = time.perf_counter() - mark
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "steps": {k: round(v, 3) for k, v in steps.items()},
-            "rows": encoded.height}
+    return {"seconds": seconds, "cpu_seconds": round(time.process_time() - cpu, 3),
+            "steps": {k: round(v, 3) for k, v in steps.items()}, "rows": encoded.height}
 
 
 def run_sync(phase: str, project: Path, url: str | None, rows: int,
@@ -288,6 +289,7 @@ def run_sync(phase: str, project: Path, url: str | None, rows: int,
         profiler = cProfile.Profile() if profile_dir else None
         memory = StepMemory()
         memory.step("setup")  # imports, migrations, deployment: the RSS before the run
+        cpu = time.process_time()
         start = time.perf_counter()
         if profiler:
             profiler.enable()
@@ -295,6 +297,7 @@ def run_sync(phase: str, project: Path, url: str | None, rows: int,
         if profiler:
             profiler.disable()
         seconds = time.perf_counter() - start
+        cpu_seconds = time.process_time() - cpu
     finally:
         ctx.close()
     if profiler and profile_dir:
@@ -309,7 +312,8 @@ def run_sync(phase: str, project: Path, url: str | None, rows: int,
     expected = expected_counters(phase, rows)
     wrong = {k: (counters.get(k), v) for k, v in expected.items() if counters.get(k) != v}
     out: dict[str, Any] = {
-        "seconds": seconds, "setup_seconds": round(setup_seconds, 3), "run_id": run.id,
+        "seconds": seconds, "cpu_seconds": round(cpu_seconds, 3),
+        "setup_seconds": round(setup_seconds, 3), "run_id": run.id,
         "state": run.state, "message": run.message, "steps": dict(run.timings),
         "memory_by_step": memory.summary(),
         "counters": counters, "set_aside": run.counters.get("set_aside", {}),
@@ -454,6 +458,11 @@ def render(report: dict[str, Any]) -> str:
     lines.append(f"{'peak memory, worst phase':<36} {'':>8} {'':>8} "
                  f"{f'≤ {TARGET_RSS_MB:g} MB @1M':<22} "
                  f"{'ok' if peak <= TARGET_RSS_MB else 'over':<12} {peak:>6.0f} MB")
+    # CPU time (user + system, every thread of the phase's process) moves less than wall time
+    # with what else the machine runs: a fairer before/after on a busy machine.
+    lines += ["", "CPU seconds (user + system, all threads; waits for the disk not counted): "
+              + ", ".join(f"{name} {res['cpu_seconds']:.2f}" for name, res in phases.items()
+                          if "cpu_seconds" in res)]
     lines += ["", "per-step seconds (run.timings; `other` = wall − steps: run bookkeeping, "
               "counting, job result, commit)",
               f"{'phase':<14}" + "".join(f"{s:>11}" for s in STEPS) + f"{'other':>11}"

@@ -8,7 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 import polars as pl
 import sqlalchemy as sa
 
-from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
+from headcount.repository.bulk import (
+    create_temp_table,
+    drop_temp_table,
+    indexes_deferred,
+    insert_frame,
+    insert_rows,
+)
 from headcount.repository.database import is_sqlite
 from headcount.repository.naming import Naming, insert_names
 from headcount.sync.changes import ChangeSet
@@ -61,9 +67,9 @@ def record_changes(conn: sa.Connection, changes: ChangeSet, run_id: int) -> None
         pl.concat_str(pl.lit('{"target_type":"'), "target_type", pl.lit('"}')).alias("data"),
         pl.lit(None, pl.String).alias("after"), pl.lit(None, pl.Int64).alias("hash"),
         "connection", "line")
-    for frame in (resources, link_rows):
-        if frame.height:
-            insert_rows(conn, "changes", frame.columns, frame.iter_rows())
+    with indexes_deferred(conn, "changes", resources.height + link_rows.height):
+        for frame in (resources, link_rows):
+            insert_frame(conn, "changes", frame)
 
 
 def _allocate_ids(conn: sa.Connection, n: int) -> pl.Series:
@@ -91,7 +97,7 @@ def _insert_resources(conn: sa.Connection, inserts: pl.DataFrame, run_id: int,
     # million-row load that hides most of their cost.
     with ThreadPoolExecutor(max_workers=1) as pool:
         named = pool.submit(naming.rows, rows.select("id", "entity_type", "key", "data"))
-        insert_rows(conn, "resources", rows.columns, rows.iter_rows())
+        insert_frame(conn, "resources", rows)
         insert_names(conn, named.result())
     return rows.select("entity_type", "key", "id")
 
@@ -105,7 +111,8 @@ def _new_source_links(conn: sa.Connection, rows: pl.DataFrame, new_ids: pl.DataF
                               "id": "target_id"})
     out = rows.join(targets, on=["target_type", "target_key"], how="left").select(
         pl.col("id").alias("source_id"), "navigation", "target_type", "target_key", "target_id")
-    insert_rows(conn, "links", out.columns, out.iter_rows())
+    with indexes_deferred(conn, "links", out.height):
+        insert_frame(conn, "links", out)
 
 
 def _deletes(conn: sa.Connection, rows: pl.DataFrame) -> None:

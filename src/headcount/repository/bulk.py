@@ -3,9 +3,12 @@ synchronizations take hours (SPEC §16)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 
 from headcount.repository.database import is_sqlite
@@ -27,6 +30,90 @@ def insert_rows(conn: sa.Connection, table: str, columns: Sequence[str],
     with dbapi.cursor() as cursor, cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+
+
+# Rows written to PostgreSQL per CSV buffer: a bounded copy of the frame, not a whole one.
+_COPY_CHUNK = 100_000
+# Below this many rows an empty table keeps its indexes: dropping and building them again
+# costs more than maintaining them (and changes the schema other connections cached).
+DEFERRED_INDEX_ROWS = 50_000
+
+
+def insert_frame(conn: sa.Connection, table: str, frame: pl.DataFrame) -> None:
+    """Insert a frame's rows (its columns are the table's). SQLite: a column holding one value
+    in every row is written into the statement instead of being converted and bound a million
+    times. PostgreSQL: COPY of CSV written by polars, not a Python tuple per row."""
+    if frame.height == 0:
+        return
+    if not is_sqlite(conn):
+        _copy_csv(conn, table, frame)
+        return
+    constants = _constant_columns(frame)
+    if len(constants) == frame.width:  # a row per execution needs a value bound
+        del constants[frame.columns[0]]
+    bound = [c for c in frame.columns if c not in constants]
+    values = ", ".join(constants.get(c, "?") for c in frame.columns)
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(frame.columns)}) VALUES ({values})",
+                           frame.select(bound).iter_rows())
+    finally:
+        cursor.close()
+
+
+def _constant_columns(frame: pl.DataFrame) -> dict[str, str]:
+    """Column → its SQL literal, for the integer, text and all-null columns with one value."""
+    out: dict[str, str] = {}
+    for name, series in frame.to_dict().items():
+        if series.null_count() == series.len():
+            out[name] = "NULL"
+        elif series.null_count() or not (series.dtype.is_integer() or series.dtype == pl.String):
+            continue
+        elif series.min() == series.max():
+            # An integer's text is its literal; text is quoted, its quotes doubled (and a NUL,
+            # which no statement's text may hold, stays bound).
+            value = str(series.first())
+            if series.dtype.is_integer():
+                out[name] = value
+            elif "\x00" not in value:
+                out[name] = "'" + value.replace("'", "''") + "'"
+    return out
+
+
+def _copy_csv(conn: sa.Connection, table: str, frame: pl.DataFrame) -> None:
+    # CSV as COPY reads it: an empty unquoted field is NULL, a quoted one ("") empty text.
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    sql = f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN (FORMAT csv)"
+    with dbapi.cursor() as cursor, cursor.copy(sql) as copy:
+        for chunk in frame.iter_slices(_COPY_CHUNK):
+            buffer = io.BytesIO()
+            chunk.write_csv(buffer, include_header=False, quote_style="non_numeric")
+            copy.write(buffer.getvalue())
+
+
+@contextmanager
+def indexes_deferred(conn: sa.Connection, table: str, rows: int) -> Iterator[None]:
+    """Around a bulk insert of `rows` rows: on SQLite, when the table is empty, its secondary
+    indexes are dropped and built again once the rows are in, in the caller's transaction (a
+    crash or a rollback leaves them as they were). Building an index over sorted rows costs a
+    fraction of maintaining it row by row. Unique constraints stay (SQLite cannot drop them)."""
+    if not is_sqlite(conn) or rows < DEFERRED_INDEX_ROWS or conn.exec_driver_sql(
+            f"SELECT 1 FROM {table} LIMIT 1").first() is not None:
+        yield
+        return
+    indexes = [(str(name), str(sql)) for name, sql in conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+        "AND sql IS NOT NULL ORDER BY name", (table,))]
+    for name, _ in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    try:
+        yield
+    finally:
+        for _, sql in indexes:
+            conn.exec_driver_sql(sql)
 
 
 def raw_rows(conn: sa.Connection, statement: sa.Select[Any]) -> list[tuple[Any, ...]]:

@@ -17,7 +17,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from headcount.config.model import EntityType, Project, PropertyType
-from headcount.repository.bulk import insert_rows
+from headcount.repository.bulk import insert_frame
 from headcount.repository.schema import resource_names
 
 # Columns of the frame `Naming.rows` returns, in the table's order.
@@ -197,7 +197,7 @@ class Naming:
 
 def insert_names(conn: sa.Connection, rows: pl.DataFrame) -> None:
     if rows.height:
-        insert_rows(conn, resource_names.name, COLUMNS, rows.select(COLUMNS).iter_rows())
+        insert_frame(conn, resource_names.name, rows.select(COLUMNS))
 
 
 def rebuild(conn: sa.Connection, naming: Naming, entity_types: Iterable[str] | None = None

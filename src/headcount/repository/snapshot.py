@@ -37,7 +37,7 @@ class SqlSnapshot:
                 "SELECT key, hash FROM resources WHERE entity_type = ?", (entity_type,))
         else:
             self._keys_table(keys)
-            cursor = self._raw("SELECT r.key, r.hash FROM hc_keys k JOIN resources r "
+            cursor = self._raw(f"SELECT r.key, r.hash FROM hc_keys k {self._join} resources r "
                                "ON r.entity_type = ? AND r.key = k.key", (entity_type,))
         rows = cursor.fetchall()
         cursor.close()
@@ -50,7 +50,7 @@ class SqlSnapshot:
             return {}
         self._keys_table(keys)
         cursor = self._raw(
-            "SELECT r.key, r.data FROM hc_keys k JOIN resources r "
+            f"SELECT r.key, r.data FROM hc_keys k {self._join} resources r "
             "ON r.entity_type = ? AND r.key = k.key", (entity_type,))
         out = {k: d for k, d in cursor.fetchall()}
         cursor.close()
@@ -68,8 +68,8 @@ class SqlSnapshot:
                 return pl.DataFrame(schema={KEY: pl.String, TARGET: pl.String})
             self._keys_table(keys)
             # From the few keys to their resources to their links: index lookups all the way.
-            sql = ("SELECT r.key, l.target_key FROM hc_keys k "
-                   "JOIN resources r ON r.entity_type = ? AND r.key = k.key "
+            sql = (f"SELECT r.key, l.target_key FROM hc_keys k {self._join} resources r "
+                   "ON r.entity_type = ? AND r.key = k.key "
                    "JOIN links l ON l.source_id = r.id AND l.navigation = ?")
             params = (source_type, navigation)
         cursor = self._raw(sql, params)
@@ -78,6 +78,12 @@ class SqlSnapshot:
         if keys is not None:
             drop_temp_table(self.conn, "hc_keys")
         return pl.DataFrame(rows, schema={KEY: pl.String, TARGET: pl.String}, orient="row")
+
+    @property
+    def _join(self) -> str:
+        # SQLite, without statistics, walked every resource of the type and probed the few
+        # keys (0.7 s at 1M for 10,000 keys); CROSS JOIN makes it start from the keys.
+        return "CROSS JOIN" if self.conn.dialect.name == "sqlite" else "JOIN"
 
     def _keys_table(self, keys: list[str]) -> None:
         create_temp_table(self.conn, "hc_keys", [("key", "TEXT PRIMARY KEY")])
