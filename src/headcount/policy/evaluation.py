@@ -23,6 +23,7 @@ from headcount.policy.graph import Graph, Node
 from headcount.policy.orders import Order
 from headcount.policy.records import RecordIndex, record_key
 from headcount.policy.retention import purged, removed
+from headcount.policy.setwise import SourceFrame, bindings_of
 from headcount.policy.unique import UniqueValues
 from headcount.policy.validity import as_date, day_before, local_today, state_on
 
@@ -54,6 +55,9 @@ class Planned:
     # (source entity type, source key) → the source key a re-key replaced, for the resource
     # types after the one that correlated (a person's new records)
     rekeyed: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Read the sources' bindings into columns and compute the rules set-wise (policy/setwise);
+    # False: per row, as the reference the property test compares it with.
+    setwise: bool = True
 
     @property
     def today(self) -> date:
@@ -68,12 +72,14 @@ def evaluate(project: Project, graph: Graph, ownership: Mapping[str, Mapping[str
              used: Mapping[tuple[str, str], Set[str]] | None = None,
              held: Mapping[tuple[str, str], Set[str]] | None = None,
              former: Mapping[str, Mapping[str, str]] | None = None,
-             ) -> tuple[list[Order], list[CorrelationCase]]:
+             setwise: bool = True) -> tuple[list[Order], list[CorrelationCase]]:
     """The orders of the resource types at the instant `now`; `decided_new` holds the
-    (resource type, source key) that a person decided get a new target."""
+    (resource type, source key) that a person decided get a new target. `setwise` False
+    computes every rule source by source (the same orders, slower)."""
     now = now or datetime.now(UTC)
     planned = Planned(now=now, decided_new=decided_new, scheduled=scheduled or {}, only=only,
-                      used=used or {}, held=held or {}, former=former or {})
+                      used=used or {}, held=held or {}, former=former or {},
+                      setwise=setwise)
     orders: list[Order] = []
     for rt in resource_types:
         orders += _evaluate_one(project, graph, ownership.get(rt.identifier, {}), rt, planned)
@@ -111,6 +117,39 @@ class _Scalars:
                                   compiled(r.prefix) if r.prefix else None,
                                   compiled(r.suffix) if r.suffix else None)
                        for r in rules if r.unique}
+        self.tables = tables
+        self.frame: SourceFrame | None = None
+        # expression → its value per row of the frame, where it has a columnar form
+        self.columns: dict[int, list[Any]] = {}
+
+    def expressions(self) -> list[Expression]:
+        out = list(self.compiled.values())
+        for tried, prefix, suffix in self.extras.values():
+            out += [*tried, *(e for e in (prefix, suffix) if e is not None)]
+        return out
+
+    def read(self, graph: Graph, rt: ResourceType, nodes: list[Node]) -> SourceFrame:
+        """Read the bindings of `nodes` into a frame and compute the expressions set-wise."""
+        expressions = self.expressions()
+        frame = self.frame = SourceFrame(graph, nodes, bindings_of(rt, expressions))
+        for expression in expressions:
+            column = frame.computed(expression, self.tables)
+            if column is not None:
+                self.columns[id(expression)] = column
+        return frame
+
+    def value(self, graph: Graph, node: Node, binding: str) -> Any:
+        return graph.value(node, binding) if self.frame is None \
+            else self.frame.value(node, binding)
+
+    def run(self, expression: Expression, graph: Graph, node: Node, today: date | None
+            ) -> object:
+        column = self.columns.get(id(expression))
+        i = self.frame.row.get(node.id) if self.frame is not None else None
+        if column is not None and i is not None:
+            return column[i]
+        values = {name: self.value(graph, node, name) for name in expression.names}
+        return expression.evaluate(values, today=today)
 
     def affixes(self, graph: Graph, node: Node, today: date | None, target: str
                 ) -> tuple[str, str]:
@@ -121,9 +160,8 @@ class _Scalars:
                      alternatives: bool = True) -> tuple[list[str | None], str, str]:
         tried, prefix, suffix = self.extras[target]
 
-        def run(expression: Any) -> str | None:
-            values = {name: graph.value(node, name) for name in expression.names}
-            value = expression.evaluate(values, today=today)
+        def run(expression: Expression) -> str | None:
+            value = self.run(expression, graph, node, today)
             return None if value is None else str(value)
 
         return ([run(a) for a in tried] if alternatives else [],
@@ -136,11 +174,9 @@ class _Scalars:
             if rule.when == "on_create" and not creating:
                 continue
             if rule.source is not None:
-                out[rule.target] = graph.value(node, rule.source)
+                out[rule.target] = self.value(graph, node, rule.source)
             else:
-                expression = self.compiled[rule.target]
-                values = {name: graph.value(node, name) for name in expression.names}
-                out[rule.target] = expression.evaluate(values, today=today)
+                out[rule.target] = self.run(self.compiled[rule.target], graph, node, today)
         return {k: (None if v is None else v if isinstance(v, (bool, int, float)) else str(v))
                 for k, v in out.items()}
 
@@ -169,6 +205,24 @@ def _passes(graph: Graph, node: Node, rt: ResourceType) -> bool:
     return False
 
 
+def _passing_rows(graph: Graph, rt: ResourceType, scalars: _Scalars, planned: Planned
+                  ) -> Callable[[Node], bool] | None:
+    """Set-wise: read the sources to evaluate into the scalars' frame, and the type rules'
+    verdict per source; None when evaluating per row."""
+    if not planned.setwise:
+        return None
+    only = planned.only.get(rt.source, frozenset()) if planned.only is not None else None
+    nodes = sorted((n for n in graph.of_type(rt.source) if only is None or n.key in only),
+                   key=lambda n: n.key)
+    frame = scalars.read(graph, rt, nodes)
+    kept = frame.passing(rt)
+
+    def passing(node: Node) -> bool:
+        i = frame.row.get(node.id)
+        return _passes(graph, node, rt) if i is None else kept[i]
+    return passing
+
+
 @dataclass
 class _Decision:
     """What the first pass decided for one source."""
@@ -190,6 +244,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     target_et = _entity_type(project, rt.target)
     key_prop = _key_property(target_et, rt)
     scalars = _Scalars(rt.scalars, project.lookup_tables())
+    passing = _passing_rows(graph, rt, scalars, planned)
     validity = rt.validity
     targets = {n.key: n for n in graph.of_type(target_et.identifier)}
     ordered = sorted(rt.correlation, key=lambda r: -r.confidence)
@@ -220,7 +275,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     for node in sorted(graph.of_type(rt.source), key=lambda n: n.key):
         if only is not None and node.key not in only:
             continue
-        if not _passes(graph, node, rt):
+        if not (passing(node) if passing is not None else _passes(graph, node, rt)):
             continue
         target_key = owned.get(node.key)
 
@@ -258,11 +313,12 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         decision = _Decision(node, target_key, {}, planned.today, reclaimed=reclaimed,
                              replaces=replaces)
         if validity is not None:
-            zone = graph.value(node, validity.timezone) if validity.timezone else None
+            zone = scalars.value(graph, node, validity.timezone) if validity.timezone else None
             decision.today = local_today(planned.now, zone, validity.default_timezone)
-            decision.start = as_date(graph.value(node, validity.start)) \
+            decision.start = as_date(scalars.value(graph, node, validity.start)) \
                 if validity.start else None
-            decision.end = as_date(graph.value(node, validity.end)) if validity.end else None
+            decision.end = as_date(scalars.value(graph, node, validity.end)) \
+                if validity.end else None
         # A target found by correlation, linked by a person or keyed in by hand gets the
         # create-only values it lacks — a login — but keeps those it has.
         current = targets[target_key].values if target_key is not None else {}
@@ -276,7 +332,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
                    and p in expected}
         expected |= {p: v for p, v in carried.items() if p not in taken}
         if validity is not None:
-            decision.effective = as_date(graph.value(node, validity.effective)) \
+            decision.effective = as_date(scalars.value(graph, node, validity.effective)) \
                 if validity.effective else None
             # A record that has not begun follows its source's first day (a pre-hire whose
             # contract start moves).
@@ -331,7 +387,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     kept: set[str] = set()
     for d in decided:
         node, target_key, expected = d.node, d.target_key, d.expected
-        expected_links = _expected_links(graph, node, rt, query_index)
+        expected_links = _expected_links(graph, node, rt, query_index, scalars)
         if target_key is None:
             new_key = str(expected[key_prop])
             orders.append(_added(rt, target_et.identifier, new_key, node.key, expected,
@@ -566,10 +622,11 @@ def _query_indexes(project: Project, graph: Graph, target_et: EntityType, rt: Re
 
 
 def _expected_links(graph: Graph, node: Node, rt: ResourceType,
-                    indexes: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
+                    indexes: dict[str, dict[str, list[str]]], scalars: _Scalars
+                    ) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for query in rt.queries:
-        value = graph.value(node, query.source)
+        value = scalars.value(graph, node, query.source)
         keys = indexes.get(query.target, {}).get(str(value), []) if value is not None else []
         out[query.target] = sorted(keys)[:1] if len(keys) > 1 else sorted(keys)
     return out
