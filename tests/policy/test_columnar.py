@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from headcount.policy.columnar import columnar
-from headcount.policy.expressions import compile_expression
+from headcount.policy.expressions import Tables, compile_expression
 
-TABLES = {"countries": {"FR": "France", "BE": "Belgique", "é": "accent"},
+TABLES: Tables = {"countries": {"FR": "France", "BE": "Belgique", "é": "accent"},
           "codes": {"FR": 33, "BE": 32}}
 NAMES = ["FirstName", "LastName", "Organization.Code"]
 # Letters whose case or whitespace Python and Rust see differently, and plain ones.
