@@ -121,6 +121,8 @@ class _Scalars:
         self.frame: SourceFrame | None = None
         # expression → its value per row of the frame, where it has a columnar form
         self.columns: dict[int, list[Any]] = {}
+        self.ready: list[tuple[ScalarRule, list[Any] | None]] = []
+        self.whole = False  # every rule has its column: compute() reads a row
 
     def expressions(self) -> list[Expression]:
         out = list(self.compiled.values())
@@ -132,10 +134,18 @@ class _Scalars:
         """Read the bindings of `nodes` into a frame and compute the expressions set-wise."""
         expressions = self.expressions()
         frame = self.frame = SourceFrame(graph, nodes, bindings_of(rt, expressions))
-        for expression in expressions:
-            column = frame.computed(expression, self.tables)
+        for expression, column in zip(expressions, frame.computed(expressions, self.tables),
+                                      strict=True):
             if column is not None:
                 self.columns[id(expression)] = column
+        # Each rule's value per row, as compute() gives it: text unless a number or a boolean.
+        for rule in self.rules:
+            column = frame.columns[rule.source] if rule.source is not None \
+                else self.columns.get(id(self.compiled[rule.target]))
+            self.ready.append((rule, None if column is None else [
+                None if v is None else v if isinstance(v, (bool, int, float)) else str(v)
+                for v in column]))
+        self.whole = all(column is not None for _, column in self.ready)
         return frame
 
     def value(self, graph: Graph, node: Node, binding: str) -> Any:
@@ -169,6 +179,10 @@ class _Scalars:
 
     def compute(self, graph: Graph, node: Node, today: date | None, creating: bool
                 ) -> dict[str, Any]:
+        i = self.frame.row.get(node.id) if self.frame is not None else None
+        if i is not None and self.whole:
+            return {rule.target: column[i] for rule, column in self.ready
+                    if column is not None and (creating or rule.when != "on_create")}
         out: dict[str, Any] = {}
         for rule in self.rules:
             if rule.when == "on_create" and not creating:
@@ -602,6 +616,8 @@ def _query_indexes(project: Project, graph: Graph, target_et: EntityType, rt: Re
                    planned: Planned) -> dict[str, dict[str, list[str]]]:
     """Per query rule: match value → keys of the navigation's entity type, existing or planned."""
     out: dict[str, dict[str, list[str]]] = {}
+    # linked entity type → (the query's index, the property it matches)
+    matching: dict[str, list[tuple[dict[str, list[str]], str]]] = {}
     for query in rt.queries:
         prop = target_et.find_property(query.target)
         if prop is None or not prop.target:
@@ -612,12 +628,15 @@ def _query_indexes(project: Project, graph: Graph, target_et: EntityType, rt: Re
             value = graph.value(node, query.match)
             if value is not None:
                 index.setdefault(str(value), []).append(node.key)
-        for (et, key), values in planned.values.items():
-            if et == linked and values.get(query.match) is not None:
-                keys = index.setdefault(str(values[query.match]), [])
+        out[query.target] = index
+        matching.setdefault(linked, []).append((index, query.match))
+    # The planned targets, read once for every query rather than once per query.
+    for (et, key), values in planned.values.items():
+        for index, match in matching.get(et, ()):
+            if values.get(match) is not None:
+                keys = index.setdefault(str(values[match]), [])
                 if key not in keys:
                     keys.append(key)
-        out[query.target] = index
     return out
 
 

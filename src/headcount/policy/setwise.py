@@ -28,7 +28,8 @@ class SourceFrame:
     def __init__(self, graph: Graph, nodes: Sequence[Node], bindings: Iterable[str]) -> None:
         self.graph = graph
         self.row = {n.id: i for i, n in enumerate(nodes)}
-        self.columns: dict[str, list[Any]] = {b: _column(graph, nodes, b)
+        steps: dict[str, list[Node | None]] = {}
+        self.columns: dict[str, list[Any]] = {b: _column(graph, nodes, b, steps)
                                               for b in sorted(set(bindings))}
         self._texts: pl.DataFrame | None = None
 
@@ -51,17 +52,17 @@ class SourceFrame:
                                        height=len(self.row))
         return self._texts
 
-    def computed(self, expression: Expression, tables: Tables) -> list[Any] | None:
-        """The value of the expression for every row, or None when it has no columnar form
-        over these columns (a number, a date, today())."""
+    def computed(self, expressions: Sequence[Expression], tables: Tables
+                 ) -> list[list[Any] | None]:
+        """Per expression, its value on every row, or None when it has no columnar form over
+        these columns (a number, a date, today()): all of them in one pass over the frame."""
         frame = self.text_frame()
-        if not expression.names <= set(frame.columns):
-            return None
-        form = columnar(expression, tables)
-        if form is None:
-            return None
+        forms = [columnar(e, tables) if e.names <= set(frame.columns) else None
+                 for e in expressions]
+        named = [f.alias(f"_{n}") for n, f in enumerate(forms) if f is not None]
         # with_columns: a constant expression gives its value on every row
-        return frame.with_columns(form.alias("_"))["_"].to_list()
+        out = frame.with_columns(named) if named else frame
+        return [None if f is None else out[f"_{n}"].to_list() for n, f in enumerate(forms)]
 
     def passing(self, rt: ResourceType) -> list[bool]:
         """Per row, whether a type rule of the resource type keeps the source."""
@@ -98,7 +99,8 @@ def bindings_of(rt: ResourceType, expressions: Iterable[Expression]) -> set[str]
     return out
 
 
-def _column(graph: Graph, nodes: Sequence[Node], binding: str) -> list[Any]:
+def _column(graph: Graph, nodes: Sequence[Node], binding: str,
+            steps: dict[str, list[Node | None]]) -> list[Any]:
     if "." not in binding:
         out = [n.values.get(binding, _MISSING) for n in nodes]
         return [graph.value(n, binding) if v is _MISSING else v
@@ -106,12 +108,11 @@ def _column(graph: Graph, nodes: Sequence[Node], binding: str) -> list[Any]:
     # The first step's target is shared by many sources (a person's organization): what the
     # rest of the binding reaches from it is read once per target.
     step, rest = binding.split(".", 1)
+    if step not in steps:
+        steps[step] = [_first(graph, n, step) for n in nodes]
     reached: dict[int, Any] = {}
     out = []
-    for node in nodes:
-        found = [t for _, t in sorted(graph.targets.get((node.id, step), []),
-                                      key=lambda kt: kt[0]) if t is not None]
-        target = graph.nodes.get(found[0]) if found else None
+    for target in steps[step]:
         if target is None:
             out.append(None)
             continue
@@ -119,3 +120,14 @@ def _column(graph: Graph, nodes: Sequence[Node], binding: str) -> list[Any]:
             reached[target.id] = graph.value(target, rest)
         out.append(reached[target.id])
     return out
+
+
+def _first(graph: Graph, node: Node, navigation: str) -> Node | None:
+    """The node a navigation reaches first (by key), as `Graph.value` follows it."""
+    found = graph.targets.get((node.id, navigation))
+    if not found:
+        return None
+    if len(found) > 1:
+        found = sorted(found, key=lambda kt: kt[0])
+    target = next((t for _, t in found if t is not None), None)
+    return None if target is None else graph.nodes.get(target)
