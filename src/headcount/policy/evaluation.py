@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import repeat
 from typing import Any
 
 from headcount.config.model import EntityType, Project
@@ -286,6 +287,9 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     # First pass: each source's target and values. The links come second, once every target of
     # this resource type is planned: an organization's parent may be decided after it.
     decided: list[_Decision] = []
+    # No target to correlate with (the first run): no source can find one.
+    correlating = any(index for _, index in indexes)
+    days: dict[str, date] = {}  # the day where the source is, by its time zone
     for node in sorted(graph.of_type(rt.source), key=lambda n: n.key):
         if only is not None and node.key not in only:
             continue
@@ -296,12 +300,14 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         def free(key: str, source: str = node.key) -> bool:
             return owners.get(key) in (None, source) or owners[key] not in live
 
-        if target_key not in targets:
+        if target_key not in targets and correlating:
             target_key, case = correlate(graph, node, rt, indexes, targets, free,
                                           (rt.identifier, node.key) in planned.decided_new)
             if case is not None:
                 planned.cases.append(case)
                 continue
+        elif target_key not in targets:
+            target_key = None
         reclaimed: list[str] = []
         if records is not None and target_key is not None and owned.get(node.key) != target_key:
             # A person found again (back within the retention, a rehire): their latest record,
@@ -328,7 +334,10 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
                              replaces=replaces)
         if validity is not None:
             zone = scalars.value(graph, node, validity.timezone) if validity.timezone else None
-            decision.today = local_today(planned.now, zone, validity.default_timezone)
+            place = str(zone) if zone else ""
+            if place not in days:
+                days[place] = local_today(planned.now, zone, validity.default_timezone)
+            decision.today = days[place]
             decision.start = as_date(scalars.value(graph, node, validity.start)) \
                 if validity.start else None
             decision.end = as_date(scalars.value(graph, node, validity.end)) \
@@ -538,7 +547,8 @@ def _added(rt: ResourceType, target_type: str, key: str, source_key: str,
            values: dict[str, Any], links: dict[str, list[str]], link_types: dict[str, str]
            ) -> Order:
     order = Order(rt.identifier, "added", target_type, key, source_key,
-                  {k: (None, v) for k, v in values.items()},
+                  dict(zip(values, zip(repeat(None), values.values(), strict=False),
+                           strict=True)),
                   {n: ([], keys) for n, keys in links.items() if keys})
     order.link_types = link_types
     return order
