@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Set
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import repeat
 from typing import Any
 
 from headcount.config.model import EntityType, Project
@@ -23,7 +24,9 @@ from headcount.policy.graph import Graph, Node
 from headcount.policy.orders import Order
 from headcount.policy.records import RecordIndex, record_key
 from headcount.policy.retention import purged, removed
-from headcount.policy.scope import Lazy, Setup, column, matches
+from headcount.policy.scope import Lazy, Setup, matches
+from headcount.policy.scope import column as column_of
+from headcount.policy.setwise import SourceFrame, bindings_of
 from headcount.policy.unique import UniqueValues
 from headcount.policy.validity import as_date, day_before, local_today, state_on
 
@@ -55,6 +58,9 @@ class Planned:
     # (source entity type, source key) → the source key a re-key replaced, for the resource
     # types after the one that correlated (a person's new records)
     rekeyed: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Read the sources' bindings into columns and compute the rules set-wise (policy/setwise);
+    # False: per row, as the reference the property test compares it with.
+    setwise: bool = True
 
     @property
     def today(self) -> date:
@@ -69,12 +75,14 @@ def evaluate(project: Project, graph: Graph, ownership: Mapping[str, Mapping[str
              used: Mapping[tuple[str, str], Set[str]] | None = None,
              held: Mapping[tuple[str, str], Set[str]] | None = None,
              former: Mapping[str, Mapping[str, str]] | None = None,
-             ) -> tuple[list[Order], list[CorrelationCase]]:
+             setwise: bool = True) -> tuple[list[Order], list[CorrelationCase]]:
     """The orders of the resource types at the instant `now`; `decided_new` holds the
-    (resource type, source key) that a person decided get a new target."""
+    (resource type, source key) that a person decided get a new target. `setwise` False
+    computes every rule source by source (the same orders, slower)."""
     now = now or datetime.now(UTC)
     planned = Planned(now=now, decided_new=decided_new, scheduled=scheduled or {}, only=only,
-                      used=used or {}, held=held or {}, former=former or {})
+                      used=used or {}, held=held or {}, former=former or {},
+                      setwise=setwise)
     orders: list[Order] = []
     for rt in resource_types:
         orders += _evaluate_one(project, graph, ownership.get(rt.identifier, {}), rt, planned)
@@ -112,6 +120,49 @@ class _Scalars:
                                   compiled(r.prefix) if r.prefix else None,
                                   compiled(r.suffix) if r.suffix else None)
                        for r in rules if r.unique}
+        self.tables = tables
+        self.frame: SourceFrame | None = None
+        # expression → its value per row of the frame, where it has a columnar form
+        self.columns: dict[int, list[Any]] = {}
+        self.ready: list[tuple[ScalarRule, list[Any] | None]] = []
+        self.whole = False  # every rule has its column: compute() reads a row
+
+    def expressions(self) -> list[Expression]:
+        out = list(self.compiled.values())
+        for tried, prefix, suffix in self.extras.values():
+            out += [*tried, *(e for e in (prefix, suffix) if e is not None)]
+        return out
+
+    def read(self, graph: Graph, rt: ResourceType, nodes: list[Node]) -> SourceFrame:
+        """Read the bindings of `nodes` into a frame and compute the expressions set-wise."""
+        expressions = self.expressions()
+        frame = self.frame = SourceFrame(graph, nodes, bindings_of(rt, expressions))
+        for expression, column in zip(expressions, frame.computed(expressions, self.tables),
+                                      strict=True):
+            if column is not None:
+                self.columns[id(expression)] = column
+        # Each rule's value per row, as compute() gives it: text unless a number or a boolean.
+        for rule in self.rules:
+            column = frame.columns[rule.source] if rule.source is not None \
+                else self.columns.get(id(self.compiled[rule.target]))
+            self.ready.append((rule, None if column is None else [
+                None if v is None else v if isinstance(v, (bool, int, float)) else str(v)
+                for v in column]))
+        self.whole = all(column is not None for _, column in self.ready)
+        return frame
+
+    def value(self, graph: Graph, node: Node, binding: str) -> Any:
+        return graph.value(node, binding) if self.frame is None \
+            else self.frame.value(node, binding)
+
+    def run(self, expression: Expression, graph: Graph, node: Node, today: date | None
+            ) -> object:
+        column = self.columns.get(id(expression))
+        i = self.frame.row.get(node.id) if self.frame is not None else None
+        if column is not None and i is not None:
+            return column[i]
+        values = {name: self.value(graph, node, name) for name in expression.names}
+        return expression.evaluate(values, today=today)
 
     def affixes(self, graph: Graph, node: Node, today: date | None, target: str
                 ) -> tuple[str, str]:
@@ -122,9 +173,8 @@ class _Scalars:
                      alternatives: bool = True) -> tuple[list[str | None], str, str]:
         tried, prefix, suffix = self.extras[target]
 
-        def run(expression: Any) -> str | None:
-            values = {name: graph.value(node, name) for name in expression.names}
-            value = expression.evaluate(values, today=today)
+        def run(expression: Expression) -> str | None:
+            value = self.run(expression, graph, node, today)
             return None if value is None else str(value)
 
         return ([run(a) for a in tried] if alternatives else [],
@@ -132,16 +182,18 @@ class _Scalars:
 
     def compute(self, graph: Graph, node: Node, today: date | None, creating: bool
                 ) -> dict[str, Any]:
+        i = self.frame.row.get(node.id) if self.frame is not None else None
+        if i is not None and self.whole:
+            return {rule.target: column[i] for rule, column in self.ready
+                    if column is not None and (creating or rule.when != "on_create")}
         out: dict[str, Any] = {}
         for rule in self.rules:
             if rule.when == "on_create" and not creating:
                 continue
             if rule.source is not None:
-                out[rule.target] = graph.value(node, rule.source)
+                out[rule.target] = self.value(graph, node, rule.source)
             else:
-                expression = self.compiled[rule.target]
-                values = {name: graph.value(node, name) for name in expression.names}
-                out[rule.target] = expression.evaluate(values, today=today)
+                out[rule.target] = self.run(self.compiled[rule.target], graph, node, today)
         return {k: (None if v is None else v if isinstance(v, (bool, int, float)) else str(v))
                 for k, v in out.items()}
 
@@ -170,6 +222,24 @@ def _passes(graph: Graph, node: Node, rt: ResourceType) -> bool:
     return False
 
 
+def _passing_rows(graph: Graph, rt: ResourceType, scalars: _Scalars, planned: Planned
+                  ) -> Callable[[Node], bool] | None:
+    """Set-wise: read the sources to evaluate into the scalars' frame, and the type rules'
+    verdict per source; None when evaluating per row."""
+    if not planned.setwise:
+        return None
+    only = planned.only.get(rt.source, frozenset()) if planned.only is not None else None
+    nodes = sorted((n for n in graph.of_type(rt.source) if only is None or n.key in only),
+                   key=lambda n: n.key)
+    frame = scalars.read(graph, rt, nodes)
+    kept = frame.passing(rt)
+
+    def passing(node: Node) -> bool:
+        i = frame.row.get(node.id)
+        return _passes(graph, node, rt) if i is None else kept[i]
+    return passing
+
+
 @dataclass
 class _Decision:
     """What the first pass decided for one source."""
@@ -191,6 +261,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     target_et = _entity_type(project, rt.target)
     key_prop = _key_property(target_et, rt)
     scalars = _Scalars(rt.scalars, project.lookup_tables())
+    passing = _passing_rows(graph, rt, scalars, planned)
     validity = rt.validity
     ordered = sorted(rt.correlation, key=lambda r: -r.confidence)
     former = planned.former.get(rt.identifier, {})
@@ -226,22 +297,27 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     # First pass: each source's target and values. The links come second, once every target of
     # this resource type is planned: an organization's parent may be decided after it.
     decided: list[_Decision] = []
+    # No target to correlate with (the first run): no source can find one.
+    correlating = any(index for _, index in indexes)
+    days: dict[str, date] = {}  # the day where the source is, by its time zone
     for node in sorted(graph.of_type(rt.source), key=lambda n: n.key):
         if only is not None and node.key not in only:
             continue
-        if not _passes(graph, node, rt):
+        if not (passing(node) if passing is not None else _passes(graph, node, rt)):
             continue
         target_key = owned.get(node.key)
 
         def free(key: str, source: str = node.key) -> bool:
             return owners.get(key) in (None, source) or owners[key] not in live
 
-        if target_key not in targets:
+        if target_key not in targets and correlating:
             target_key, case = correlate(graph, node, rt, indexes, targets, free,
                                           (rt.identifier, node.key) in planned.decided_new)
             if case is not None:
                 planned.cases.append(case)
                 continue
+        elif target_key not in targets:
+            target_key = None
         reclaimed: list[str] = []
         if records is not None and target_key is not None and owned.get(node.key) != target_key:
             # A person found again (back within the retention, a rehire): their latest record,
@@ -269,11 +345,15 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         decision = _Decision(node, target_key, {}, planned.today, reclaimed=reclaimed,
                              replaces=replaces)
         if validity is not None:
-            zone = graph.value(node, validity.timezone) if validity.timezone else None
-            decision.today = local_today(planned.now, zone, validity.default_timezone)
-            decision.start = as_date(graph.value(node, validity.start)) \
+            zone = scalars.value(graph, node, validity.timezone) if validity.timezone else None
+            place = str(zone) if zone else ""
+            if place not in days:
+                days[place] = local_today(planned.now, zone, validity.default_timezone)
+            decision.today = days[place]
+            decision.start = as_date(scalars.value(graph, node, validity.start)) \
                 if validity.start else None
-            decision.end = as_date(graph.value(node, validity.end)) if validity.end else None
+            decision.end = as_date(scalars.value(graph, node, validity.end)) \
+                if validity.end else None
         # A target found by correlation, linked by a person or keyed in by hand gets the
         # create-only values it lacks — a login — but keeps those it has.
         current = targets[target_key].values if target_key is not None else {}
@@ -287,7 +367,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
                    and p in expected}
         expected |= {p: v for p, v in carried.items() if p not in taken}
         if validity is not None:
-            decision.effective = as_date(graph.value(node, validity.effective)) \
+            decision.effective = as_date(scalars.value(graph, node, validity.effective)) \
                 if validity.effective else None
             # A record that has not begun follows its source's first day (a pre-hire whose
             # contract start moves).
@@ -343,7 +423,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     kept: set[str] = set()
     for d in decided:
         node, target_key, expected = d.node, d.target_key, d.expected
-        expected_links = _expected_links(graph, node, rt, query_index)
+        expected_links = _expected_links(graph, node, rt, query_index, scalars)
         if target_key is None:
             new_key = str(expected[key_prop])
             orders.append(_added(rt, target_et.identifier, new_key, node.key, expected,
@@ -437,7 +517,7 @@ def _taken_values(project: Project, graph: Graph, rt: ResourceType, rule: Scalar
         held: Iterable[Any]
         affixes: list[tuple[str, str]] | None = None
         if setup is not None:
-            held = [v for _, v in column(setup.conn, setup.target_type, rule.target)]
+            held = [v for _, v in column_of(setup.conn, setup.target_type, rule.target)]
             affixes = setup.affixes(rule, scalars.extras[rule.target][1:],
                                     planned.today) if rule.prefix or rule.suffix else []
         else:
@@ -502,7 +582,8 @@ def _added(rt: ResourceType, target_type: str, key: str, source_key: str,
            values: dict[str, Any], links: dict[str, list[str]], link_types: dict[str, str]
            ) -> Order:
     order = Order(rt.identifier, "added", target_type, key, source_key,
-                  {k: (None, v) for k, v in values.items()},
+                  dict(zip(values, zip(repeat(None), values.values(), strict=False),
+                           strict=True)),
                   {n: ([], keys) for n, keys in links.items() if keys})
     order.link_types = link_types
     return order
@@ -580,6 +661,8 @@ def _query_indexes(project: Project, graph: Graph, target_et: EntityType, rt: Re
                    planned: Planned) -> dict[str, dict[str, list[str]]]:
     """Per query rule: match value → keys of the navigation's entity type, existing or planned."""
     out: dict[str, dict[str, list[str]]] = {}
+    # linked entity type → (the query's index, the property it matches)
+    matching: dict[str, list[tuple[dict[str, list[str]], str]]] = {}
     for query in rt.queries:
         prop = target_et.find_property(query.target)
         if prop is None or not prop.target:
@@ -595,12 +678,15 @@ def _query_indexes(project: Project, graph: Graph, target_et: EntityType, rt: Re
         for key, value in matched:
             if value is not None:
                 index.setdefault(str(value), []).append(key)
-        for (et, key), values in planned.values.items():
-            if et == linked and values.get(query.match) is not None:
-                keys = index.setdefault(str(values[query.match]), [])
+        out[query.target] = index
+        matching.setdefault(linked, []).append((index, query.match))
+    # The planned targets, read once for every query rather than once per query.
+    for (et, key), values in planned.values.items():
+        for index, match in matching.get(et, ()):
+            if values.get(match) is not None:
+                keys = index.setdefault(str(values[match]), [])
                 if key not in keys:
                     keys.append(key)
-        out[query.target] = index
     return out
 
 
@@ -611,10 +697,11 @@ def _asked(graph: Graph, rt: ResourceType, binding: str, planned: Planned) -> se
 
 
 def _expected_links(graph: Graph, node: Node, rt: ResourceType,
-                    indexes: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
+                    indexes: dict[str, dict[str, list[str]]], scalars: _Scalars
+                    ) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for query in rt.queries:
-        value = graph.value(node, query.source)
+        value = scalars.value(graph, node, query.source)
         keys = indexes.get(query.target, {}).get(str(value), []) if value is not None else []
         out[query.target] = sorted(keys)[:1] if len(keys) > 1 else sorted(keys)
     return out
