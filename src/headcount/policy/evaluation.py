@@ -11,24 +11,30 @@ from itertools import repeat
 from typing import Any
 
 from headcount.config.model import EntityType, Project
-from headcount.config.resource_type import ResourceType, ScalarRule, Validity
+from headcount.config.resource_type import ResourceType, ScalarRule
 from headcount.errors import HeadcountError
 from headcount.policy.correlation import (
     CorrelationCase,
     correlate,
     correlation_index,
-    normalise,
 )
-from headcount.policy.expressions import Expression, Tables
+from headcount.policy.dated import (
+    Decision,
+    cancelled_record,
+    dated_values,
+    end_before_successor,
+    latest_of,
+    opens_record,
+)
 from headcount.policy.graph import Graph, Node
 from headcount.policy.orders import Order
 from headcount.policy.records import RecordIndex, record_key
 from headcount.policy.retention import purged, removed
+from headcount.policy.rules import Scalars, passes, same
 from headcount.policy.scope import Lazy, Setup, matches
 from headcount.policy.scope import column as column_of
-from headcount.policy.setwise import SourceFrame, bindings_of
 from headcount.policy.unique import UniqueValues
-from headcount.policy.validity import as_date, day_before, local_today, state_on
+from headcount.policy.validity import as_date, day_before, local_today
 
 
 class PolicyError(HeadcountError):
@@ -96,108 +102,6 @@ def _entity_type(project: Project, name: str) -> EntityType:
     return found[1]
 
 
-def _same(before: Any, after: Any, compare: str) -> bool:
-    if compare == "exact" or before is None or after is None:
-        return bool(before == after)
-    steps = ["case"] if compare == "ignore_case" else ["case", "diacritics"]
-    return normalise(before, steps) == normalise(after, steps)
-
-
-class _Scalars:
-    """The compiled scalar rules of a resource type."""
-
-    def __init__(self, rules: list[ScalarRule], tables: Tables) -> None:
-        from headcount.policy.expressions import compile_expression
-
-        def compiled(text: str) -> Expression:
-            return compile_expression(text, tables=tables)
-
-        self.rules = rules
-        self.compiled = {r.target: compiled(r.expression) for r in rules
-                         if r.expression is not None}
-        # Unique rules: their alternatives (more letters), prefix and suffix.
-        self.extras = {r.target: ([compiled(a) for a in r.alternatives],
-                                  compiled(r.prefix) if r.prefix else None,
-                                  compiled(r.suffix) if r.suffix else None)
-                       for r in rules if r.unique}
-        self.tables = tables
-        self.frame: SourceFrame | None = None
-        # expression → its value per row of the frame, where it has a columnar form
-        self.columns: dict[int, list[Any]] = {}
-        self.ready: list[tuple[ScalarRule, list[Any] | None]] = []
-        self.whole = False  # every rule has its column: compute() reads a row
-
-    def expressions(self) -> list[Expression]:
-        out = list(self.compiled.values())
-        for tried, prefix, suffix in self.extras.values():
-            out += [*tried, *(e for e in (prefix, suffix) if e is not None)]
-        return out
-
-    def read(self, graph: Graph, rt: ResourceType, nodes: list[Node]) -> SourceFrame:
-        """Read the bindings of `nodes` into a frame and compute the expressions set-wise."""
-        expressions = self.expressions()
-        frame = self.frame = SourceFrame(graph, nodes, bindings_of(rt, expressions))
-        for expression, column in zip(expressions, frame.computed(expressions, self.tables),
-                                      strict=True):
-            if column is not None:
-                self.columns[id(expression)] = column
-        # Each rule's value per row, as compute() gives it: text unless a number or a boolean.
-        for rule in self.rules:
-            column = frame.columns[rule.source] if rule.source is not None \
-                else self.columns.get(id(self.compiled[rule.target]))
-            self.ready.append((rule, None if column is None else [
-                None if v is None else v if isinstance(v, (bool, int, float)) else str(v)
-                for v in column]))
-        self.whole = all(column is not None for _, column in self.ready)
-        return frame
-
-    def value(self, graph: Graph, node: Node, binding: str) -> Any:
-        return graph.value(node, binding) if self.frame is None \
-            else self.frame.value(node, binding)
-
-    def run(self, expression: Expression, graph: Graph, node: Node, today: date | None
-            ) -> object:
-        column = self.columns.get(id(expression))
-        i = self.frame.row.get(node.id) if self.frame is not None else None
-        if column is not None and i is not None:
-            return column[i]
-        values = {name: self.value(graph, node, name) for name in expression.names}
-        return expression.evaluate(values, today=today)
-
-    def affixes(self, graph: Graph, node: Node, today: date | None, target: str
-                ) -> tuple[str, str]:
-        _, prefix, suffix = self.unique_parts(graph, node, today, target, alternatives=False)
-        return prefix, suffix
-
-    def unique_parts(self, graph: Graph, node: Node, today: date | None, target: str,
-                     alternatives: bool = True) -> tuple[list[str | None], str, str]:
-        tried, prefix, suffix = self.extras[target]
-
-        def run(expression: Expression) -> str | None:
-            value = self.run(expression, graph, node, today)
-            return None if value is None else str(value)
-
-        return ([run(a) for a in tried] if alternatives else [],
-                (run(prefix) or "") if prefix else "", (run(suffix) or "") if suffix else "")
-
-    def compute(self, graph: Graph, node: Node, today: date | None, creating: bool
-                ) -> dict[str, Any]:
-        i = self.frame.row.get(node.id) if self.frame is not None else None
-        if i is not None and self.whole:
-            return {rule.target: column[i] for rule, column in self.ready
-                    if column is not None and (creating or rule.when != "on_create")}
-        out: dict[str, Any] = {}
-        for rule in self.rules:
-            if rule.when == "on_create" and not creating:
-                continue
-            if rule.source is not None:
-                out[rule.target] = self.value(graph, node, rule.source)
-            else:
-                out[rule.target] = self.run(self.compiled[rule.target], graph, node, today)
-        return {k: (None if v is None else v if isinstance(v, (bool, int, float)) else str(v))
-                for k, v in out.items()}
-
-
 def _key_property(target: EntityType, rt: ResourceType) -> str:
     key = target.key_computed_by(rt)
     if key is not None:
@@ -206,23 +110,7 @@ def _key_property(target: EntityType, rt: ResourceType) -> str:
                       f"`{target.identifier}` ({', '.join(target.keys)}): add a scalar rule")
 
 
-def _passes(graph: Graph, node: Node, rt: ResourceType) -> bool:
-    if not rt.type_rules:
-        return True
-    for rule in rt.type_rules:
-        ok = True
-        for binding, wanted in rule.filter.items():
-            value = graph.value(node, binding)
-            allowed = wanted if isinstance(wanted, list) else [wanted]
-            if (None if value is None else str(value)) not in allowed:
-                ok = False
-                break
-        if ok:
-            return True
-    return False
-
-
-def _passing_rows(graph: Graph, rt: ResourceType, scalars: _Scalars, planned: Planned
+def _passing_rows(graph: Graph, rt: ResourceType, scalars: Scalars, planned: Planned
                   ) -> Callable[[Node], bool] | None:
     """Set-wise: read the sources to evaluate into the scalars' frame, and the type rules'
     verdict per source; None when evaluating per row."""
@@ -236,31 +124,15 @@ def _passing_rows(graph: Graph, rt: ResourceType, scalars: _Scalars, planned: Pl
 
     def passing(node: Node) -> bool:
         i = frame.row.get(node.id)
-        return _passes(graph, node, rt) if i is None else kept[i]
+        return passes(graph, node, rt) if i is None else kept[i]
     return passing
-
-
-@dataclass
-class _Decision:
-    """What the first pass decided for one source."""
-
-    node: Node
-    target_key: str | None
-    expected: dict[str, Any]
-    today: date  # the day where the source is (its time zone)
-    start: date | None = None
-    end: date | None = None
-    effective: date | None = None
-    issued: dict[str, str] = field(default_factory=dict)  # unique property → its core
-    reclaimed: list[str] = field(default_factory=list)  # records back from the schedule
-    replaces: str | None = None  # the source key a re-key replaces
 
 
 def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: ResourceType,
                   planned: Planned) -> list[Order]:
     target_et = _entity_type(project, rt.target)
     key_prop = _key_property(target_et, rt)
-    scalars = _Scalars(rt.scalars, project.lookup_tables())
+    scalars = Scalars(rt.scalars, project.lookup_tables())
     passing = _passing_rows(graph, rt, scalars, planned)
     validity = rt.validity
     ordered = sorted(rt.correlation, key=lambda r: -r.confidence)
@@ -275,7 +147,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         setup = Setup(project, graph, rt, target_et.identifier, owned, only, scheduled_here, former,
                       planned.today + timedelta(days=1), dated)
         probing = [n for n in graph.of_type(rt.source) if n.key in only
-                   and setup.owned.get(n.key) not in setup.targets and _passes(graph, n, rt)]
+                   and setup.owned.get(n.key) not in setup.targets and passes(graph, n, rt)]
         indexes = setup.correlation_indexes(ordered, probing)
         targets, owned, live = setup.targets, setup.owned, setup.live
         records = setup.records() if dated else None
@@ -296,14 +168,14 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     on_create = [r.target for r in rt.scalars if r.when == "on_create"]
     # First pass: each source's target and values. The links come second, once every target of
     # this resource type is planned: an organization's parent may be decided after it.
-    decided: list[_Decision] = []
+    decided: list[Decision] = []
     # No target to correlate with (the first run): no source can find one.
     correlating = any(index for _, index in indexes)
     days: dict[str, date] = {}  # the day where the source is, by its time zone
     for node in sorted(graph.of_type(rt.source), key=lambda n: n.key):
         if only is not None and node.key not in only:
             continue
-        if not (passing(node) if passing is not None else _passes(graph, node, rt)):
+        if not (passing(node) if passing is not None else passes(graph, node, rt)):
             continue
         target_key = owned.get(node.key)
 
@@ -338,11 +210,11 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         elif target_key is None and replaces is not None:
             if setup is not None:  # the source a re-key replaces is outside the scope
                 owners.update((t, s) for s, t in setup.adopt(replaces).items())
-            carried = _latest_of(replaces, owned, former, targets, records,
+            carried = latest_of(replaces, owned, former, targets, records,
                                  validity.start_property if validity else None)
         if target_key is not None:
             owners[target_key] = node.key  # claimed: no other source of this run takes it
-        decision = _Decision(node, target_key, {}, planned.today, reclaimed=reclaimed,
+        decision = Decision(node, target_key, {}, planned.today, reclaimed=reclaimed,
                              replaces=replaces)
         if validity is not None:
             zone = scalars.value(graph, node, validity.timezone) if validity.timezone else None
@@ -373,7 +245,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             # contract start moves).
             not_begun = validity.effective is not None and validity.start_property is not None \
                 and (as_date(current.get(validity.start_property)) or date.max) > decision.today
-            _dates(validity, decision, expected,
+            dated_values(validity, decision, expected,
                    creating=target_key is None or establishing or not_begun)
         kept_as_is = [*on_create] if establishing or lacking else []
         # A record's first day is set when it is created and never computed again, so a record
@@ -434,7 +306,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
             continue
         kept.add(target_key)
         if validity is not None and records is not None:
-            earlier = _cancelled_record(validity, d, targets[target_key], records)
+            earlier = cancelled_record(validity, d, targets[target_key], records)
             if earlier is not None:
                 # HR moved or cancelled a dated change before its day: the future record goes,
                 # the record it was to replace is the person's again.
@@ -447,7 +319,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
                     expected.pop(validity.start_property, None)  # it began long ago
         target = targets[target_key]
         changed = {k: (target.values.get(k), v) for k, v in expected.items()
-                   if k != key_prop and not _same(target.values.get(k), v, compare.get(k, "exact"))}
+                   if k != key_prop and not same(target.values.get(k), v, compare.get(k, "exact"))}
         changed_links = {}
         for nav, keys in expected_links.items():
             before = graph.linked_keys(target, nav)
@@ -455,7 +327,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
                 changed_links[nav] = (before, keys)
         movable = {k: v for k, v in changed.items()
                    if k not in planned.held.get((target.entity_type, target.key), ())}
-        opens = _opens_record(validity, d, target, movable, changed_links) \
+        opens = opens_record(validity, d, target, movable, changed_links) \
             if validity is not None and validity.effective else None
         if opens is not None and validity is not None:
             # A new record from `opens`; the current one ends the day before (a future-dated
@@ -498,7 +370,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     if rt.allow_remove:
         gone = removed(rt, owned, targets, kept, only, scheduled_here, records, planned.now)
         if validity is not None and validity.start_property and validity.end_property:
-            _end_before_successor(validity, gone, orders)
+            end_before_successor(validity, gone, orders)
         orders += gone
     orders += purged(rt, targets, kept, owners, scheduled_here, planned.now)
     for order in orders:
@@ -511,7 +383,7 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
 
 
 def _taken_values(project: Project, graph: Graph, rt: ResourceType, rule: ScalarRule,
-                  scalars: _Scalars, targets: Mapping[str, Node], planned: Planned,
+                  scalars: Scalars, targets: Mapping[str, Node], planned: Planned,
                   setup: Setup | None) -> Callable[[], UniqueValues]:
     def made() -> UniqueValues:
         held: Iterable[Any]
@@ -532,50 +404,12 @@ def _taken_values(project: Project, graph: Graph, rt: ResourceType, rule: Scalar
     return made
 
 
-def _end_before_successor(validity: Validity, gone: list[Order], orders: list[Order]) -> None:
-    """A re-keyed person's old record ends the day before their new record starts — also when
-    the new one started before the run (a conversion filed late), not only the day before
-    the run."""
-    assert validity.start_property is not None
-    assert validity.end_property is not None
-    starts: dict[str, date] = {}
-    for order in orders:
-        first = as_date(order.values.get(validity.start_property, (None, None))[1]) \
-            if order.kind == "added" and order.replaces is not None else None
-        if first is not None and order.replaces is not None:
-            starts[order.replaces] = min(first, starts.get(order.replaces, first))
-    for order in gone:
-        successor = starts.get(order.source_key or "")
-        if successor is None:
-            continue
-        before, after = order.values.get(validity.end_property, (None, None))
-        end = as_date(after if validity.end_property in order.values else before)
-        last = day_before(successor)
-        if end is None or end > last:
-            current = before if validity.end_property in order.values else end
-            order.values[validity.end_property] = (
-                current.isoformat() if isinstance(current, date) else current, last.isoformat())
-
-
 def _unheld(key: str, held: Callable[[str], bool]) -> str:
     """`E20-2`, `E20-3`…: the first such key no target holds."""
     n = 2
     while held(f"{key}-{n}"):
         n += 1
     return f"{key}-{n}"
-
-
-def _latest_of(source_key: str, owned: Mapping[str, str], former: Mapping[str, str],
-               targets: Mapping[str, Node], records: RecordIndex | None,
-               start_property: str | None) -> dict[str, Any]:
-    """The values of the latest target a source owns, or owned until it left: what a person
-    re-keyed under a new source carries over."""
-    found = [owned[source_key]] if owned.get(source_key) in targets else \
-        sorted(t for t, s in former.items() if s == source_key and t in targets)
-    if not found:
-        return {}
-    latest = records.latest(found[0], start_property) if records is not None else found[0]
-    return dict(targets[latest].values)
 
 
 def _added(rt: ResourceType, target_type: str, key: str, source_key: str,
@@ -587,65 +421,6 @@ def _added(rt: ResourceType, target_type: str, key: str, source_key: str,
                   {n: ([], keys) for n, keys in links.items() if keys})
     order.link_types = link_types
     return order
-
-
-def _dates(validity: Validity, d: _Decision, expected: dict[str, Any], creating: bool) -> None:
-    """The validity values of a target: its state on the source's day, its last day, and (when
-    created) its first day — a record's first day is the later of contract and position."""
-    if validity.state:
-        expected[validity.state] = state_on(d.start, d.end, d.today)
-    if validity.end_property:
-        expected[validity.end_property] = d.end.isoformat() if d.end else None
-    if validity.start_property and (creating or not validity.effective):
-        first = max((x for x in (d.start, d.effective) if x is not None), default=None)
-        expected[validity.start_property] = first.isoformat() if first else None
-
-
-def _opens_record(validity: Validity, d: _Decision, target: Node, changed: dict[str, Any],
-                  changed_links: dict[str, Any]) -> date | None:
-    """The first day of a new record for this source, or None to change the current one."""
-    current_start = as_date(target.values.get(validity.start_property)) \
-        if validity.start_property else None
-    current_end = as_date(target.values.get(validity.end_property)) \
-        if validity.end_property else None
-    if d.start is not None and current_end is not None and d.start > current_end:
-        # A rehire: the contract starts after the record ended. Its record's first day is the
-        # later of contract and position, as any record's (`_dates`).
-        return max(d.start, d.effective) if d.effective is not None else d.start
-    effective = d.effective
-    if current_start is not None and current_start > d.today and (
-            effective is None or d.start is None or effective <= d.start):
-        # A pre-hire's record that has not begun follows its source, whole, when the move
-        # comes no later than the contract's first day; a move after it opens its own record.
-        return None
-    dates = {validity.start_property, validity.end_property, validity.state}
-    moved = [k for k in changed if k not in dates] or changed_links
-    if (effective is not None and effective > d.today and moved
-            and (current_start is None or effective > current_start)):
-        # A record begins with its contract: the first day the next run asks for too.
-        return max(effective, d.start) if d.start is not None else effective
-    return None
-
-
-def _cancelled_record(validity: Validity, d: _Decision, owned: Node,
-                      records: RecordIndex) -> Node | None:
-    """The record an owned future record was to replace, when the source no longer asks for
-    that record: its effective day changed, or went. None otherwise (a pre-hire's first record
-    starts in the future too, and replaces nothing)."""
-    if not validity.start_property or not validity.end_property:
-        return None
-    first = as_date(owned.values.get(validity.start_property))
-    if first is None or first <= d.today:
-        return None
-    asked = max((x for x in (d.start, d.effective) if x is not None), default=None)
-    if asked == first:
-        return None
-    last = day_before(first).isoformat()
-    for key in records.siblings(owned.key):
-        node = records.targets[key]
-        if key != owned.key and node.values.get(validity.end_property) == last:
-            return node
-    return None
 
 
 def _link_types(project: Project, target_et: EntityType, rt: ResourceType) -> dict[str, str]:
@@ -697,7 +472,7 @@ def _asked(graph: Graph, rt: ResourceType, binding: str, planned: Planned) -> se
 
 
 def _expected_links(graph: Graph, node: Node, rt: ResourceType,
-                    indexes: dict[str, dict[str, list[str]]], scalars: _Scalars
+                    indexes: dict[str, dict[str, list[str]]], scalars: Scalars
                     ) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for query in rt.queries:
