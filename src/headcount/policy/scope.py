@@ -566,6 +566,9 @@ class _Records(RecordIndex):
         super().__init__(setup.targets.loaded)
 
     def reindex(self) -> None:
+        if len(self.targets) == getattr(self, "_indexed", -1):
+            return  # nothing new was read
+        self._indexed = len(self.targets)
         self.by_base = {}
         for key in self.targets:
             self.by_base.setdefault(self.base(key), []).append(key)
