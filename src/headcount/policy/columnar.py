@@ -27,7 +27,7 @@ from headcount.policy.expression_functions import (
     unaccent,
     upper,
 )
-from headcount.policy.expressions import Expression, Tables, compile_expression
+from headcount.policy.expressions import Expression, Tables, compile_expression, dotted_parts
 
 __all__ = ["columnar"]
 
@@ -126,14 +126,10 @@ def _constant(node: ast.expr) -> bool:
 
 
 def _dotted(node: ast.Attribute) -> str:
-    parts: list[str] = []
-    current: ast.expr = node
-    while isinstance(current, ast.Attribute):
-        parts.append(current.attr)
-        current = current.value
-    if not isinstance(current, ast.Name):
+    parts = dotted_parts(node)
+    if parts is None:
         raise _Unsupported
-    return ".".join([current.id, *reversed(parts)])
+    return ".".join(parts)
 
 
 def _texts(nodes: list[ast.expr], tables: Tables) -> list[_Form]:

@@ -228,16 +228,10 @@ class _Compiler:
         return _Compiled(run)
 
     def dotted_name(self, node: ast.Attribute) -> _Compiled:
-        parts: list[str] = []
-        current: ast.expr = node
-        while isinstance(current, ast.Attribute):
-            parts.append(current.attr)
-            current = current.value
-        if not isinstance(current, ast.Name):
+        parts = dotted_parts(node)
+        if parts is None:
             raise self.error(node, "attributes are only allowed in dotted names such as "
                                    f"`Organization.Name`: `{self.snippet(node)}`")
-        parts.append(current.id)
-        parts.reverse()
         for part in parts:
             self.check_name(node, part)
         key = ".".join(parts)
@@ -649,3 +643,15 @@ def _application(name: str, fn: Callable[..., object], arguments: list[_Compiled
         except _FAILURES as exc:
             raise failure(exc) from exc
     return run_n
+
+
+def dotted_parts(node: ast.Attribute) -> list[str] | None:
+    """`Organization.Site.Code` as its names, in order; None when it is not a dotted name."""
+    parts: list[str] = []
+    current: ast.expr = node
+    while isinstance(current, ast.Attribute):
+        parts.append(current.attr)
+        current = current.value
+    if not isinstance(current, ast.Name):
+        return None
+    return [current.id, *reversed(parts)]
