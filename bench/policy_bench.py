@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -52,12 +51,12 @@ from sync_bench import (
     current_rss_mb,
     drop_postgres,
     fresh_postgres,
+    fresh_sqlite,
     is_sqlite,
     libpq_url,
     peak_rss_mb,
     shown_url,
     source_version,
-    sqlite_pragmas,
     uptime,
 )
 
@@ -140,12 +139,7 @@ def raw_floor(ctx: ProjectContext, folder: Path, url: str | None) -> dict[str, A
     rows, edges = _directory_frames(ctx)
     start = time.perf_counter()
     if is_sqlite(url):
-        db = folder / "floor.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        con = sqlite3.connect(db, isolation_level=None)
-        sqlite_pragmas(con)
-        con.execute("BEGIN")
+        con = fresh_sqlite(folder / "floor.db")
         con.execute("CREATE TABLE r (id INTEGER PRIMARY KEY, et TEXT, key TEXT, data TEXT)")
         con.execute("CREATE UNIQUE INDEX r_key ON r (et, key)")
         con.execute("CREATE TABLE l (id INTEGER PRIMARY KEY, source INTEGER, nav TEXT, "

@@ -219,6 +219,18 @@ def sqlite_pragmas(con: Any) -> None:
         con.execute(f"PRAGMA {pragma}")
 
 
+def fresh_sqlite(db: Path) -> Any:
+    """A new SQLite database for a floor, with the engine's settings, in a transaction."""
+    import sqlite3
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    con = sqlite3.connect(db, isolation_level=None)
+    sqlite_pragmas(con)
+    con.execute("BEGIN")
+    return con
+
+
 def run_floor(csv_path: Path, url: str | None, workdir: Path) -> dict[str, Any]:
     import polars as pl
 
@@ -234,14 +246,7 @@ def run_floor(csv_path: Path, url: str | None, workdir: Path) -> dict[str, Any]:
     steps["encode"] = time.perf_counter() - mark
     mark = time.perf_counter()
     if is_sqlite(url):
-        import sqlite3
-
-        db = workdir / "floor.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        con = sqlite3.connect(db, isolation_level=None)
-        sqlite_pragmas(con)
-        con.execute("BEGIN")
+        con = fresh_sqlite(workdir / "floor.db")
         con.execute("CREATE TABLE floor (id INTEGER PRIMARY KEY, key TEXT NOT NULL, "
                     "data TEXT NOT NULL)")
         con.execute("CREATE UNIQUE INDEX floor_key ON floor (key)")
