@@ -534,9 +534,16 @@ class Setup:
                 else:
                     probes = {tuple(normalise(self.graph.value(n, b), rule.normalise)
                                     for b in rule.source) for n in probing}
-                    for key in sorted(set().union(*(c.keys() for c in columns if c))):
-                        values = tuple(normalise(c.get(key) if c else None, rule.normalise)
-                                       for c in columns)
+                    # Column by column, keeping the keys whose values so far are those of a
+                    # probe; each distinct value normalised once (names repeat).
+                    norm = _normaliser(rule.normalise)
+                    keys: list[str] = sorted(columns[0] or {})
+                    for i, found in enumerate(columns):
+                        wanted = {p[i] for p in probes}
+                        keys = [k for k in keys if (found or {}).get(k) is not None
+                                and norm((found or {})[k]) in wanted]
+                    for key in keys:
+                        values = tuple(norm((c or {}).get(key)) for c in columns)
                         if all(values) and values in probes:
                             index.setdefault(values, []).append(key)
             out.append((rule, index))
@@ -578,3 +585,18 @@ class _Records(RecordIndex):
             self.setup.load([key])
             self.reindex()
         return super().siblings(key)
+
+
+def _normaliser(steps: list[Any]) -> Callable[[Any], str]:
+    seen: dict[tuple[type, Any], str] = {}
+
+    def norm(value: Any) -> str:
+        key = (type(value), value)  # True and 1 are equal keys, not equal texts
+        try:
+            return seen[key]
+        except KeyError:
+            seen[key] = out = normalise(value, steps)
+            return out
+        except TypeError:  # not hashable
+            return normalise(value, steps)
+    return norm
