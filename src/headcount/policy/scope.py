@@ -480,6 +480,7 @@ class Setup:
         wanted |= {t for t, day in scheduled.items() if day <= last_day}
         self.owned = dict(owned)
         self._records: _Records | None = None
+        self._owners_read = False  # of the targets loaded before the first load: none yet
         self.load(wanted)
 
     def load(self, keys: Iterable[str]) -> None:
@@ -487,9 +488,11 @@ class Setup:
         wanted = set(keys)
         if self.dated:
             wanted |= family_keys(self.conn, self.target_type, wanted)
+        before = set(self.targets.loaded) if self._owners_read else set()
+        self._owners_read = True
         self.targets.fetch(wanted)
         for source, target in owners_of(self.conn, self.rt.identifier,
-                                        self.targets.loaded).items():
+                                        set(self.targets.loaded) - before).items():
             self.owned.setdefault(source, target)
 
 
