@@ -50,6 +50,9 @@ from headcount.repository.schema import (
     provisioning_orders,
     scheduled_deletions,
 )
+from headcount.repository.schema import (
+    runs as run_table,
+)
 
 # Whether a run that evaluates some sources reads only those (policy/scope.py); the tests
 # compare both ways.
@@ -146,9 +149,19 @@ def complete_scope(conn: sa.Connection, project: Project, connector: Connector,
     # A source waiting for a person's decision (a correlation case) is looked at again: its
     # candidates may have gone meanwhile.
     sources = {rt.identifier: rt.source for rt in project.resource_types}
-    c = correlation_cases.c
+    c, r = correlation_cases.c, run_table.c
+    # A decision taken while a run was in progress waits for the next run: the cases decided
+    # since the last run that applied the policy began.
+    last = conn.execute(sa.select(sa.func.max(sa.func.coalesce(r.started_at, r.created_at)))
+                        .where(r.connector == connector.identifier, r.dry_run.is_(False),
+                               r.state.in_(["succeeded", "succeeded with warnings"]))).scalar()
+    waiting = c.state == "open"
+    if last is not None:
+        waiting = sa.or_(waiting, c.decided_at >= last)
+    else:
+        waiting = sa.or_(waiting, c.decided_at.is_not(None))
     for rt_name, source in conn.execute(sa.select(c.resource_type, c.source_key)
-                                        .where(c.state == "open")):
+                                        .where(waiting)):
         if rt_name in sources:
             due.setdefault(sources[rt_name], set()).add(source)
     return touched, due
