@@ -39,6 +39,7 @@ from typing import Any
 
 import datagen
 from headcount.jobs.progress import Progress
+from memory import status_mb
 
 BENCH_DIR = Path(__file__).resolve().parent
 CONNECTOR = "Bench"
@@ -167,13 +168,7 @@ def peak_rss_mb() -> float:
 
 def proc_status_mb(field: str) -> float:
     """VmRSS (now) or VmHWM (peak so far) of this process, in MB; 0 where /proc is missing."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return status_mb(field)
 
 
 def current_rss_mb() -> float:
