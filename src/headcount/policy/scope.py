@@ -276,10 +276,6 @@ def keys_of(conn: sa.Connection, entity_type: str) -> set[str]:
                                 [entity_type])}
 
 
-def count_of(conn: sa.Connection, entity_type: str) -> int:
-    return int(_rows(conn, "SELECT COUNT(*) FROM resources WHERE entity_type = ?",
-                     [entity_type])[0][0])
-
 
 class Keys(Set[str]):
     """Whether a key exists among every resource of a type, read at the first question."""
@@ -385,15 +381,6 @@ def binding_values(conn: sa.Connection, project: Project, entity_type: str, bind
         first.setdefault(key, tkey)
     return {k: rest.get(t) for k, t in first.items()}
 
-
-def lazily(factory: Callable[[], Any]) -> Callable[[], Any]:
-    cache: list[Any] = []
-
-    def get() -> Any:
-        if not cache:
-            cache.append(factory())
-        return cache[0]
-    return get
 
 
 class Lazy(Mapping[str, Any]):
