@@ -561,9 +561,10 @@ class _Records(RecordIndex):
     def __init__(self, setup: Setup) -> None:
         self.setup = setup
         super().__init__(setup.targets.loaded)
+        self._indexed = len(self.targets)
 
     def reindex(self) -> None:
-        if len(self.targets) == getattr(self, "_indexed", -1):
+        if len(self.targets) == self._indexed:
             return  # nothing new was read
         self._indexed = len(self.targets)
         self.by_base = {}
