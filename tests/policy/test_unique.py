@@ -3,6 +3,7 @@ ignored by the check; reserved and previously issued values are never issued."""
 
 from __future__ import annotations
 
+import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -54,3 +55,19 @@ def test_no_core_is_ever_issued_twice(requests: list[tuple[str, str]], used: lis
         cores.append(issued.casefold())
     assert len(set(cores)) == len(cores)
     assert not set(cores) & ({u.casefold() for u in used} | {"root"})
+
+
+_TEXT = st.text(alphabet=st.sampled_from("aAbBx-_.@ßİéÉ2"), max_size=8)
+
+
+@given(held=st.lists(_TEXT, max_size=30),
+       prefixes=st.lists(st.sampled_from(["x-", "X-", "ext.", "é-", "ß", ""]), max_size=3),
+       suffixes=st.lists(st.sampled_from(["-ext", "@a", "İ", ""]), max_size=2))
+def test_held_values_as_a_column_take_what_they_take_one_by_one(
+        held: list[str], prefixes: list[str], suffixes: list[str]) -> None:
+    """A population's logins read as a column are folded and stripped set-wise: the same
+    cores are taken as when each value is given one by one."""
+    one_by_one = UniqueValues(held, (), (), prefixes, suffixes)
+    as_column = UniqueValues((), (), (), prefixes, suffixes,
+                             held_texts=pl.Series(held, dtype=pl.String))
+    assert as_column.taken == one_by_one.taken

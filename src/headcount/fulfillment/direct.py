@@ -162,28 +162,32 @@ def remember_issued(conn: sa.Connection, orders: list[Order]) -> None:
 
 class Used(Mapping[tuple[str, str], set[str]]):
     """(resource type, property) → the cores of the unique values ever issued, read when a
-    run first issues one (most runs of a day issue none: the table holds every login)."""
+    run first issues one, for that property only (most runs of a day issue none: the table
+    holds every login and e-mail)."""
 
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
-        self._read: dict[tuple[str, str], set[str]] | None = None
-
-    def _all(self) -> dict[tuple[str, str], set[str]]:
-        if self._read is None:
-            self._read = {}
-            for rt, prop, value in raw_rows(self.conn, sa.select(
-                    used_values.c.resource_type, used_values.c.property, used_values.c.value)):
-                self._read.setdefault((rt, prop), set()).add(value)
-        return self._read
+        self._read: dict[tuple[str, str], set[str]] = {}
 
     def __getitem__(self, key: tuple[str, str]) -> set[str]:
-        return self._all()[key]
+        if key not in self._read:
+            c = used_values.c
+            self._read[key] = {v for (v,) in raw_rows(self.conn, sa.select(c.value).where(
+                c.resource_type == key[0], c.property == key[1]))}
+        if not self._read[key]:
+            raise KeyError(key)
+        return self._read[key]
+
+    def _keys(self) -> list[tuple[str, str]]:
+        c = used_values.c
+        return [(rt, p) for rt, p in raw_rows(self.conn, sa.select(
+            c.resource_type, c.property).distinct().order_by(c.resource_type, c.property))]
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(self._all())
+        return iter(self._keys())
 
     def __len__(self) -> int:
-        return len(self._all())
+        return len(self._keys())
 
 
 def used(conn: sa.Connection) -> Used:

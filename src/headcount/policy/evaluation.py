@@ -31,8 +31,7 @@ from headcount.policy.orders import Order
 from headcount.policy.records import RecordIndex, record_key
 from headcount.policy.retention import purged, removed
 from headcount.policy.rules import Scalars, passes, same
-from headcount.policy.scope import Lazy, Setup, matches
-from headcount.policy.scope import column as column_of
+from headcount.policy.scope import Lazy, Setup, held_values, matches
 from headcount.policy.unique import UniqueValues
 from headcount.policy.validity import as_date, day_before, local_today
 
@@ -87,7 +86,7 @@ def evaluate(project: Project, graph: Graph, ownership: Mapping[str, Mapping[str
     computes every rule source by source (the same orders, slower)."""
     now = now or datetime.now(UTC)
     planned = Planned(now=now, decided_new=decided_new, scheduled=scheduled or {}, only=only,
-                      used=used or {}, held=held or {}, former=former or {},
+                      used=used if used is not None else {}, held=held or {}, former=former or {},
                       setwise=setwise)
     orders: list[Order] = []
     for rt in resource_types:
@@ -387,9 +386,10 @@ def _taken_values(project: Project, graph: Graph, rt: ResourceType, rule: Scalar
                   setup: Setup | None) -> Callable[[], UniqueValues]:
     def made() -> UniqueValues:
         held: Iterable[Any]
+        texts = None
         affixes: list[tuple[str, str]] | None = None
         if setup is not None:
-            held = [v for _, v in column_of(setup.conn, setup.target_type, rule.target)]
+            texts, held = held_values(setup.conn, setup.target_type, rule.target)
             affixes = setup.affixes(rule, scalars.extras[rule.target][1:],
                                     planned.today) if rule.prefix or rule.suffix else []
         else:
@@ -400,7 +400,8 @@ def _taken_values(project: Project, graph: Graph, rt: ResourceType, rule: Scalar
             affixes = [scalars.affixes(graph, n, planned.today, rule.target)
                        for n in graph.of_type(rt.source)] if rule.prefix or rule.suffix else []
         return UniqueValues(held, planned.used.get((rt.identifier, rule.target), ()),
-                            rule.reserved, (p for p, _ in affixes), (x for _, x in affixes))
+                            rule.reserved, (p for p, _ in affixes), (x for _, x in affixes),
+                            held_texts=texts, used_folded=True)
     return made
 
 
@@ -438,16 +439,24 @@ def _query_indexes(project: Project, graph: Graph, target_et: EntityType, rt: Re
     out: dict[str, dict[str, list[str]]] = {}
     # linked entity type → (the query's index, the property it matches)
     matching: dict[str, list[tuple[dict[str, list[str]], str]]] = {}
+    linked_of = {q.target: _entity_type(project, p.target).identifier for q in rt.queries
+                 if (p := target_et.find_property(q.target)) is not None and p.target}
+    # A scoped graph holds few of them: those whose value a source in scope asks for are read
+    # from the table, once for the queries matching the same property (User and Manager).
+    asked: dict[tuple[str, str], set[str]] = {}
+    if graph.scoped:
+        for query in rt.queries:
+            if query.target in linked_of:
+                asked.setdefault((linked_of[query.target], query.match), set()).update(
+                    _asked(graph, rt, query.source, planned))
+    read = {(et, match): matches(graph, project, et, match, wanted)
+            for (et, match), wanted in asked.items()}
     for query in rt.queries:
-        prop = target_et.find_property(query.target)
-        if prop is None or not prop.target:
+        if query.target not in linked_of:
             continue
-        linked = _entity_type(project, prop.target).identifier
+        linked = linked_of[query.target]
         index: dict[str, list[str]] = {}
-        # A scoped graph holds few of them: those whose value a source in scope asks for are
-        # read from the table.
-        matched = matches(graph, project, linked, query.match,
-                          _asked(graph, rt, query.source, planned)) if graph.scoped else None
+        matched = read.get((linked, query.match))
         if matched is None:
             matched = [(n.key, graph.value(n, query.match)) for n in graph.of_type(linked)]
         for key, value in matched:

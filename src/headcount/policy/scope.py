@@ -13,11 +13,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Set
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 
 from headcount.config.model import Project
 from headcount.config.resource_type import CorrelationRule, ResourceType, ScalarRule
-from headcount.policy.correlation import correlation_index, normalise
+from headcount.policy.correlation import correlation_index
 from headcount.policy.graph import Graph, Node
 from headcount.policy.records import RecordIndex
 from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
@@ -228,6 +229,24 @@ def owners_of(conn: sa.Connection, resource_type: str, targets: Iterable[str]
     return {s: t for s, t in found}
 
 
+def free_targets(conn: sa.Connection, rt: ResourceType, target_type: str, probing: list[str]
+                 ) -> set[str]:
+    """Keys of the targets a correlation may give to one of `probing`: those no source owns,
+    those whose owner is gone from the repository, and those a probing source owns (a
+    superset of what `correlate` finds free: it checks again)."""
+    create_temp_table(conn, "hc_scope_probe", [("sk", "TEXT")])
+    insert_rows(conn, "hc_scope_probe", ["sk"], [(k,) for k in sorted(set(probing))])
+    found = _rows(
+        conn, "SELECT r.key FROM resources r WHERE r.entity_type = ? AND NOT EXISTS (SELECT 1 "
+              "FROM ownership o WHERE o.resource_type = ? AND o.target_key = r.key) "
+              "UNION SELECT o.target_key FROM ownership o WHERE o.resource_type = ? AND "
+              "(o.source_key IN (SELECT sk FROM hc_scope_probe) OR NOT EXISTS (SELECT 1 FROM "
+              "resources s WHERE s.entity_type = ? AND s.key = o.source_key))",
+        [target_type, rt.identifier, rt.identifier, rt.source])
+    drop_temp_table(conn, "hc_scope_probe")
+    return {k for (k,) in found}
+
+
 def family_keys(conn: sa.Connection, entity_type: str, keys: Iterable[str]) -> set[str]:
     """Keys of this type that may be records of the same people as `keys` (`E8` and
     `E8-20261215`): a key, the key without its dated suffix, and every key that starts with
@@ -269,6 +288,27 @@ def column(conn: sa.Connection, entity_type: str, prop: str) -> list[tuple[str, 
             value = json.loads(value)
         out.append((key, value))
     return out
+
+
+def held_values(conn: sa.Connection, entity_type: str, prop: str) -> tuple[pl.Series, list[Any]]:
+    """One property over every resource of an entity type: its text values as a column (a
+    population's logins), and the few others (numbers, booleans) as Python values."""
+    if not is_sqlite(conn):
+        values = [v for _, v in column(conn, entity_type, prop) if v is not None]
+        return (pl.Series([v for v in values if isinstance(v, str)], dtype=pl.String),
+                [v for v in values if not isinstance(v, str)])
+    # One JSON walk per row (`->`, the value's JSON text): a string without an escape is its
+    # text between the quotes, set-wise; anything else is decoded.
+    path = '$."' + prop.replace('"', '""') + '"'
+    found = pl.Series("j", [v for (v,) in _rows(
+        conn, "SELECT r.data -> ? FROM resources r WHERE r.entity_type = ?", [path, entity_type])
+        if v is not None], dtype=pl.String)
+    plain = found.str.starts_with('"') & ~found.str.contains("\\", literal=True)
+    decoded = [json.loads(v) for v in found.filter(~plain).to_list()]
+    texts = pl.concat([found.filter(plain).str.strip_prefix('"').str.strip_suffix('"'),
+                       pl.Series("j", [v for v in decoded if isinstance(v, str)],
+                                 dtype=pl.String)])
+    return texts, [v for v in decoded if v is not None and not isinstance(v, str)]
 
 
 def keys_of(conn: sa.Connection, entity_type: str) -> set[str]:
@@ -409,6 +449,9 @@ def expression_values(conn: sa.Connection, project: Project, entity_type: str,
     """What an expression gives over every resource of a type, once per distinct input (a
     login prefix from the user type); None when a binding is not one read as a column."""
     names = list(names)
+    combos = distinct_inputs(conn, project, entity_type, names)
+    if combos is not None:
+        return [run(dict(zip(names, combo, strict=True))) for combo in sorted(combos, key=repr)]
     columns = []
     for name in names:
         values = binding_values(conn, project, entity_type, name)
@@ -418,6 +461,42 @@ def expression_values(conn: sa.Connection, project: Project, entity_type: str,
     keys = keys_of(conn, entity_type)
     inputs = {tuple(c.get(k) for c in columns) for k in keys}
     return [run(dict(zip(names, combo, strict=True))) for combo in sorted(inputs, key=repr)]
+
+
+def _binding_sql(conn: sa.Connection, project: Project, entity_type: str, binding: str
+                 ) -> str | None:
+    """SQL for a binding's value (JSON) from a resource `r`: a property, or one link away (the
+    first resolved target by key, as Graph.value takes it); None for what goes further."""
+    found = project.entity_type(entity_type)
+    if found is None:
+        return None
+    head, _, rest = binding.partition(".")
+    prop = found[1].find_property(head)
+    if prop is None or bool(prop.target) != bool(rest) or "." in rest:
+        return None
+    if not rest:
+        return _json_column(conn, head)
+    target = project.entity_type(prop.target or "")
+    end = target[1].find_property(rest) if target is not None else None
+    if end is None or end.target:
+        return None
+    nav = f"{entity_type}.{head}".replace("'", "''")
+    value = _json_column(conn, rest).replace("r.data", "t.data")
+    return (f"(SELECT {value} FROM links l JOIN resources t ON t.id = l.target_id "
+            f"WHERE l.source_id = r.id AND l.navigation = '{nav}' ORDER BY l.target_key LIMIT 1)")
+
+
+def distinct_inputs(conn: sa.Connection, project: Project, entity_type: str, names: list[str]
+                    ) -> set[tuple[Any, ...]] | None:
+    """The distinct combinations of these bindings' values over every resource of a type, in
+    one statement (a few user types' prefixes, not a value per person); None when a binding
+    is not one `_binding_sql` reads."""
+    columns = [_binding_sql(conn, project, entity_type, n) for n in names]
+    if not names or any(c is None for c in columns):
+        return None
+    rows = _rows(conn, f"SELECT DISTINCT {', '.join(str(c) for c in columns)} FROM resources r "
+                       "WHERE r.entity_type = ?", [entity_type])
+    return {tuple(_decoded(conn, v) for v in row) for row in rows}
 
 
 def matches(graph: Graph, project: Project, entity_type: str, binding: str,
@@ -507,38 +586,15 @@ class Setup:
     def correlation_indexes(self, rules: list[CorrelationRule], probing: list[Node]
                             ) -> list[tuple[CorrelationRule, dict[tuple[str, ...], list[str]]]]:
         """Per rule, the targets whose values equal those of a source to correlate (what
-        `correlation_index` gives for them over every target); the candidates loaded."""
-        out = []
-        for rule in rules:
-            index: dict[tuple[str, ...], list[str]] = {}
-            if probing:
-                columns = [binding_values(self.conn, self.project, self.target_type, b)
-                           for b in rule.target]
-                if any(c is None for c in columns):
-                    assert self.graph.loader is not None
-                    self.graph.loader.load_all(self.target_type)
-                    self.targets.loaded.update(
-                        (n.key, n) for n in self.graph.of_type(self.target_type))
-                    index = correlation_index(self.graph, list(self.targets.loaded.values()),
-                                              rule)
-                else:
-                    probes = {tuple(normalise(self.graph.value(n, b), rule.normalise)
-                                    for b in rule.source) for n in probing}
-                    # Column by column, keeping the keys whose values so far are those of a
-                    # probe; each distinct value normalised once (names repeat).
-                    norm = _normaliser(rule.normalise)
-                    keys: list[str] = sorted(columns[0] or {})
-                    for i, found in enumerate(columns):
-                        wanted = {p[i] for p in probes}
-                        keys = [k for k in keys if (found or {}).get(k) is not None
-                                and norm((found or {})[k]) in wanted]
-                    for key in keys:
-                        values = tuple(norm((c or {}).get(key)) for c in columns)
-                        if all(values) and values in probes:
-                            index.setdefault(values, []).append(key)
-            out.append((rule, index))
-        self.load({k for _, index in out for keys in index.values() for k in keys})
-        return out
+        `correlation_index` gives for them over every target); the candidates loaded. Only a
+        target free for one of the sources can be found (`correlate` keeps those): one no live
+        source owns, or that a probing source owns. On a day's run they are the few kept for
+        their retention, not the population."""
+        if not probing or not rules:
+            return [(rule, {}) for rule in rules]
+        self.load(free_targets(self.conn, self.rt, self.target_type, [n.key for n in probing]))
+        candidates = list(self.targets.loaded.values())
+        return [(rule, correlation_index(self.graph, candidates, rule)) for rule in rules]
 
     def affixes(self, rule: ScalarRule, parts: tuple[Any, Any], today: Any
                 ) -> list[tuple[str, str]] | None:
@@ -576,18 +632,3 @@ class _Records(RecordIndex):
             self.setup.load([key])
             self.reindex()
         return super().siblings(key)
-
-
-def _normaliser(steps: list[Any]) -> Callable[[Any], str]:
-    seen: dict[tuple[type, Any], str] = {}
-
-    def norm(value: Any) -> str:
-        key = (type(value), value)  # True and 1 are equal keys, not equal texts
-        try:
-            return seen[key]
-        except KeyError:
-            seen[key] = out = normalise(value, steps)
-            return out
-        except TypeError:  # not hashable
-            return normalise(value, steps)
-    return norm

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+import polars as pl
+
 
 def fold(value: object) -> str:
     return str(value).casefold()
@@ -30,19 +32,37 @@ class UniqueValues:
     """The cores taken for one property of one resource type, for the rest of a run."""
 
     def __init__(self, held: Iterable[object], used: Iterable[str], reserved: Iterable[str],
-                 prefixes: Iterable[str] = (), suffixes: Iterable[str] = ()) -> None:
+                 prefixes: Iterable[str] = (), suffixes: Iterable[str] = (),
+                 held_texts: pl.Series | None = None, used_folded: bool = False) -> None:
+        """`held`: the values targets hold; `held_texts`, more of them as a text column (a
+        whole population's logins, folded and stripped set-wise)."""
         # The prefixes and suffixes the rule gives, longest first: a held `x-jdupont` takes
         # the core `jdupont` too.
         self.prefixes = sorted({fold(p) for p in prefixes if p}, key=len, reverse=True)
         self.suffixes = sorted({fold(x) for x in suffixes if x}, key=len, reverse=True)
-        self.taken = {fold(v) for v in used}
+        # The table of used values holds them folded already (remember_issued).
+        self.taken = set(used) if used_folded else {fold(v) for v in used}
         for value in held:
             if value is not None:
                 self.taken |= {fold(value), self.core_of(value)}
+        if held_texts is not None:
+            self._take_texts(held_texts)
         self.reserved = {fold(v) for v in reserved}
         # The last number tried per value: numbers only grow within a run, so the thousandth
         # jmartin does not try the 999 numbers before (that would be quadratic).
         self.last: dict[str, int] = {}
+
+    def _take_texts(self, texts: pl.Series) -> None:
+        # ASCII folds as it lowercases: polars does those; the others go one by one.
+        plain = texts.str.contains(r"^[\x00-\x7f]*$")
+        for value in texts.filter(~plain).to_list():
+            self.taken |= {fold(value), self.core_of(value)}
+        folded = pl.col("t")
+        stripped = _stripped(_stripped(folded, self.prefixes, True), self.suffixes, False)
+        frame = pl.DataFrame({"t": texts.filter(plain).str.to_lowercase()}).select(
+            folded, stripped.alias("core"))
+        self.taken.update(frame["t"].to_list())
+        self.taken.update(frame["core"].to_list())
 
     def core_of(self, value: object) -> str:
         """A held value without the prefix and suffix the rule may have given it, folded."""
@@ -99,3 +119,15 @@ class UniqueValues:
             self.last[base] = n
         self.taken.add(fold(chosen))
         return prefix + chosen + suffix, chosen
+
+
+def _stripped(text: pl.Expr, affixes: list[str], start: bool) -> pl.Expr:
+    """`core_of`'s stripping as an expression: the first (longest) affix that leaves a text."""
+    chain: pl.Expr | None = None
+    for affix in affixes:
+        size = len(affix)
+        found = (text.str.starts_with(affix) if start else text.str.ends_with(affix)) \
+            & (text.str.len_chars() > size)
+        cut = text.str.slice(size) if start else text.str.slice(0, text.str.len_chars() - size)
+        chain = pl.when(found).then(cut) if chain is None else chain.when(found).then(cut)  # type: ignore[attr-defined]
+    return text if chain is None else chain.otherwise(text)  # type: ignore[attr-defined]
