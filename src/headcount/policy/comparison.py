@@ -217,11 +217,7 @@ def keyed(pairs: Iterable[tuple[str, str]]) -> sa.ColumnElement[bool]:
 
 
 def _add(graph: Graph, rows: Any) -> list[int]:
-    added = []
-    for rid, et, key, data in rows:
-        graph.add(Node(rid, et, key, json.loads(data)))
-        added.append(rid)
-    return added
+    return graph.add_rows(list(rows))
 
 
 def source_names(conn: sa.Connection, project: Project, cases: list[Case]) -> dict[int, str]:

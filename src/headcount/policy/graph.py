@@ -14,7 +14,20 @@ from headcount.repository.bulk import raw_rows
 from headcount.repository.schema import links, resources
 
 
-@dataclass
+def decoded(texts: list[str]) -> list[dict[str, Any]]:
+    """JSON objects decoded as one array per batch: faster than one call each, and the
+    property names are one string shared by every resource (a name per resource was a third of
+    a person's memory)."""
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(texts), _BATCH):
+        out += json.loads("[" + ",".join(texts[start:start + _BATCH]) + "]")
+    return out
+
+
+_BATCH = 50_000
+
+
+@dataclass(slots=True)
 class Node:
     id: int
     entity_type: str
@@ -43,10 +56,10 @@ class Graph:
         graph = cls()
         types = sorted(set(entity_types))
         # Plain driver rows: a million links go through SQLAlchemy's row objects slowly.
-        for rid, et, key, data in raw_rows(conn, sa.select(
-                resources.c.id, resources.c.entity_type, resources.c.key, resources.c.data)
-                .where(resources.c.entity_type.in_(types))):
-            graph.add(Node(rid, et, key, json.loads(data)))
+        rows = raw_rows(conn, sa.select(
+            resources.c.id, resources.c.entity_type, resources.c.key, resources.c.data)
+            .where(resources.c.entity_type.in_(types)))
+        graph.add_rows(rows)
         # The links of these types, read by the navigations' names (`HR_Person.Manager`):
         # one scan rather than a probe per resource id.
         navigations = [n for (n,) in conn.execute(sa.select(links.c.navigation).distinct())
@@ -58,6 +71,12 @@ class Graph:
                 if source in graph.nodes:
                     graph.add_link(source, nav.partition(".")[2], tkey, tid)
         return graph
+
+    def add_rows(self, rows: list[tuple[int, str, str, str]]) -> list[int]:
+        """Adds resources read as (id, entity type, key, JSON data); their ids."""
+        for (rid, et, key, _), values in zip(rows, decoded([r[3] for r in rows]), strict=True):
+            self.add(Node(rid, et, key, values))
+        return [r[0] for r in rows]
 
     def add(self, node: Node) -> None:
         self.nodes[node.id] = node

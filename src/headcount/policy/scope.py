@@ -101,11 +101,7 @@ class Loader:
         self._staged("hc_scope_ids", [("i", "BIGINT")], [(i,) for i in wanted])
         rows = _rows(self.conn, "SELECT r.id, r.entity_type, r.key, r.data FROM hc_scope_ids t "
                                 "JOIN resources r ON r.id = t.i")
-        loaded: set[int] = set()
-        for rid, et, key, data in rows:
-            if et in self.types:
-                self.graph.add(Node(rid, et, key, json.loads(data)))
-                loaded.add(rid)
+        loaded = set(self.graph.add_rows([r for r in rows if r[1] in self.types]))
         if loaded:
             for source, nav, tkey, tid in _rows(
                     self.conn, "SELECT l.source_id, l.navigation, l.target_key, l.target_id "
