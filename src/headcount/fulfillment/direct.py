@@ -23,16 +23,33 @@ from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 from headcount.sync.prepare import text_hashes
 
 
+class _Columns:
+    """The rows of a change set as columns: a list per column, not a dict per row."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.columns: dict[str, list[Any]] = {n: [] for n in names}
+
+    def append(self, **row: Any) -> int:
+        for name, values in self.columns.items():
+            values.append(row.get(name))
+        return len(self.columns["kind"]) - 1
+
+    def frame(self, schema: dict[str, Any]) -> pl.DataFrame:
+        return pl.DataFrame(self.columns, schema={k: schema[k] for k in self.columns})
+
+
 def change_set(project: Project, graph: Graph, orders: list[Order]) -> ChangeSet:
-    resources: list[dict[str, Any]] = []
-    links: list[dict[str, Any]] = []
+    resources = _Columns(["kind", "entity_type", "key", "data", "after", "connection", "line"])
+    links = _Columns(list(LINK_SCHEMA))
     # The links of each resource, once, for the deleted ones (not a scan per deletion).
     outgoing: dict[int, list[tuple[str, list[tuple[str, int | None]]]]] = {}
-    updated: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
+    # (type, key) → the row of its update, with its changes and values after
+    updated: dict[tuple[str, str], tuple[int, dict[str, Any], dict[str, Any]]] = {}
     if any(o.kind == "deleted" for o in orders):
         for (source, nav), targets in graph.targets.items():
             outgoing.setdefault(source, []).append((nav, targets))
     properties: dict[str, list[str]] = {}
+    rows = resources.columns
     for order in orders:
         names = properties.get(order.target_type)
         if names is None:
@@ -43,54 +60,54 @@ def change_set(project: Project, graph: Graph, orders: list[Order]) -> ChangeSet
         node_id = graph.by_key.get((order.target_type, order.target_key))
         current = graph.nodes[node_id].values if node_id is not None else {}
         base = {"entity_type": order.target_type, "key": order.target_key,
-                "connection": order.resource_type, "line": None}
+                "connection": order.resource_type}
         if order.kind == "added":
             record = {n: order.values.get(n, (None, None))[1] for n in names}
-            resources.append({**base, "kind": "insert", "data": _json(record), "after": None})
+            resources.append(**base, kind="insert", data=_json(record))
         elif order.kind == "modified":
             key = (order.target_type, order.target_key)
             if key in updated:
                 # The same target changed twice in one fulfillment (a change split between a
                 # workflow and direct fulfillment): one change, or the second undoes the first.
-                row, data, after = updated[key]
+                i, data, after = updated[key]
                 data.update({k: [b, a] for k, (b, a) in order.values.items()})
                 after.update({k: v for k, (_, v) in order.values.items()})
-                row.update(kind="update" if data else "rehash", data=_json(data),
-                           after=_json(after))
+                rows["kind"][i] = "update" if data else "rehash"
+                rows["data"][i], rows["after"][i] = _json(data), _json(after)
             else:
                 data = {k: [b, a] for k, (b, a) in order.values.items()}
                 after = {n: current.get(n) for n in names} | {k: v for k, (_, v) in
                                                               order.values.items()}
-                row = {**base, "kind": "update" if order.values else "rehash",
-                       "data": _json(data), "after": _json(after)}
-                updated[key] = (row, data, after)
-                resources.append(row)
+                i = resources.append(**base, kind="update" if order.values else "rehash",
+                                     data=_json(data), after=_json(after))
+                updated[key] = (i, data, after)
         elif order.retain_until is not None:
             # Kept for its retention: only its validity changes (marked left) for now.
             if order.values:
                 after = {n: current.get(n) for n in names} | {k: v for k, (_, v) in
                                                               order.values.items()}
-                resources.append({**base, "kind": "update", "after": _json(after),
-                                  "data": _json({k: [b, a] for k, (b, a) in
-                                                 order.values.items()})})
+                resources.append(**base, kind="update", after=_json(after),
+                                 data=_json({k: [b, a] for k, (b, a) in order.values.items()}))
         else:
-            resources.append({**base, "kind": "delete", "data": _json(current), "after": None})
+            resources.append(**base, kind="delete", data=_json(current))
             if node_id is not None:
                 for nav, targets in outgoing.get(node_id, []):
-                    links += [_link("link_delete", order, nav, t, "") for t, _ in targets]
+                    for t, _ in targets:
+                        _link(links, "link_delete", order, nav, t, "")
         for nav, (before, after_keys) in order.links.items():
             target_type = order.link_types.get(nav, "")
-            links += [_link("link_insert", order, nav, k, target_type)
-                      for k in after_keys if k not in before]
-            links += [_link("link_delete", order, nav, k, target_type)
-                      for k in before if k not in after_keys]
-    frame = pl.DataFrame(resources, schema={k: v for k, v in RESOURCE_SCHEMA.items()
-                                            if k != "hash"})
+            for k in after_keys:
+                if k not in before:
+                    _link(links, "link_insert", order, nav, k, target_type)
+            for k in before:
+                if k not in after_keys:
+                    _link(links, "link_delete", order, nav, k, target_type)
+    frame = resources.frame(RESOURCE_SCHEMA)
     whole = pl.when(pl.col("kind") == "update").then(pl.col("after")).otherwise(pl.col("data"))
     hashes = text_hashes(frame.select(whole.alias("t")).to_series()) if frame.height \
         else pl.Series("hash", [], dtype=pl.Int64)
     frame = frame.with_columns(hashes.alias("hash")).select(list(RESOURCE_SCHEMA))
-    return ChangeSet(frame, pl.DataFrame(links, schema=LINK_SCHEMA))
+    return ChangeSet(frame, links.frame(LINK_SCHEMA))
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -100,10 +117,11 @@ def _json(values: dict[str, Any]) -> str:
     return _encode(values)
 
 
-def _link(kind: str, order: Order, nav: str, target: str, target_type: str) -> dict[str, Any]:
-    return {"kind": kind, "entity_type": order.target_type, "key": order.target_key,
-            "navigation": f"{order.target_type}.{nav}", "target_type": target_type,
-            "target_key": target, "connection": order.resource_type, "line": None}
+def _link(links: _Columns, kind: str, order: Order, nav: str, target: str, target_type: str
+          ) -> None:
+    links.append(kind=kind, entity_type=order.target_type, key=order.target_key,
+                 navigation=f"{order.target_type}.{nav}", target_type=target_type,
+                 target_key=target, connection=order.resource_type)
 
 
 def fulfill(conn: sa.Connection, project: Project, graph: Graph, orders: list[Order],
