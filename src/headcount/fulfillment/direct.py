@@ -23,24 +23,16 @@ from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 from headcount.sync.prepare import text_hashes
 
 
-class _Columns:
-    """The rows of a change set as columns: a list per column, not a dict per row."""
-
-    def __init__(self, names: list[str]) -> None:
-        self.columns: dict[str, list[Any]] = {n: [] for n in names}
-
-    def append(self, **row: Any) -> int:
-        for name, values in self.columns.items():
-            values.append(row.get(name))
-        return len(self.columns["kind"]) - 1
-
-    def frame(self, schema: dict[str, Any]) -> pl.DataFrame:
-        return pl.DataFrame(self.columns, schema={k: schema[k] for k in self.columns})
-
-
 def change_set(project: Project, graph: Graph, orders: list[Order]) -> ChangeSet:
-    resources = _Columns(["kind", "entity_type", "key", "data", "after", "connection", "line"])
-    links = _Columns(list(LINK_SCHEMA))
+    # The rows as columns (a list each, not a dict per row): kind, entity type, key, data,
+    # after, connection (the resource type) of each resource change.
+    kinds: list[str] = []
+    types: list[str] = []
+    keys: list[str] = []
+    datas: list[str | None] = []
+    afters: list[str | None] = []
+    rts: list[str] = []
+    links = _Links()
     # The links of each resource, once, for the deleted ones (not a scan per deletion).
     outgoing: dict[int, list[tuple[str, list[tuple[str, int | None]]]]] = {}
     # (type, key) → the row of its update, with its changes and values after
@@ -49,7 +41,16 @@ def change_set(project: Project, graph: Graph, orders: list[Order]) -> ChangeSet
         for (source, nav), targets in graph.targets.items():
             outgoing.setdefault(source, []).append((nav, targets))
     properties: dict[str, list[str]] = {}
-    rows = resources.columns
+
+    def row(order: Order, kind: str, data: str | None, after: str | None = None) -> int:
+        kinds.append(kind)
+        types.append(order.target_type)
+        keys.append(order.target_key)
+        datas.append(data)
+        afters.append(after)
+        rts.append(order.resource_type)
+        return len(kinds) - 1
+
     for order in orders:
         names = properties.get(order.target_type)
         if names is None:
@@ -59,11 +60,10 @@ def change_set(project: Project, graph: Graph, orders: list[Order]) -> ChangeSet
                 p.identifier for p in found[1].scalar_properties]
         node_id = graph.by_key.get((order.target_type, order.target_key))
         current = graph.nodes[node_id].values if node_id is not None else {}
-        base = {"entity_type": order.target_type, "key": order.target_key,
-                "connection": order.resource_type}
         if order.kind == "added":
-            record = {n: order.values.get(n, (None, None))[1] for n in names}
-            resources.append(**base, kind="insert", data=_json(record))
+            values = order.values
+            row(order, "insert", _json({n: values[n][1] if n in values else None
+                                        for n in names}))
         elif order.kind == "modified":
             key = (order.target_type, order.target_key)
             if key in updated:
@@ -72,42 +72,69 @@ def change_set(project: Project, graph: Graph, orders: list[Order]) -> ChangeSet
                 i, data, after = updated[key]
                 data.update({k: [b, a] for k, (b, a) in order.values.items()})
                 after.update({k: v for k, (_, v) in order.values.items()})
-                rows["kind"][i] = "update" if data else "rehash"
-                rows["data"][i], rows["after"][i] = _json(data), _json(after)
+                kinds[i] = "update" if data else "rehash"
+                datas[i], afters[i] = _json(data), _json(after)
             else:
                 data = {k: [b, a] for k, (b, a) in order.values.items()}
                 after = {n: current.get(n) for n in names} | {k: v for k, (_, v) in
                                                               order.values.items()}
-                i = resources.append(**base, kind="update" if order.values else "rehash",
-                                     data=_json(data), after=_json(after))
+                i = row(order, "update" if order.values else "rehash", _json(data), _json(after))
                 updated[key] = (i, data, after)
         elif order.retain_until is not None:
             # Kept for its retention: only its validity changes (marked left) for now.
             if order.values:
                 after = {n: current.get(n) for n in names} | {k: v for k, (_, v) in
                                                               order.values.items()}
-                resources.append(**base, kind="update", after=_json(after),
-                                 data=_json({k: [b, a] for k, (b, a) in order.values.items()}))
+                row(order, "update", _json({k: [b, a] for k, (b, a) in order.values.items()}),
+                    _json(after))
         else:
-            resources.append(**base, kind="delete", data=_json(current))
+            row(order, "delete", _json(current))
             if node_id is not None:
                 for nav, targets in outgoing.get(node_id, []):
-                    for t, _ in targets:
-                        _link(links, "link_delete", order, nav, t, "")
+                    links.add(order, "link_delete", nav, [t for t, _ in targets], "")
         for nav, (before, after_keys) in order.links.items():
             target_type = order.link_types.get(nav, "")
-            for k in after_keys:
-                if k not in before:
-                    _link(links, "link_insert", order, nav, k, target_type)
-            for k in before:
-                if k not in after_keys:
-                    _link(links, "link_delete", order, nav, k, target_type)
-    frame = resources.frame(RESOURCE_SCHEMA)
+            links.add(order, "link_insert", nav, [k for k in after_keys if k not in before],
+                      target_type)
+            links.add(order, "link_delete", nav, [k for k in before if k not in after_keys],
+                      target_type)
+    frame = pl.DataFrame({"kind": kinds, "entity_type": types, "key": keys, "data": datas,
+                          "after": afters, "connection": rts, "line": None},
+                         schema={k: v for k, v in RESOURCE_SCHEMA.items() if k != "hash"})
     whole = pl.when(pl.col("kind") == "update").then(pl.col("after")).otherwise(pl.col("data"))
     hashes = text_hashes(frame.select(whole.alias("t")).to_series()) if frame.height \
         else pl.Series("hash", [], dtype=pl.Int64)
     frame = frame.with_columns(hashes.alias("hash")).select(list(RESOURCE_SCHEMA))
-    return ChangeSet(frame, links.frame(LINK_SCHEMA))
+    return ChangeSet(frame, links.frame())
+
+
+class _Links:
+    """Link changes as columns; a target's type and the resource type repeat, set once."""
+
+    def __init__(self) -> None:
+        self.kinds: list[str] = []
+        self.orders: list[Order] = []
+        self.navigations: list[str] = []
+        self.target_types: list[str] = []
+        self.target_keys: list[str] = []
+
+    def add(self, order: Order, kind: str, nav: str, targets: list[str], target_type: str
+            ) -> None:
+        n = len(targets)
+        if n:
+            self.kinds += [kind] * n
+            self.orders += [order] * n
+            self.navigations += [f"{order.target_type}.{nav}"] * n
+            self.target_types += [target_type] * n
+            self.target_keys += targets
+
+    def frame(self) -> pl.DataFrame:
+        return pl.DataFrame({
+            "kind": self.kinds, "entity_type": [o.target_type for o in self.orders],
+            "key": [o.target_key for o in self.orders], "navigation": self.navigations,
+            "target_type": self.target_types, "target_key": self.target_keys,
+            "connection": [o.resource_type for o in self.orders], "line": None},
+            schema=LINK_SCHEMA)
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -115,13 +142,6 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 def _json(values: dict[str, Any]) -> str:
     return _encode(values)
-
-
-def _link(links: _Columns, kind: str, order: Order, nav: str, target: str, target_type: str
-          ) -> None:
-    links.append(kind=kind, entity_type=order.target_type, key=order.target_key,
-                 navigation=f"{order.target_type}.{nav}", target_type=target_type,
-                 target_key=target, connection=order.resource_type)
 
 
 def fulfill(conn: sa.Connection, project: Project, graph: Graph, orders: list[Order],
@@ -141,15 +161,17 @@ def settle(conn: sa.Connection, orders: list[Order], run_id: int) -> None:
     record_orders(conn, orders, run_id)
     # Ownership follows the orders, set-based: one statement each way, not two per order.
     sourced = [o for o in orders if o.source_key is not None]
-    create_temp_table(conn, "hc_own", [("rt", "TEXT"), ("sk", "TEXT")])
-    insert_rows(conn, "hc_own", ["rt", "sk"], [(o.resource_type, o.source_key) for o in sourced])
-    # Indexed once filled: each owner row probes it (without, a day's few thousand orders
-    # scanned against 200,000 owners took half a minute).
-    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_hc_own ON hc_own (rt, sk)")
-    conn.exec_driver_sql(
-        "DELETE FROM ownership WHERE EXISTS (SELECT 1 FROM hc_own h "
-        "WHERE h.rt = ownership.resource_type AND h.sk = ownership.source_key)")
-    drop_temp_table(conn, "hc_own")
+    if sourced and _holds_rows(conn, "ownership"):  # an initial load has nothing to replace
+        create_temp_table(conn, "hc_own", [("rt", "TEXT"), ("sk", "TEXT")])
+        insert_rows(conn, "hc_own", ["rt", "sk"],
+                    [(o.resource_type, o.source_key) for o in sourced])
+        # Indexed once filled: each owner row probes it (without, a day's few thousand orders
+        # scanned against 200,000 owners took half a minute).
+        conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_hc_own ON hc_own (rt, sk)")
+        conn.exec_driver_sql(
+            "DELETE FROM ownership WHERE EXISTS (SELECT 1 FROM hc_own h "
+            "WHERE h.rt = ownership.resource_type AND h.sk = ownership.source_key)")
+        drop_temp_table(conn, "hc_own")
     # An order split between a workflow and direct fulfillment owns its target once.
     insert_rows(conn, "ownership", ["resource_type", "source_key", "target_key"],
                 sorted({(o.resource_type, o.source_key, o.target_key) for o in sourced
@@ -164,10 +186,16 @@ def settle(conn: sa.Connection, orders: list[Order], run_id: int) -> None:
     remember_issued(conn, orders)
 
 
+def _holds_rows(conn: sa.Connection, table: str) -> bool:
+    return conn.exec_driver_sql(f"SELECT 1 FROM {table} LIMIT 1").first() is not None
+
+
 def remember_issued(conn: sa.Connection, orders: list[Order]) -> None:
     issued = {(o.resource_type, prop, core.casefold()) for o in orders
               for prop, core in o.issued.items()}
-    if issued:
+    if issued and not _holds_rows(conn, "used_values"):
+        insert_rows(conn, "used_values", ["resource_type", "property", "value"], sorted(issued))
+    elif issued:
         # Through a scratch table: the values issued before are many more than a run's.
         create_temp_table(conn, "hc_issued", [("rt", "TEXT"), ("p", "TEXT"), ("v", "TEXT")])
         insert_rows(conn, "hc_issued", ["rt", "p", "v"], sorted(issued))
@@ -219,13 +247,14 @@ def _schedule(conn: sa.Connection, orders: list[Order], run_id: int) -> None:
     touched += [(o.target_type, k) for o in orders for k in o.reclaimed]
     if not touched:
         return
-    create_temp_table(conn, "hc_sched", [("et", "TEXT"), ("k", "TEXT")])
-    insert_rows(conn, "hc_sched", ["et", "k"], touched)
-    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_hc_sched ON hc_sched (et, k)")
-    conn.exec_driver_sql(
-        "DELETE FROM scheduled_deletions WHERE EXISTS (SELECT 1 FROM hc_sched h "
-        "WHERE h.et = scheduled_deletions.entity_type AND h.k = scheduled_deletions.resource_key)")
-    drop_temp_table(conn, "hc_sched")
+    if _holds_rows(conn, "scheduled_deletions"):
+        create_temp_table(conn, "hc_sched", [("et", "TEXT"), ("k", "TEXT")])
+        insert_rows(conn, "hc_sched", ["et", "k"], touched)
+        conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_hc_sched ON hc_sched (et, k)")
+        conn.exec_driver_sql(
+            "DELETE FROM scheduled_deletions WHERE EXISTS (SELECT 1 FROM hc_sched h WHERE "
+            "h.et = scheduled_deletions.entity_type AND h.k = scheduled_deletions.resource_key)")
+        drop_temp_table(conn, "hc_sched")
     insert_rows(conn, "scheduled_deletions",
                 ["entity_type", "resource_key", "resource_type", "delete_on", "run_id"],
                 [(o.target_type, o.target_key, o.resource_type, o.retain_until.isoformat(),

@@ -38,8 +38,9 @@ class Order:
     replaces: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"values": {k: list(v) for k, v in self.values.items()},
-                               "links": {k: [b, a] for k, (b, a) in self.links.items()}}
+        """What is recorded of the order, for JSON (whose arrays the pairs become): the
+        order's own mappings, not copies — 200,000 orders of an initial load."""
+        out: dict[str, Any] = {"values": self.values, "links": self.links}
         if self.retain_until is not None:
             out["retain_until"] = self.retain_until.isoformat()
         if self.replaces is not None:
