@@ -30,7 +30,6 @@ from headcount.repository.schema import (
     policy_due,
     policy_due_state,
     property_states,
-    provisioning_orders,
     resources,
     scheduled_deletions,
 )
@@ -109,7 +108,7 @@ def _purges(conn: sa.Connection, names: list[str], horizon: date
     """(resource type, target type, target, its source) of the targets kept for their retention
     whose day has come: their source is the one that still owns them (a rehire) or the one
     whose deleted order scheduled them (gone)."""
-    s, o, p = scheduled_deletions.c, ownership.c, provisioning_orders.c
+    s, o = scheduled_deletions.c, ownership.c
     due = sa.and_(s.resource_type.in_(names), s.delete_on <= horizon)
     yield from conn.execute(sa.select(s.resource_type, s.entity_type, s.resource_key,
                                       o.source_key)
@@ -117,13 +116,18 @@ def _purges(conn: sa.Connection, names: list[str], horizon: date
                                 o.resource_type == s.resource_type,
                                 o.target_key == s.resource_key)))
                             .where(due)).all()
-    yield from conn.execute(sa.select(s.resource_type, s.entity_type, s.resource_key,
-                                      p.source_key)
-                            .join(provisioning_orders, sa.and_(
-                                p.run_id == s.run_id, p.resource_type == s.resource_type,
-                                p.target_key == s.resource_key))
-                            .where(due, p.kind == "deleted", p.source_key.is_not(None))
-                            ).all()
+    # The few schedules due first, each probing its target's orders: SQLite otherwise walked
+    # every order with a source (a million) against the schedules (`+` keeps it off the index
+    # of the run's orders, which an initial load fills).
+    deleted = sa.text(
+        "SELECT s.resource_type, s.entity_type, s.resource_key, p.source_key "
+        "FROM scheduled_deletions s CROSS JOIN provisioning_orders p "
+        "WHERE s.resource_type IN :names AND s.delete_on <= :horizon "
+        "AND +p.run_id = s.run_id AND p.resource_type = s.resource_type "
+        "AND p.target_key = s.resource_key AND p.kind = 'deleted'"
+    ).bindparams(sa.bindparam("names", expanding=True), sa.bindparam("horizon", type_=sa.Date))
+    yield from ((rt, et, key, source) for rt, et, key, source in conn.execute(
+        deleted, {"names": names, "horizon": horizon}).all() if source is not None)
 
 
 def _expired_overrides(conn: sa.Connection, project: Project, connector: Connector,

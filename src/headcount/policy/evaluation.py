@@ -161,9 +161,15 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     owners = {t: s for s, t in owned.items()}
     # Values of `unique` rules held by a target or ever issued (compared ignoring case), made
     # when a source first needs one.
+    uniques = [r for r in rt.scalars if r.unique]
+    affixes: Mapping[str, list[tuple[str, str]]] = Lazy({
+        r.target: _affixes(graph, rt, r, scalars, planned, setup) for r in uniques})
     taken: Mapping[str, UniqueValues] = Lazy({
-        r.target: _taken_values(project, graph, rt, r, scalars, targets, planned, setup)
-        for r in rt.scalars if r.unique})
+        r.target: _taken_values(rt, r, targets, planned, setup, affixes) for r in uniques})
+    # Only the prefixes and suffixes, to tell a deleted target's core (a date evaluation that
+    # purges issues nothing: it does not read every login).
+    stripping: Mapping[str, UniqueValues] = Lazy({
+        r.target: _stripping(affixes, r.target) for r in uniques})
     on_create = [r.target for r in rt.scalars if r.when == "on_create"]
     # First pass: each source's target and values. The links come second, once every target of
     # this resource type is planned: an organization's parent may be decided after it.
@@ -376,32 +382,49 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
         if order.kind == "deleted" and order.retain_until is None:
             # A deleted target's login and e-mail are never issued again.
             values = targets[order.target_key].values
-            order.issued = {p: u.core_of(values[p]) for p, u in taken.items()
+            order.issued = {p: stripping[p].core_of(values[p]) for p in stripping
                             if values.get(p) is not None}
     return orders
 
 
-def _taken_values(project: Project, graph: Graph, rt: ResourceType, rule: ScalarRule,
-                  scalars: Scalars, targets: Mapping[str, Node], planned: Planned,
-                  setup: Setup | None) -> Callable[[], UniqueValues]:
+def _affixes(graph: Graph, rt: ResourceType, rule: ScalarRule, scalars: Scalars,
+             planned: Planned, setup: Setup | None) -> Callable[[], list[tuple[str, str]]]:
+    """The (prefix, suffix) a unique rule gives over every source."""
+    def made() -> list[tuple[str, str]]:
+        if not (rule.prefix or rule.suffix):
+            return []
+        if setup is not None:
+            found = setup.affixes(rule, scalars.extras[rule.target][1:], planned.today)
+            if found is not None:
+                return found
+            setup.load_sources(rt.source)
+        return [scalars.affixes(graph, n, planned.today, rule.target)
+                for n in graph.of_type(rt.source)]
+    return made
+
+
+def _taken_values(rt: ResourceType, rule: ScalarRule, targets: Mapping[str, Node],
+                  planned: Planned, setup: Setup | None,
+                  affixes: Mapping[str, list[tuple[str, str]]]) -> Callable[[], UniqueValues]:
     def made() -> UniqueValues:
         held: Iterable[Any]
         texts = None
-        affixes: list[tuple[str, str]] | None = None
         if setup is not None:
             texts, held = held_values(setup.conn, setup.target_type, rule.target)
-            affixes = setup.affixes(rule, scalars.extras[rule.target][1:],
-                                    planned.today) if rule.prefix or rule.suffix else []
         else:
             held = [n.values.get(rule.target) for n in targets.values()]
-        if affixes is None:
-            if setup is not None:
-                setup.load_sources(rt.source)
-            affixes = [scalars.affixes(graph, n, planned.today, rule.target)
-                       for n in graph.of_type(rt.source)] if rule.prefix or rule.suffix else []
+        pairs = affixes[rule.target]
         return UniqueValues(held, planned.used.get((rt.identifier, rule.target), ()),
-                            rule.reserved, (p for p, _ in affixes), (x for _, x in affixes),
+                            rule.reserved, (p for p, _ in pairs), (x for _, x in pairs),
                             held_texts=texts, used_folded=True)
+    return made
+
+
+def _stripping(affixes: Mapping[str, list[tuple[str, str]]], prop: str
+               ) -> Callable[[], UniqueValues]:
+    def made() -> UniqueValues:
+        pairs = affixes[prop]
+        return UniqueValues((), (), (), (p for p, _ in pairs), (x for _, x in pairs))
     return made
 
 
