@@ -287,7 +287,8 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
                 # Keys are immutable: an identity re-keyed to E21 keeps the Identifier E20, so a
                 # source E20 back beside E21 gets a target of its own under another key.
                 new_key = expected[key_prop] = _unheld(str(new_key), held)
-            planned.values[(target_et.identifier, str(new_key))] = dict(expected)
+            # The same mapping, not a copy (nothing changes a new target's values after).
+            planned.values[(target_et.identifier, str(new_key))] = expected
         else:
             planned.values[(target_et.identifier, target_key)] = {
                 **targets[target_key].values, **expected}
