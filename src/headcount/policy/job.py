@@ -42,6 +42,7 @@ from headcount.policy.orders import Order
 from headcount.policy.reconciliation import reconcile
 from headcount.policy.scope import depth, load_scope, owned_in_scope
 from headcount.repository import property_states
+from headcount.repository.database import analyze_if_stale
 from headcount.repository.runs import ensure_connector, lock_connector
 from headcount.repository.schema import (
     connector_state,
@@ -86,6 +87,8 @@ def plan_policy(conn: sa.Connection, project: Project, connector: Connector,
     sees it at the instant `now` (dates are compared in each resource's time zone); and the
     connectors of their targets."""
     now = now or datetime.now(UTC)
+    analyze_if_stale(conn, ["resources", "links", "ownership", "provisioning_orders",
+                            "scheduled_deletions", "used_values", "policy_due"])
     names = set(resource_types_fed_by(project, connector))
     chosen = [rt for rt in project.resource_types if rt.identifier in names]
     involved = involved_connectors(project, connector)

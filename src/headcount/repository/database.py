@@ -4,7 +4,7 @@ HEADCOUNT_DATABASE_URL says so."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,9 @@ def create_engine(url: str) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30})
         _sqlite_pragmas(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    # No JIT: a run's queries are many and short, over scratch tables PostgreSQL knows no size
+    # of; their estimates crossed the JIT threshold and compiling took 40 times the query.
+    return sa.create_engine(url, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
 
 
 @contextmanager
@@ -62,3 +64,29 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
     def _on_begin(conn: sa.Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "")
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+# Rows written since the last ANALYZE (and by this transaction) beyond which a table's
+# statistics are refreshed before a run plans its reads: a table that PostgreSQL still believes
+# nearly empty after a bulk load gets read whole for each scratch-table join.
+_STALE_SHARE = 0.2
+_STALE_MIN = 10_000
+
+
+def analyze_if_stale(conn: sa.Connection, tables: Sequence[str]) -> list[str]:
+    """PostgreSQL: ANALYZE the tables much written since their statistics (autovacuum does,
+    later: not before a run that follows a bulk load in the same minute). The tables analysed."""
+    if is_sqlite(conn):
+        return []
+    rows = conn.exec_driver_sql(
+        "SELECT s.relname, c.reltuples, s.n_mod_since_analyze, "
+        "x.n_tup_ins + x.n_tup_upd + x.n_tup_del FROM pg_stat_user_tables s "
+        "JOIN pg_class c ON c.oid = s.relid "
+        "JOIN pg_stat_xact_user_tables x ON x.relid = s.relid "
+        "WHERE s.schemaname = current_schema() AND s.relname = ANY(%(names)s)",
+        {"names": list(tables)}).all()
+    stale = [name for name, tuples, since, now in rows
+             if since + now > max(_STALE_MIN, _STALE_SHARE * max(float(tuples), 0.0))]
+    for name in stale:
+        conn.exec_driver_sql(f'ANALYZE "{name}"')
+    return stale
