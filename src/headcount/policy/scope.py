@@ -255,14 +255,27 @@ def family_keys(conn: sa.Connection, entity_type: str, keys: Iterable[str]) -> s
         return set()
     create_temp_table(conn, "hc_scope_fam", [("b", "TEXT")])
     insert_rows(conn, "hc_scope_fam", ["b"], [(b,) for b in sorted(bases)])
-    # A range on the unique (entity_type, key) index: `E8-` ≤ key < `E8.` ('.' follows '-').
-    lo, hi = ("t.b || '-'", "t.b || '.'")
+    # A range on the unique (entity_type, key) index: `E8-` ≤ key < `E8.` ('.' follows '-'),
+    # in byte order. A PostgreSQL database of another collation may order '-' otherwise (or
+    # ignore it): there the range is compared in "C", which its index cannot serve.
+    key, lo, hi = "r.key", "t.b || '-'", "t.b || '.'"
+    if not is_sqlite(conn) and not _bytewise(conn):
+        key, lo, hi = (f'({x}) COLLATE "C"' for x in (key, lo, hi))
     found = _rows(conn, "SELECT r.key FROM hc_scope_fam t JOIN resources r ON "
                         "r.entity_type = ? AND r.key = t.b", [entity_type])
     found += _rows(conn, f"SELECT r.key FROM hc_scope_fam t JOIN resources r ON "
-                         f"r.entity_type = ? AND r.key > {lo} AND r.key < {hi}", [entity_type])
+                         f"r.entity_type = ? AND {key} > {lo} AND {key} < {hi}", [entity_type])
     drop_temp_table(conn, "hc_scope_fam")
     return {k for (k,) in found}
+
+
+def _bytewise(conn: sa.Connection) -> bool:
+    """Whether the PostgreSQL database compares text byte by byte (collation C or POSIX)."""
+    # (The provider column is PostgreSQL 15's: an ICU database has a collation besides.)
+    collate, provider = conn.exec_driver_sql(
+        "SELECT datcollate, to_jsonb(d) ->> 'datlocprovider' FROM pg_database d "
+        "WHERE datname = current_database()").one()
+    return str(collate) in ("C", "POSIX") and provider in (None, "c")
 
 
 def column(conn: sa.Connection, entity_type: str, prop: str) -> list[tuple[str, Any]]:
@@ -289,16 +302,17 @@ def column(conn: sa.Connection, entity_type: str, prop: str) -> list[tuple[str, 
 def held_values(conn: sa.Connection, entity_type: str, prop: str) -> tuple[pl.Series, list[Any]]:
     """One property over every resource of an entity type: its text values as a column (a
     population's logins), and the few others (numbers, booleans) as Python values."""
-    if not is_sqlite(conn):
-        values = [v for _, v in column(conn, entity_type, prop) if v is not None]
-        return (pl.Series([v for v in values if isinstance(v, str)], dtype=pl.String),
-                [v for v in values if not isinstance(v, str)])
-    # One JSON walk per row (`->`, the value's JSON text): a string without an escape is its
-    # text between the quotes, set-wise; anything else is decoded.
-    path = '$."' + prop.replace('"', '""') + '"'
-    found = pl.Series("j", [v for (v,) in _rows(
-        conn, "SELECT r.data -> ? FROM resources r WHERE r.entity_type = ?", [path, entity_type])
-        if v is not None], dtype=pl.String)
+    # One JSON walk per row, giving the value's JSON text: a string without an escape is its
+    # text between the quotes, set-wise; anything else is decoded. (PostgreSQL: `json`, which
+    # only checks the text, not `jsonb`, which builds it.)
+    if is_sqlite(conn):
+        path = '$."' + prop.replace('"', '""') + '"'
+        sql, params = "SELECT r.data -> ? FROM resources r WHERE r.entity_type = ?", [path]
+    else:
+        sql, params = "SELECT ((r.data::json) -> ?)::text FROM resources r " \
+                      "WHERE r.entity_type = ?", [prop]
+    found = pl.Series("j", [v for (v,) in _rows(conn, sql, [*params, entity_type])
+                            if v is not None and v != "null"], dtype=pl.String)
     plain = found.str.starts_with('"') & ~found.str.contains("\\", literal=True)
     decoded = [json.loads(v) for v in found.filter(~plain).to_list()]
     texts = pl.concat([found.filter(plain).str.strip_prefix('"').str.strip_suffix('"'),
