@@ -27,6 +27,8 @@ def test_the_records_of_a_person_whatever_the_database_collation(postgres_server
     admin = postgres_server.connection
     if admin is None:
         unavailable("PostgreSQL", postgres_server.error or "unknown error")
+    if locale != "C" and admin.info.server_version < 150000:
+        pytest.skip("a database's ICU collation is PostgreSQL 15's")
     name = f"hc_{uuid.uuid4().hex[:12]}"
     icu = sql.SQL(" LOCALE_PROVIDER icu ICU_LOCALE {} LOCALE 'C'").format(sql.Literal(locale))
     admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name))
