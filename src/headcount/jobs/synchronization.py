@@ -49,7 +49,7 @@ from headcount.policy.orders import Order
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
 from headcount.repository import pushed, runs
-from headcount.repository.apply import apply_changes, record_changes
+from headcount.repository.apply import apply_and_record, apply_changes, record_changes
 from headcount.repository.bulk import insert_rows
 from headcount.repository.database import begin_write
 from headcount.repository.locks import RunLock
@@ -360,8 +360,8 @@ def _apply(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRe
             if runs.lock_connector(conn, connector.identifier) != version:
                 raise RunRefused("the repository of the connector changed while the run was "
                                  "computing its changes; nothing was applied: run it again")
-            _stage(conn, work, changes)
-            apply_changes(conn, changes, work.run_id, Naming(project))
+            _stage_set_aside(conn, work)
+            apply_and_record(conn, changes, work.run_id, Naming(project))
             _pause_for_test()
             _after_apply(conn, work, accepted, changes)
             snapshots.refresh(conn, [et.identifier for et in connector.entity_types], changes,
@@ -403,6 +403,10 @@ def _accepted(conn: sa.Connection, connector: str) -> dict[str, AcceptedFile]:
 
 def _stage(conn: sa.Connection, work: RunWork, changes: ChangeSet) -> None:
     record_changes(conn, changes, work.run_id)
+    _stage_set_aside(conn, work)
+
+
+def _stage_set_aside(conn: sa.Connection, work: RunWork) -> None:
     insert_rows(conn, "set_aside",
                 ["run_id", "connection", "line", "key", "category", "reason", "raw"],
                 ((work.run_id, r.connection, r.line, r.key, r.category, r.reason,
