@@ -101,16 +101,16 @@ def _write_change_rows(conn: sa.Connection, resources: pl.DataFrame, link_rows: 
 
 def _keep_inserted_records(conn: sa.Connection, scratch: str, run_id: int) -> None:
     """Before the resources named in `scratch` (et, key) change or go: the insert rows that
-    left their record to them (`apply_and_record`) take a copy of it, so that history and
-    provenance still show what was inserted. At most one such row per resource, of the run
-    that inserted it (a delete copies it before the resource goes); never one of this run,
-    whose inserts are of other resources."""
+    left their record to them (`apply_and_record`) get a copy of it in `inserted_records`, so
+    that history and provenance still show what was inserted. At most one such row per
+    resource, of the run that inserted it (a delete copies it before the resource goes); never
+    one of this run, whose inserts are of other resources."""
     conn.exec_driver_sql(
-        "UPDATE changes SET data = (SELECT r.data FROM resources r "
-        "WHERE r.entity_type = changes.entity_type AND r.key = changes.resource_key) "
-        f"WHERE id IN (SELECT c.id FROM {scratch} s JOIN changes c "
-        "ON c.entity_type = s.et AND c.resource_key = s.key "
-        f"WHERE c.kind = 'insert' AND c.data IS NULL AND c.run_id <> {int(run_id)})")
+        "INSERT INTO inserted_records (change_id, data) SELECT c.id, r.data "
+        f"FROM {scratch} s JOIN resources r ON r.entity_type = s.et AND r.key = s.key "
+        "JOIN changes c ON c.entity_type = s.et AND c.resource_key = s.key "
+        f"WHERE c.kind = 'insert' AND c.data IS NULL AND c.run_id <> {int(run_id)} "
+        "AND NOT EXISTS (SELECT 1 FROM inserted_records k WHERE k.change_id = c.id)")
 
 
 def _allocate_ids(conn: sa.Connection, n: int) -> pl.Series:

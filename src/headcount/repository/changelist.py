@@ -2,7 +2,7 @@
 changes. The links of a resource the run inserted are stored in its insert row (see
 `record_changes`): they are listed under it, and with the other link inserts when the list is
 filtered to `link_insert`. A run applied at once leaves the record of an insert to the resource
-(NULL `data`, see `apply_and_record`): `change_data` reads it from there."""
+(NULL `data`, see `apply_and_record`): `change_data` reads it back."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ import sqlalchemy as sa
 from headcount.errors import HeadcountError
 from headcount.repository.database import is_sqlite
 from headcount.repository.runs import get_run
-from headcount.repository.schema import changes, resources
+from headcount.repository.schema import changes, inserted_records, resources
 
 KINDS = ("insert", "update", "delete", "link_insert", "link_delete")
-# The record of an insert row that holds none is its resource's, which no run has changed since
-# (an update or a delete copies it into the row first); coalesce reads the resource only then.
-_DATA = ("coalesce(data, (SELECT r.data FROM resources r WHERE r.entity_type = "
-         "changes.entity_type AND r.key = changes.resource_key))")
+# The record of an insert row that holds none: copied aside when its resource first changed or
+# went, else still the resource's (coalesce reads on only while it finds none).
+_DATA = ("coalesce(data, (SELECT k.data FROM inserted_records k WHERE k.change_id = changes.id), "
+         "(SELECT r.data FROM resources r WHERE r.entity_type = changes.entity_type "
+         "AND r.key = changes.resource_key))")
 _FIELDS = ("kind, entity_type, resource_key, navigation, target_key, "
            f"{_DATA} AS data, connection, line, after")
 
@@ -58,12 +59,14 @@ class ChangeRow:
 
 
 def change_data() -> sa.ColumnElement[str | None]:
-    """The `data` of a change row, for a select of `changes`: an insert's record read from its
-    resource when the row leaves it there."""
+    """The `data` of a change row, for a select of `changes` (`_DATA`): an insert's record read
+    aside or from its resource when the row leaves it there."""
+    kept = sa.select(inserted_records.c.data).where(
+        inserted_records.c.change_id == changes.c.id).scalar_subquery()
     record = sa.select(resources.c.data).where(
         resources.c.entity_type == changes.c.entity_type,
         resources.c.key == changes.c.resource_key).scalar_subquery()
-    return sa.func.coalesce(changes.c.data, record)
+    return sa.func.coalesce(changes.c.data, kept, record)
 
 
 def change_page(conn: sa.Connection, run_id: int, kind: str | None, limit: int, offset: int
