@@ -288,8 +288,9 @@ def _read_unquoted(path: Path, connection: Connection, encoding: str) -> SourceT
         utf8 = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
     else:
         utf8 = data.decode(encoding).encode("utf-8")
+    # (A file without a carriage return skips counting them: 0.2 s per 100 MB.)
     if (connection.quote.encode("utf-8") in utf8 or b"\x00" in utf8
-            or utf8.count(b"\r") != utf8.count(b"\r\n")):
+            or (b"\r" in utf8 and utf8.count(b"\r") != utf8.count(b"\r\n"))):
         return None
     try:
         # Read lines only (NUL never occurs): a blank line comes back as null, keeping line
