@@ -55,7 +55,7 @@ def apply_and_record(conn: sa.Connection, changes: ChangeSet, run_id: int, namin
     """`apply_changes` and `record_changes` in one, for a run applied at once: an insert row then
     leaves the record to the resource it inserted (NULL `data`, read back by
     `changelist.change_data`) rather than holding a second copy of it — a third of the bytes of
-    an initial load. An update or a delete copies the record into the insert row first (see
+    an initial load. An update or a delete of the resource copies the record aside first (see
     `_keep_inserted_records`)."""
     # Written first, and not built in a thread while the resources are written: at the peak of
     # an initial load (1M rows) that would hold both, 1.37 → 1.48 GB.
