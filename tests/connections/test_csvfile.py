@@ -60,6 +60,30 @@ def test_fast_path_and_reference_reader_agree(lines: list[list[str]]) -> None:
     assert fast.rejected == reference.rejected
 
 
+@pytest.mark.parametrize("data", [
+    b"A,B\r1,x\r2,y\r",  # old Mac line ends
+    b"A,B\r\n1,x\r\n2,y\r",  # one at the very end
+    b"A,B\r\n1,x\r\r\n2,y\r\n",  # one before a CRLF
+    b"A,B\n1,x\r2,y\n",  # one inside a line
+])
+def test_a_carriage_return_ending_no_line_leaves_the_fast_path(tmp_path: Path,
+                                                                data: bytes) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    assert csvfile._read_unquoted(path, _conn(), "utf-8") is None
+    reference = csvfile._read(path, _conn(), "utf-8")
+    assert read_csv(path, _conn()).frame.rows() == reference.frame.rows()
+
+
+def test_crlf_files_take_the_fast_path(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"A,B\r\n1,x\r\n\r\n2,y\r\n")
+    fast = csvfile._read_unquoted(path, _conn(), "utf-8")
+    assert fast is not None
+    assert fast.frame.rows() == csvfile._read(path, _conn(), "utf-8").frame.rows() == [
+        ("1", "x", 2), ("2", "y", 4)]
+
+
 def test_quoted_newlines_keep_line_numbers(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
     path.write_bytes(b'A,B\r\n1,"two\r\nlines"\r\n2,x\r\n3\r\n')

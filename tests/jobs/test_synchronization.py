@@ -373,3 +373,24 @@ def test_a_quoted_address_over_several_lines_is_no_alarm(tmp_path: Path, db_url:
         run = hr.sync()
         assert run.state in (R.SUCCEEDED, R.WARNINGS), run.message
         assert run.counters["deleted"] == 1
+
+
+@pytest.mark.parametrize(("limits", "crossed"), [
+    # 1 of 42 resources changed (40 people, 2 organizations): 2.4 % of those stored.
+    ({"max_updated_pct": 2.3, "max_links_deleted_pct": 100}, "max_updated_pct = 2.3 % exceeded "
+     "(2.4 %)"),
+    # 1 of 79 links replaced (39 managers, 40 organizations): 1.3 % of those stored.
+    ({"max_updated_pct": 100, "max_links_deleted_pct": 1.2}, "max_links_deleted_pct = 1.2 % "
+     "exceeded (1.3 %)"),
+])
+def test_percent_thresholds_count_what_is_stored(tmp_path: Path, db_url: str,
+                                                  limits: dict[str, float], crossed: str) -> None:
+    with hr_project(tmp_path, db_url, thresholds={**GENEROUS, **limits}) as hr:
+        hr.write_people(people(40))
+        hr.sync()
+        rows = people(40)
+        rows[9] = ["E10", "Renamed", *rows[9][2:4], "E3", "O1"]  # and E10's manager: E5 → E3
+        hr.write_people(rows)
+        run = hr.sync()
+    assert run.state == R.BLOCKED
+    assert crossed in (run.message or "")

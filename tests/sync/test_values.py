@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from headcount.config.model import Connection, Property
-from headcount.sync.values import parse_column
+from headcount.sync.values import parse_column, parse_column_of
 
 
 def _parse(values: list[str | None], prop: dict[str, object], **conn: object
@@ -75,3 +75,18 @@ def test_a_stored_datetime_reads_back_the_same(instant: datetime) -> None:
 def test_a_date_from_an_instant_is_its_day_in_the_connection_time_zone() -> None:
     assert _parse(["2026-05-01T23:30:00Z"], {"type": "date"}, timezone="Europe/Paris") == [
         ("2026-05-02", False)]
+
+
+@pytest.mark.parametrize("raw", [
+    ["3/1/2024", None, " 28/02/1999 "],  # every value in the first format: parsed in it alone
+    ["3/1/2024", "2024-01-03", "31/02/2024", "  ", None],  # not: every candidate, as always
+])
+def test_a_date_column_reads_the_same_with_or_without_the_first_format_shortcut(
+        raw: list[str | None]) -> None:
+    p = Property.model_validate({"identifier": "V", "type": "date"})
+    c = Connection.model_validate({"identifier": "C", "path": "x",
+                                   "date_formats": ["%d/%m/%Y", "%Y/%m/%d"]})
+    frame = pl.DataFrame({"v": raw}, schema={"v": pl.String})
+    full, quick = parse_column("v", p, c), parse_column_of(frame, "v", p, c)
+    assert frame.select(quick.value, quick.invalid.alias("bad")).rows() == \
+        frame.select(full.value, full.invalid.alias("bad")).rows()

@@ -22,6 +22,7 @@ from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
 from headcount.repository import deployments, pushed, runs
 from headcount.repository.apply import apply_changes
+from headcount.repository.changelist import change_data
 from headcount.repository.database import begin_write
 from headcount.repository.locks import RunLock
 from headcount.repository.naming import Naming
@@ -39,7 +40,7 @@ from headcount.sync.changes import LINK_SCHEMA, RESOURCE_SCHEMA, ChangeSet
 def staged_changes(conn: sa.Connection, run_id: int) -> ChangeSet:
     rows = conn.execute(sa.select(
         changes.c.kind, changes.c.entity_type, changes.c.resource_key, changes.c.navigation,
-        changes.c.target_key, changes.c.data, changes.c.after, changes.c.hash,
+        changes.c.target_key, change_data().label("data"), changes.c.after, changes.c.hash,
         changes.c.connection, changes.c.line,
     ).where(changes.c.run_id == run_id).order_by(changes.c.id)).all()
     res, lnk = [], []

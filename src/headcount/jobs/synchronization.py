@@ -49,7 +49,7 @@ from headcount.policy.orders import Order
 from headcount.project import ProjectContext
 from headcount.repository import accepted as snapshots
 from headcount.repository import pushed, runs
-from headcount.repository.apply import apply_changes, record_changes
+from headcount.repository.apply import apply_and_record, apply_changes, record_changes
 from headcount.repository.bulk import insert_rows
 from headcount.repository.database import begin_write
 from headcount.repository.locks import RunLock
@@ -190,13 +190,21 @@ def _count(conn: sa.Connection, types: list[str]) -> int:
                             .where(resources.c.entity_type.in_(types))).scalar_one())
 
 
-def _per_type(conn: sa.Connection, connector: Connector) -> tuple[dict[str, int], dict[str, int]]:
-    """What the repository holds per entity type: resources, and links (counted by navigation,
-    whose name starts with its source entity type — no join)."""
+def _per_type(conn: sa.Connection, connector: Connector, whole: Mapping[str, pl.DataFrame],
+              links_changed: bool) -> tuple[dict[str, int], dict[str, int]]:
+    """What the repository holds per entity type, for the thresholds' percentages: resources,
+    and links (counted by navigation, whose name starts with its source entity type — no
+    join). A type whose whole snapshot the diff read counts its rows (the same version), and
+    links are counted only when some change: each count reads a million rows."""
     types = [et.identifier for et in connector.entity_types]
-    res: dict[str, int] = dict(conn.execute(
-        sa.select(resources.c.entity_type, sa.func.count())
-        .where(resources.c.entity_type.in_(types)).group_by(resources.c.entity_type)).all())
+    res = {et: whole[et].height for et in types if et in whole and whole[et].height}
+    unread = [et for et in types if et not in whole]
+    if unread:
+        res.update((str(et), int(n)) for et, n in conn.execute(
+            sa.select(resources.c.entity_type, sa.func.count())
+            .where(resources.c.entity_type.in_(unread)).group_by(resources.c.entity_type)))
+    if not links_changed:
+        return res, {}
     navs = [f"{et.identifier}.{p.identifier}" for et in connector.entity_types
             for p in et.properties if p.is_navigation]
     lnk: dict[str, int] = {}
@@ -205,7 +213,7 @@ def _per_type(conn: sa.Connection, connector: Connector) -> tuple[dict[str, int]
                                .group_by(links.c.navigation)).all():
         source = nav.partition(".")[0]
         lnk[source] = lnk.get(source, 0) + int(n)
-    return {k: int(v) for k, v in res.items()}, lnk
+    return res, lnk
 
 
 def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequest,
@@ -273,7 +281,8 @@ def _run(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRequ
                 for row in aside:
                     work.log("warning", f"set aside ({row.category}) {row.connection} line "
                              f"{row.line}: {row.reason}")
-        stored, stored_links = _per_type(conn, connector)
+        stored, stored_links = _per_type(conn, connector, snapshot.whole,
+                                         changes.links.height > 0)
         conn.rollback()
     swallowed = evidence.swallowed(changes)
     if swallowed:
@@ -360,8 +369,8 @@ def _apply(ctx: ProjectContext, project: Project, work: RunWork, request: SyncRe
             if runs.lock_connector(conn, connector.identifier) != version:
                 raise RunRefused("the repository of the connector changed while the run was "
                                  "computing its changes; nothing was applied: run it again")
-            _stage(conn, work, changes)
-            apply_changes(conn, changes, work.run_id, Naming(project))
+            _stage_set_aside(conn, work)
+            apply_and_record(conn, changes, work.run_id, Naming(project))
             _pause_for_test()
             _after_apply(conn, work, accepted, changes)
             snapshots.refresh(conn, [et.identifier for et in connector.entity_types], changes,
@@ -403,6 +412,10 @@ def _accepted(conn: sa.Connection, connector: str) -> dict[str, AcceptedFile]:
 
 def _stage(conn: sa.Connection, work: RunWork, changes: ChangeSet) -> None:
     record_changes(conn, changes, work.run_id)
+    _stage_set_aside(conn, work)
+
+
+def _stage_set_aside(conn: sa.Connection, work: RunWork) -> None:
     insert_rows(conn, "set_aside",
                 ["run_id", "connection", "line", "key", "category", "reason", "raw"],
                 ((work.run_id, r.connection, r.line, r.key, r.category, r.reason,

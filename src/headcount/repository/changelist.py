@@ -1,7 +1,8 @@
 """The change list of a run as people read it (SPEC §4.6): paged, filtered by kind, with link
 changes. The links of a resource the run inserted are stored in its insert row (see
 `record_changes`): they are listed under it, and with the other link inserts when the list is
-filtered to `link_insert`."""
+filtered to `link_insert`. A run applied at once leaves the record of an insert to the resource
+(NULL `data`, see `apply_and_record`): `change_data` reads it back."""
 
 from __future__ import annotations
 
@@ -14,10 +15,16 @@ import sqlalchemy as sa
 from headcount.errors import HeadcountError
 from headcount.repository.database import is_sqlite
 from headcount.repository.runs import get_run
+from headcount.repository.schema import changes, inserted_records, resources
 
 KINDS = ("insert", "update", "delete", "link_insert", "link_delete")
-_FIELDS = ("kind, entity_type, resource_key, navigation, target_key, data, connection, line, "
-           "after")
+# The record of an insert row that holds none: copied aside when its resource first changed or
+# went, else still the resource's (coalesce reads on only while it finds none).
+_DATA = ("coalesce(data, (SELECT k.data FROM inserted_records k WHERE k.change_id = changes.id), "
+         "(SELECT r.data FROM resources r WHERE r.entity_type = changes.entity_type "
+         "AND r.key = changes.resource_key))")
+_FIELDS = ("kind, entity_type, resource_key, navigation, target_key, "
+           f"{_DATA} AS data, connection, line, after")
 
 
 class UnknownKind(HeadcountError):
@@ -49,6 +56,17 @@ class ChangeRow:
     line: int | None
     # An inserted resource's links, written with it.
     links: list[LinkChange] = field(default_factory=list)
+
+
+def change_data() -> sa.ColumnElement[str | None]:
+    """The `data` of a change row, for a select of `changes` (`_DATA`): an insert's record read
+    aside or from its resource when the row leaves it there."""
+    kept = sa.select(inserted_records.c.data).where(
+        inserted_records.c.change_id == changes.c.id).scalar_subquery()
+    record = sa.select(resources.c.data).where(
+        resources.c.entity_type == changes.c.entity_type,
+        resources.c.key == changes.c.resource_key).scalar_subquery()
+    return sa.func.coalesce(changes.c.data, kept, record)
 
 
 def change_page(conn: sa.Connection, run_id: int, kind: str | None, limit: int, offset: int

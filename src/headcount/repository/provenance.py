@@ -20,6 +20,7 @@ from headcount.config.model import EntityType, Project
 from headcount.config.resource_type import ResourceType
 from headcount.errors import NotFound
 from headcount.policy.expressions import compile_expression
+from headcount.repository.changelist import change_data
 from headcount.repository.schema import (
     audit_log,
     changes,
@@ -263,7 +264,8 @@ def last_changes(conn: sa.Connection, keys: Iterable[tuple[str, str]]
         # index this way, where a row-value IN or an OR makes it scan every change of a run.
         last = out[(entity_type, key)] = {}
         for ch in conn.execute(
-                sa.select(changes.c.id, changes.c.run_id, changes.c.kind, changes.c.data,
+                sa.select(changes.c.id, changes.c.run_id, changes.c.kind,
+                          change_data().label("data"),
                           changes.c.after, changes.c.navigation, changes.c.connection,
                           changes.c.line, runs.c.mode, runs.c.finished_at, runs.c.files,
                           runs.c.reason)

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from headcount.errors import NotFound
+from headcount.repository.changelist import change_data
 from headcount.repository.provenance import Origin
 from headcount.repository.schema import changes, links, resources, runs
 
@@ -73,7 +74,8 @@ def get_resource(conn: sa.Connection, entity_type: str, key: str) -> ResourceVie
     run_files: dict[int, dict[str, dict[str, Any]]] = {}
     for ch in conn.execute(
             sa.select(changes.c.id, changes.c.run_id, runs.c.finished_at, runs.c.mode,
-                      runs.c.reason, changes.c.kind, changes.c.data, changes.c.after,
+                      runs.c.reason, changes.c.kind, change_data().label("data"),
+                      changes.c.after,
                       changes.c.navigation, changes.c.target_key, changes.c.connection,
                       changes.c.line, runs.c.files, runs.c.state)
             .join(runs, runs.c.id == changes.c.run_id)

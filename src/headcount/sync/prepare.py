@@ -30,7 +30,7 @@ from headcount.sync.prepared import (
     SetAsideRow,
     nav_column,
 )
-from headcount.sync.values import parse_column
+from headcount.sync.values import parse_column_of
 
 COMMANDS = ("insert", "update", "delete", "merge")
 TEXT = "__text"
@@ -106,7 +106,7 @@ def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTy
     by_name = {p.identifier: (p, col) for p, col in props if p is not None}
     for name in order:
         prop, col = by_name[name]
-        parsed = parse_column(col, prop, connection)
+        parsed = parse_column_of(frame, col, prop, connection)
         parsed_exprs.append(parsed.value.alias(f"v:{name}"))
         invalid_exprs.append(parsed.invalid.alias(f"bad:{name}"))
         expected[name] = parsed.expected

@@ -31,6 +31,21 @@ class ParsedColumn:
     expected: str  # what a valid value looks like, for the error message
 
 
+def parse_column_of(frame: pl.DataFrame, column: str, prop: Property,
+                    connection: AnyConnection) -> ParsedColumn:
+    """`parse_column` for the values of `frame`: a date column whose values all read in the
+    first format the connection gives is parsed in that format alone — the same values, where
+    every other candidate would be parsed too for every row (0.6 s per million rows × 2)."""
+    parsed = parse_column(column, prop, connection)
+    if prop.type is not PropertyType.DATE or frame.height == 0:
+        return parsed
+    first = pl.col(column).str.strip_chars().str.to_date(
+        (connection.date_formats or ["%Y-%m-%d"])[0], strict=False)
+    if frame.select((pl.col(column).is_not_null() & first.is_null()).any()).item():
+        return parsed
+    return ParsedColumn(first.dt.to_string("%Y-%m-%d"), pl.lit(False), parsed.expected)
+
+
 def parse_column(column: str, prop: Property, connection: AnyConnection) -> ParsedColumn:
     raw = pl.col(column)
     kind = prop.type

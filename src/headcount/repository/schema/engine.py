@@ -94,7 +94,8 @@ changes = sa.Table(
     sa.Column("resource_key", sa.Text, nullable=False),
     sa.Column("navigation", sa.String(260), nullable=True),
     sa.Column("target_key", sa.Text, nullable=True),
-    # insert: the values; update: {property: [before, after]}; delete: the values before.
+    # insert: the values (NULL: see inserted_records); update: {property: [before, after]};
+    # delete: the values before.
     sa.Column("data", sa.Text, nullable=True),
     # update: the whole record after the change, and its hash (insert: data is the record).
     sa.Column("after", sa.Text, nullable=True),
@@ -103,6 +104,15 @@ changes = sa.Table(
     sa.Column("line", sa.Integer, nullable=True),
     sa.Index("ix_changes_run_id", "run_id", "id"),
     sa.Index("ix_changes_resource", "entity_type", "resource_key"),
+)
+
+# The record of an insert row that left it to its resource (repository/apply.py,
+# `apply_and_record`), copied here when that resource first changes or goes: appended, a few
+# pages, where filling the change rows themselves would rewrite a page each.
+inserted_records = sa.Table(
+    "inserted_records", metadata,
+    sa.Column("change_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.Text, nullable=False),
 )
 
 set_aside = sa.Table(
