@@ -28,10 +28,11 @@ from headcount.policy.dated import (
 )
 from headcount.policy.graph import Graph, Node
 from headcount.policy.orders import Order
+from headcount.policy.population import held_values, matches
 from headcount.policy.records import RecordIndex, record_key
 from headcount.policy.retention import purged, removed
 from headcount.policy.rules import Scalars, passes, same
-from headcount.policy.scope import Lazy, Setup, held_values, matches
+from headcount.policy.scope import Lazy, Setup
 from headcount.policy.unique import UniqueValues
 from headcount.policy.validity import as_date, day_before, local_today
 
