@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from datedhistories import BASE, NAMES, days, repository, run
-from datedproject import Scenario
+from datedproject import DAY_ONE, Scenario
 from headcount.jobs.evaluation import evaluate_policy
 from headcount.policy import job
 from headcount.policy.correlation import CorrelationCase
@@ -52,6 +52,23 @@ def planned(s: Scenario, only: dict[str, set[str]], when: int, on: bool,
     return orders, cases
 
 
+def test_a_free_target_a_link_brought_in_is_found_by_correlation() -> None:
+    """The root organization, disowned, is its children's parent: the scoped graph holds it
+    through their links before any correlation asks for it. It is found again, not created a
+    second time (ROOT-2)."""
+    with tempfile.TemporaryDirectory() as folder:
+        s = Scenario(Path(folder) / "p", f"sqlite:///{folder}/p.db")
+        try:
+            s.file(DAY_ONE)
+            run(s, 0)
+            only = {"HR_Organization": {"ROOT", "FIN"}}
+            whole = planned(s, only, 0, False, {"ROOT"})
+            assert any(o.target_key == "ROOT" and o.establishes for o in whole[0])
+            assert planned(s, only, 0, True, {"ROOT"}) == whole
+        finally:
+            s.ctx.close()
+
+
 SCOPES = st.fixed_dictionaries({
     "HR_Person": st.sets(st.sampled_from([*sorted(NAMES), "E7", "E9"])),
     "HR_Site": st.sets(st.sampled_from(["PAR", "TYO"]), max_size=1),
@@ -72,7 +89,9 @@ def test_a_scoped_graph_gives_the_orders_of_the_whole_graph(
                 run(s, when)
                 only = data.draw(SCOPES)
                 later = when + data.draw(st.integers(min_value=0, max_value=60))
-                disowned = data.draw(st.sets(st.sampled_from(sorted(NAMES)), max_size=2))
+                # People and organizations: an organization's parent is read through a link.
+                disowned = data.draw(st.sets(st.sampled_from(
+                    [*sorted(NAMES), "ROOT", "FIN", "IT"]), max_size=2))
                 assert planned(s, only, later, True, disowned) == \
                     planned(s, only, later, False, disowned), (only, later, disowned)
         finally:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from headcount.config.model import Project
 from headcount.policy.graph import Graph
 from headcount.policy.orders import Order
-from headcount.repository.apply import apply_changes, record_changes
+from headcount.repository.apply import apply_and_record
 from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows, raw_rows
 from headcount.repository.naming import Naming
 from headcount.repository.schema import ownership, scheduled_deletions, used_values
@@ -148,8 +148,9 @@ def fulfill(conn: sa.Connection, project: Project, graph: Graph, orders: list[Or
             run_id: int) -> ChangeSet:
     """Apply the orders, record them and the ownership they establish."""
     changes = change_set(project, graph, orders)
-    record_changes(conn, changes, run_id)
-    apply_changes(conn, changes, run_id, Naming(project))
+    # Applied at once: a new target's record is kept once, in the target (its change row
+    # reads it there), not twice — 200,000 records at a 100,000-person initial load.
+    apply_and_record(conn, changes, run_id, Naming(project))
     settle(conn, orders, run_id)
     return changes
 

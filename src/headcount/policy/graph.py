@@ -86,6 +86,14 @@ class Graph:
     def of_type(self, entity_type: str) -> list[Node]:
         return list(self._by_type.get(entity_type, []))
 
+    def held(self, entity_type: str) -> int:
+        """How many resources of the type the graph holds (loaded, for a scoped one)."""
+        return len(self._by_type.get(entity_type, []))
+
+    def added_since(self, entity_type: str, held: int) -> list[Node]:
+        """The resources of the type added after the graph held `held` of them."""
+        return self._by_type.get(entity_type, [])[held:]
+
     def count(self, entity_type: str) -> int:
         """How many resources of the type the repository holds (not only those loaded)."""
         if not self.scoped or self.conn is None:

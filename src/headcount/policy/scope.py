@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from headcount.config.model import Project
 from headcount.config.resource_type import CorrelationRule, ResourceType, ScalarRule
-from headcount.policy.correlation import correlation_index
-from headcount.policy.graph import Graph, Node
+from headcount.policy.correlation import correlation_index, normalise
+from headcount.policy.graph import Graph, Node, decoded
 from headcount.policy.population import (
     expression_values,
     fetch_rows,
@@ -218,6 +218,19 @@ def free_targets(conn: sa.Connection, rt: ResourceType, target_type: str, probin
     return {k for (k,) in found}
 
 
+def data_of(conn: sa.Connection, entity_type: str, keys: Iterable[str]) -> dict[str, Any]:
+    """key → the decoded data of these resources of a type."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    create_temp_table(conn, "hc_scope_data", [("k", "TEXT")])
+    insert_rows(conn, "hc_scope_data", ["k"], [(k,) for k in wanted])
+    rows = fetch_rows(conn, "SELECT r.key, r.data FROM hc_scope_data t JOIN resources r "
+                            "ON r.entity_type = ? AND r.key = t.k", [entity_type])
+    drop_temp_table(conn, "hc_scope_data")
+    return dict(zip((k for k, _ in rows), decoded([d for _, d in rows]), strict=True))
+
+
 def family_keys(conn: sa.Connection, entity_type: str, keys: Iterable[str]) -> set[str]:
     """Keys of this type that may be records of the same people as `keys` (`E8` and
     `E8-20261215`): a key, the key without its dated suffix, and every key that starts with
@@ -290,6 +303,7 @@ class Targets(MutableMapping[str, Node]):
     def __init__(self, graph: Graph, entity_type: str, keys: Keys) -> None:
         self.graph, self.entity_type, self.known = graph, entity_type, keys
         self.loaded: dict[str, Node] = {n.key: n for n in graph.of_type(entity_type)}
+        self._seen = graph.held(entity_type)
 
     def fetch(self, keys: Iterable[str]) -> None:
         wanted = [k for k in keys if k not in self.loaded]
@@ -297,10 +311,11 @@ class Targets(MutableMapping[str, Node]):
             return
         new = self.graph.loader.load_keys((self.entity_type, k) for k in wanted)
         self.graph.loader.close_over_links(new, self.graph.steps)
-        for node_id in new:
-            node = self.graph.nodes[node_id]
-            if node.entity_type == self.entity_type:
-                self.loaded[node.key] = node
+        # Every target of the type the graph holds now: those just read, and those a link had
+        # already brought in (an organization's parent) — else a free one is no candidate.
+        for node in self.graph.added_since(self.entity_type, self._seen):
+            self.loaded.setdefault(node.key, node)
+        self._seen = self.graph.held(self.entity_type)
 
     def __getitem__(self, key: str) -> Node:
         if key not in self.loaded:
@@ -404,13 +419,36 @@ class Setup:
         """Per rule, the targets whose values equal those of a source to correlate (what
         `correlation_index` gives for them over every target); the candidates loaded. Only a
         target free for one of the sources can be found (`correlate` keeps those): one no live
-        source owns, or that a probing source owns. On a day's run they are the few kept for
-        their retention, not the population."""
+        source owns, or that a probing source owns: those kept for their retention, and a
+        person's earlier records (as many as the history holds). Of those, only the ones whose
+        values equal a source's by some rule are loaded."""
         if not probing or not rules:
             return [(rule, {}) for rule in rules]
-        self.load(free_targets(self.conn, self.rt, self.target_type, [n.key for n in probing]))
+        free = free_targets(self.conn, self.rt, self.target_type, [n.key for n in probing])
+        self.load(self._matching(rules, probing, free))
         candidates = list(self.targets.loaded.values())
         return [(rule, correlation_index(self.graph, candidates, rule)) for rule in rules]
+
+    def _matching(self, rules: list[CorrelationRule], probing: list[Node], free: set[str]
+                  ) -> set[str]:
+        """The free targets whose rule values equal a probing source's, read from their data
+        (not loaded with their links and records); all of them when a rule reads a link."""
+        found = self.project.entity_type(self.target_type)
+        bindings = {b for rule in rules for b in rule.target}
+        if found is None or any((p := found[1].find_property(b)) is None or p.target
+                                for b in bindings):
+            return free
+        out = set()
+        values = data_of(self.conn, self.target_type, free)
+        for rule in rules:
+            probes = {tuple(normalise(self.graph.value(n, b), rule.normalise)
+                            for b in rule.source) for n in probing}
+            for key, data in values.items():
+                # As Graph.value reads a property the resource holds (None when it lacks it).
+                held = tuple(normalise(data.get(b), rule.normalise) for b in rule.target)
+                if all(held) and held in probes:
+                    out.add(key)
+        return out
 
     def affixes(self, rule: ScalarRule, parts: tuple[Any, Any], today: Any
                 ) -> list[tuple[str, str]] | None:

@@ -26,8 +26,12 @@ def create_engine(url: str) -> sa.Engine:
         _sqlite_pragmas(engine)
         return engine
     # No JIT: a run's queries are many and short, over scratch tables PostgreSQL knows no size
-    # of; their estimates crossed the JIT threshold and compiling took 40 times the query.
-    return sa.create_engine(url, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
+    # of; their estimates crossed the JIT threshold and compiling took 40 times the query. The
+    # URL's own `options` (a search_path, a statement_timeout) are kept: connect_args would
+    # replace them.
+    given = sa.engine.make_url(url).query.get("options")
+    options = " ".join([*([given] if isinstance(given, str) else given or []), "-c jit=off"])
+    return sa.create_engine(url, pool_pre_ping=True, connect_args={"options": options})
 
 
 @contextmanager
