@@ -89,8 +89,12 @@ def analyze_if_stale(conn: sa.Connection, tables: Sequence[str]) -> list[str]:
         "JOIN pg_stat_xact_user_tables x ON x.relid = s.relid "
         "WHERE s.schemaname = current_schema() AND s.relname = ANY(%(names)s)",
         {"names": list(tables)}).all()
-    stale = [name for name, tuples, since, now in rows
-             if since + now > max(_STALE_MIN, _STALE_SHARE * max(float(tuples), 0.0))]
+    # Once per transaction (its counters never reset: a second plan in it would analyse again).
+    began = conn.exec_driver_sql("SELECT now()").scalar()
+    done: set[str] = conn.info.get("hc_analyzed", {}).get(began, set())
+    stale = [name for name, tuples, since, now in rows if name not in done
+             and since + now > max(_STALE_MIN, _STALE_SHARE * max(float(tuples), 0.0))]
     for name in stale:
         conn.exec_driver_sql(f'ANALYZE "{name}"')
+    conn.info["hc_analyzed"] = {began: done | set(stale)}
     return stale
