@@ -116,18 +116,29 @@ def _purges(conn: sa.Connection, names: list[str], horizon: date
                                 o.resource_type == s.resource_type,
                                 o.target_key == s.resource_key)))
                             .where(due)).all()
-    # The few schedules due first, each probing its target's orders: SQLite otherwise walked
-    # every order with a source (a million) against the schedules (`+` keeps it off the index
-    # of the run's orders, which an initial load fills).
-    deleted = sa.text(
-        "SELECT s.resource_type, s.entity_type, s.resource_key, p.source_key "
-        "FROM scheduled_deletions s CROSS JOIN provisioning_orders p "
-        "WHERE s.resource_type IN :names AND s.delete_on <= :horizon "
-        "AND +p.run_id = s.run_id AND p.resource_type = s.resource_type "
-        "AND p.target_key = s.resource_key AND p.kind = 'deleted'"
-    ).bindparams(sa.bindparam("names", expanding=True), sa.bindparam("horizon", type_=sa.Date))
-    yield from ((rt, et, key, source) for rt, et, key, source in conn.execute(
-        deleted, {"names": names, "horizon": horizon}).all() if source is not None)
+    yield from scheduled_by(conn, names, horizon)
+
+
+def scheduled_by(conn: sa.Connection, names: list[str] | None = None,
+                 horizon: date | None = None) -> list[tuple[str, str, str, str]]:
+    """(resource type, target type, target, source) of the targets kept for their retention,
+    with the source whose deleted order scheduled them, in the orders' order; only those of the
+    resource types `names` due by `horizon` when given."""
+    # The few schedules first, each probing its target's orders: SQLite otherwise walked every
+    # order with a source (two million at 1,000,000 people) against the schedules (`+` keeps it
+    # off the index of the run's orders, which an initial load fills).
+    sql = ("SELECT s.resource_type, s.entity_type, s.resource_key, p.source_key "
+           "FROM scheduled_deletions s CROSS JOIN provisioning_orders p "
+           "WHERE +p.run_id = s.run_id AND p.resource_type = s.resource_type "
+           "AND p.target_key = s.resource_key AND p.kind = 'deleted'")
+    params: dict[str, object] = {}
+    binds = []
+    if names is not None and horizon is not None:
+        sql += " AND s.resource_type IN :names AND s.delete_on <= :horizon"
+        params = {"names": names, "horizon": horizon}
+        binds = [sa.bindparam("names", expanding=True), sa.bindparam("horizon", type_=sa.Date)]
+    rows = conn.execute(sa.text(sql + " ORDER BY p.id").bindparams(*binds), params).all()
+    return [(rt, et, key, source) for rt, et, key, source in rows if source is not None]
 
 
 def _expired_overrides(conn: sa.Connection, project: Project, connector: Connector,

@@ -172,15 +172,8 @@ def former_owners(conn: sa.Connection) -> dict[str, dict[str, str]]:
     """resource type → target kept for its retention → the source it belonged to: the deleted
     order that scheduled it names it (the ownership went with that order)."""
     out: dict[str, dict[str, str]] = {}
-    # The few schedules first, each probing its target's orders (as due._purges): SQLite walked
-    # every order with a source (two million at 1,000,000 people) against the schedules.
-    for rt, target, source in conn.execute(sa.text(
-            "SELECT o.resource_type, o.target_key, o.source_key "
-            "FROM scheduled_deletions s CROSS JOIN provisioning_orders o "
-            "WHERE +o.run_id = s.run_id AND o.resource_type = s.resource_type "
-            "AND o.target_key = s.resource_key AND o.kind = 'deleted' ORDER BY o.id")):
-        if source is not None:
-            out.setdefault(rt, {})[target] = source
+    for rt, _, target, source in due_index.scheduled_by(conn):
+        out.setdefault(rt, {})[target] = source
     return out
 
 
