@@ -79,6 +79,19 @@ def test_a_transition_is_due_on_its_day_where_the_person_works(scenario: Scenari
     assert scenario.state("E7") == "left"
 
 
+def test_a_day_not_begun_where_the_person_works_reads_no_one(scenario: Scenario) -> None:
+    # E5 starts on the 26th in Paris: the day is already the 26th in Tokyo and Kiribati at
+    # noon UTC on the 25th, not in Paris until 23:00 UTC.
+    scenario.file(DAY_ONE)
+    scenario.sync("2026-11-20T08:00:00")
+    assert _due(scenario.evaluate("2026-11-25T12:00:00")) == 0
+    assert _due(scenario.evaluate("2026-11-25T22:59:00")) == 0
+    assert scenario.state("E5") == "pre-hire"
+    midnight = scenario.evaluate("2026-11-25T23:00:00")
+    assert _count(midnight) >= 1
+    assert scenario.state("E5") == "active"
+
+
 def test_an_index_never_written_evaluates_everyone_once(scenario: Scenario) -> None:
     scenario.file(DAY_ONE)
     scenario.sync("2026-11-20T08:00:00")

@@ -3,10 +3,10 @@ start, the day after its end, the effective day of a future record — kept in `
 every policy run for the sources it evaluated, so that a daily evaluation costs what is due,
 not the population. A pause is caught up: a row stays due until a run evaluates its source.
 
-Days are calendar days where each person works (`local_today`). Rather than read each zone,
-the index is conservative: a transition is due from the first instant its day has begun
-anywhere on Earth (UTC+14), and kept until its day has begun everywhere (UTC-12). A source
-evaluated a day early gives no order; none is ever evaluated late."""
+A transition is due from the first instant of its day where the source works (its time zone,
+as the evaluation reads it): a daily evaluation reads no one whose day has not begun. A retention
+purge is kept by day: it is due from the first instant its day has begun anywhere on Earth
+(UTC+14); a source evaluated a day early gives no order, none is ever evaluated late."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from headcount.config.model import Connector, Project
 from headcount.config.resource_type import ResourceType
 from headcount.fulfillment.workflows import Routing
 from headcount.policy.graph import Graph
+from headcount.policy.validity import day_begins, zone_of
 from headcount.repository.bulk import execute_many, insert_rows
 from headcount.repository.property_states import aware
 from headcount.repository.schema import (
@@ -34,9 +35,8 @@ from headcount.repository.schema import (
     scheduled_deletions,
 )
 
-# The zones furthest ahead of and behind UTC (Kiribati, Baker Island).
+# The zone furthest ahead of UTC (Kiribati).
 _AHEAD = timedelta(hours=14)
-_BEHIND = timedelta(hours=12)
 _TODAY = re.compile(r"\btoday\s*\(")
 
 
@@ -87,7 +87,7 @@ def due_sources(conn: sa.Connection, project: Project, connector: Connector,
     out: dict[str, set[str]] = {}
     d = policy_due.c
     for source_type, key in conn.execute(sa.select(d.source_type, d.source_key).where(
-            d.resource_type.in_(names), d.due_on <= horizon)):
+            d.resource_type.in_(names), d.due_at <= _seconds(now))):
         out.setdefault(source_type, set()).add(key)
     for rt in rts:
         if _daily(rt):
@@ -168,7 +168,6 @@ def refresh(conn: sa.Connection, project: Project, connector: Connector, graph: 
     whose orders wait for a person (a workflow it started or one running already) stay due:
     what their day changed is done once the workflow ends, by a later evaluation."""
     instant = now.astimezone(UTC)
-    floor = (instant - _BEHIND).date()
     waiting = [o for p in routing.workflows for o in p.orders] + \
         [o for h in routing.held for o in h.planned.orders]
     for rt in _fed(project, connector):
@@ -186,31 +185,45 @@ def refresh(conn: sa.Connection, project: Project, connector: Connector, graph: 
         if keys is None:
             conn.execute(sa.delete(policy_due).where(policy_due.c.resource_type
                                                      == rt.identifier))
-        else:
-            execute_many(conn, "DELETE FROM policy_due WHERE resource_type = ? AND "
-                               "source_key = ?",
-                         ((rt.identifier, k) for k in sorted(set(keys) | set(held))))
-        if rt.validity is None:
-            continue
-        frame = _transitions(graph, rt, keys, floor)
-        if held:
+        frame = _transitions(graph, rt, keys, instant) if rt.validity is not None else None
+        if frame is not None and held:
             frame = frame.filter(~pl.col("source_key").is_in(held)).vstack(pl.DataFrame(
                 {"resource_type": rt.identifier, "source_type": rt.source,
-                 "source_key": held, "due_on": floor + timedelta(days=1)},
-                schema=frame.schema))
-        if frame.height:
-            insert_rows(conn, "policy_due", ("resource_type", "source_type", "source_key",
-                                             "due_on"), frame.iter_rows())
+                 "source_key": held, "due_at": _seconds(instant)}, schema=frame.schema))
+        if keys is None:
+            if frame is not None and frame.height:
+                insert_rows(conn, "policy_due", _COLUMNS, frame.iter_rows())
+            continue
+        staying = set() if frame is None else set(frame["source_key"].to_list())
+        execute_many(conn, "DELETE FROM policy_due WHERE resource_type = ? AND source_key = ?",
+                     ((rt.identifier, k) for k in sorted((set(keys) | set(held)) - staying)))
+        if frame is not None and frame.height:
+            _upsert(conn, frame.sort("source_key"))
     _mark(conn, project, connector, instant, scope is None)
 
 
-def _transitions(graph: Graph, rt: ResourceType, keys: Set[str] | None, floor: date
+_COLUMNS = ("resource_type", "source_type", "source_key", "due_at")
+
+
+def _upsert(conn: sa.Connection, frame: pl.DataFrame) -> None:
+    """The sources' next transitions, written in place: only a row whose day moved is written
+    (a delete and an insert wrote each row's page and both its index entries anew)."""
+    execute_many(conn, "INSERT INTO policy_due (resource_type, source_type, source_key, due_at) "
+                       "VALUES (?, ?, ?, ?) ON CONFLICT (resource_type, source_key) DO UPDATE "
+                       "SET source_type = excluded.source_type, due_at = excluded.due_at "
+                       "WHERE policy_due.due_at <> excluded.due_at "
+                       "OR policy_due.source_type <> excluded.source_type",
+                 frame.select(_COLUMNS).iter_rows())
+
+
+def _transitions(graph: Graph, rt: ResourceType, keys: Set[str] | None, instant: datetime
                  ) -> pl.DataFrame:
-    """(resource type, source type, source key, first transition after `floor`) of the
-    sources of `rt` in `keys` (None: all) that have one."""
+    """(resource type, source type, source key, when its next transition is due) of the
+    sources of `rt` in `keys` (None: all) that have one after `instant`, where each works."""
     validity = rt.validity
     assert validity is not None
-    bindings = {"start": validity.start, "end": validity.end, "effective": validity.effective}
+    bindings = {"start": validity.start, "end": validity.end, "effective": validity.effective,
+                "zone": validity.timezone}
     columns: dict[str, list[str | None]] = {"key": [], **{name: [] for name in bindings}}
     for node in graph.of_type(rt.source):
         if keys is not None and node.key not in keys:
@@ -220,19 +233,35 @@ def _transitions(graph: Graph, rt: ResourceType, keys: Set[str] | None, floor: d
             columns[name].append(_text(graph.value(node, binding)) if binding else None)
     frame = pl.DataFrame(columns, schema={name: pl.String for name in columns})
 
+    # The few zones, each read once in Python: which day it is there, and when a day begins.
+    zones = {z: zone_of(z, validity.default_timezone)
+             for z in frame["zone"].unique().to_list()}
+    today = pl.DataFrame({"zone": list(zones), "today": [instant.astimezone(tz).date()
+                                                         for tz in zones.values()]},
+                         schema={"zone": pl.String, "today": pl.Date})
+
     def day(name: str) -> pl.Expr:
         text = pl.col(name).str.slice(0, 10)
         return pl.coalesce(text.str.to_date("%Y-%m-%d", strict=False),
                            text.str.to_date("%Y%m%d", strict=False))
 
     # Pre-hire → active on the first day, left the day after the last, and a future record
-    # takes over on its effective day.
+    # takes over on its effective day: the first of those days still ahead where it works.
     candidates = [day("start"), day("end") + pl.duration(days=1), day("effective")]
-    due = pl.min_horizontal([pl.when(c > floor).then(c) for c in candidates])
-    return (frame.select(pl.lit(rt.identifier).alias("resource_type"),
-                         pl.lit(rt.source).alias("source_type"),
-                         pl.col("key").alias("source_key"), due.alias("due_on"))
-            .filter(pl.col("due_on").is_not_null()))
+    due = pl.min_horizontal([pl.when(c > pl.col("today")).then(c) for c in candidates])
+    found = (frame.join(today, on="zone", how="left", nulls_equal=True)
+             .select("key", "zone", due.alias("day")).filter(pl.col("day").is_not_null()))
+    pairs = found.select("zone", "day").unique()
+    begins = pairs.with_columns(pl.Series("due_at", [
+        _seconds(day_begins(d, zones[z])) for z, d in pairs.iter_rows()], dtype=pl.Int64))
+    return (found.join(begins, on=["zone", "day"], how="left", nulls_equal=True)
+            .select(pl.lit(rt.identifier).alias("resource_type"),
+                    pl.lit(rt.source).alias("source_type"),
+                    pl.col("key").alias("source_key"), "due_at"))
+
+
+def _seconds(instant: datetime) -> int:
+    return int(instant.timestamp())
 
 
 def _text(value: Any) -> str | None:

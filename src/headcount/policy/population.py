@@ -13,20 +13,17 @@ import sqlalchemy as sa
 
 from headcount.config.model import Project
 from headcount.policy.graph import Graph
+from headcount.repository import query_indexes
 from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
 from headcount.repository.database import is_sqlite
-
-
-def _path(prop: str) -> str:
-    """SQLite's JSON path to a property."""
-    return '$."' + prop.replace('"', '""') + '"'
+from headcount.repository.query_indexes import json_path
 
 
 def json_column(conn: sa.Connection, prop: str) -> str:
     """SQL for one property of resources.data as JSON (decoded by the caller, so that a
     boolean or a number comes back as the evaluation reads it from the whole resource)."""
     if is_sqlite(conn):
-        return f"r.data -> '{_path(prop)}'"
+        return f"r.data -> '{json_path(prop)}'"
     return f"(r.data::jsonb) -> '{prop.replace(chr(39), chr(39) * 2)}'"
 
 
@@ -59,7 +56,7 @@ def column(conn: sa.Connection, entity_type: str, prop: str) -> list[tuple[str, 
                   "WHERE r.entity_type = ?", [entity_type])]
     # The SQL value, and its JSON type for the few a Python value is not the same as (a
     # boolean, an object): decoding every value's JSON text cost more than the read.
-    path = _path(prop)
+    path = json_path(prop)
     out = []
     for key, value, kind in fetch_rows(
             conn, "SELECT r.key, json_extract(r.data, ?), json_type(r.data, ?) FROM resources r "
@@ -79,7 +76,7 @@ def held_values(conn: sa.Connection, entity_type: str, prop: str) -> tuple[pl.Se
     # text between the quotes, set-wise; anything else is decoded. (PostgreSQL: `json`, which
     # only checks the text, not `jsonb`, which builds it.)
     if is_sqlite(conn):
-        path = _path(prop)
+        path = json_path(prop)
         sql, params = "SELECT r.data -> ? FROM resources r WHERE r.entity_type = ?", [path]
     else:
         sql, params = "SELECT ((r.data::json) -> ?)::text FROM resources r " \
@@ -207,13 +204,13 @@ def matches(graph: Graph, project: Project, entity_type: str, binding: str,
         return []
     create_temp_table(conn, "hc_scope_match", [("v", "TEXT")])
     insert_rows(conn, "hc_scope_match", ["v"], [(v,) for v in sorted(wanted)])
-    # The text of the value narrows the rows in SQL; Python then compares exactly (a JSON
-    # number or boolean is written otherwise by each).
-    text = f"r.data ->> '$.\"{binding}\"'" if is_sqlite(conn) else \
-        f"(r.data::jsonb) ->> '{binding}'"
-    rows = fetch_rows(conn, f"SELECT r.key, {json_column(conn, binding)} FROM resources r "
-                            f"WHERE r.entity_type = ? AND CAST({text} AS TEXT) IN "
-                            "(SELECT v FROM hc_scope_match)", [entity_type])
+    # The text of the value narrows the rows in SQL, by the deployment's index on it
+    # (repository/query_indexes.py); Python then compares exactly (a JSON number or boolean
+    # is written otherwise by each).
+    text = query_indexes.match_text(conn.dialect.name, binding)
+    of_type = query_indexes.entity_type_literal(entity_type)
+    rows = fetch_rows(conn, f"SELECT r.key, {json_column(conn, binding)} FROM hc_scope_match t "
+                            f"JOIN resources r ON r.entity_type = {of_type} AND {text} = t.v")
     drop_temp_table(conn, "hc_scope_match")
     return [(k, v) for k, v in ((k, decoded_json(conn, v)) for k, v in rows)
             if v is not None and str(v) in wanted]

@@ -4,7 +4,7 @@ pre-hire, active or left on that day. End dates are inclusive: a leaver whose la
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,12 +23,24 @@ def _zone(name: str) -> ZoneInfo | None:
         return None
 
 
+def zone_of(zone: Any, default: str) -> tzinfo:
+    """`zone` (an IANA name), or `default` when the zone is missing or unknown, or UTC."""
+    found = _zone(str(zone)) if zone else None
+    return found or _zone(default) or UTC
+
+
 def local_today(now: datetime, zone: Any, default: str) -> date:
     """The calendar day at instant `now` in `zone` (an IANA name), or in `default` when the zone
     is missing or unknown."""
-    found = _zone(str(zone)) if zone else None
-    tz = found or _zone(default) or UTC
-    return now.astimezone(tz).date()
+    return now.astimezone(zone_of(zone, default)).date()
+
+
+def day_begins(day: date, tz: tzinfo) -> datetime:
+    """The first instant (UTC) from which the calendar day in `tz` is `day` or later: its
+    midnight; the end of the gap where a clock jumps over midnight (zoneinfo reads a missing
+    time with the offset before the jump, which lands just after it); the next day's midnight
+    where a zone skipped the day (Samoa's 30 December 2011)."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def as_date(value: Any) -> date | None:

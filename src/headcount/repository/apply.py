@@ -190,14 +190,20 @@ def _updates(conn: sa.Connection, rows: pl.DataFrame, run_id: int, naming: Namin
         "UPDATE resources SET data = u.data, hash = u.hash, "
         f"updated_run = CASE WHEN u.real = 1 THEN {int(run_id)} ELSE resources.updated_run END "
         f"FROM hc_upd u WHERE {_MATCH}")
-    # Replaced rather than updated: a resource without a row yet gets one.
+    # Replaced where they changed, rather than updated: a resource without a row yet gets
+    # one. Most updates keep a resource's name: rewriting it anyway wrote a page of the names
+    # per resource (a date evaluation's 11,000 status changes among 1,000,000 users).
+    differs = "IS NOT" if conn.dialect.name == "sqlite" else "IS DISTINCT FROM"
     conn.exec_driver_sql(
-        "DELETE FROM resource_names WHERE resource_id IN (SELECT r.id FROM resources r "
-        "JOIN hc_upd u ON r.entity_type = u.et AND r.key = u.key)")
+        "DELETE FROM resource_names WHERE resource_id IN (SELECT r.id FROM hc_upd u "
+        "JOIN resources r ON r.entity_type = u.et AND r.key = u.key "
+        "JOIN resource_names n ON n.resource_id = r.id "
+        f"WHERE n.display {differs} u.display OR n.terms {differs} u.terms)")
     conn.exec_driver_sql(
         "INSERT INTO resource_names (resource_id, entity_type, display, terms) "
         "SELECT r.id, u.et, u.display, u.terms FROM hc_upd u "
-        "JOIN resources r ON r.entity_type = u.et AND r.key = u.key")
+        "JOIN resources r ON r.entity_type = u.et AND r.key = u.key "
+        "WHERE NOT EXISTS (SELECT 1 FROM resource_names n WHERE n.resource_id = r.id)")
     drop_temp_table(conn, "hc_upd")
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from headcount.config.loader import SETTINGS
 from headcount.config.model import Project
 from headcount.errors import HeadcountError
+from headcount.repository import query_indexes
 from headcount.repository.naming import Naming, rebuild
 from headcount.repository.resources import json_value
 from headcount.repository.runs import now
@@ -160,4 +161,5 @@ def deploy(conn: sa.Connection, project: Project, confirm: bool = False
     # are named again, in the deployment's transaction.
     naming = Naming(project)
     rebuild(conn, naming, naming.changed_types(Naming(current[1] if current else None)))
+    query_indexes.ensure(conn, project)
     return int(new_id), diff

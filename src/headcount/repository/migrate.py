@@ -12,6 +12,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
 from headcount.config.model import Project
+from headcount.repository import query_indexes
 from headcount.repository.naming import Naming, rebuild
 from headcount.repository.schema import deployments
 
@@ -27,6 +28,8 @@ def _config(connection: sa.Connection) -> Config:
 
 # The revision that creates the names table (migrations/versions/0022_search.py).
 NAMES_REVISION = "0022"
+# The revision from which the deployed query rules' values are indexed (0033_query_indexes.py).
+QUERY_INDEXES_REVISION = "0033"
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
@@ -41,6 +44,8 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
         after = MigrationContext.configure(connection).get_current_revision()
         if before is not None and before < NAMES_REVISION <= (after or ""):
             _fill_names(connection)
+        if before is not None and before < QUERY_INDEXES_REVISION <= (after or ""):
+            _make_query_indexes(connection)
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:
@@ -49,8 +54,19 @@ def downgrade(engine: sa.Engine, revision: str) -> None:
         command.downgrade(_config(connection), revision)
 
 
-def _fill_names(conn: sa.Connection) -> None:
+def _deployed(conn: sa.Connection) -> Project | None:
     config = conn.execute(sa.select(deployments.c.config).order_by(deployments.c.id.desc())
                           .limit(1)).scalar()
-    if config is not None:
-        rebuild(conn, Naming(Project.model_validate_json(config)))
+    return None if config is None else Project.model_validate_json(config)
+
+
+def _fill_names(conn: sa.Connection) -> None:
+    project = _deployed(conn)
+    if project is not None:
+        rebuild(conn, Naming(project))
+
+
+def _make_query_indexes(conn: sa.Connection) -> None:
+    project = _deployed(conn)
+    if project is not None:
+        query_indexes.ensure(conn, project)

@@ -105,8 +105,10 @@ policy_due = sa.Table(
     sa.Column("resource_type", sa.String(128), primary_key=True),
     sa.Column("source_key", sa.Text, primary_key=True),
     sa.Column("source_type", sa.String(128), nullable=False),
-    sa.Column("due_on", sa.Date, nullable=False),
-    sa.Index("ix_policy_due_day", "resource_type", "due_on"),
+    # The first instant of the transition's day where the source works, in seconds since the
+    # epoch (UTC): compared as a number alike on every database.
+    sa.Column("due_at", sa.BigInteger, nullable=False),
+    sa.Index("ix_policy_due_at", "resource_type", "due_at"),
 )
 
 # Whether `policy_due` holds every source of a connector: written by a full evaluation of the
