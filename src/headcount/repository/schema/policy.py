@@ -109,6 +109,7 @@ policy_due = sa.Table(
     # epoch (UTC): compared as a number alike on every database.
     sa.Column("due_at", sa.BigInteger, nullable=False),
     sa.Index("ix_policy_due_at", "resource_type", "due_at"),
+    sqlite_with_rowid=False,
 )
 
 # Whether `policy_due` holds every source of a connector: written by a full evaluation of the

@@ -27,6 +27,9 @@ def _recreate(column: sa.Column[object], index: str) -> None:
         sa.Column("source_key", sa.Text, primary_key=True),
         sa.Column("source_type", sa.String(128), nullable=False),
         column,
+        # One tree, clustered by source: an evaluation's deletes and updates write a page of
+        # it, not one of the table and one of its key's index besides.
+        sqlite_with_rowid=False,
     )
     op.create_index(index, "policy_due", ["resource_type", str(column.name)])
 
