@@ -50,7 +50,10 @@ def updated(old: pl.DataFrame, changes: ChangeSet, entity_type: str) -> pl.DataF
     kept = old.join(touched, on=KEY, how="anti")
     fresh = mine.filter(pl.col("kind") != "delete").select(
         pl.col("key").alias(KEY), pl.col("hash").alias(OLD_HASH))
-    return pl.concat([kept, fresh])
+    # Sorted by key, as the diff merges it with the file's rows (sync.diff._joined); an
+    # initial load's is already (prepare sorts), and sorting it would copy a million keys.
+    out = pl.concat([kept, fresh])
+    return out if out.get_column(KEY).is_sorted() else out.sort(KEY)
 
 
 def refresh(conn: sa.Connection, entity_types: list[str], changes: ChangeSet, old_version: int,

@@ -3,7 +3,10 @@ joined in SQL. Runs inside the caller's transaction: all or nothing (SPEC §4.5)
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import polars as pl
 import sqlalchemy as sa
@@ -25,19 +28,27 @@ _MATCH = "resources.entity_type = u.et AND resources.key = u.key"
 def apply_changes(conn: sa.Connection, changes: ChangeSet, run_id: int, naming: Naming) -> None:
     """Write `changes`; the names table (schema/search.py) follows every resource written, named
     by `naming` (the deployed configuration's templates)."""
+    with _new_resources(conn, changes, run_id, naming) as new:
+        _apply(conn, changes, run_id, naming, new)
+
+
+def _apply(conn: sa.Connection, changes: ChangeSet, run_id: int, naming: Naming,
+           new: _NewResources) -> None:
     res, links = changes.resources, changes.links
     _deletes(conn, res.filter(pl.col("kind") == "delete"), run_id)
-    inserts = res.filter(pl.col("kind") == "insert")
-    new_ids = _insert_resources(conn, inserts, run_id, naming)
+    new_ids = _insert_resources(conn, new)
     _updates(conn, res.filter(pl.col("kind").is_in(["update", "rehash"])), run_id, naming)
     _link_deletes(conn, links.filter(pl.col("kind") == "link_delete"))
-    added = links.filter(pl.col("kind") == "link_insert")
-    from_new = added.join(new_ids, on=["entity_type", "key"], how="inner")
+    # One join tells the links whose source the run inserted from the others (a join on two
+    # text columns of a million rows costs about a second).
+    sourced = links.filter(pl.col("kind") == "link_insert").join(
+        new_ids, on=["entity_type", "key"], how="left")
+    from_new = sourced.filter(pl.col("id").is_not_null())
     _new_source_links(conn, from_new, new_ids)
-    _link_inserts(conn, added.join(new_ids, on=["entity_type", "key"], how="anti"))
+    _link_inserts(conn, sourced.filter(pl.col("id").is_null()).drop("id"))
     # Pending references to the new resources resolve now; so do the new resources' links to
     # targets that existed before.
-    types = set(inserts["entity_type"].unique().to_list())
+    types = set(new_ids["entity_type"].unique().to_list())
     types |= set(from_new["target_type"].unique().to_list())
     if types:
         _resolve_pending(conn, sorted(types))
@@ -57,32 +68,34 @@ def apply_and_record(conn: sa.Connection, changes: ChangeSet, run_id: int, namin
     `changelist.change_data`) rather than holding a second copy of it — a third of the bytes of
     an initial load. An update or a delete of the resource copies the record aside first (see
     `_keep_inserted_records`)."""
-    # Written first, and not built in a thread while the resources are written: at the peak of
-    # an initial load (1M rows) that would hold both, 1.37 → 1.48 GB.
-    _write_change_rows(conn, *_change_rows(changes, run_id, with_records=False))
-    apply_changes(conn, changes, run_id, naming)
+    with _new_resources(conn, changes, run_id, naming) as new:
+        # Written first, and not built in a thread while the resources are written: at the peak
+        # of an initial load (1M rows) that would hold both, 1.37 → 1.48 GB.
+        _write_change_rows(conn, *_change_rows(changes, run_id, with_records=False))
+        _apply(conn, changes, run_id, naming, new)
 
 
 def _change_rows(changes: ChangeSet, run_id: int, with_records: bool
                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The rows of the changes table: those of the resources, those of the links."""
-    res = changes.resources.filter(pl.col("kind") != "rehash")
-    inserted = res.filter(pl.col("kind") == "insert").select("entity_type", "key")
-    added = changes.links.filter(pl.col("kind") == "link_insert")
-    folded = added.join(inserted, on=["entity_type", "key"], how="inner")
-    links_json = folded.group_by("entity_type", "key", maintain_order=True).agg(
+    res = changes.resources.filter(pl.col("kind") != "rehash").with_row_index("__row")
+    # The added links each with the row of their source's insert, when the run inserts it:
+    # one join on the keys, then integers (each join on the keys reads a million rows).
+    inserted = res.filter(pl.col("kind") == "insert").select("entity_type", "key", "__row")
+    sourced = changes.links.filter(pl.col("kind") == "link_insert").join(
+        inserted, on=["entity_type", "key"], how="left", maintain_order="left")
+    links_json = sourced.filter(pl.col("__row").is_not_null()).group_by(
+        "__row", maintain_order=True).agg(
         pl.struct("navigation", "target_type", "target_key", "line").alias("links")
-    ).select("entity_type", "key",
-             pl.struct("links").struct.json_encode().alias("__links"))
+    ).select("__row", pl.struct("links").struct.json_encode().alias("__links"))
     data = pl.col("data") if with_records else \
         pl.when(pl.col("kind") == "insert").then(None).otherwise(pl.col("data")).alias("data")
-    resources = res.join(links_json, on=["entity_type", "key"], how="left",
-                         maintain_order="left").select(
+    resources = res.join(links_json, on="__row", how="left", maintain_order="left").select(
         pl.lit(run_id).alias("run_id"), "kind", "entity_type", pl.col("key").alias("resource_key"),
         pl.lit(None, pl.String).alias("navigation"), pl.lit(None, pl.String).alias("target_key"),
         data, pl.coalesce("after", "__links").alias("after"), "hash", "connection", "line")
     others = pl.concat([changes.links.filter(pl.col("kind") == "link_delete"),
-                        added.join(inserted, on=["entity_type", "key"], how="anti")])
+                        sourced.filter(pl.col("__row").is_null()).drop("__row")])
     link_rows = others.select(
         pl.lit(run_id).alias("run_id"), "kind", "entity_type", pl.col("key").alias("resource_key"),
         "navigation", "target_key",
@@ -126,21 +139,36 @@ def _allocate_ids(conn: sa.Connection, n: int) -> pl.Series:
     return pl.Series("id", rows, dtype=pl.Int64)
 
 
-def _insert_resources(conn: sa.Connection, inserts: pl.DataFrame, run_id: int,
-                      naming: Naming) -> pl.DataFrame:
-    """Insert new resources; returns their (entity_type, key, id)."""
-    if inserts.height == 0:
-        return pl.DataFrame(schema={"entity_type": pl.String, "key": pl.String, "id": pl.Int64})
+@dataclass(frozen=True)
+class _NewResources:
+    """The rows of the resources a run inserts, with their ids, and their names being computed."""
+
+    rows: pl.DataFrame
+    names: Future[pl.DataFrame]
+
+
+@contextmanager
+def _new_resources(conn: sa.Connection, changes: ChangeSet, run_id: int, naming: Naming
+                   ) -> Iterator[_NewResources]:
+    """The new resources' rows, their ids allocated (so that their links are written without
+    reading them back), and their names computed in a thread (polars, off the GIL) from now
+    on, while the driver writes what comes before them: at a million rows the names cost more
+    than the resources' own insert."""
+    inserts = changes.resources.filter(pl.col("kind") == "insert")
     rows = inserts.select("entity_type", "key", "data", "hash").with_columns(
-        _allocate_ids(conn, inserts.height), pl.lit(run_id).alias("created_run"),
-        pl.lit(run_id).alias("updated_run"))
-    # The names are computed (polars, off the GIL) while the driver writes the resources: on a
-    # million-row load that hides most of their cost.
+        _allocate_ids(conn, inserts.height) if inserts.height else pl.lit(None, pl.Int64)
+        .alias("id"), pl.lit(run_id).alias("created_run"), pl.lit(run_id).alias("updated_run"))
     with ThreadPoolExecutor(max_workers=1) as pool:
-        named = pool.submit(naming.rows, rows.select("id", "entity_type", "key", "data"))
-        insert_frame(conn, "resources", rows)
-        insert_names(conn, named.result())
-    return rows.select("entity_type", "key", "id")
+        yield _NewResources(rows, pool.submit(
+            naming.rows, rows.select("id", "entity_type", "key", "data")))
+
+
+def _insert_resources(conn: sa.Connection, new: _NewResources) -> pl.DataFrame:
+    """Insert the new resources and their names; returns their (entity_type, key, id)."""
+    if new.rows.height:
+        insert_frame(conn, "resources", new.rows)
+        insert_names(conn, new.names.result())
+    return new.rows.select("entity_type", "key", "id")
 
 
 def _new_source_links(conn: sa.Connection, rows: pl.DataFrame, new_ids: pl.DataFrame) -> None:

@@ -27,6 +27,9 @@ class SqlSnapshot:
             cached = accepted.load(self.conn, entity_type, self.version) \
                 if self.version is not None else None
             frame = cached if cached is not None else self._hashes(entity_type, None)
+            # Sorted by key, for the diff's merge (a snapshot the runs keep is sorted already).
+            if not frame.get_column(KEY).is_sorted():
+                frame = frame.sort(KEY)
             self.whole[entity_type] = frame
             return frame
         return self._hashes(entity_type, keys)
