@@ -18,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 
-def _recreate(column: sa.Column[object], index: str) -> None:
+def _recreate(column: sa.Column[object], index: str, clustered: bool) -> None:
     op.execute("DELETE FROM policy_due_state")
     op.drop_table("policy_due")
     op.create_table(
@@ -28,17 +28,17 @@ def _recreate(column: sa.Column[object], index: str) -> None:
         sa.Column("source_type", sa.String(128), nullable=False),
         column,
         # One tree, clustered by source: an evaluation's deletes and updates write a page of
-        # it, not one of the table and one of its key's index besides.
-        sqlite_with_rowid=False,
+        # it, not one of the table and one of its key's index besides (0031's had a rowid).
+        sqlite_with_rowid=not clustered,
     )
     op.create_index(index, "policy_due", ["resource_type", str(column.name)])
 
 
 def upgrade() -> None:
     op.drop_index("ix_policy_due_day", table_name="policy_due")
-    _recreate(sa.Column("due_at", sa.BigInteger, nullable=False), "ix_policy_due_at")
+    _recreate(sa.Column("due_at", sa.BigInteger, nullable=False), "ix_policy_due_at", True)
 
 
 def downgrade() -> None:
     op.drop_index("ix_policy_due_at", table_name="policy_due")
-    _recreate(sa.Column("due_on", sa.Date, nullable=False), "ix_policy_due_day")
+    _recreate(sa.Column("due_on", sa.Date, nullable=False), "ix_policy_due_day", False)
