@@ -182,15 +182,14 @@ def refresh(conn: sa.Connection, project: Project, connector: Connector, graph: 
         # A neighbour of the scope (evaluated too) may be among them.
         held = sorted({o.source_key for o in waiting if o.resource_type == rt.identifier
                        and o.source_key is not None})
-        if keys is None:
-            conn.execute(sa.delete(policy_due).where(policy_due.c.resource_type
-                                                     == rt.identifier))
         frame = _transitions(graph, rt, keys, instant) if rt.validity is not None else None
         if frame is not None and held:
             frame = frame.filter(~pl.col("source_key").is_in(held)).vstack(pl.DataFrame(
                 {"resource_type": rt.identifier, "source_type": rt.source,
                  "source_key": held, "due_at": _seconds(instant)}, schema=frame.schema))
         if keys is None:
+            conn.execute(sa.delete(policy_due).where(policy_due.c.resource_type
+                                                     == rt.identifier))
             if frame is not None and frame.height:
                 insert_rows(conn, "policy_due", _COLUMNS, frame.iter_rows())
             continue

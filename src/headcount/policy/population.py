@@ -16,14 +16,13 @@ from headcount.policy.graph import Graph
 from headcount.repository import query_indexes
 from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
 from headcount.repository.database import is_sqlite
-from headcount.repository.query_indexes import json_path
 
 
 def json_column(conn: sa.Connection, prop: str) -> str:
     """SQL for one property of resources.data as JSON (decoded by the caller, so that a
     boolean or a number comes back as the evaluation reads it from the whole resource)."""
     if is_sqlite(conn):
-        return f"r.data -> '{json_path(prop)}'"
+        return f"r.data -> '{query_indexes.json_path(prop)}'"
     return f"(r.data::jsonb) -> '{prop.replace(chr(39), chr(39) * 2)}'"
 
 
@@ -56,7 +55,7 @@ def column(conn: sa.Connection, entity_type: str, prop: str) -> list[tuple[str, 
                   "WHERE r.entity_type = ?", [entity_type])]
     # The SQL value, and its JSON type for the few a Python value is not the same as (a
     # boolean, an object): decoding every value's JSON text cost more than the read.
-    path = json_path(prop)
+    path = query_indexes.json_path(prop)
     out = []
     for key, value, kind in fetch_rows(
             conn, "SELECT r.key, json_extract(r.data, ?), json_type(r.data, ?) FROM resources r "
@@ -76,7 +75,7 @@ def held_values(conn: sa.Connection, entity_type: str, prop: str) -> tuple[pl.Se
     # text between the quotes, set-wise; anything else is decoded. (PostgreSQL: `json`, which
     # only checks the text, not `jsonb`, which builds it.)
     if is_sqlite(conn):
-        path = json_path(prop)
+        path = query_indexes.json_path(prop)
         sql, params = "SELECT r.data -> ? FROM resources r WHERE r.entity_type = ?", [path]
     else:
         sql, params = "SELECT ((r.data::json) -> ?)::text FROM resources r " \
