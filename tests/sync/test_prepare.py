@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from headcount.config.model import Connection, Connector
+from headcount.connections import csvfile
 from headcount.connections.csvfile import read_csv
+from headcount.sync import prepare
 from headcount.sync.prepare import prepare_entities
 from headcount.sync.prepared import DATA, HASH, KEY
 
@@ -47,3 +51,40 @@ def test_canonical_values_and_a_hash_pinned_across_upgrades(tmp_path: Path) -> N
 
 
 STABLE_HASH = -8998581376020821590
+
+
+def _large_file(rows: int) -> str:
+    """A file split into many batches by polars' streaming engine: keys out of order, repeated
+    keys (identical and conflicting), values to parse and values that do not parse."""
+    lines = ["K,N,D,B,X,E,M"]
+    for i in range(rows):
+        k = (i * 7919) % rows  # every key once, out of order
+        date = "31/2/2024" if i % 9973 == 0 else f"{1 + i % 28}/{1 + i % 12}/20{i % 30:02d}"
+        lines.append(f"k{k}, {i % 1000} ,{date},{'oui' if i % 2 else 'non'},+{i % 97}.50,"
+                     f"{'interim' if i % 3 else 'Permanent'},k{(k + 1) % rows};k{k // 2}")
+        if i % 50_021 == 0:
+            lines.append(lines[-1])  # the same row again: kept once
+        if i % 70_001 == 1:
+            lines.append(lines[-1].replace(f" {i % 1000} ", " 5 "))  # a conflicting one
+    return "\n".join(lines) + "\n"
+
+
+def test_both_polars_engines_prepare_the_same_rows_in_the_same_order(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The streaming engine (ENGINE) evaluates batches of rows in parallel; it must give what
+    # the eager, one-thread evaluation gives, row for row, set-aside rows and warnings too.
+    text = _large_file(300_000)
+    prepared = {}
+    for engine in ("in-memory", "streaming"):
+        monkeypatch.setattr(prepare, "ENGINE", engine)
+        monkeypatch.setattr(csvfile, "ENGINE", engine)
+        prepared[engine] = _prepare(tmp_path, text)
+    eager, streamed = prepared["in-memory"], prepared["streaming"]
+    assert streamed.frame.equals(eager.frame)
+    assert streamed.frame.height > 299_000
+    assert streamed.frame.get_column(KEY).is_sorted()
+    assert len(eager.set_aside) > 30
+    assert streamed.set_aside == eager.set_aside
+    assert eager.warnings
+    assert streamed.warnings == eager.warnings
+    assert streamed.held_keys == eager.held_keys
