@@ -208,7 +208,9 @@ def libpq_url(url: str) -> str:
 
 
 def sqlite_pragmas(con: Any) -> None:
-    """The engine's own settings (headcount.repository.database), so the floor is comparable."""
+    """The engine's own settings (headcount.repository.database), so the floor is comparable —
+    but SQLite's default page size (4 KiB), whatever the engine's: the floor stays the same
+    measure when the engine's page size changes."""
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-200000",
                    "temp_store=MEMORY"):
         con.execute(f"PRAGMA {pragma}")

@@ -57,9 +57,10 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
         # Pages of 8 KiB for a new database (no effect on an existing one). Larger pages made
         # a million-row load write fewer, fuller pages (4 KiB → 16 KiB: 19.3 s → 17.0 s), but a
         # daily run changes one row here and there, and writes each page it touches twice (the
-        # WAL, then the checkpoint): 8 KiB kept the load's gain and wrote half the bytes of 16
-        # KiB for 10,000 updates among 1M (re-sync at 1 %: ×0.71–0.87 the floor against
-        # ×0.78–0.94; HR → identities at 100,000 people ×8.7 against ×10.2; bench/README).
+        # WAL, then the checkpoint): about one page per changed row and structure, so smaller
+        # pages mean fewer bytes. 8 KiB kept the load's ratio to its floor and made the daily
+        # runs faster (1M re-sync at 1 %: ×0.71–0.87 the floor against ×0.78–0.94; HR →
+        # identities at 100,000 people ×8.7 against ×10.2; bench/README).
         cursor.execute("PRAGMA page_size=8192")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
