@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from headcount import frames
 from headcount.config.model import Connection, Connector
-from headcount.connections import csvfile
 from headcount.connections.csvfile import read_csv
-from headcount.sync import prepare
 from headcount.sync.prepare import prepare_entities
 from headcount.sync.prepared import DATA, HASH, KEY
 
-CONNECTOR = Connector.model_validate({
+SETTINGS: dict[str, Any] = {
     "identifier": "HR",
     "connections": [{"identifier": "P", "path": "p.csv", "date_formats": ["%d/%m/%Y"]}],
     "entity_types": [{"identifier": "T", "properties": [
@@ -25,27 +26,22 @@ CONNECTOR = Connector.model_validate({
     "mappings": [{"entity_type": "T", "connection": "P", "key": "K",
                   "columns": {"K": "K", "N": "N", "D": "D", "B": "B", "X": "X", "E": "E"}}],
     "associations": [{"navigation": "T.M", "connection": "P", "column": "M"}],
-})
+}
+CONNECTOR = Connector.model_validate(SETTINGS)
 
 
-# The same, with a multivalued navigation (split on `;`) and a date and time.
-SEVERAL = Connector.model_validate({
-    "identifier": "HR",
-    "connections": [{"identifier": "P", "path": "p.csv", "date_formats": ["%d/%m/%Y"],
-                     "multivalue_separator": ";", "timezone": "Europe/Paris"}],
-    "entity_types": [{"identifier": "T", "properties": [
-        {"identifier": "K"}, {"identifier": "N", "type": "int"},
-        {"identifier": "D", "type": "date"}, {"identifier": "B", "type": "bool"},
-        {"identifier": "X", "type": "decimal"},
-        {"identifier": "E", "type": "enum", "values": ["Permanent", "Interim"]},
-        {"identifier": "W", "type": "datetime"},
-        {"identifier": "M", "type": "navigation", "target": "T", "flip": "Ms",
-         "multivalued": True}]}],
-    "mappings": [{"entity_type": "T", "connection": "P", "key": "K",
-                  "columns": {"K": "K", "N": "N", "D": "D", "B": "B", "X": "X", "E": "E",
-                              "W": "W"}}],
-    "associations": [{"navigation": "T.M", "connection": "P", "column": "M"}],
-})
+def _several() -> Connector:
+    """CONNECTOR with a multivalued navigation (split on `;`) and a date and time."""
+    settings = copy.deepcopy(SETTINGS)
+    settings["connections"][0].update(multivalue_separator=";", timezone="Europe/Paris")
+    properties = settings["entity_types"][0]["properties"]
+    properties[-1]["multivalued"] = True
+    properties.insert(-1, {"identifier": "W", "type": "datetime"})
+    settings["mappings"][0]["columns"]["W"] = "W"
+    return Connector.model_validate(settings)
+
+
+SEVERAL = _several()
 
 
 def _prepare(tmp_path: Path, text: str, connector: Connector = CONNECTOR):  # type: ignore[no-untyped-def]
@@ -102,13 +98,12 @@ def _large_file(rows: int) -> str:
 @pytest.mark.slow
 def test_both_polars_engines_prepare_the_same_rows_in_the_same_order(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The streaming engine (ENGINE) evaluates batches of rows in parallel; it must give what
+    # The streaming engine (frames.ENGINE) evaluates batches of rows in parallel; it must give what
     # the eager, one-thread evaluation gives, row for row, set-aside rows and warnings too.
     text = _large_file(300_000)
     prepared = {}
     for engine in ("in-memory", "streaming"):
-        monkeypatch.setattr(prepare, "ENGINE", engine)
-        monkeypatch.setattr(csvfile, "ENGINE", engine)
+        monkeypatch.setattr(frames, "ENGINE", engine)
         prepared[engine] = _prepare(tmp_path, text, SEVERAL)
     eager, streamed = prepared["in-memory"], prepared["streaming"]
     assert streamed.frame.equals(eager.frame)

@@ -18,10 +18,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
 
 import polars as pl
 
+from headcount import frames
 from headcount.config.model import Connection
 from headcount.connections.reader import (
     LINE,
@@ -42,11 +42,6 @@ _BOMS = [
     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 ]
-
-# Per-line work on both cores: polars' streaming engine runs the splitting and trimming over
-# batches of lines in parallel, where an eager frame evaluates each expression on one thread
-# (1M lines: 1.6–1.8 → 1.0–1.1 s); the same rows in the same order (tests/sync/test_prepare.py).
-ENGINE: Literal["streaming", "in-memory"] = "streaming"
 
 
 def resolve_path(project_dir: Path, pattern: str, is_regex: bool,
@@ -340,7 +335,7 @@ def _split_unquoted(data: bytes, checksum: Future[str], path: Path, connection: 
     width = len(header)
     body = frame.slice(1).lazy().with_columns(
         pl.col(LINE).cast(pl.Int64), (pl.col("raw").str.count_matches(sep, literal=True) + 1)
-        .alias("__fields")).collect(engine=ENGINE)
+        .alias("__fields")).collect(engine=frames.ENGINE)
     rejected = [
         _ragged(header, raw.split(sep), line, line, trim)
         for line, raw in body.filter(pl.col("__fields") != width).select(LINE, "raw").iter_rows()
@@ -354,7 +349,7 @@ def _split_unquoted(data: bytes, checksum: Future[str], path: Path, connection: 
         for ch in trim:
             col = col.str.strip_chars(ch)
         columns.append(pl.when(col != "").then(col).alias(header[index]))
-    table = split.select(*columns, pl.col(LINE)).collect(engine=ENGINE)
+    table = split.select(*columns, pl.col(LINE)).collect(engine=frames.ENGINE)
     names = [header[i] for i in kept]
     source = SourceFile(connection.identifier, path, size, checksum.result(), table.height,
                         encoding)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from typing import Literal
 
 import polars as pl
 import polars_hash as plh
 
+from headcount import frames
 from headcount.config.model import (
     AnyConnection,
     AssociationMapping,
@@ -35,11 +35,6 @@ from headcount.sync.values import parse_column_of
 
 COMMANDS = ("insert", "update", "delete", "merge")
 TEXT = "__text"
-# Each row's parsing, JSON and hash on both cores: polars' streaming engine runs them over
-# batches of rows in parallel, where an eager frame evaluates each expression on one thread
-# (1M rows: 2.1–2.5 → 1.0–1.3 s); the same rows in the same order
-# (tests/sync/test_prepare.py).
-ENGINE: Literal["streaming", "in-memory"] = "streaming"
 
 
 def require_columns(table: SourceTable, wanted: Iterable[tuple[str, str]]) -> None:
@@ -116,7 +111,7 @@ def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTy
         parsed_exprs.append(parsed.value.alias(f"v:{name}"))
         invalid_exprs.append(parsed.invalid.alias(f"bad:{name}"))
         expected[name] = parsed.expected
-    work = frame.lazy().with_columns(*parsed_exprs, *invalid_exprs).collect(engine=ENGINE)
+    work = frame.lazy().with_columns(*parsed_exprs, *invalid_exprs).collect(engine=frames.ENGINE)
     bad_cols = [f"bad:{n}" for n in order]
     any_bad = pl.any_horizontal(bad_cols) if bad_cols else pl.lit(False)
     if use_command:
@@ -156,7 +151,7 @@ def prepare_entities(table: SourceTable, connector: Connector, mapping: EntityTy
         *([pl.col(COMMAND)] if use_command else []),
     )
     out = _with_hash(rows, [DATA, *(nav_column(n) for n in nav_names)]).sort(
-        KEY, maintain_order=True).collect(engine=ENGINE)
+        KEY, maintain_order=True).collect(engine=frames.ENGINE)
 
     # Duplicate keys: identical rows collapse with a warning, conflicting ones are set aside.
     # Sorted, a repeated key is next to itself: one comparison of neighbours tells whether
@@ -265,10 +260,10 @@ def _nav_expr(assoc: AssociationMapping, connection: AnyConnection, multivalued:
     assert assoc.column
     col = pl.col(assoc.column)
     if multivalued and connection.multivalue_separator:
+        trimmed = pl.element().str.strip_chars()
+        # The blank test on the trimmed value: `a; ;b` names two targets, not an empty third.
         keys = col.str.split(connection.multivalue_separator).list.eval(
-            # The blank test on the trimmed value: `a; ;b` names two targets, not an empty third.
-            pl.element().str.strip_chars().filter(pl.element().str.strip_chars() != "")
-        ).list.unique().list.sort()
+            trimmed.filter(trimmed != "")).list.unique().list.sort()
     else:
         keys = pl.when(col.is_not_null()).then(pl.concat_list(col)).otherwise(
             pl.lit([], dtype=pl.List(pl.String)))
