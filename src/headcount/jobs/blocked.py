@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import polars as pl
 import sqlalchemy as sa
 
+from headcount import collector
 from headcount.accounts import owners
 from headcount.errors import RunRefused
 from headcount.fulfillment.direct import record_orders
@@ -114,7 +115,8 @@ def resume(ctx: ProjectContext, run_id: int, reason: str, actor: str = "cli",
                              f"orders ({_shown(run.counters.get('orders') or {})}): confirm "
                              f"them (--expect-orders {total})")
         try:
-            return _resume(ctx, run, reason, actor, now)
+            with collector.paused():
+                return _resume(ctx, run, reason, actor, now)
         except PreviewChanged:
             _refresh_preview(ctx, run, now)
             raise

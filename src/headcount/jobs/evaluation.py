@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from headcount import collector
 from headcount.accounts import owners
 from headcount.config.model import Connector, Project
 from headcount.errors import NotFound, RunRefused, user_error
@@ -53,7 +54,7 @@ def evaluate_policy(ctx: ProjectContext, connector_name: str, *, now: datetime |
     if not lock.try_acquire():
         with ctx.engine.connect() as conn:
             raise runs.refuse_running(conn, connector.identifier)
-    with lock:
+    with lock, collector.paused():
         with begin_write(ctx.engine) as conn:
             run_id, _ = runs.start_run(conn, connector.identifier, MODE, MODE, False, False,
                                        None, deployment_id)
@@ -86,6 +87,7 @@ def evaluate_policy(ctx: ProjectContext, connector_name: str, *, now: datetime |
                         f"{n:,} {w}" for w, n in outcome.routing.counts().items())))
                 runs.add_logs(conn, run_id, lines)
                 runs.finish_run(conn, run_id, runs.SUCCEEDED, None, counters=counters)
+                del outcome  # freed before the collector resumes
         except BaseException as exc:
             error = user_error(exc)
             message = str(error) if error else f"{type(exc).__name__}: {exc}"

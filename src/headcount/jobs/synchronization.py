@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from headcount import collector
 from headcount.accounts import owners
 from headcount.campaigns import consistency
 from headcount.config.directory import AdCsvConnection
@@ -116,7 +117,8 @@ def synchronize(ctx: ProjectContext, request: SyncRequest, progress: Progress | 
     if not lock.try_acquire():
         with ctx.engine.connect() as conn:
             raise runs.refuse_running(conn, connector.identifier)
-    with lock:
+    # The run's objects are freed when _locked returns, before the collector resumes.
+    with lock, collector.paused():
         record = _locked(ctx, project, deployment_id, connector, request, progress or Silent())
     if not request.dry_run and record.state in APPLIED:
         # HR consistency campaigns are live: what this run made moot closes itself.

@@ -4,7 +4,6 @@ fulfilled directly into the Directory, and the Directory's version moved on."""
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 from collections import Counter
@@ -14,6 +13,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from headcount import collector
 from headcount.config.model import Connector, Project
 from headcount.errors import HeadcountError
 from headcount.fulfillment.direct import (
@@ -274,15 +274,10 @@ def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_
                due: Mapping[str, Set[str]] | None = None) -> Outcome:
     """Plan and fulfill; with `guard`, a crossed provisioning threshold raises
     ProvisioningThreshold before anything is fulfilled."""
-    # Evaluation allocates millions of small objects that all live until the run ends: the
-    # cyclic garbage collector would walk them again and again for nothing to free.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    # Evaluation allocates millions of small objects that all live until the run ends (the
+    # caller keeps it paused until the orders are gone: headcount.collector).
+    with collector.paused():
         return _run_policy(conn, project, connector, run_id, now, only, guard, workflows, due)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _run_policy(conn: sa.Connection, project: Project, connector: Connector, run_id: int,
