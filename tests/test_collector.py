@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,13 +75,14 @@ def test_a_run_collects_nothing_while_it_holds_its_orders(
     s = Scenario(tmp_path / "hr", db_url)
     try:
         s.file(list(DAY_ONE))
-        for act in (lambda: s.sync("2026-11-26T08:00:00"),
-                    lambda: s.evaluate("2026-12-20T08:00:00")):
+        acts: list[Callable[[str], runs.RunRecord]] = [s.sync, s.evaluate]
+        for act, when in zip(acts, ["2026-11-26T08:00:00", "2026-12-20T08:00:00"], strict=True):
             counted.clear()
-            run = act()
+            run = act(when)
             assert run.counters["orders"]
             # finished (its orders and graph still alive) without a collection since it began
-            assert len(counted) == 2 and counted[0] == counted[1], counted
+            assert len(counted) == 2, counted
+            assert counted[0] == counted[1], counted
         assert gc.isenabled()
         _ = [[n] for n in range(100)]
         assert collections  # after the run, it collects again

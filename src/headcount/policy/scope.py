@@ -9,6 +9,7 @@ the same `only` (tests/policy/test_scope.py)."""
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Set
 from typing import Any
 
@@ -47,8 +48,17 @@ class Loader:
 
     def __init__(self, conn: sa.Connection, graph: Graph, types: Iterable[str]) -> None:
         self.conn = conn
-        self.graph = graph
+        # A weak reference: the graph holds its loader (`graph.loader`), and a cycle would keep
+        # a finished run's graph (every node it read) alive until the cyclic collector found it,
+        # rather than freed as the run returns.
+        self._graph = weakref.ref(graph)
         self.types = set(types)
+
+    @property
+    def graph(self) -> Graph:
+        graph = self._graph()
+        assert graph is not None, "the graph of this loader is gone"
+        return graph
 
     def _staged(self, name: str, columns: list[tuple[str, str]], rows: list[tuple[Any, ...]]
                 ) -> None:
@@ -74,13 +84,14 @@ class Loader:
         self._staged("hc_scope_ids", [("i", "BIGINT")], [(i,) for i in wanted])
         rows = fetch_rows(self.conn, "SELECT r.id, r.entity_type, r.key, r.data "
                                      "FROM hc_scope_ids t JOIN resources r ON r.id = t.i")
-        loaded = set(self.graph.add_rows([r for r in rows if r[1] in self.types]))
+        graph = self.graph
+        loaded = set(graph.add_rows([r for r in rows if r[1] in self.types]))
         if loaded:
             for source, nav, tkey, tid in fetch_rows(
                     self.conn, "SELECT l.source_id, l.navigation, l.target_key, l.target_id "
                                "FROM hc_scope_ids t JOIN links l ON l.source_id = t.i"):
                 if source in loaded:
-                    self.graph.add_link(source, nav.partition(".")[2], tkey, tid)
+                    graph.add_link(source, nav.partition(".")[2], tkey, tid)
         drop_temp_table(self.conn, "hc_scope_ids")
         return loaded
 
@@ -469,9 +480,17 @@ class Setup:
 
 class _Records(RecordIndex):
     def __init__(self, setup: Setup) -> None:
-        self.setup = setup
+        # The setup keeps its record index (Setup._records): a weak reference back, as the
+        # loader's to its graph.
+        self._setup = weakref.ref(setup)
         super().__init__(setup.targets.loaded)
         self._indexed = len(self.targets)
+
+    @property
+    def setup(self) -> Setup:
+        setup = self._setup()
+        assert setup is not None, "the setup of this record index is gone"
+        return setup
 
     def reindex(self) -> None:
         if len(self.targets) == self._indexed:
