@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,51 +16,85 @@ from headcount import collector
 from headcount.repository import runs
 
 
-@pytest.fixture
-def collections() -> Iterator[list[int]]:
-    """The generations collected while the test runs, with a threshold that makes any
-    allocation of a container trigger a collection while the collector is enabled."""
-    seen: list[int] = []
+class Collections:
+    """The collections the process starts while `watching()`: with a threshold of 1, any
+    allocation of a container triggers one while the collector is enabled."""
 
-    def note(phase: str, info: dict[str, Any]) -> None:
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+
+    def note(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
-            seen.append(int(info["generation"]))
+            self.seen.append(int(info["generation"]))
 
-    thresholds = gc.get_threshold()
-    gc.callbacks.append(note)
-    gc.set_threshold(1)
+    def __len__(self) -> int:
+        return len(self.seen)
+
+
+@pytest.fixture
+def collections() -> Iterator[Collections]:
+    watched = Collections()
+    thresholds, enabled = gc.get_threshold(), gc.isenabled()
+    gc.callbacks.append(watched.note)
     try:
-        yield seen
+        yield watched
     finally:
-        gc.callbacks.remove(note)
+        gc.callbacks.remove(watched.note)
         gc.set_threshold(*thresholds)
-        gc.enable()
+        (gc.enable if enabled else gc.disable)()
 
 
-def test_nested_pauses_leave_it_to_the_outermost(collections: list[int]) -> None:
+def test_nested_pauses_leave_it_to_the_outermost(collections: Collections) -> None:
+    gc.enable()
+    gc.set_threshold(1)
     with collector.paused():
-        collections.clear()
+        collections.seen.clear()
         with collector.paused():
             assert not gc.isenabled()
         assert not gc.isenabled()  # the inner one does not resume it
         _ = [[n] for n in range(100)]
-        assert collections == []
+        assert len(collections) == 0
     assert gc.isenabled()
     _ = [[n] for n in range(100)]
-    assert collections
+    assert len(collections) > 0
     gc.disable()
     with collector.paused():
         pass
     assert not gc.isenabled()  # paused by someone else before: left so
 
 
+def test_runs_in_threads_share_one_pause() -> None:
+    """The first run to finish does not resume the collector under a run still going."""
+    gc.enable()
+    inside, finish_first, first_done = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with collector.paused():
+            inside.set()
+            finish_first.wait(10)
+        first_done.set()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert inside.wait(10)
+        with collector.paused():
+            finish_first.set()
+            assert first_done.wait(10)
+            assert not gc.isenabled()  # still this run's
+        assert gc.isenabled()
+    finally:
+        finish_first.set()
+        thread.join(10)
+        gc.enable()
+
+
 def test_a_run_collects_nothing_while_it_holds_its_orders(
-        tmp_path: Path, db_url: str, collections: list[int],
+        tmp_path: Path, db_url: str, collections: Collections,
         monkeypatch: pytest.MonkeyPatch) -> None:
     # Enabled again between the policy and the end of the run, its first collection walked
     # every order and value the run still held: 1.1 s after 100,000 people.
-    # The collections counted when the run starts and when it finishes
-    counted: list[int] = []
+    counted: list[int] = []  # the collections counted as the run starts, then as it finishes
     start, finish = runs.start_run, runs.finish_run
 
     def start_run(*args: Any, **kw: Any) -> Any:
@@ -75,6 +110,8 @@ def test_a_run_collects_nothing_while_it_holds_its_orders(
     s = Scenario(tmp_path / "hr", db_url)
     try:
         s.file(list(DAY_ONE))
+        gc.enable()
+        gc.set_threshold(1)
         acts: list[Callable[[str], runs.RunRecord]] = [s.sync, s.evaluate]
         for act, when in zip(acts, ["2026-11-26T08:00:00", "2026-12-20T08:00:00"], strict=True):
             counted.clear()
@@ -84,7 +121,8 @@ def test_a_run_collects_nothing_while_it_holds_its_orders(
             assert len(counted) == 2, counted
             assert counted[0] == counted[1], counted
         assert gc.isenabled()
+        before = len(collections)
         _ = [[n] for n in range(100)]
-        assert collections  # after the run, it collects again
+        assert len(collections) > before  # after the run, it collects again
     finally:
         s.ctx.close()

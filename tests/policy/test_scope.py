@@ -4,7 +4,9 @@ the same sources — on any dated history, for any choice of sources, at any ins
 
 from __future__ import annotations
 
+import gc
 import tempfile
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -124,3 +126,36 @@ def test_complete_runs_of_the_changes_and_the_transitions_due_equal_full_runs(
         finally:
             part.ctx.close()
             whole.ctx.close()
+
+
+def test_a_scoped_graph_is_freed_when_its_plan_is_dropped() -> None:
+    """No reference cycle (the graph and its loader, a set-up and its record index) keeps the
+    nodes a scoped evaluation read alive until the cyclic collector finds them."""
+    with tempfile.TemporaryDirectory() as folder:
+        s = Scenario(Path(folder) / "p", f"sqlite:///{folder}/p.db")
+        try:
+            s.file(DAY_ONE)
+            run(s, 0)
+            _, project = s.ctx.deployed()
+            connector = project.connector("HR")
+            assert connector is not None
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                with scoped(True), begin_write(s.ctx.engine) as conn:
+                    graph, orders, _, _ = plan_policy(conn, project, connector,
+                                                      BASE + timedelta(days=40),
+                                                      due={"HR_Person": {"E3", "E7"}})
+                    assert graph.loader is not None
+                    assert graph.nodes
+                    gone = weakref.ref(graph)
+                    del graph, orders
+                    assert gone() is None
+                    transaction = conn.get_transaction()
+                    assert transaction is not None
+                    transaction.rollback()
+            finally:
+                if enabled:
+                    gc.enable()
+        finally:
+            s.ctx.close()

@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from headcount import collector
 from headcount.campaigns import store
 from headcount.campaigns.reviewers import IDENTITY_TYPE, Directory, record_type
 from headcount.campaigns.spec import CampaignSpec
@@ -62,7 +63,8 @@ class Finding:
 
 def findings(engine: sa.Engine, project: Project, now: datetime) -> list[Finding]:
     """What differs between the repository and HR at `now`; nothing is written."""
-    with engine.connect() as conn:
+    # A whole evaluation, after every applied HR run while a campaign is active.
+    with engine.connect() as conn, collector.paused():
         transaction = conn.begin()
         try:
             return _findings(conn, project, now)

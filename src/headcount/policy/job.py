@@ -274,8 +274,8 @@ def run_policy(conn: sa.Connection, project: Project, connector: Connector, run_
                due: Mapping[str, Set[str]] | None = None) -> Outcome:
     """Plan and fulfill; with `guard`, a crossed provisioning threshold raises
     ProvisioningThreshold before anything is fulfilled."""
-    # Evaluation allocates millions of small objects that all live until the run ends (the
-    # caller keeps it paused until the orders are gone: headcount.collector).
+    # Evaluation allocates millions of small objects that all live until the run ends (a job
+    # keeps the collector paused until its orders are gone too: headcount.collector).
     with collector.paused():
         return _run_policy(conn, project, connector, run_id, now, only, guard, workflows, due)
 

@@ -57,7 +57,8 @@ class Loader:
     @property
     def graph(self) -> Graph:
         graph = self._graph()
-        assert graph is not None, "the graph of this loader is gone"
+        if graph is None:
+            raise ReferenceError("the graph of this loader is gone")
         return graph
 
     def _staged(self, name: str, columns: list[tuple[str, str]], rows: list[tuple[Any, ...]]
@@ -489,7 +490,8 @@ class _Records(RecordIndex):
     @property
     def setup(self) -> Setup:
         setup = self._setup()
-        assert setup is not None, "the setup of this record index is gone"
+        if setup is None:
+            raise ReferenceError("the set-up of this record index is gone")
         return setup
 
     def reindex(self) -> None:
