@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Set
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -28,8 +28,16 @@ from headcount.policy.records import RecordIndex
 from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows
 from headcount.repository.database import is_sqlite
 
+_T = TypeVar("_T")
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 _SUFFIX = re.compile(r"-\d{8}(?:-\d+)?$")
+
+
+def _alive(ref: weakref.ref[_T], what: str) -> _T:
+    found = ref()
+    if found is None:
+        raise ReferenceError(f"{what} is gone")
+    return found
 
 
 def depth(resource_types: Iterable[ResourceType]) -> int:
@@ -56,10 +64,7 @@ class Loader:
 
     @property
     def graph(self) -> Graph:
-        graph = self._graph()
-        if graph is None:
-            raise ReferenceError("the graph of this loader is gone")
-        return graph
+        return _alive(self._graph, "the graph of this loader")
 
     def _staged(self, name: str, columns: list[tuple[str, str]], rows: list[tuple[Any, ...]]
                 ) -> None:
@@ -489,10 +494,7 @@ class _Records(RecordIndex):
 
     @property
     def setup(self) -> Setup:
-        setup = self._setup()
-        if setup is None:
-            raise ReferenceError("the set-up of this record index is gone")
-        return setup
+        return _alive(self._setup, "the set-up of this record index")
 
     def reindex(self) -> None:
         if len(self.targets) == self._indexed:
