@@ -17,8 +17,8 @@ from headcount.repository import runs
 
 
 class Collections:
-    """The collections the process starts while `watching()`: with a threshold of 1, any
-    allocation of a container triggers one while the collector is enabled."""
+    """The collections the process starts while the fixture is in use: with a threshold of 1,
+    any allocation of a container triggers one while the collector is enabled."""
 
     def __init__(self) -> None:
         self.seen: list[int] = []
@@ -32,16 +32,24 @@ class Collections:
 
 
 @pytest.fixture
-def collections() -> Iterator[Collections]:
-    watched = Collections()
+def gc_restored() -> Iterator[None]:
+    """The collector's switch and thresholds as they were before the test."""
     thresholds, enabled = gc.get_threshold(), gc.isenabled()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        (gc.enable if enabled else gc.disable)()
+
+
+@pytest.fixture
+def collections(gc_restored: None) -> Iterator[Collections]:
+    watched = Collections()
     gc.callbacks.append(watched.note)
     try:
         yield watched
     finally:
         gc.callbacks.remove(watched.note)
-        gc.set_threshold(*thresholds)
-        (gc.enable if enabled else gc.disable)()
 
 
 def test_nested_pauses_leave_it_to_the_outermost(collections: Collections) -> None:
@@ -63,7 +71,7 @@ def test_nested_pauses_leave_it_to_the_outermost(collections: Collections) -> No
     assert not gc.isenabled()  # paused by someone else before: left so
 
 
-def test_runs_in_threads_share_one_pause() -> None:
+def test_runs_in_threads_share_one_pause(gc_restored: None) -> None:
     """The first run to finish does not resume the collector under a run still going."""
     gc.enable()
     inside, finish_first, first_done = threading.Event(), threading.Event(), threading.Event()
@@ -86,7 +94,6 @@ def test_runs_in_threads_share_one_pause() -> None:
     finally:
         finish_first.set()
         thread.join(10)
-        gc.enable()
 
 
 def test_a_run_collects_nothing_while_it_holds_its_orders(

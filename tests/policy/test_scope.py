@@ -4,7 +4,6 @@ the same sources — on any dated history, for any choice of sources, at any ins
 
 from __future__ import annotations
 
-import gc
 import tempfile
 import weakref
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from hypothesis import strategies as st
 
 from datedhistories import BASE, NAMES, days, repository, run
 from datedproject import DAY_ONE, Scenario
+from headcount import collector
 from headcount.jobs.evaluation import evaluate_policy
 from headcount.policy import job
 from headcount.policy.correlation import CorrelationCase
@@ -139,23 +139,18 @@ def test_a_scoped_graph_is_freed_when_its_plan_is_dropped() -> None:
             _, project = s.ctx.deployed()
             connector = project.connector("HR")
             assert connector is not None
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
-                with scoped(True), begin_write(s.ctx.engine) as conn:
-                    graph, orders, _, _ = plan_policy(conn, project, connector,
-                                                      BASE + timedelta(days=40),
-                                                      due={"HR_Person": {"E3", "E7"}})
-                    assert graph.loader is not None
-                    assert graph.nodes
-                    gone = weakref.ref(graph)
-                    del graph, orders
-                    assert gone() is None
-                    transaction = conn.get_transaction()
-                    assert transaction is not None
-                    transaction.rollback()
-            finally:
-                if enabled:
-                    gc.enable()
+            # Paused: only reference counting may free the graph.
+            with collector.paused(), scoped(True), begin_write(s.ctx.engine) as conn:
+                graph, orders, _, _ = plan_policy(conn, project, connector,
+                                                  BASE + timedelta(days=40),
+                                                  due={"HR_Person": {"E3", "E7"}})
+                assert graph.loader is not None
+                assert graph.nodes
+                gone = weakref.ref(graph)
+                del graph, orders
+                assert gone() is None
+                transaction = conn.get_transaction()
+                assert transaction is not None
+                transaction.rollback()
         finally:
             s.ctx.close()
