@@ -3,6 +3,8 @@ ignored by the check; reserved and previously issued values are never issued."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
@@ -71,3 +73,71 @@ def test_held_values_as_a_column_take_what_they_take_one_by_one(
     as_column = UniqueValues((), (), (), prefixes, suffixes,
                              held_texts=pl.Series(held, dtype=pl.String))
     assert as_column.taken == one_by_one.taken
+
+
+class _Index:
+    """A probe (policy.unique.Probe) on the contract of the deployment's index on a unique
+    rule's values (query_indexes.unique_text), over values in memory: an ASCII text by its
+    lowercase, any other value under UNUSUAL, given with the first answer; and the table of
+    values issued."""
+
+    UNUSUAL = ""
+
+    def __init__(self, held: Sequence[object], used: list[str]) -> None:
+        self.values, self.issued = held, {u.casefold() for u in used}
+        self.asked: list[str] = []
+
+    def _text(self, value: object) -> str:
+        if isinstance(value, str) and value.isascii():
+            return value.lower()
+        return self.UNUSUAL
+
+    def held(self, folded: Sequence[str]) -> list[object]:
+        asked = [*folded, self.UNUSUAL] if not self.asked else folded
+        self.asked += asked
+        return [v for v in self.values if self._text(v) in asked]
+
+    def used(self, cores: Sequence[str]) -> set[str]:
+        return self.issued & set(cores)
+
+    def held_from(self, starts: Sequence[str]) -> list[object]:
+        self.asked += [f"{s}…" for s in starts]
+        return [v for v in self.values if self._text(v) != self.UNUSUAL
+                and self._text(v).startswith(tuple(starts))]
+
+    def used_from(self, start: str) -> set[str]:
+        return {u for u in self.issued if u.startswith(start)}
+
+
+_HELD = st.one_of(_TEXT, st.integers(0, 3), st.booleans())
+
+
+@given(held=st.lists(_HELD, max_size=20), used=st.lists(_TEXT, max_size=5),
+       prefixes=st.lists(st.sampled_from(["x-", "X-", "é-", "ß", ""]), max_size=2),
+       suffixes=st.lists(st.sampled_from(["-ext", "@a", "İ", ""]), max_size=2),
+       requests=st.lists(st.tuples(st.lists(_TEXT, min_size=1, max_size=2),
+                                   st.sampled_from(["", "x-", "é-"]),
+                                   st.sampled_from(["", "@a"]),
+                                   st.one_of(st.none(), _TEXT)), max_size=12))
+def test_a_probe_issues_what_the_whole_population_read_issues(
+        held: list[object], used: list[str], prefixes: list[str], suffixes: list[str],
+        requests: list[tuple[list[str], str, str, str | None]]) -> None:
+    """A scoped run asks the index about the values it considers only: it issues exactly
+    the values it would issue had it read every held value."""
+    whole = UniqueValues(held, used, ["root"], prefixes, suffixes)
+    index = _Index(held, used)
+    probed = UniqueValues((), (), ["root"], prefixes, suffixes, probe=index)
+    for candidates, prefix, suffix, current in requests:
+        assert probed.allocate(candidates, prefix, suffix, current) == \
+            whole.allocate(candidates, prefix, suffix, current)
+
+
+def test_a_probe_asks_about_the_values_considered_only() -> None:
+    index = _Index([f"user{n}" for n in range(1000)] + ["x-jdupont", "Élodie"], [])
+    logins = UniqueValues((), (), (), ["x-"], (), probe=index)
+    assert logins.allocate(["jdupont", "jedupont"], "", "", None) == ("jedupont", "jedupont")
+    assert logins.allocate(["élodie"], "", "", None) == ("élodie2", "élodie2")
+    # The candidates with their prefixed forms, then what the index does not fold (with the
+    # first answer), then every numbered form of a homonym at once.
+    assert index.asked == ["jdupont", "jedupont", "x-jdupont", "x-jedupont", "",
+                           "x-élodie", "élodie", "x-élodie…", "élodie…"]

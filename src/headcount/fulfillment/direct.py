@@ -4,7 +4,7 @@ type (the rule) that decided each value."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from headcount.config.model import Project
 from headcount.policy.graph import Graph
 from headcount.policy.orders import Order
+from headcount.policy.population import any_of, fetch_rows, text_from
 from headcount.repository.apply import apply_and_record
 from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows, raw_rows
 from headcount.repository.naming import Naming
@@ -244,6 +245,24 @@ class Used(Mapping[tuple[str, str], set[str]]):
         if not self._read[key]:
             raise KeyError(key)
         return self._read[key]
+
+    def matching(self, key: tuple[str, str], cores: Sequence[str]) -> set[str]:
+        """Those of `cores` issued: a few looked up by the table's key (policy.unique.
+        IssuedValues), not the whole property read."""
+        if key in self._read:
+            return self._read[key] & set(cores)
+        return {v for (v,) in any_of(self.conn, "SELECT value FROM used_values WHERE "
+                                                "resource_type = ? AND property = ? AND value ",
+                                     sorted(set(cores)), key)}
+
+    def matching_from(self, key: tuple[str, str], start: str) -> set[str]:
+        """The cores issued that begin with `start` (a homonym's numbered forms)."""
+        if key in self._read:
+            return {v for v in self._read[key] if v.startswith(start)}
+        sql, params = text_from("value", start)
+        return {v for (v,) in fetch_rows(
+            self.conn, f"SELECT value FROM used_values WHERE resource_type = ? AND "
+                       f"property = ? AND {sql}", [*key, *params])}
 
     def _keys(self) -> list[tuple[str, str]]:
         c = used_values.c

@@ -4,7 +4,7 @@ rules), and the difference with what the target holds — the provisioning order
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Set
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import repeat
@@ -28,13 +28,14 @@ from headcount.policy.dated import (
 )
 from headcount.policy.graph import Graph, Node
 from headcount.policy.orders import Order
-from headcount.policy.population import held_values, matches
+from headcount.policy.population import held_folded, held_from, held_values, matches
 from headcount.policy.records import RecordIndex, record_key
 from headcount.policy.retention import purged, removed
 from headcount.policy.rules import Scalars, passes, same
 from headcount.policy.scope import Lazy, Setup
-from headcount.policy.unique import UniqueValues
+from headcount.policy.unique import IssuedValues, UniqueValues
 from headcount.policy.validity import as_date, day_before, local_today
+from headcount.repository import query_indexes
 
 
 class PolicyError(HeadcountError):
@@ -166,7 +167,8 @@ def _evaluate_one(project: Project, graph: Graph, owned: Mapping[str, str], rt: 
     affixes: Mapping[str, list[tuple[str, str]]] = Lazy({
         r.target: _affixes(graph, rt, r, scalars, planned, setup) for r in uniques})
     taken: Mapping[str, UniqueValues] = Lazy({
-        r.target: _taken_values(rt, r, targets, planned, setup, affixes) for r in uniques})
+        r.target: _taken_values(rt, r, targets, planned, setup, affixes, scalars)
+        for r in uniques})
     # Only the prefixes and suffixes, to tell a deleted target's core (a date evaluation that
     # purges issues nothing: it does not read every login).
     stripping: Mapping[str, UniqueValues] = Lazy({
@@ -405,17 +407,53 @@ def _affixes(graph: Graph, rt: ResourceType, rule: ScalarRule, scalars: Scalars,
     return made
 
 
+class _Probe:
+    """A scoped run's questions on unique values, answered by the deployment's index on them
+    and the table of values issued (policy.unique.Probe)."""
+
+    def __init__(self, setup: Setup, rt: ResourceType, prop: str, used: IssuedValues) -> None:
+        self.conn, self.target_type, self.prop = setup.conn, setup.target_type, prop
+        self.key = (rt.identifier, prop)
+        self.issued = used
+        self.first = True
+
+    def held(self, folded: Sequence[str]) -> list[Any]:
+        # The values the index does not fold come with the first answer, once.
+        asked = [*folded, query_indexes.UNUSUAL] if self.first else list(folded)
+        self.first = False
+        return held_folded(self.conn, self.target_type, self.prop, asked)
+
+    def used(self, cores: Sequence[str]) -> Set[str]:
+        return self.issued.matching(self.key, cores)
+
+    def held_from(self, starts: Sequence[str]) -> list[Any]:
+        return held_from(self.conn, self.target_type, self.prop, starts)
+
+    def used_from(self, start: str) -> Set[str]:
+        return self.issued.matching_from(self.key, start)
+
+
 def _taken_values(rt: ResourceType, rule: ScalarRule, targets: Mapping[str, Node],
                   planned: Planned, setup: Setup | None,
-                  affixes: Mapping[str, list[tuple[str, str]]]) -> Callable[[], UniqueValues]:
+                  affixes: Mapping[str, list[tuple[str, str]]], scalars: Scalars
+                  ) -> Callable[[], UniqueValues]:
     def made() -> UniqueValues:
         held: Iterable[Any]
         texts = None
+        pairs = affixes[rule.target]
+        if setup is not None and isinstance(planned.used, IssuedValues) and \
+                query_indexes.unique_index(setup.target_type, rule.target) in \
+                query_indexes.existing(setup.conn):
+            probed = UniqueValues((), (), rule.reserved, (p for p, _ in pairs),
+                                  (x for _, x in pairs),
+                                  probe=_Probe(setup, rt, rule.target, planned.used))
+            # What the sources in scope may ask for, asked at once rather than one by one.
+            probed.look(scalars.candidates(rule.target))
+            return probed
         if setup is not None:
             texts, held = held_values(setup.conn, setup.target_type, rule.target)
         else:
             held = [n.values.get(rule.target) for n in targets.values()]
-        pairs = affixes[rule.target]
         return UniqueValues(held, planned.used.get((rt.identifier, rule.target), ()),
                             rule.reserved, (p for p, _ in pairs), (x for _, x in pairs),
                             held_texts=texts, used_folded=True)

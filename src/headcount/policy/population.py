@@ -90,6 +90,74 @@ def held_values(conn: sa.Connection, entity_type: str, prop: str) -> tuple[pl.Se
     return texts, [v for v in decoded if v is not None and not isinstance(v, str)]
 
 
+def held_folded(conn: sa.Connection, entity_type: str, prop: str, folded: Iterable[str]
+                ) -> list[Any]:
+    """The values of one property that resources of an entity type hold whose fold is one of
+    `folded` (ASCII texts), and every value the index does not fold (`UNUSUAL` among
+    `folded`: a text with other letters, a number), by the deployment's index on a unique
+    rule's values (query_indexes.unique_index: the caller sees that it exists)."""
+    text = query_indexes.unique_text(conn.dialect.name, prop)
+    of_type = query_indexes.entity_type_literal(entity_type)
+    # SQLite's planner, knowing nothing of the sizes, preferred the walk of every resource of
+    # the type to an IN over an expression's index: it is told.
+    indexed = f" INDEXED BY {query_indexes.unique_index(entity_type, prop)}" \
+        if is_sqlite(conn) else ""
+    sql = f"SELECT {json_column(conn, prop)} FROM resources r{indexed} WHERE " \
+          f"r.entity_type = {of_type} AND {text} "
+    return [v for v in (decoded_json(conn, v) for (v,) in any_of(conn, sql, sorted(set(folded))))
+            if v is not None]
+
+
+def held_from(conn: sa.Connection, entity_type: str, prop: str, starts: Iterable[str]
+              ) -> list[Any]:
+    """The values of one property that resources of an entity type hold whose fold (an ASCII
+    text's, as `held_folded`) begins with one of `starts`: a range of the index each."""
+    text = query_indexes.unique_text(conn.dialect.name, prop)
+    of_type = query_indexes.entity_type_literal(entity_type)
+    indexed = f" INDEXED BY {query_indexes.unique_index(entity_type, prop)}" \
+        if is_sqlite(conn) else ""
+    out = []
+    for start in sorted(set(starts)):
+        sql, params = text_from(text, start)
+        out += [v for (v,) in fetch_rows(
+            conn, f"SELECT {json_column(conn, prop)} FROM resources r{indexed} WHERE "
+                  f"r.entity_type = {of_type} AND {sql}", params)]
+    return [v for v in (decoded_json(conn, v) for v in out) if v is not None]
+
+
+def text_from(column: str, start: str) -> tuple[str, list[str]]:
+    """SQL (and its bound values) for the texts of `column` that begin with `start`: a range,
+    which an index in code point order serves (SQLite's; PostgreSQL's in the C collation)."""
+    # The first text after them: the last letter that has a next one, that next one.
+    head = start.rstrip(chr(0x10FFFF))
+    if not head:
+        return f"{column} >= ?", [start]
+    last = ord(head[-1]) + 1
+    if 0xD800 <= last <= 0xDFFF:  # no text holds a surrogate
+        last = 0xE000
+    return f"{column} >= ? AND {column} < ?", [start, head[:-1] + chr(last)]
+
+
+# Values bound in one SQLite statement: far below its limit (32,766), and a plan per size.
+_BOUND = 500
+
+
+def any_of(conn: sa.Connection, sql: str, values: list[Any], params: Iterable[Any] = ()
+           ) -> list[tuple[Any, ...]]:
+    """The rows of `sql` (bound `params`, then a column to compare) whose column is one of
+    `values`: an array on PostgreSQL, lists of bound values on SQLite."""
+    if not values:
+        return []
+    if not is_sqlite(conn):
+        return fetch_rows(conn, sql + "= ANY(?)", [*params, values])
+    rows = []
+    for at in range(0, len(values), _BOUND):
+        chunk = values[at:at + _BOUND]
+        rows += fetch_rows(conn, sql + f"IN ({', '.join('?' for _ in chunk)})",
+                           [*params, *chunk])
+    return rows
+
+
 def keys_of(conn: sa.Connection, entity_type: str) -> set[str]:
     return {k for (k,) in fetch_rows(conn, "SELECT key FROM resources WHERE entity_type = ?",
                                      [entity_type])}

@@ -68,6 +68,15 @@ class Scalars:
         self.whole = all(column is not None for _, column in self.ready)
         return frame
 
+    def candidates(self, target: str) -> list[str]:
+        """The values a unique rule and its alternatives took over the frame, where they have a
+        column: what its sources may ask for, asked about at once."""
+        tried = self.extras[target][0]
+        columns = [column for rule, column in self.ready if rule.target == target] + \
+            [self.columns.get(id(expression)) for expression in tried]
+        return [str(v) for column in columns if column is not None
+                for v in column if v is not None]
+
     def value(self, graph: Graph, node: Node, binding: str) -> Any:
         return graph.value(node, binding) if self.frame is None \
             else self.frame.value(node, binding)

@@ -6,9 +6,44 @@ and `jdupont` are the same login); reserved values are never issued."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
+from typing import Protocol, runtime_checkable
 
 import polars as pl
+
+
+@runtime_checkable
+class IssuedValues(Protocol):
+    """The values ever issued, which a run may ask about a few at a time."""
+
+    def matching(self, key: tuple[str, str], cores: Sequence[str]) -> Set[str]:
+        """Those of `cores` (folded) issued for (resource type, property)."""
+        ...
+
+    def matching_from(self, key: tuple[str, str], start: str) -> Set[str]:
+        """The cores issued for (resource type, property) that begin with `start`."""
+        ...
+
+
+class Probe(Protocol):
+    """Where a scoped run asks whether a value is taken, rather than reading them all."""
+
+    def held(self, folded: Sequence[str]) -> Iterable[object]:
+        """The values targets hold whose fold is one of `folded` — with, from the first
+        call on, any whose fold only Python knows."""
+        ...
+
+    def used(self, cores: Sequence[str]) -> Iterable[str]:
+        """Those of `cores` (folded) issued before."""
+        ...
+
+    def held_from(self, starts: Sequence[str]) -> Iterable[object]:
+        """The values targets hold whose fold begins with one of `starts` (ASCII texts)."""
+        ...
+
+    def used_from(self, start: str) -> Iterable[str]:
+        """The cores issued before that begin with `start` (folded)."""
+        ...
 
 
 def fold(value: object) -> str:
@@ -33,9 +68,11 @@ class UniqueValues:
 
     def __init__(self, held: Iterable[object], used: Iterable[str], reserved: Iterable[str],
                  prefixes: Iterable[str] = (), suffixes: Iterable[str] = (),
-                 held_texts: pl.Series | None = None, used_folded: bool = False) -> None:
+                 held_texts: pl.Series | None = None, used_folded: bool = False,
+                 probe: Probe | None = None) -> None:
         """`held`: the values targets hold; `held_texts`, more of them as a text column (a
-        whole population's logins, folded and stripped set-wise)."""
+        whole population's logins, folded and stripped set-wise); `probe`: where to ask for
+        more, the values a run considers only (a scoped run: a next day's few joiners)."""
         # The prefixes and suffixes the rule gives, longest first: a held `x-jdupont` takes
         # the core `jdupont` too.
         self.prefixes = sorted({fold(p) for p in prefixes if p}, key=len, reverse=True)
@@ -51,6 +88,35 @@ class UniqueValues:
         # The last number tried per value: numbers only grow within a run, so the thousandth
         # jmartin does not try the 999 numbers before (that would be quadratic).
         self.last: dict[str, int] = {}
+        self.probe = probe
+        self.probed: set[str] = set()  # the folded cores asked of the probe
+        self.ranged: set[str] = set()  # the folded names whose numbered forms were asked
+
+    def look(self, cores: Iterable[str]) -> None:
+        """Ask the probe about the cores not asked yet: a held value has one as its fold or,
+        the rule's prefix and suffix taken off, as its core (`x-jdupont`)."""
+        if self.probe is None:
+            return
+        new = sorted({fold(c) for c in cores} - self.probed)
+        if not new:
+            return
+        self.probed.update(new)
+        forms = sorted({p + core + x for core in new for p in ("", *self.prefixes)
+                        for x in ("", *self.suffixes)})
+        for value in self.probe.held(forms):
+            self.taken |= {fold(value), self.core_of(value)}
+        self.taken.update(self.probe.used(new))
+
+    def look_numbered(self, core: str) -> None:
+        """Ask the probe about every numbered form of a core at once (a homonym's): the values
+        that begin as its name does, whatever number follows (`jdupont…`, `x-jdupont…`)."""
+        name = fold(core).partition("@")[0]
+        if self.probe is None or name in self.ranged:
+            return
+        self.ranged.add(name)
+        for value in self.probe.held_from(sorted({p + name for p in ("", *self.prefixes)})):
+            self.taken |= {fold(value), self.core_of(value)}
+        self.taken.update(self.probe.used_from(name))
 
     def _take_texts(self, texts: pl.Series) -> None:
         # ASCII folds as it lowercases: polars does those; the others go one by one.
@@ -99,6 +165,7 @@ class UniqueValues:
         if not cores:
             return None, None
         own = fold(current) if current is not None else None
+        self.look(cores)
 
         def free(core: str) -> bool:
             if own is not None and fold(prefix + core + suffix) == own:
@@ -112,6 +179,7 @@ class UniqueValues:
         if chosen is None:
             base = fold(cores[0])
             n = self.last.get(base, 1)
+            self.look_numbered(cores[0])
             while chosen is None:
                 n += 1
                 if free(numbered(cores[0], n)):

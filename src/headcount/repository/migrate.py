@@ -30,6 +30,8 @@ def _config(connection: sa.Connection) -> Config:
 NAMES_REVISION = "0022"
 # The revision from which the deployed query rules' values are indexed (0033_query_indexes.py).
 QUERY_INDEXES_REVISION = "0033"
+# The revision from which the deployed unique rules' values are indexed too (0035).
+UNIQUE_INDEXES_REVISION = "0035"
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
@@ -44,7 +46,8 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
         after = MigrationContext.configure(connection).get_current_revision()
         if before is not None and before < NAMES_REVISION <= (after or ""):
             _fill_names(connection)
-        if before is not None and before < QUERY_INDEXES_REVISION <= (after or ""):
+        if before is not None and any(before < revision <= (after or "") for revision in
+                                      (QUERY_INDEXES_REVISION, UNIQUE_INDEXES_REVISION)):
             _make_query_indexes(connection)
 
 

@@ -94,7 +94,10 @@ used_values = sa.Table(
     "used_values", metadata,
     sa.Column("resource_type", sa.String(128), primary_key=True),
     sa.Column("property", sa.String(128), primary_key=True),
-    sa.Column("value", sa.Text, primary_key=True),
+    # The C collation on PostgreSQL: a homonym's numbered forms are a range of the key in
+    # code point order (jdupont…), as on SQLite (policy.population.text_from).
+    sa.Column("value", sa.Text().with_variant(sa.Text(collation="C"), "postgresql"),
+              primary_key=True),
 )
 
 # The next dated transition of each evaluated source (SPEC §8): the first day on which a date
