@@ -1,5 +1,5 @@
 """A person's records are found by their keys' prefix (policy/scope.family_keys), and a
-homonym's numbered logins by theirs (policy.population.held_from, the values issued): in byte
+homonym's numbered logins by theirs (policy.population.held_numbered, the values issued): in byte
 order, also in a PostgreSQL database whose collation orders text otherwise (ICU's en-US, and
 one that ignores punctuation, where `E8-…` sorted outside the range `E8-`…`E8.`)."""
 
@@ -15,7 +15,7 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from headcount.fulfillment.direct import used
-from headcount.policy.population import held_from
+from headcount.policy.population import held_numbered
 from headcount.policy.scope import family_keys
 from headcount.repository import query_indexes
 from headcount.repository.database import create_engine
@@ -24,7 +24,7 @@ from headcount.repository.schema import resources, used_values
 from servers import unavailable
 
 LOGIN = ("Directory_UserRecord", "Login")
-LOGINS = ["jd-", "JD-2", "jd-10", "jd", "jd.", "jd_1", "jd1-2", "jc-3"]
+LOGINS = ["jd-", "JD-2", "jd-10", "jd", "jd.", "jd_1", "jd1-2", "jc-3", "jd-:", "jd-/1"]
 KEYS = ["E8", "E8-20261215", "E8-20261215-2", "E80", "E8.", "E8_1", "E81-20261215", "E7-20261215"]
 
 
@@ -57,9 +57,9 @@ def test_the_records_of_a_person_whatever_the_database_collation(postgres_server
             conn.execute(sa.insert(used_values), [
                 {"resource_type": "R", "property": LOGIN[1], "value": v.lower()}
                 for v in LOGINS])
-            assert sorted(held_from(conn, *LOGIN, ["jd-"])) == ["JD-2", "jd-", "jd-10"]
-            assert sorted(used(conn).matching_from(("R", LOGIN[1]), "jd-")) == [
-                "jd-", "jd-10", "jd-2"]
+            assert sorted(held_numbered(conn, *LOGIN, ["jd-"])) == ["JD-2", "jd-10"]
+            assert sorted(used(conn).matching_numbered(("R", LOGIN[1]), "jd-")) == [
+                "jd-10", "jd-2"]
     finally:
         engine.dispose()
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")

@@ -3,6 +3,7 @@ ignored by the check; reserved and previously issued values are never issued."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import polars as pl
@@ -100,13 +101,13 @@ class _Index:
     def used(self, cores: Sequence[str]) -> set[str]:
         return self.issued & set(cores)
 
-    def held_from(self, starts: Sequence[str]) -> list[object]:
-        self.asked += [f"{s}…" for s in starts]
-        return [v for v in self.values if self._text(v) != self.UNUSUAL
-                and self._text(v).startswith(tuple(starts))]
+    def held_numbered(self, names: Sequence[str]) -> list[object]:
+        self.asked += [f"{n}…" for n in names]
+        return [v for v in self.values if isinstance(v, str) and v.isascii()
+                and any(re.match(re.escape(n) + "[0-9]", v.lower()) for n in names)]
 
-    def used_from(self, start: str) -> set[str]:
-        return {u for u in self.issued if u.startswith(start)}
+    def used_numbered(self, name: str) -> set[str]:
+        return {u for u in self.issued if re.match(re.escape(name) + "[0-9]", u)}
 
 
 _HELD = st.one_of(_TEXT, st.integers(0, 3), st.booleans())

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from headcount.config.model import Project
 from headcount.policy.graph import Graph
 from headcount.policy.orders import Order
-from headcount.policy.population import any_of, fetch_rows, text_from
+from headcount.policy.population import any_of, fetch_rows, numbered_range
 from headcount.repository.apply import apply_and_record
 from headcount.repository.bulk import create_temp_table, drop_temp_table, insert_rows, raw_rows
 from headcount.repository.naming import Naming
@@ -228,6 +228,9 @@ def remember_issued(conn: sa.Connection, orders: list[Order]) -> None:
         drop_temp_table(conn, "hc_issued")
 
 
+DIGITS = frozenset("0123456789")
+
+
 class Used(Mapping[tuple[str, str], set[str]]):
     """(resource type, property) → the cores of the unique values ever issued, read when a
     run first issues one, for that property only (most runs of a day issue none: the table
@@ -255,11 +258,13 @@ class Used(Mapping[tuple[str, str], set[str]]):
                                                 "resource_type = ? AND property = ? AND value ",
                                      sorted(set(cores)), key)}
 
-    def matching_from(self, key: tuple[str, str], start: str) -> set[str]:
-        """The cores issued that begin with `start` (a homonym's numbered forms)."""
+    def matching_numbered(self, key: tuple[str, str], name: str) -> set[str]:
+        """The cores issued that are `name` followed by a digit (a homonym's numbered
+        forms)."""
         if key in self._read:
-            return {v for v in self._read[key] if v.startswith(start)}
-        sql, params = text_from("value", start)
+            return {v for v in self._read[key]
+                    if v.startswith(name) and v[len(name):len(name) + 1] in DIGITS}
+        sql, params = numbered_range("value", name)
         return {v for (v,) in fetch_rows(
             self.conn, f"SELECT value FROM used_values WHERE resource_type = ? AND "
                        f"property = ? AND {sql}", [*key, *params])}

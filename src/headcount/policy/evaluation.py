@@ -28,7 +28,12 @@ from headcount.policy.dated import (
 )
 from headcount.policy.graph import Graph, Node
 from headcount.policy.orders import Order
-from headcount.policy.population import held_folded, held_from, held_values, matches
+from headcount.policy.population import (
+    held_folded,
+    held_numbered,
+    held_values,
+    matches,
+)
 from headcount.policy.records import RecordIndex, record_key
 from headcount.policy.retention import purged, removed
 from headcount.policy.rules import Scalars, passes, same
@@ -426,11 +431,11 @@ class _Probe:
     def used(self, cores: Sequence[str]) -> Set[str]:
         return self.issued.matching(self.key, cores)
 
-    def held_from(self, starts: Sequence[str]) -> list[Any]:
-        return held_from(self.conn, self.target_type, self.prop, starts)
+    def held_numbered(self, names: Sequence[str]) -> list[str]:
+        return held_numbered(self.conn, self.target_type, self.prop, names)
 
-    def used_from(self, start: str) -> Set[str]:
-        return self.issued.matching_from(self.key, start)
+    def used_numbered(self, name: str) -> Set[str]:
+        return self.issued.matching_numbered(self.key, name)
 
 
 def _taken_values(rt: ResourceType, rule: ScalarRule, targets: Mapping[str, Node],

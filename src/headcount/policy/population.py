@@ -108,34 +108,31 @@ def held_folded(conn: sa.Connection, entity_type: str, prop: str, folded: Iterab
             if v is not None]
 
 
-def held_from(conn: sa.Connection, entity_type: str, prop: str, starts: Iterable[str]
-              ) -> list[Any]:
+def held_numbered(conn: sa.Connection, entity_type: str, prop: str, names: Iterable[str]
+                  ) -> list[str]:
     """The values of one property that resources of an entity type hold whose fold (an ASCII
-    text's, as `held_folded`) begins with one of `starts`: a range of the index each."""
+    text's, as `held_folded`) is one of `names` followed by a digit (`jdupont2`,
+    `jean.dupont12@…`): a range of the index each."""
     text = query_indexes.unique_text(conn.dialect.name, prop)
     of_type = query_indexes.entity_type_literal(entity_type)
     indexed = f" INDEXED BY {query_indexes.unique_index(entity_type, prop)}" \
         if is_sqlite(conn) else ""
+    value = query_indexes.match_text(conn.dialect.name, prop)
     out = []
-    for start in sorted(set(starts)):
-        sql, params = text_from(text, start)
-        out += [v for (v,) in fetch_rows(
-            conn, f"SELECT {json_column(conn, prop)} FROM resources r{indexed} WHERE "
-                  f"r.entity_type = {of_type} AND {sql}", params)]
-    return [v for v in (decoded_json(conn, v) for v in out) if v is not None]
+    for name in sorted(set(names)):
+        sql, params = numbered_range(text, name)
+        # The text itself: a range holds ASCII texts only (the others are under UNUSUAL, "").
+        out += [str(v) for (v,) in fetch_rows(
+            conn, f"SELECT {value} FROM resources r{indexed} WHERE r.entity_type = {of_type} "
+                  f"AND {sql}", params)]
+    return out
 
 
-def text_from(column: str, start: str) -> tuple[str, list[str]]:
-    """SQL (and its bound values) for the texts of `column` that begin with `start`: a range,
-    which an index in code point order serves (SQLite's; PostgreSQL's in the C collation)."""
-    # The first text after them: the last letter that has a next one, that next one.
-    head = start.rstrip(chr(0x10FFFF))
-    if not head:
-        return f"{column} >= ?", [start]
-    last = ord(head[-1]) + 1
-    if 0xD800 <= last <= 0xDFFF:  # no text holds a surrogate
-        last = 0xE000
-    return f"{column} >= ? AND {column} < ?", [start, head[:-1] + chr(last)]
+def numbered_range(column: str, name: str) -> tuple[str, list[str]]:
+    """SQL (and its bound values) for the texts of `column` that are `name` followed by a
+    digit: the range from `name0` to `name:` (':' follows '9'), which an index in code point
+    order serves (SQLite's; PostgreSQL's in the C collation)."""
+    return f"{column} >= ? AND {column} < ?", [name + "0", name + ":"]
 
 
 # Values bound in one SQLite statement: far below its limit (32,766), and a plan per size.

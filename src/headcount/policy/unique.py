@@ -20,8 +20,9 @@ class IssuedValues(Protocol):
         """Those of `cores` (folded) issued for (resource type, property)."""
         ...
 
-    def matching_from(self, key: tuple[str, str], start: str) -> Set[str]:
-        """The cores issued for (resource type, property) that begin with `start`."""
+    def matching_numbered(self, key: tuple[str, str], name: str) -> Set[str]:
+        """The cores issued for (resource type, property) that are `name` followed by a
+        digit."""
         ...
 
 
@@ -37,12 +38,13 @@ class Probe(Protocol):
         """Those of `cores` (folded) issued before."""
         ...
 
-    def held_from(self, starts: Sequence[str]) -> Iterable[object]:
-        """The values targets hold whose fold begins with one of `starts` (ASCII texts)."""
+    def held_numbered(self, names: Sequence[str]) -> Iterable[object]:
+        """The values targets hold whose fold is one of `names` followed by a digit (ASCII
+        texts: the others come with `held`'s first answer)."""
         ...
 
-    def used_from(self, start: str) -> Iterable[str]:
-        """The cores issued before that begin with `start` (folded)."""
+    def used_numbered(self, name: str) -> Iterable[str]:
+        """The cores issued before that are `name` (folded) followed by a digit."""
         ...
 
 
@@ -109,14 +111,14 @@ class UniqueValues:
 
     def look_numbered(self, core: str) -> None:
         """Ask the probe about every numbered form of a core at once (a homonym's): the values
-        that begin as its name does, whatever number follows (`jdupont…`, `x-jdupont…`)."""
+        that are its name followed by a digit, whatever follows (`jdupont2`, `x-jdupont17`)."""
         name = fold(core).partition("@")[0]
         if self.probe is None or name in self.ranged:
             return
         self.ranged.add(name)
-        for value in self.probe.held_from(sorted({p + name for p in ("", *self.prefixes)})):
+        for value in self.probe.held_numbered(sorted({p + name for p in ("", *self.prefixes)})):
             self.taken |= {fold(value), self.core_of(value)}
-        self.taken.update(self.probe.used_from(name))
+        self.taken.update(self.probe.used_numbered(name))
 
     def _take_texts(self, texts: pl.Series) -> None:
         # ASCII folds as it lowercases: polars does those; the others go one by one.

@@ -95,7 +95,7 @@ used_values = sa.Table(
     sa.Column("resource_type", sa.String(128), primary_key=True),
     sa.Column("property", sa.String(128), primary_key=True),
     # The C collation on PostgreSQL: a homonym's numbered forms are a range of the key in
-    # code point order (jdupont…), as on SQLite (policy.population.text_from).
+    # code point order (jdupont0… to jdupont:), as on SQLite (policy.population.numbered_range).
     sa.Column("value", sa.Text().with_variant(sa.Text(collation="C"), "postgresql"),
               primary_key=True),
 )
