@@ -60,6 +60,8 @@ def test_the_records_of_a_person_whatever_the_database_collation(postgres_server
             assert sorted(held_numbered(conn, *LOGIN, ["jd-"])) == ["JD-2", "jd-10"]
             assert sorted(used(conn).matching_numbered(("R", LOGIN[1]), "jd-")) == [
                 "jd-10", "jd-2"]
+            assert used(conn).matching(("R", LOGIN[1]), ["jd-", "JD-", "jd-:", "zz"]) == {
+                "jd-", "jd-:"}
     finally:
         engine.dispose()
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")

@@ -254,9 +254,9 @@ class Used(Mapping[tuple[str, str], set[str]]):
         IssuedValues), not the whole property read."""
         if key in self._read:
             return self._read[key] & set(cores)
-        return {v for (v,) in any_of(self.conn, "SELECT value FROM used_values WHERE "
-                                                "resource_type = ? AND property = ? AND value ",
-                                     sorted(set(cores)), key)}
+        return {v for (v,) in any_of(self.conn, "SELECT u.value FROM used_values u", "u.value",
+                                     sorted(set(cores)),
+                                     "u.resource_type = ? AND u.property = ?", key)}
 
     def matching_numbered(self, key: tuple[str, str], name: str) -> set[str]:
         """The cores issued that are `name` followed by a digit (a homonym's numbered
