@@ -103,7 +103,7 @@ class _Index:
 
     def held_numbered(self, names: Sequence[str]) -> list[object]:
         self.asked += [f"{n}…" for n in names]
-        return [v for v in self.values if isinstance(v, str) and v.isascii()
+        return [v.lower() for v in self.values if isinstance(v, str) and v.isascii()
                 and any(re.match(re.escape(n) + "[0-9]", v.lower()) for n in names)]
 
     def used_numbered(self, name: str) -> set[str]:

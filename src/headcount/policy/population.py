@@ -109,20 +109,22 @@ def held_folded(conn: sa.Connection, entity_type: str, prop: str, folded: Iterab
 
 def held_numbered(conn: sa.Connection, entity_type: str, prop: str, names: Iterable[str]
                   ) -> list[str]:
-    """The values of one property that resources of an entity type hold whose fold (an ASCII
-    text's, as `held_folded`) is one of `names` followed by a digit (`jdupont2`,
-    `jean.dupont12@…`): a range of the index each."""
+    """The folds of the values of one property that resources of an entity type hold that are
+    one of `names` followed by a digit (`jdupont2`, `jean.dupont12@…`; ASCII texts, as
+    `held_folded` finds them): a range of the index each."""
     text = query_indexes.unique_text(conn.dialect.name, prop)
     of_type = query_indexes.entity_type_literal(entity_type)
     indexed = f" INDEXED BY {query_indexes.unique_index(entity_type, prop)}" \
         if is_sqlite(conn) else ""
-    value = query_indexes.match_text(conn.dialect.name, prop)
     out = []
     for name in sorted(set(names)):
         sql, params = numbered_range(text, name)
-        # The text itself: a range holds ASCII texts only (the others are under UNUSUAL, "").
+        # The folded text, which the index holds: SQLite reads it there, not from each row
+        # (0.14 ms for the 386 `jmartin…` of 1,000,000 people, 5 ms reading the values). A
+        # range holds ASCII texts only (the others are under UNUSUAL, ""), whose fold is all
+        # a unique rule compares.
         out += [str(v) for (v,) in fetch_rows(
-            conn, f"SELECT {value} FROM resources r{indexed} WHERE r.entity_type = {of_type} "
+            conn, f"SELECT {text} FROM resources r{indexed} WHERE r.entity_type = {of_type} "
                   f"AND {sql}", params)]
     return out
 

@@ -39,8 +39,8 @@ class Probe(Protocol):
         ...
 
     def held_numbered(self, names: Sequence[str]) -> Iterable[object]:
-        """The values targets hold whose fold is one of `names` followed by a digit (ASCII
-        texts: the others come with `held`'s first answer)."""
+        """The folds of the values targets hold that are one of `names` followed by a digit
+        (ASCII texts: the others come with `held`'s first answer)."""
         ...
 
     def used_numbered(self, name: str) -> Iterable[str]:
