@@ -7,10 +7,11 @@ import re
 from collections.abc import Sequence
 
 import polars as pl
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from headcount.policy.unique import UniqueValues, numbered
+from uniquevalues import AFFIXES, CANDIDATE, HELD, REQUESTS, TEXT
 
 
 def test_homonyms_get_more_letters_then_a_number() -> None:
@@ -60,10 +61,7 @@ def test_no_core_is_ever_issued_twice(requests: list[tuple[str, str]], used: lis
     assert not set(cores) & ({u.casefold() for u in used} | {"root"})
 
 
-_TEXT = st.text(alphabet=st.sampled_from("aAbBx-_.@ßİéÉ2"), max_size=8)
-
-
-@given(held=st.lists(_TEXT, max_size=30),
+@given(held=st.lists(TEXT, max_size=30),
        prefixes=st.lists(st.sampled_from(["x-", "X-", "ext.", "é-", "ß", ""]), max_size=3),
        suffixes=st.lists(st.sampled_from(["-ext", "@a", "İ", ""]), max_size=2))
 def test_held_values_as_a_column_take_what_they_take_one_by_one(
@@ -87,6 +85,7 @@ class _Index:
     def __init__(self, held: Sequence[object], used: list[str]) -> None:
         self.values, self.issued = held, {u.casefold() for u in used}
         self.asked: list[str] = []
+        self.first = True
 
     def _text(self, value: object) -> str:
         if isinstance(value, str) and value.isascii():
@@ -94,7 +93,8 @@ class _Index:
         return self.UNUSUAL
 
     def held(self, folded: Sequence[str]) -> list[object]:
-        asked = [*folded, self.UNUSUAL] if not self.asked else folded
+        asked = [*folded, self.UNUSUAL] if self.first else folded
+        self.first = False
         self.asked += asked
         return [v for v in self.values if self._text(v) in asked]
 
@@ -110,16 +110,9 @@ class _Index:
         return {u for u in self.issued if re.match(re.escape(name) + "[0-9]", u)}
 
 
-_HELD = st.one_of(_TEXT, st.integers(0, 3), st.booleans())
-
-
-@given(held=st.lists(_HELD, max_size=20), used=st.lists(_TEXT, max_size=5),
-       prefixes=st.lists(st.sampled_from(["x-", "X-", "é-", "ß", ""]), max_size=2),
-       suffixes=st.lists(st.sampled_from(["-ext", "@a", "İ", ""]), max_size=2),
-       requests=st.lists(st.tuples(st.lists(_TEXT, min_size=1, max_size=2),
-                                   st.sampled_from(["", "x-", "é-"]),
-                                   st.sampled_from(["", "@a"]),
-                                   st.one_of(st.none(), _TEXT)), max_size=12))
+@settings(max_examples=300)
+@given(held=st.lists(HELD, max_size=20), used=st.lists(CANDIDATE, max_size=5),
+       prefixes=AFFIXES[0], suffixes=AFFIXES[1], requests=REQUESTS)
 def test_a_probe_issues_what_the_whole_population_read_issues(
         held: list[object], used: list[str], prefixes: list[str], suffixes: list[str],
         requests: list[tuple[list[str], str, str, str | None]]) -> None:

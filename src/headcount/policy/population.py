@@ -102,7 +102,11 @@ def held_folded(conn: sa.Connection, entity_type: str, prop: str, folded: Iterab
     # the type to an IN over an expression's index: it is told.
     indexed = f" INDEXED BY {query_indexes.unique_index(entity_type, prop)}" \
         if is_sqlite(conn) else ""
-    found = any_of(conn, f"SELECT {json_column(conn, prop)} FROM resources r{indexed}", text,
+    # PostgreSQL: `json`, whose numbers come back as written (`1e20`), as `held_values` reads
+    # them; `jsonb` writes them again (100000000000000000000).
+    value = json_column(conn, prop) if is_sqlite(conn) else \
+        json_column(conn, prop).replace("::jsonb", "::json")
+    found = any_of(conn, f"SELECT {value} FROM resources r{indexed}", text,
                    sorted(set(folded)), f"r.entity_type = {of_type}")
     return [v for v in (decoded_json(conn, v) for (v,) in found) if v is not None]
 
@@ -147,6 +151,10 @@ def any_of(conn: sa.Connection, select: str, column: str, values: list[Any], whe
     if not values:
         return []
     if not is_sqlite(conn):
+        # No PostgreSQL text holds a NUL (nor may a bound value): none of those is found.
+        values = [v for v in values if not (isinstance(v, str) and "\x00" in v)]
+        if not values:
+            return []
         # A join with the values as an array: each probes the index. `column = ANY(array)`
         # was planned, for a large array or once prepared (a generic plan), as a walk of the
         # whole index computing the expression of every row (1.2 s for 2,000 e-mails).

@@ -73,8 +73,12 @@ def entity_type_literal(entity_type: str) -> str:
 
 
 def _name(et: str, prop: str, kind: str) -> str:
-    # (A query rule's index keeps the name it had before unique rules had theirs.)
-    seed = f"{et}\0{prop}" if kind == "match" else f"{et}\0{prop}\0{kind}"
+    # (A query rule's index keeps the name it had before unique rules had theirs.) A unique
+    # rule's is named after its expressions too: were they to change, the index a database
+    # holds would no longer be found by its name (a run then reads every value) rather than
+    # be asked as if it held the new ones, and the next deployment makes the new one.
+    seed = f"{et}\0{prop}" if kind == "match" else \
+        "\0".join([et, prop, kind, unique_text("sqlite", prop), unique_text("postgresql", prop)])
     return PREFIX + hashlib.sha256(seed.encode()).hexdigest()[:16]
 
 
