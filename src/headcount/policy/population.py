@@ -18,12 +18,15 @@ from headcount.repository.bulk import create_temp_table, drop_temp_table, insert
 from headcount.repository.database import is_sqlite
 
 
-def json_column(conn: sa.Connection, prop: str) -> str:
+def json_column(conn: sa.Connection, prop: str, as_written: bool = False) -> str:
     """SQL for one property of resources.data as JSON (decoded by the caller, so that a
-    boolean or a number comes back as the evaluation reads it from the whole resource)."""
+    boolean or a number comes back as the evaluation reads it from the whole resource).
+    `as_written`: PostgreSQL's `json`, whose numbers come back as written (`1e20`), not
+    `jsonb`, which writes them again (100000000000000000000)."""
     if is_sqlite(conn):
         return f"r.data -> '{query_indexes.json_path(prop)}'"
-    return f"(r.data::jsonb) -> '{prop.replace(chr(39), chr(39) * 2)}'"
+    kind = "json" if as_written else "jsonb"
+    return f"(r.data::{kind}) -> '{prop.replace(chr(39), chr(39) * 2)}'"
 
 
 def decoded_json(conn: sa.Connection, value: Any) -> Any:
@@ -96,18 +99,10 @@ def held_folded(conn: sa.Connection, entity_type: str, prop: str, folded: Iterab
     `folded` (ASCII texts), and every value the index does not fold (`UNUSUAL` among
     `folded`: a text with other letters, a number), by the deployment's index on a unique
     rule's values (query_indexes.unique_index: the caller sees that it exists)."""
-    text = query_indexes.unique_text(conn.dialect.name, prop)
-    of_type = query_indexes.entity_type_literal(entity_type)
-    # SQLite's planner, knowing nothing of the sizes, preferred the walk of every resource of
-    # the type to an IN over an expression's index: it is told.
-    indexed = f" INDEXED BY {query_indexes.unique_index(entity_type, prop)}" \
-        if is_sqlite(conn) else ""
-    # PostgreSQL: `json`, whose numbers come back as written (`1e20`), as `held_values` reads
-    # them; `jsonb` writes them again (100000000000000000000).
-    value = json_column(conn, prop) if is_sqlite(conn) else \
-        json_column(conn, prop).replace("::jsonb", "::json")
-    found = any_of(conn, f"SELECT {value} FROM resources r{indexed}", text,
-                   sorted(set(folded)), f"r.entity_type = {of_type}")
+    text, table, of_type = _unique_index(conn, entity_type, prop)
+    # (Numbers as written, as `held_values` reads them.)
+    found = any_of(conn, f"SELECT {json_column(conn, prop, as_written=True)} FROM {table}",
+                   text, sorted(set(folded)), of_type)
     return [v for v in (decoded_json(conn, v) for (v,) in found) if v is not None]
 
 
@@ -116,10 +111,7 @@ def held_numbered(conn: sa.Connection, entity_type: str, prop: str, names: Itera
     """The folds of the values of one property that resources of an entity type hold that are
     one of `names` followed by a digit (`jdupont2`, `jean.dupont12@…`; ASCII texts, as
     `held_folded` finds them): a range of the index each."""
-    text = query_indexes.unique_text(conn.dialect.name, prop)
-    of_type = query_indexes.entity_type_literal(entity_type)
-    indexed = f" INDEXED BY {query_indexes.unique_index(entity_type, prop)}" \
-        if is_sqlite(conn) else ""
+    text, table, of_type = _unique_index(conn, entity_type, prop)
     out = []
     for name in sorted(set(names)):
         sql, params = numbered_range(text, name)
@@ -128,9 +120,19 @@ def held_numbered(conn: sa.Connection, entity_type: str, prop: str, names: Itera
         # range holds ASCII texts only (the others are under UNUSUAL, ""), whose fold is all
         # a unique rule compares.
         out += [str(v) for (v,) in fetch_rows(
-            conn, f"SELECT {text} FROM resources r{indexed} WHERE r.entity_type = {of_type} "
-                  f"AND {sql}", params)]
+            conn, f"SELECT {text} FROM {table} WHERE {of_type} AND {sql}", params)]
     return out
+
+
+def _unique_index(conn: sa.Connection, entity_type: str, prop: str) -> tuple[str, str, str]:
+    """SQL for a read by the index on a unique rule's values: the expression it indexes, the
+    table, and the condition of the partial index."""
+    # SQLite's planner, knowing nothing of the sizes, preferred the walk of every resource of
+    # the type to an IN over an expression's index: it is told.
+    indexed = f" INDEXED BY {query_indexes.unique_index(entity_type, prop)}" \
+        if is_sqlite(conn) else ""
+    return (query_indexes.unique_text(conn.dialect.name, prop), f"resources r{indexed}",
+            f"r.entity_type = {query_indexes.entity_type_literal(entity_type)}")
 
 
 def numbered_range(column: str, name: str) -> tuple[str, list[str]]:
